@@ -1,0 +1,84 @@
+/* data.h — data sets: IDX files through zlib, synthetic generators, label noise, fixed
+ * evaluation subsets and seeded batching.
+ *
+ * A data_set is immutable once loaded and may be shared by several runs; each run walks it
+ * with its own data_cursor (a seeded permutation reshuffled every epoch). Inputs are float
+ * features x[n][dim]; labels are class indices y[n] < classes. */
+#ifndef GGLAB_DATA_H
+#define GGLAB_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gglab/rng.h"
+
+/* ---- IDX files ---------------------------------------------------------------------- */
+
+typedef struct {
+	int ndim;      /* 1 (labels) or 3 (images) */
+	int dims[3];   /* dims[0] = count */
+	size_t size;   /* bytes of data = Π dims */
+	uint8_t *data; /* unsigned bytes (type code 0x08 only) */
+} data_idx;
+
+/* Reads an IDX file, gzip-compressed or raw (zlib detects which). Validates the magic
+ * (0x00 0x00 0x08 ndim), the dimensions, and that exactly Π dims bytes follow. Errors name
+ * the file and what was wrong ("…: truncated: expected 47040000 bytes of data, got 1234"). */
+int data_idx_read(const char *path, data_idx *out, char *err);
+void data_idx_free(data_idx *d);
+
+/* ---- data sets ---------------------------------------------------------------------- */
+
+#define DATA_NAMES "fashion spiral circles xor gauss teacher"
+
+typedef struct {
+	char name[16];   /* one of DATA_NAMES */
+	int n;           /* training-subset size; 0 = the set's default (all of fashion, 1000 synthetic) */
+	float noise;     /* label-noise fraction in [0, 1]: that share of training labels replaced */
+	uint64_t seed;   /* subset, noise, synthetic points, evaluation subsets */
+	int dim;         /* teacher: input dimension D (default 20) */
+} data_spec;
+
+typedef struct {
+	data_spec spec;
+	char source[512]; /* directory or file the images came from, or "synthetic" */
+	int dim, classes;
+	int img_w, img_h; /* 28×28 for images; 0 for feature vectors */
+	int n_train, n_test;
+	float *train_x;   /* [n_train][dim] */
+	uint8_t *train_y; /* [n_train] (noisy labels, if noise > 0) */
+	float *test_x;    /* [n_test][dim] */
+	uint8_t *test_y;  /* [n_test] */
+	int n_eval;       /* size of each fixed evaluation subset */
+	float *eval_train_x; uint8_t *eval_train_y; /* [n_eval] fixed subset of train, copied */
+	float *eval_test_x;  uint8_t *eval_test_y;  /* [n_eval] fixed subset of test, copied */
+} data_set;
+
+/* Validates the spec (known name, n within the available data, noise in [0,1]) and loads.
+ * fashion is looked for in $GGLAB_DATA, then /usr/share/datasets/fashion-mnist, then the
+ * bundled mini subset (GGLAB_DATADIR, set by configure). */
+int data_load(data_set **out, const data_spec *spec, char *err);
+void data_free(data_set *ds);
+void data_spec_default(data_spec *s); /* fashion, n 0, noise 0, seed 1 */
+/* One line, e.g. "fashion n=60000 test=10000 (/usr/share/datasets/fashion-mnist)". */
+void data_describe(const data_set *ds, char *buf, size_t len);
+
+/* ---- batching ----------------------------------------------------------------------- */
+
+typedef struct {
+	int n;       /* training examples */
+	int *perm;   /* [n] current epoch's order */
+	int pos;     /* next index into perm */
+	long epoch;  /* completed epochs */
+	gg_rng rng;  /* reshuffles at each epoch start */
+} data_cursor;
+
+void data_cursor_init(data_cursor *c, const data_set *ds, uint64_t seed);
+void data_cursor_free(data_cursor *c);
+void data_cursor_copy(data_cursor *dst, const data_cursor *src); /* dst uninitialized */
+/* Copies the next B examples into x[B][dim], y[B]. A batch that reaches the end of the
+ * epoch continues into a fresh shuffle, so every batch is full and the position within the
+ * epoch survives batch-size changes. Fractional epochs seen = epoch + pos / n. */
+void data_next_batch(data_cursor *c, const data_set *ds, int B, float *x, uint8_t *y);
+
+#endif

@@ -1,0 +1,172 @@
+/* nn.h — the neural-network core: layers, models, optimizers.
+ *
+ * Layers are free forward/backward functions over float arrays, llm.c style: outputs first,
+ * sizes last, a shape comment on every tensor, and backward *accumulates* (+=) into parameter
+ * gradients that the model zeroes once per step. A model keeps all of its parameters in one
+ * contiguous buffer with named views; the gradients mirror that layout exactly, and so does
+ * optimizer state, so an update, a distance ‖w − w₀‖ or a checkpoint is one loop over floats.
+ * Matrix products go through cblas_sgemm; nn_matmul_naive is the reference the tests
+ * compare against.
+ *
+ * Row-major throughout. A batch of B examples of D features is x[B][D]. A dense layer's
+ * weight is W[O][I] (PyTorch's layout) and its bias b[O]. */
+#ifndef GGLAB_NN_H
+#define GGLAB_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- configuration ------------------------------------------------------------------ */
+
+typedef enum { NN_MLP, NN_NAIS } nn_kind;
+typedef enum { NN_RELU, NN_TANH } nn_act;
+typedef enum { NN_NORM_NONE, NN_NORM_BN, NN_NORM_GBN } nn_norm;
+
+typedef struct {
+	nn_kind kind;
+	int in;      /* input features */
+	int classes; /* output classes */
+	int width;   /* hidden width (mlp) / state width n (nais) */
+	int depth;   /* mlp: number of hidden layers */
+	nn_act act;  /* mlp hidden activation; nais stage nonlinearity σ (tanh by default) */
+	nn_norm norm; /* mlp only: none | bn | gbn (BN after each hidden dense, before act) */
+	int ghost;   /* ghost batch size G used when norm == NN_NORM_GBN (default 128) */
+	/* nais: input projection in→width (+act), `blocks` NAIS blocks, linear head width→classes */
+	int blocks, stages; /* blocks ≥ 1, K stages per block */
+	float h, eps;       /* step h (0 < h ≤ 1 for the guarantee), ε ∈ (0, ½) */
+	int stable;         /* 1: A = −RᵀR − εI with projection; 0: A free */
+} nn_config;
+
+/* Fills defaults for a kind: mlp 128x2 relu none G=128; nais width 64, 1 block, 4 stages,
+ * h 0.5, eps 0.01, stable on, act tanh. in/classes are left 0 (set by the data set). */
+void nn_config_default(nn_config *c, nn_kind kind);
+/* Checks ranges; 0 or -1 with a message naming the bad field and its allowed range. */
+int nn_config_check(const nn_config *c, char *err);
+/* One-line description, e.g. "mlp 784-512x3-10 relu bn" or "nais 784-64 1x4 h=0.5 stable". */
+void nn_config_describe(const nn_config *c, char *buf, size_t len);
+
+/* ---- model -------------------------------------------------------------------------- */
+
+typedef struct {
+	char name[24]; /* e.g. "fc1.w", "fc1.b", "bn1.gamma", "nais1.R", "head.w" */
+	size_t off;    /* offset in floats into params (and grads, optimizer state) */
+	int rows, cols; /* the view holds rows*cols floats; a vector has rows == 1 */
+	int layer;     /* index of the layer the view belongs to (for per-layer distances) */
+} nn_view;
+
+struct nn_work; /* activations and scratch, sized for the largest batch seen */
+
+typedef struct {
+	nn_config cfg;
+	size_t nparams;
+	float *params;  /* [nparams] all trainable parameters, one allocation */
+	float *grads;   /* [nparams] same layout */
+	int nviews;
+	nn_view *views;
+	size_t nbuf;
+	float *buf;     /* [nbuf] non-trained state: BN running mean/var, one allocation */
+	int nlayers;
+	char (*layer_names)[24]; /* [nlayers] e.g. "fc1", "bn1", "nais1", "head" */
+	struct nn_work *work;
+} nn_model;
+
+/* Seeded He (ReLU) / Xavier (tanh) initialization. NULL and a message on a bad config. */
+nn_model *nn_model_new(const nn_config *cfg, uint64_t seed, char *err);
+nn_model *nn_model_clone(const nn_model *m);
+void nn_model_free(nn_model *m);
+const nn_view *nn_model_view(const nn_model *m, const char *name);
+
+/* Train mode: zero grads, forward, softmax cross-entropy, backward.
+ * x[B][in], y[B] class labels. Returns the mean loss over the batch (NaN/Inf propagate). */
+float nn_model_grad(nn_model *m, const float *x, const uint8_t *y, int B);
+
+/* Eval mode (BN running statistics; parameters and buffers unchanged), in internal chunks.
+ * x[n][in], y[n]. Adds the summed loss to *loss_sum and the misclassified count to *nerr.
+ * probs, if not NULL, receives softmax outputs [n][classes]. stages > 0 overrides K for
+ * NAIS blocks (unrolling past the training depth). */
+void nn_model_eval(nn_model *m, const float *x, const uint8_t *y, int n, int stages,
+		   double *loss_sum, long *nerr, float *probs);
+
+/* Changes the ghost-batch size G (gbn models); takes effect at the next step. */
+void nn_model_set_ghost(nn_model *m, int ghost);
+
+/* NAIS stability projection (stable=on): for each block, if ‖RᵀR‖_F > δ = 1 − 2ε, rescale
+ * R so that ‖RᵀR‖_F = δ. Call after every optimizer step. Returns how many blocks were
+ * rescaled; a no-op returning 0 for other models. */
+int nn_model_project(nn_model *m);
+
+/* ---- layers (free functions; see nn/*.c) ------------------------------------------- */
+
+/* C[M][N] = A[M][K] · B[K][N], the naive triple loop the BLAS path is checked against. */
+void nn_matmul_naive(float *C, const float *A, const float *B, int M, int N, int K);
+
+/* out[B][O] = in[B][I] · W[O][I]ᵀ + b[O] */
+void nn_dense_forward(float *out, const float *in, const float *W, const float *b,
+		      int B, int I, int O);
+/* dW[O][I] += doutᵀ·in, db[O] += Σ dout, din[B][I] = dout·W (skipped when din is NULL) */
+void nn_dense_backward(float *din, float *dW, float *db, const float *dout,
+		       const float *in, const float *W, int B, int I, int O);
+
+void nn_relu_forward(float *out, const float *in, size_t n);
+void nn_relu_backward(float *din, const float *dout, const float *out, size_t n);
+void nn_tanh_forward(float *out, const float *in, size_t n);
+void nn_tanh_backward(float *din, const float *dout, const float *out, size_t n);
+
+/* Batch norm over x[B][C], normalized per ghost batch of G rows (G ≤ 0 or G ≥ B: plain BN;
+ * the last ghost batch may be smaller). train: per-ghost mean and biased variance, and one
+ * EMA update of run_mean/run_var per ghost batch (momentum 0.1, unbiased variance as
+ * PyTorch does); saves xhat[B][C] and rstd[nghost][C] for backward. !train: uses the running
+ * statistics. */
+#define NN_BN_EPS 1e-5f
+#define NN_BN_MOMENTUM 0.1f
+void nn_bn_forward(float *out, float *xhat, float *rstd, const float *in,
+		   const float *gamma, const float *beta, float *run_mean, float *run_var,
+		   int B, int C, int G, int train);
+void nn_bn_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+		    const float *xhat, const float *rstd, const float *gamma, int B, int C, int G);
+
+/* Softmax cross-entropy: probs[B][C], returns Σ losses (not mean); dlogits = (probs−onehot)/B
+ * is written by the backward. */
+double nn_xent_forward(float *probs, const float *logits, const uint8_t *y, int B, int C);
+void nn_xent_backward(float *dlogits, const float *probs, const uint8_t *y, int B, int C);
+
+/* ---- optimizers --------------------------------------------------------------------- */
+
+typedef enum { NN_SGD, NN_ADAMW } nn_opt_kind;
+
+typedef struct {
+	nn_opt_kind kind;
+	float lr;       /* base learning rate */
+	float momentum; /* sgd */
+	int nesterov;   /* sgd */
+	float wd;       /* sgd: L2 added to the gradient; adamw: decoupled decay */
+	float clip;     /* global gradient L2-norm clip; ≤ 0 disables */
+	float beta1, beta2, adam_eps; /* adamw */
+} nn_opt_config;
+
+typedef struct {
+	nn_opt_config cfg;
+	size_t n;
+	float *m; /* [n] momentum buffer (sgd) / first moment (adamw) */
+	float *v; /* [n] second moment (adamw only; NULL for sgd) */
+	long t;   /* updates taken */
+} nn_opt;
+
+void nn_opt_config_default(nn_opt_config *c, nn_opt_kind kind); /* sgd: lr .1 m .9; adamw: lr 1e-3 wd .01 */
+void nn_opt_init(nn_opt *o, const nn_opt_config *c, size_t n);
+void nn_opt_free(nn_opt *o);
+void nn_opt_copy(nn_opt *dst, const nn_opt *src); /* dst uninitialized */
+/* Clips, then updates params in place with learning rate lr. Returns the global gradient
+ * L2 norm measured before clipping. */
+float nn_opt_step(nn_opt *o, float *params, float *grads, float lr);
+
+/* Step schedule: lr = base · factor^(number of drop epochs ≤ epoch). */
+#define NN_MAX_DROPS 16
+typedef struct {
+	int n;
+	double at[NN_MAX_DROPS]; /* epochs, increasing */
+	float factor;            /* e.g. 0.1 */
+} nn_schedule;
+float nn_schedule_lr(const nn_schedule *s, float base, double epoch);
+
+#endif
