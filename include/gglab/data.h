@@ -57,11 +57,23 @@ typedef struct {
 /* Validates the spec (known name, n within the available data, noise in [0,1]) and loads.
  * fashion is looked for in $GGLAB_DATA, then /usr/share/datasets/fashion-mnist, then the
  * bundled mini subset (GGLAB_DATADIR, set by configure). */
-int data_load(data_set **out, const data_spec *spec, char *err);
+int data_load(data_set **out, const data_spec *spec, char *err); /* *out untouched on error */
 void data_free(data_set *ds);
 void data_spec_default(data_spec *s); /* fashion, n 0, noise 0, seed 1 */
 /* One line, e.g. "fashion n=60000 test=10000 (/usr/share/datasets/fashion-mnist)". */
 void data_describe(const data_set *ds, char *buf, size_t len);
+
+/* ---- synthetic generators (synth.c; data_load uses them, tests and tools may too) ----- */
+
+/* Input dimension and class count of a synthetic set: 2 and 2 for spiral, circles, xor and
+ * gauss; dim_req (0 = 20) and 10 for teacher. Returns -1 if name is not a synthetic set. */
+int data_synth_shape(const char *name, int dim_req, int *dim, int *classes);
+/* Fills x[n][dim], y[n] (dim from data_synth_shape) with n points of the named set. The
+ * problem itself (the teacher network) depends only on seed; the points also on stream
+ * ("train", "test"), so a train and a test set of one problem share the teacher. Returns -1
+ * if name is not a synthetic set. */
+int data_synth_fill(const char *name, int dim, uint64_t seed, const char *stream, int n,
+		    float *x, uint8_t *y);
 
 /* ---- batching ----------------------------------------------------------------------- */
 

@@ -95,17 +95,17 @@ void nn_model_set_ghost(nn_model *m, int ghost);
  * rescaled; a no-op returning 0 for other models. */
 int nn_model_project(nn_model *m);
 
-/* ---- layers (free functions; see nn/*.c) ------------------------------------------- */
+/* ---- layers (free functions; see src/nn/) ------------------------------------------- */
 
 /* C[M][N] = A[M][K] · B[K][N], the naive triple loop the BLAS path is checked against. */
 void nn_matmul_naive(float *C, const float *A, const float *B, int M, int N, int K);
 
-/* out[B][O] = in[B][I] · W[O][I]ᵀ + b[O] */
+/* out[B][O] = in[B][In] · W[Out][In]ᵀ + b[Out] */
 void nn_dense_forward(float *out, const float *in, const float *W, const float *b,
-		      int B, int I, int O);
-/* dW[O][I] += doutᵀ·in, db[O] += Σ dout, din[B][I] = dout·W (skipped when din is NULL) */
+		      int B, int In, int Out);
+/* dW[Out][In] += doutᵀ·in, db[Out] += Σ dout, din[B][In] = dout·W (skipped when din is NULL) */
 void nn_dense_backward(float *din, float *dW, float *db, const float *dout,
-		       const float *in, const float *W, int B, int I, int O);
+		       const float *in, const float *W, int B, int In, int Out);
 
 void nn_relu_forward(float *out, const float *in, size_t n);
 void nn_relu_backward(float *din, const float *dout, const float *out, size_t n);
@@ -129,6 +129,30 @@ void nn_bn_backward(float *din, float *dgamma, float *dbeta, const float *dout,
  * is written by the backward. */
 double nn_xent_forward(float *probs, const float *logits, const uint8_t *y, int B, int C);
 void nn_xent_backward(float *dlogits, const float *probs, const uint8_t *y, int B, int C);
+
+/* NAIS-Net block (Ciccone et al. 2018): x(k+1) = x(k) + h·σ(A·x(k) + B·u + b), x(0) = 0,
+ * k = 0…K−1, one weight-tied stage unrolled K times with the block input u fed to every
+ * stage. With a batch as rows, A·x is x[B][n]·Aᵀ. Bm is the input matrix B[n][n] (renamed so
+ * it does not clash with the batch size). */
+
+/* A[n][n] = −RᵀR − εI (the stable parametrization). */
+void nn_nais_matrix(float *A, const float *R, int n, float eps);
+/* One stage: s[B][n] = σ(x·Aᵀ + c), xn[B][n] = x + h·s. x == NULL means x = 0 (the first
+ * stage); xn may alias x. c[B][n] = u·Bmᵀ + b is the stage-invariant input term. */
+void nn_nais_stage(float *xn, float *s, const float *x, const float *c, const float *A,
+		   int B, int n, float h, nn_act act);
+/* Training forward of a block. X[K][B][n] receives x(1)…x(K) (the block output is the
+ * last slab), S[K][B][n] the stage outputs σ(z(k)), c[B][n] the input term. */
+void nn_nais_forward(float *X, float *S, float *c, const float *u, const float *A,
+		     const float *Bm, const float *b, int B, int n, int K, float h, nn_act act);
+/* Backward of nn_nais_forward. gx[B][n] holds dL/dx(K) on entry and is destroyed; S is
+ * overwritten with dL/dz(k); dc[B][n] is scratch. Accumulates dA[n][n], dBm[n][n], db[n];
+ * writes du[B][n] (may alias gx; NULL skips it). */
+void nn_nais_backward(float *du, float *dA, float *dBm, float *db, float *gx, float *dc,
+		      const float *u, const float *A, const float *Bm, const float *X, float *S,
+		      int B, int n, int K, float h, nn_act act);
+/* Chain rule through A = −RᵀR − εI: dR[n][n] += −R·(dA + dAᵀ). sym[n][n] is scratch. */
+void nn_nais_dR(float *dR, float *sym, const float *dA, const float *R, int n);
 
 /* ---- optimizers --------------------------------------------------------------------- */
 

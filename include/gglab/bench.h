@@ -1,0 +1,19 @@
+/* bench.h — `gglab bench`: training throughput of the reference MLP against the machine's
+ * own sgemm rate, measured on the spot with the same thread count. */
+#ifndef GGLAB_BENCH_H
+#define GGLAB_BENCH_H
+
+#include <stdio.h>
+
+typedef struct {
+	int threads;      /* BLAS threads; 0 = OpenBLAS's default */
+	double seconds;   /* timed seconds per batch size */
+	const int *batches; /* 0-terminated; NULL = 32 128 1024 4096 */
+} bench_options;
+
+/* Prints one key=value line per batch size to out; 0 or -1 with a message. */
+int bench_run(const bench_options *o, FILE *out, char *err);
+/* Measures cblas_sgemm GFLOP/s on n×n×n products for about `seconds`. */
+double bench_sgemm_gflops(int n, double seconds);
+
+#endif

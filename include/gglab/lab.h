@@ -1,0 +1,89 @@
+/* lab.h — the lab: every run, and the trainer thread that owns them.
+ *
+ * Two halves. The first is used by the UI thread (or the batch printer): create the lab,
+ * start its thread, hand it parsed commands, read its messages. The second is called only
+ * on the trainer thread, by the command implementations in src/cmd/commands.c: it is the
+ * one place run state changes, always between two optimizer steps.
+ *
+ * Commands arrive through a mutex + condition-variable queue, drained at step boundaries.
+ * Interactive commands apply at the next boundary; a script's commands apply in order, and
+ * a `train` in a script holds the rest of it until training stops. Runs are stepped in a
+ * fixed round-robin, so the numbers never depend on timing. Messages (acknowledgements,
+ * errors, progress) come back through a queue whose self-pipe the UI polls. */
+#ifndef GGLAB_LAB_H
+#define GGLAB_LAB_H
+
+#include <stdint.h>
+
+#include "gglab/cmd.h"
+#include "gglab/data.h"
+#include "gglab/nn.h"
+#include "gglab/series.h"
+
+typedef struct lab lab;
+
+typedef struct {
+	uint64_t seed;        /* default run seed (--seed) */
+	int threads;          /* BLAS threads (--threads); 0 = all cores */
+	const char *log_path; /* --log FILE.jsonl.gz, or NULL */
+	int batch;            /* headless: report progress lines, reject unbounded train */
+} lab_options;
+
+typedef enum {
+	LAB_MSG_INFO,     /* a result to show: "lr 0.1 → 0.2 @ step 1200" */
+	LAB_MSG_ERROR,    /* a command failed; nothing changed */
+	LAB_MSG_PROGRESS, /* an evaluation happened (batch mode prints these, throttled) */
+	LAB_MSG_UICMD,    /* a script reached a screen command; text is the command */
+	LAB_MSG_DONE,     /* the script finished and training stopped */
+	LAB_MSG_QUIT,     /* a script said quit */
+} lab_msg_kind;
+
+typedef struct {
+	lab_msg_kind kind;
+	int run;
+	long step;
+	char text[400];
+} lab_msg;
+
+lab *lab_new(const lab_options *o, char *err);
+int lab_start(lab *L, char *err);
+/* Stops the trainer at the next step boundary, joins it, frees everything. */
+void lab_free(lab *L);
+
+/* Hands over parsed commands (the list is emptied). script = 1: run in order, waiting for
+ * training to stop after each `train`; script = 0: apply at the next step boundary. */
+void lab_submit(lab *L, cmd_list *cmds, int script);
+/* Readable when a message is waiting (poll it with the UI's input). */
+int lab_wake_fd(lab *L);
+/* Takes the next message; 1 if there was one. */
+int lab_next_msg(lab *L, lab_msg *m);
+series_store *lab_series(lab *L);
+
+/* ---- trainer thread only (called by command implementations) ---------------------- */
+
+/* Settings that `set` changes between steps, one typed table (name, range, help). */
+typedef struct {
+	const char *name;
+	double min, max;
+	int integer;
+	const char *help;
+} lab_setting;
+extern const lab_setting lab_settings[];
+extern const int lab_nsettings;
+const lab_setting *lab_setting_find(const char *name);
+
+void lab_say(lab *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int lab_data(lab *L, const data_spec *spec, char *err);
+int lab_model(lab *L, const nn_config *cfg, char *err);
+int lab_opt(lab *L, const nn_opt_config *cfg, const nn_schedule *sched, char *err);
+/* All-or-nothing: every value is checked against the run before any is applied. */
+int lab_set(lab *L, int n, const char *const *keys, const double *vals, char *err);
+/* n ≤ 0: train until paused. epochs: n counts epochs rather than steps. */
+int lab_train(lab *L, double n, int epochs, char *err);
+int lab_pause(lab *L, char *err);
+int lab_eval_full(lab *L, char *err);
+int lab_show(lab *L, char *err);
+int lab_export_csv(lab *L, const char *path, char *err);
+
+#endif

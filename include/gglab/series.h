@@ -1,0 +1,81 @@
+/* series.h — the per-run series store: what the trainer measured, for anyone to read.
+ *
+ * The trainer is the only writer: it registers runs and metric columns, appends one row
+ * per evaluation (step plus a value per column, NaN where a metric was not computed) and
+ * event markers (series_mark: "lr 0.1→0.2 @ step 1200"), and publishes a small per-run status (step,
+ * state, rate) every step. Readers — the screen, the batch printer, exporters — copy what
+ * they need under the store's lock and never hold it while drawing. A version counter that
+ * every write bumps lets a reader skip work when nothing changed.
+ *
+ * Columns are shared by all runs (a run that lacks a metric has NaN there), so an export
+ * can write one table for all runs with the same header. */
+#ifndef GGLAB_SERIES_H
+#define GGLAB_SERIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct series_store series_store;
+
+typedef enum { RUN_IDLE, RUN_RUNNING, RUN_PAUSED, RUN_DIVERGED, RUN_DONE } run_state;
+const char *series_state_name(run_state s); /* "IDLE", "RUNNING", … */
+
+/* Published every step; a reader's snapshot of where a run is. */
+typedef struct {
+	char name[32];
+	char model[96]; /* nn_config_describe */
+	char data[96];  /* short data description */
+	char opt[64];
+	run_state state;
+	long step;
+	double epoch;
+	double lr;
+	int bs;
+	double steps_per_s;
+	long goal;      /* step the current train goal ends at; -1 none (train until paused) */
+	int dropped;    /* the run was dropped; kept for its series */
+} series_status;
+
+typedef struct {
+	long step;
+	int kind;       /* SERIES_EV_* */
+	char text[120];
+} series_event;
+
+enum { SERIES_EV_SET = 1, SERIES_EV_INFO, SERIES_EV_DIVERGED, SERIES_EV_EVAL };
+
+series_store *series_new(void);
+void series_free(series_store *s);
+
+/* -- writer (trainer thread) -- */
+int series_add_run(series_store *s, const char *name);       /* returns the run id */
+int series_col(series_store *s, const char *name);           /* find or add a column */
+void series_clear_run(series_store *s, int run);             /* rows and events */
+/* Appends a row: vals[ncols] as the columns stood when the caller looked them up; columns
+ * added later read NaN for this row. */
+void series_append(series_store *s, int run, long step, const double *vals, int nvals);
+void series_mark(series_store *s, int run, long step, int kind, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void series_set_status(series_store *s, int run, const series_status *st);
+void series_set_current(series_store *s, int run); /* the run `set` and the status line refer to */
+
+/* -- readers (any thread) -- */
+uint64_t series_version(series_store *s);
+int series_nruns(series_store *s);
+int series_ncols(series_store *s);
+/* Copies a column's name into buf; returns -1 if col is out of range. */
+int series_colname(series_store *s, int col, char *buf, size_t len);
+int series_find_col(series_store *s, const char *name); /* -1 when absent */
+size_t series_nrows(series_store *s, int run);
+/* Copies rows [from, from+max) of one column: steps[] and vals[] (either may be NULL).
+ * Returns the number copied. */
+size_t series_read(series_store *s, int run, int col, size_t from, size_t max,
+		   long *steps, double *vals);
+/* Copies the latest value of a column (NaN if none); returns its step or -1. */
+long series_last(series_store *s, int run, int col, double *val);
+size_t series_nevents(series_store *s, int run);
+size_t series_read_events(series_store *s, int run, size_t from, size_t max, series_event *out);
+void series_get_status(series_store *s, int run, series_status *out);
+int series_current(series_store *s);
+
+#endif

@@ -1,0 +1,22 @@
+/* store.h — files gglab writes: metrics exports (and, later, checkpoints).
+ *
+ * Every write is atomic: a temporary file in the target's directory, flushed and fsync'd,
+ * then renamed over the target, so a crash or a full disk never leaves a half-written file
+ * and never damages the previous one. */
+#ifndef GGLAB_STORE_H
+#define GGLAB_STORE_H
+
+#include <stdio.h>
+
+#include "gglab/series.h"
+
+/* Opens a temporary file beside path; tmp receives its name (PATH_MAX bytes). */
+FILE *store_atomic_open(const char *path, char *tmp, size_t tmplen, char *err);
+/* Flushes, fsyncs and renames tmp over path; on any failure removes tmp and keeps path. */
+int store_atomic_commit(FILE *f, const char *tmp, const char *path, char *err);
+
+/* One CSV for all runs: header "run,step,<every column>", then one row per run and
+ * evaluation; a value that was not computed is empty. */
+int store_export_csv(series_store *s, const char *path, char *err);
+
+#endif

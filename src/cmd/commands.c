@@ -1,0 +1,401 @@
+/* commands.c — the command table and every command's exec.
+ *
+ * Each exec parses and validates its words first; when ctx->lab is NULL (check mode, used
+ * to validate a script before it runs) it stops there. Otherwise it calls into the lab —
+ * these run on the trainer thread — or acts on the screen (CMD_UI). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gglab/cmd.h"
+#include "gglab/lab.h"
+
+/* Splits "key=value"; -1 with a message when there is no '='. */
+static int kv(const char *arg, char *key, size_t klen, const char **val, char *err)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg)
+		return gg_fail(err, "expected key=value, got '%s'", arg);
+	snprintf(key, klen, "%.*s", (int)(eq - arg), arg);
+	*val = eq + 1;
+	return 0;
+}
+
+static int unknown_key(const char *key, const char *known, char *err)
+{
+	return gg_fail(err, "unknown option '%s' (known: %s)", key, known);
+}
+
+static int on_off(const char *key, const char *v, int *out, char *err)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "yes"))
+		*out = 1;
+	else if (!strcmp(v, "off") || !strcmp(v, "0") || !strcmp(v, "no"))
+		*out = 0;
+	else
+		return gg_fail(err, "%s must be on or off, got '%s'", key, v);
+	return 0;
+}
+
+/* ---- data ---------------------------------------------------------------------------- */
+
+static int cmd_data(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	data_spec s;
+	data_spec_default(&s);
+	const char *names = DATA_NAMES;
+	size_t len = strlen(argv[1]);
+	int known = 0;
+	for (const char *p = names; *p; p += strcspn(p, " "), p += *p == ' ')
+		if (strncmp(p, argv[1], len) == 0 && (p[len] == ' ' || p[len] == 0))
+			known = 1;
+	if (!known)
+		return gg_fail(err, "unknown data set '%s' (known: %s)", argv[1], names);
+	snprintf(s.name, sizeof s.name, "%s", argv[1]);
+	for (int i = 2; i < argc; i++) {
+		char key[32];
+		const char *v;
+		long l;
+		double d;
+		if (kv(argv[i], key, sizeof key, &v, err) < 0)
+			return -1;
+		if (!strcmp(key, "n")) {
+			if (cmd_parse_long("n", v, 1, 10000000, &l, err) < 0)
+				return -1;
+			s.n = (int)l;
+		} else if (!strcmp(key, "noise")) {
+			if (cmd_parse_double("noise", v, 0, 1, &d, err) < 0)
+				return -1;
+			s.noise = (float)d;
+		} else if (!strcmp(key, "seed")) {
+			if (cmd_parse_long("seed", v, 0, 2147483647L, &l, err) < 0)
+				return -1;
+			s.seed = (uint64_t)l;
+		} else if (!strcmp(key, "dim")) {
+			if (cmd_parse_long("dim", v, 2, 4096, &l, err) < 0)
+				return -1;
+			s.dim = (int)l;
+		} else {
+			return unknown_key(key, "n noise seed dim", err);
+		}
+	}
+	if (!ctx->lab)
+		return 0;
+	return lab_data(ctx->lab, &s, err);
+}
+
+/* ---- model ----------------------------------------------------------------------------- */
+
+static int parse_act(const char *v, nn_act *a, char *err)
+{
+	if (!strcmp(v, "relu"))
+		*a = NN_RELU;
+	else if (!strcmp(v, "tanh"))
+		*a = NN_TANH;
+	else
+		return gg_fail(err, "act must be relu or tanh, got '%s'", v);
+	return 0;
+}
+
+static int cmd_model(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	nn_config c;
+	int i = 2;
+	if (!strcmp(argv[1], "mlp")) {
+		nn_config_default(&c, NN_MLP);
+		if (argc < 3)
+			return gg_fail(err, "model mlp needs its size as WIDTHxDEPTH, e.g. 512x3");
+		char *x;
+		long w = strtol(argv[2], &x, 10), d;
+		if (x == argv[2] || (*x != 'x' && *x != 'X'))
+			return gg_fail(err, "size must be WIDTHxDEPTH, e.g. 512x3, got '%s'", argv[2]);
+		char *end;
+		d = strtol(x + 1, &end, 10);
+		if (end == x + 1 || *end)
+			return gg_fail(err, "size must be WIDTHxDEPTH, e.g. 512x3, got '%s'", argv[2]);
+		if (w < 1 || w > 65536)
+			return gg_fail(err, "width %ld is out of range: it must be between 1 and 65536", w);
+		if (d < 0 || d > 64)
+			return gg_fail(err, "depth %ld is out of range: it must be between 0 and 64", d);
+		c.width = (int)w;
+		c.depth = (int)d;
+		i = 3;
+	} else if (!strcmp(argv[1], "nais")) {
+		nn_config_default(&c, NN_NAIS);
+	} else {
+		return gg_fail(err, "unknown model kind '%s' (known: mlp nais)", argv[1]);
+	}
+	for (; i < argc; i++) {
+		char key[32];
+		const char *v;
+		long l;
+		double d;
+		if (kv(argv[i], key, sizeof key, &v, err) < 0)
+			return -1;
+		if (!strcmp(key, "act")) {
+			if (parse_act(v, &c.act, err) < 0)
+				return -1;
+		} else if (c.kind == NN_MLP && !strcmp(key, "norm")) {
+			if (!strcmp(v, "none"))
+				c.norm = NN_NORM_NONE;
+			else if (!strcmp(v, "bn"))
+				c.norm = NN_NORM_BN;
+			else if (!strcmp(v, "gbn"))
+				c.norm = NN_NORM_GBN;
+			else
+				return gg_fail(err, "norm must be none, bn or gbn, got '%s'", v);
+		} else if (c.kind == NN_MLP && !strcmp(key, "ghost")) {
+			if (cmd_parse_long("ghost", v, 1, 1 << 20, &l, err) < 0)
+				return -1;
+			c.ghost = (int)l;
+		} else if (c.kind == NN_NAIS && !strcmp(key, "width")) {
+			if (cmd_parse_long("width", v, 1, 65536, &l, err) < 0)
+				return -1;
+			c.width = (int)l;
+		} else if (c.kind == NN_NAIS && !strcmp(key, "blocks")) {
+			if (cmd_parse_long("blocks", v, 1, 64, &l, err) < 0)
+				return -1;
+			c.blocks = (int)l;
+		} else if (c.kind == NN_NAIS && !strcmp(key, "stages")) {
+			if (cmd_parse_long("stages", v, 1, 1000, &l, err) < 0)
+				return -1;
+			c.stages = (int)l;
+		} else if (c.kind == NN_NAIS && !strcmp(key, "h")) {
+			if (cmd_parse_double("h", v, 1e-6, 10, &d, err) < 0)
+				return -1;
+			c.h = (float)d;
+		} else if (c.kind == NN_NAIS && !strcmp(key, "eps")) {
+			if (cmd_parse_double("eps", v, 1e-6, 0.499999, &d, err) < 0)
+				return -1;
+			c.eps = (float)d;
+		} else if (c.kind == NN_NAIS && !strcmp(key, "stable")) {
+			if (on_off("stable", v, &c.stable, err) < 0)
+				return -1;
+		} else {
+			return unknown_key(key, c.kind == NN_MLP ? "act norm ghost"
+								 : "width blocks stages h eps stable act", err);
+		}
+	}
+	if (!ctx->lab)
+		return 0;
+	return lab_model(ctx->lab, &c, err);
+}
+
+/* ---- opt ------------------------------------------------------------------------------- */
+
+static int cmd_opt(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	nn_opt_config c;
+	nn_schedule s = { .factor = 0.1f };
+	if (!strcmp(argv[1], "sgd"))
+		nn_opt_config_default(&c, NN_SGD);
+	else if (!strcmp(argv[1], "adamw"))
+		nn_opt_config_default(&c, NN_ADAMW);
+	else
+		return gg_fail(err, "unknown optimizer '%s' (known: sgd adamw)", argv[1]);
+	for (int i = 2; i < argc; i++) {
+		char key[32];
+		const char *v;
+		double d;
+		if (kv(argv[i], key, sizeof key, &v, err) < 0)
+			return -1;
+		const lab_setting *st = lab_setting_find(key);
+		if (st && (!strcmp(key, "lr") || !strcmp(key, "momentum") || !strcmp(key, "wd") ||
+			   !strcmp(key, "clip"))) {
+			if (cmd_parse_double(key, v, st->min, st->max, &d, err) < 0)
+				return -1;
+			if (!strcmp(key, "lr"))
+				c.lr = (float)d;
+			else if (!strcmp(key, "momentum") && c.kind == NN_SGD)
+				c.momentum = (float)d;
+			else if (!strcmp(key, "momentum"))
+				c.beta1 = (float)d;
+			else if (!strcmp(key, "wd"))
+				c.wd = (float)d;
+			else
+				c.clip = (float)d;
+		} else if (!strcmp(key, "nesterov") && c.kind == NN_SGD) {
+			if (on_off(key, v, &c.nesterov, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "beta2") && c.kind == NN_ADAMW) {
+			if (cmd_parse_double(key, v, 0, 0.999999, &d, err) < 0)
+				return -1;
+			c.beta2 = (float)d;
+		} else if (!strcmp(key, "factor")) {
+			if (cmd_parse_double(key, v, 1e-6, 1, &d, err) < 0)
+				return -1;
+			s.factor = (float)d;
+		} else if (!strcmp(key, "drops")) {
+			char buf[256];
+			snprintf(buf, sizeof buf, "%s", v);
+			s.n = 0;
+			for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+				if (s.n == NN_MAX_DROPS)
+					return gg_fail(err, "drops: at most %d epochs", NN_MAX_DROPS);
+				if (cmd_parse_double("drops", tok, 0, 1e9, &d, err) < 0)
+					return -1;
+				if (s.n && d <= s.at[s.n - 1])
+					return gg_fail(err, "drops must be increasing epochs, e.g. drops=10,20,30");
+				s.at[s.n++] = d;
+			}
+		} else {
+			return unknown_key(key, c.kind == NN_SGD ? "lr momentum nesterov wd clip drops factor"
+								 : "lr momentum beta2 wd clip drops factor", err);
+		}
+	}
+	if (!ctx->lab)
+		return 0;
+	return lab_opt(ctx->lab, &c, &s, err);
+}
+
+/* ---- set ------------------------------------------------------------------------------- */
+
+static int cmd_set(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	if ((argc - 1) % 2)
+		return gg_fail(err, "set takes KEY VALUE pairs; '%s' has no value", argv[argc - 1]);
+	int n = (argc - 1) / 2;
+	const char *keys[16];
+	double vals[16];
+	if (n > 16)
+		return gg_fail(err, "at most 16 settings at once");
+	for (int i = 0; i < n; i++) {
+		const char *k = argv[1 + 2 * i], *v = argv[2 + 2 * i];
+		const lab_setting *st = lab_setting_find(k);
+		if (!st) {
+			char known[256] = "";
+			for (int j = 0, len = 0; j < lab_nsettings; j++)
+				len += snprintf(known + len, sizeof known - len, "%s%s", j ? " " : "",
+						lab_settings[j].name);
+			return gg_fail(err, "unknown setting '%s' (known: %s)", k, known);
+		}
+		if (st->integer) {
+			long l;
+			if (cmd_parse_long(k, v, (long)st->min, (long)st->max, &l, err) < 0)
+				return -1;
+			vals[i] = (double)l;
+		} else if (cmd_parse_double(k, v, st->min, st->max, &vals[i], err) < 0) {
+			return -1;
+		}
+		for (int j = 0; j < i; j++)
+			if (!strcmp(keys[j], k))
+				return gg_fail(err, "'%s' is given twice", k);
+		keys[i] = st->name;
+	}
+	if (!ctx->lab)
+		return 0;
+	return lab_set(ctx->lab, n, keys, vals, err);
+}
+
+/* ---- train, pause, eval, show, export --------------------------------------------------- */
+
+static int cmd_train(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	double n = 0;
+	int epochs = 0;
+	if (argc >= 2 && cmd_parse_double("N", argv[1], 1e-9, 1e12, &n, err) < 0)
+		return -1;
+	if (argc >= 3) {
+		if (!strcmp(argv[2], "steps") || !strcmp(argv[2], "step"))
+			epochs = 0;
+		else if (!strcmp(argv[2], "epochs") || !strcmp(argv[2], "epoch"))
+			epochs = 1;
+		else
+			return gg_fail(err, "unit must be steps or epochs, got '%s'", argv[2]);
+	}
+	if (!epochs && n != floor(n))
+		return gg_fail(err, "a number of steps must be whole, got %s", argv[1]);
+	if (!ctx->lab)
+		return 0;
+	return lab_train(ctx->lab, n, epochs, err);
+}
+
+static int cmd_pause(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	return ctx->lab ? lab_pause(ctx->lab, err) : 0;
+}
+
+static int cmd_eval(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	return ctx->lab ? lab_eval_full(ctx->lab, err) : 0;
+}
+
+static int cmd_show(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	return ctx->lab ? lab_show(ctx->lab, err) : 0;
+}
+
+static int cmd_export(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	if (strcmp(argv[1], "csv") != 0)
+		return gg_fail(err, "unknown export format '%s' (known: csv)", argv[1]);
+	if (!*argv[2])
+		return gg_fail(err, "export needs a file name");
+	if (!ctx->lab)
+		return 0;
+	return lab_export_csv(ctx->lab, argv[2], err);
+}
+
+/* `source` is expanded by the parser; reaching exec means the file was already read. */
+static int cmd_source(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	if (!*argv[1])
+		return gg_fail(err, "source needs a file name");
+	return 0;
+}
+
+/* Screen commands: the UI executes them; batch mode prints help and ignores the rest. */
+static int cmd_help(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	if (argc > 1 && !cmd_find(argv[1], err))
+		return -1;
+	return 0;
+}
+
+static int cmd_quit(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	return 0;
+}
+
+const cmd_entry cmd_table[] = {
+	{ .name = "data", .usage = "NAME [n=N] [noise=P] [seed=S] [dim=D]",
+	  .help = "choose the data set (" DATA_NAMES "); the run restarts",
+	  .min_args = 1, .max_args = 5, .flags = CMD_JOURNAL, .exec = cmd_data,
+	  .args = DATA_NAMES " n= noise= seed= dim=" },
+	{ .name = "model",
+	  .usage = "mlp WIDTHxDEPTH [act=relu|tanh] [norm=none|bn|gbn] [ghost=G] | "
+		   "nais width=W blocks=B stages=K [h=H] [eps=E] [stable=on|off]",
+	  .help = "choose the network; the run restarts from fresh weights",
+	  .min_args = 1, .max_args = 8, .flags = CMD_JOURNAL, .exec = cmd_model,
+	  .args = "mlp nais act= norm= ghost= width= blocks= stages= h= eps= stable=" },
+	{ .name = "opt",
+	  .usage = "sgd|adamw [lr=X] [momentum=M] [nesterov=on|off] [wd=W] [clip=C] "
+		   "[drops=E1,E2,...] [factor=F]",
+	  .help = "choose the optimizer and its learning-rate schedule; keeps the weights",
+	  .min_args = 1, .max_args = 9, .flags = CMD_JOURNAL, .exec = cmd_opt,
+	  .args = "sgd adamw lr= momentum= nesterov= wd= clip= drops= factor= beta2=" },
+	{ .name = "set", .usage = "KEY VALUE [KEY VALUE ...]",
+	  .help = "change lr, bs, momentum, wd, clip, ghost or eval between two steps (all or nothing)",
+	  .min_args = 2, .max_args = -1, .flags = CMD_JOURNAL, .exec = cmd_set, .args = "<setting>" },
+	{ .name = "train", .usage = "[N [steps|epochs]]",
+	  .help = "train N more steps or epochs (no N: until paused)",
+	  .min_args = 0, .max_args = 2, .flags = CMD_JOURNAL | CMD_WAIT, .exec = cmd_train,
+	  .args = "steps epochs" },
+	{ .name = "pause", .usage = "", .help = "stop training after the current step",
+	  .min_args = 0, .max_args = 0, .flags = CMD_JOURNAL, .exec = cmd_pause },
+	{ .name = "eval", .usage = "", .help = "evaluate the current run on the full train and test sets now",
+	  .min_args = 0, .max_args = 0, .flags = 0, .exec = cmd_eval },
+	{ .name = "show", .usage = "", .help = "print the current run's configuration, settings and last metrics",
+	  .min_args = 0, .max_args = 0, .flags = 0, .exec = cmd_show },
+	{ .name = "export", .usage = "csv PATH",
+	  .help = "write every run's series to one CSV file (run,step,epoch,metrics...)",
+	  .min_args = 2, .max_args = 2, .flags = 0, .exec = cmd_export, .args = "csv <file>" },
+	{ .name = "source", .usage = "PATH", .help = "run the commands in a script file",
+	  .min_args = 1, .max_args = 1, .flags = 0, .exec = cmd_source, .args = "<file>" },
+	{ .name = "help", .usage = "[COMMAND]", .help = "list the commands, or explain one",
+	  .min_args = 0, .max_args = 1, .flags = CMD_UI, .exec = cmd_help, .args = "<command>" },
+	{ .name = "quit", .alias = "q", .usage = "", .help = "leave gglab",
+	  .min_args = 0, .max_args = 0, .flags = CMD_UI, .exec = cmd_quit },
+};
+const int cmd_count = sizeof cmd_table / sizeof cmd_table[0];

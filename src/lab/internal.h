@@ -1,0 +1,113 @@
+/* internal.h — the lab's private state, shared by run.c, trainer.c and settings.c.
+ *
+ * Ownership: everything under "trainer only" is read and written by the trainer thread
+ * alone; the fields under `mu` are the hand-off points with the UI thread. */
+#ifndef GGLAB_LAB_INTERNAL_H
+#define GGLAB_LAB_INTERNAL_H
+
+#include <pthread.h>
+#include <zlib.h>
+
+#include "gglab/lab.h"
+
+/* A loaded data set, shared by the runs that train on it. */
+typedef struct lab_dataref {
+	data_set *ds;
+	int refs;
+	struct lab_dataref *next;
+} lab_dataref;
+
+enum { GOAL_NONE, GOAL_STEPS, GOAL_EPOCHS };
+
+/* The metric columns every evaluation fills, in order. */
+enum {
+	COL_EPOCH, COL_LR, COL_BS, COL_BATCH_LOSS, COL_TRAIN_LOSS, COL_TRAIN_ERR,
+	COL_TEST_LOSS, COL_TEST_ERR, COL_GAP_LOSS, COL_GAP_ERR, COL_DIST, COL_WNORM,
+	COL_GRAD_NORM, NCOLS
+};
+extern const char *const lab_col_names[NCOLS];
+
+typedef struct run {
+	char name[32];
+	int sid;         /* its id in the series store */
+	uint64_t seed;
+	/* configuration: what the run is, and what `set` changes */
+	data_spec dspec;
+	nn_config mcfg;
+	nn_opt_config ocfg;
+	nn_schedule sched;
+	int bs;
+	int eval_every;  /* 0: automatic (≤ ~15 % of training compute) */
+	/* state, valid once built */
+	int built;
+	lab_dataref *data;
+	nn_model *model;
+	float *w0;       /* [nparams] the parameters at step 0 */
+	nn_opt opt;
+	data_cursor cur;
+	float *xb;       /* [bs][dim] the current minibatch */
+	uint8_t *yb;     /* [bs] */
+	int xb_cap;      /* rows xb holds */
+	long step;
+	run_state state;
+	int goal_kind;
+	double goal;     /* step or epoch at which training stops */
+	double loss_sum; /* minibatch losses since the last evaluation */
+	long loss_n;
+	long last_eval;  /* step of the last evaluation */
+	float grad_norm; /* at the last step */
+	double lr_now;
+	long rescales;   /* steps on which the NAIS projection rescaled */
+	double rate_t0;  /* steps/s over a sliding interval */
+	long rate_s0;
+	double rate;
+	double pub_t;    /* when status was last published */
+} run;
+
+struct lab {
+	lab_options opt;
+	series_store *series;
+	pthread_t thread;
+	int started;
+
+	pthread_mutex_t mu;     /* guards the fields down to `pipe` */
+	pthread_cond_t cv;
+	cmd_list inq;           /* interactive commands, applied at the next step boundary */
+	cmd_list inscript;      /* script commands not yet taken by the trainer */
+	int stop;
+	lab_msg *msgs;          /* ring of messages for the UI */
+	int msg_head, msg_n, msg_cap;
+	int pipe[2];            /* self-pipe: one byte per message, the UI polls pipe[0] */
+
+	/* trainer only */
+	run **runs;
+	int nruns, cur;
+	lab_dataref *datas;
+	cmd_list script;        /* the script being run */
+	int script_pos;
+	int script_wait;        /* a `train` in the script holds the rest */
+	gzFile log;
+	int cols[NCOLS];
+	char where[272];        /* origin of the command being executed, for messages */
+};
+
+/* run.c */
+run *run_new(lab *L, const char *name, uint64_t seed);
+void run_free(lab *L, run *r);
+int run_build(lab *L, run *r, char *err);
+void run_unbuild(lab *L, run *r);
+void run_step(lab *L, run *r);
+void run_evaluate(lab *L, run *r);
+void run_publish(lab *L, run *r);
+int run_eval_interval(const run *r);
+double run_epoch(const run *r);
+double run_lr(const run *r);
+lab_dataref *lab_dataref_get(lab *L, const data_spec *spec, char *err);
+void lab_dataref_put(lab *L, lab_dataref *d);
+
+/* trainer.c */
+void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+run *lab_current(lab *L);
+
+#endif

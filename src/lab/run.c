@@ -1,0 +1,323 @@
+/* run.c — one training run: building it from its configuration, one optimizer step, and
+ * the periodic evaluation that feeds the series store. Trainer thread only. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gglab/util.h"
+#include "internal.h"
+
+const char *const lab_col_names[NCOLS] = {
+	"epoch", "lr", "bs", "batch_loss", "train_loss", "train_err", "test_loss", "test_err",
+	"gap_loss", "gap_err", "dist", "wnorm", "grad_norm",
+};
+
+/* ---- the data cache: a data set is loaded once and shared by the runs using it ----- */
+
+static int spec_equal(const data_spec *a, const data_spec *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->n == b->n && a->noise == b->noise &&
+	       a->seed == b->seed && a->dim == b->dim;
+}
+
+lab_dataref *lab_dataref_get(lab *L, const data_spec *spec, char *err)
+{
+	for (lab_dataref *d = L->datas; d; d = d->next)
+		if (spec_equal(&d->ds->spec, spec)) {
+			d->refs++;
+			return d;
+		}
+	data_set *ds;
+	if (data_load(&ds, spec, err) < 0)
+		return NULL;
+	lab_dataref *d = gg_xcalloc(1, sizeof *d);
+	d->ds = ds;
+	d->refs = 1;
+	d->next = L->datas;
+	L->datas = d;
+	return d;
+}
+
+void lab_dataref_put(lab *L, lab_dataref *d)
+{
+	if (!d || --d->refs > 0)
+		return;
+	for (lab_dataref **p = &L->datas; *p; p = &(*p)->next)
+		if (*p == d) {
+			*p = d->next;
+			break;
+		}
+	data_free(d->ds);
+	free(d);
+}
+
+/* ---- runs ----------------------------------------------------------------------------- */
+
+run *run_new(lab *L, const char *name, uint64_t seed)
+{
+	run *r = gg_xcalloc(1, sizeof *r);
+	snprintf(r->name, sizeof r->name, "%s", name);
+	r->seed = seed;
+	r->sid = series_add_run(L->series, name);
+	r->state = RUN_IDLE;
+	r->goal_kind = GOAL_NONE;
+	return r;
+}
+
+void run_unbuild(lab *L, run *r)
+{
+	if (!r->built)
+		return;
+	nn_model_free(r->model);
+	nn_opt_free(&r->opt);
+	data_cursor_free(&r->cur);
+	free(r->w0);
+	free(r->xb);
+	free(r->yb);
+	r->model = NULL;
+	r->w0 = NULL;
+	r->xb = NULL;
+	r->yb = NULL;
+	r->xb_cap = 0;
+	r->built = 0;
+	(void)L;
+}
+
+void run_free(lab *L, run *r)
+{
+	run_unbuild(L, r);
+	lab_dataref_put(L, r->data);
+	free(r);
+}
+
+double run_epoch(const run *r)
+{
+	return r->built ? (double)r->cur.epoch + (double)r->cur.pos / r->cur.n : 0.0;
+}
+
+double run_lr(const run *r)
+{
+	return nn_schedule_lr(&r->sched, r->ocfg.lr, run_epoch(r));
+}
+
+/* Steps between evaluations. Automatic: an evaluation forwards 2·n_eval examples, about a
+ * third of the cost of training on as many, so every k steps of B examples it costs
+ * (2·n_eval/3) / (k·B) of training; k = ⌈4.45·n_eval/B⌉ keeps that at or under 15 %. */
+int run_eval_interval(const run *r)
+{
+	if (r->eval_every > 0)
+		return r->eval_every;
+	int n_eval = r->data ? r->data->ds->n_eval : 2000;
+	int k = (int)ceil(4.45 * n_eval / r->bs);
+	return k < 1 ? 1 : k;
+}
+
+static void ensure_batch(run *r)
+{
+	if (r->xb_cap >= r->bs)
+		return;
+	int dim = r->data->ds->dim;
+	r->xb = gg_xrealloc(r->xb, (size_t)r->bs * dim * sizeof *r->xb);
+	r->yb = gg_xrealloc(r->yb, (size_t)r->bs);
+	r->xb_cap = r->bs;
+}
+
+/* Builds the run from its configuration: fresh weights from its seed, step 0. */
+int run_build(lab *L, run *r, char *err)
+{
+	if (r->built)
+		return 0;
+	if (!r->data && !(r->data = lab_dataref_get(L, &r->dspec, err)))
+		return -1;
+	const data_set *ds = r->data->ds;
+	if (r->bs > ds->n_train)
+		return gg_fail(err, "bs=%d is larger than the training set (%d examples of %s)",
+			       r->bs, ds->n_train, ds->spec.name);
+	r->mcfg.in = ds->dim;
+	r->mcfg.classes = ds->classes;
+	r->model = nn_model_new(&r->mcfg, gg_rng_derive(r->seed, "init"), err);
+	if (!r->model)
+		return -1;
+	size_t P = r->model->nparams;
+	r->w0 = gg_xmalloc(P * sizeof *r->w0);
+	memcpy(r->w0, r->model->params, P * sizeof *r->w0);
+	nn_opt_init(&r->opt, &r->ocfg, P);
+	data_cursor_init(&r->cur, ds, gg_rng_derive(r->seed, "order"));
+	r->built = 1;
+	ensure_batch(r);
+	r->step = 0;
+	r->state = RUN_IDLE;
+	r->loss_sum = 0;
+	r->loss_n = 0;
+	r->rescales = 0;
+	r->grad_norm = NAN;
+	series_clear_run(L->series, r->sid);
+	run_evaluate(L, r);
+	return 0;
+}
+
+static double l2_dist(const float *a, const float *b, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++) {
+		double d = (double)a[i] - (b ? (double)b[i] : 0.0);
+		s += d * d;
+	}
+	return sqrt(s);
+}
+
+static void log_row(lab *L, run *r, const double *v)
+{
+	if (!L->log)
+		return;
+	gzprintf(L->log, "{\"run\":\"%s\",\"step\":%ld", r->name, r->step);
+	for (int c = 0; c < NCOLS; c++) {
+		if (isfinite(v[c]))
+			gzprintf(L->log, ",\"%s\":%.9g", lab_col_names[c], v[c]);
+		else
+			gzprintf(L->log, ",\"%s\":null", lab_col_names[c]);
+	}
+	gzputs(L->log, "}\n");
+	/* A sync flush makes every row readable while the run goes on and after a crash. */
+	gzflush(L->log, Z_SYNC_FLUSH);
+}
+
+/* Evaluates in eval mode on the fixed subsets and appends one row to the series. */
+void run_evaluate(lab *L, run *r)
+{
+	const data_set *ds = r->data->ds;
+	double v[NCOLS], tr_loss = 0, te_loss = 0;
+	long tr_err = 0, te_err = 0;
+	nn_model_eval(r->model, ds->eval_train_x, ds->eval_train_y, ds->n_eval, 0, &tr_loss, &tr_err, NULL);
+	nn_model_eval(r->model, ds->eval_test_x, ds->eval_test_y, ds->n_eval, 0, &te_loss, &te_err, NULL);
+	v[COL_EPOCH] = run_epoch(r);
+	v[COL_LR] = run_lr(r);
+	v[COL_BS] = r->bs;
+	v[COL_BATCH_LOSS] = r->loss_n ? r->loss_sum / r->loss_n : NAN;
+	v[COL_TRAIN_LOSS] = tr_loss / ds->n_eval;
+	v[COL_TRAIN_ERR] = (double)tr_err / ds->n_eval;
+	v[COL_TEST_LOSS] = te_loss / ds->n_eval;
+	v[COL_TEST_ERR] = (double)te_err / ds->n_eval;
+	v[COL_GAP_LOSS] = v[COL_TEST_LOSS] - v[COL_TRAIN_LOSS];
+	v[COL_GAP_ERR] = v[COL_TEST_ERR] - v[COL_TRAIN_ERR];
+	v[COL_DIST] = l2_dist(r->model->params, r->w0, r->model->nparams);
+	v[COL_WNORM] = l2_dist(r->model->params, NULL, r->model->nparams);
+	v[COL_GRAD_NORM] = r->grad_norm;
+	r->loss_sum = 0;
+	r->loss_n = 0;
+	r->last_eval = r->step;
+
+	double row[NCOLS];
+	for (int c = 0; c < NCOLS; c++)
+		row[L->cols[c]] = v[c]; /* columns were registered first, in this order */
+	series_append(L->series, r->sid, r->step, row, NCOLS);
+	log_row(L, r, v);
+	lab_post(L, LAB_MSG_PROGRESS, r->sid, r->step,
+		 "%s step %ld epoch %.2f lr %.4g bs %d batch_loss %.4f train %.4f/%.2f%% "
+		 "test %.4f/%.2f%% gap %.4f dist %.4g",
+		 r->name, r->step, v[COL_EPOCH], v[COL_LR], r->bs, v[COL_BATCH_LOSS],
+		 v[COL_TRAIN_LOSS], 100 * v[COL_TRAIN_ERR], v[COL_TEST_LOSS], 100 * v[COL_TEST_ERR],
+		 v[COL_GAP_LOSS], v[COL_DIST]);
+}
+
+static int goal_reached(const run *r)
+{
+	switch (r->goal_kind) {
+	case GOAL_STEPS:
+		return r->step >= (long)r->goal;
+	case GOAL_EPOCHS:
+		return run_epoch(r) >= r->goal - 1e-12;
+	default:
+		return 0;
+	}
+}
+
+/* One optimizer step. A NaN or Inf loss or gradient pauses the run as DIVERGED, before the
+ * update touches the weights. */
+void run_step(lab *L, run *r)
+{
+	const data_set *ds = r->data->ds;
+	ensure_batch(r);
+	data_next_batch(&r->cur, ds, r->bs, r->xb, r->yb);
+	float loss = nn_model_grad(r->model, r->xb, r->yb, r->bs);
+	if (!isfinite(loss)) {
+		r->state = RUN_DIVERGED;
+		series_mark(L->series, r->sid, r->step, SERIES_EV_DIVERGED, "diverged: loss %g", loss);
+		lab_post(L, LAB_MSG_ERROR, r->sid, r->step,
+			 "%s diverged at step %ld (loss %g): paused; lower lr and 'train' to go on",
+			 r->name, r->step, loss);
+		run_publish(L, r);
+		return;
+	}
+	r->lr_now = run_lr(r);
+	r->grad_norm = nn_opt_step(&r->opt, r->model->params, r->model->grads, (float)r->lr_now);
+	if (!isfinite(r->grad_norm)) {
+		r->state = RUN_DIVERGED;
+		series_mark(L->series, r->sid, r->step, SERIES_EV_DIVERGED, "diverged: gradient %g",
+			    r->grad_norm);
+		lab_post(L, LAB_MSG_ERROR, r->sid, r->step,
+			 "%s diverged at step %ld (gradient norm %g): paused", r->name, r->step,
+			 r->grad_norm);
+		run_publish(L, r);
+		return;
+	}
+	r->rescales += nn_model_project(r->model) > 0;
+	r->step++;
+	r->loss_sum += loss;
+	r->loss_n++;
+	if (r->step - r->last_eval >= run_eval_interval(r))
+		run_evaluate(L, r);
+	if (goal_reached(r)) {
+		if (r->last_eval != r->step)
+			run_evaluate(L, r);
+		r->state = RUN_PAUSED;
+		r->goal_kind = GOAL_NONE;
+		lab_post(L, LAB_MSG_INFO, r->sid, r->step, "%s reached its goal at step %ld (epoch %.2f)",
+			 r->name, r->step, run_epoch(r));
+		run_publish(L, r);
+		return;
+	}
+	double now = gg_now();
+	if (now - r->pub_t > 0.05)
+		run_publish(L, r);
+}
+
+/* Status for readers; also measures steps/s over windows of at least half a second. */
+void run_publish(lab *L, run *r)
+{
+	double now = gg_now();
+	if (r->state != RUN_RUNNING) {
+		r->rate = 0;
+		r->rate_t0 = 0;
+	} else if (r->rate_t0 == 0) {
+		r->rate_t0 = now;
+		r->rate_s0 = r->step;
+	} else if (now - r->rate_t0 >= 0.5) {
+		r->rate = (r->step - r->rate_s0) / (now - r->rate_t0);
+		r->rate_t0 = now;
+		r->rate_s0 = r->step;
+	}
+	r->pub_t = now;
+	series_status st = { 0 };
+	snprintf(st.name, sizeof st.name, "%s", r->name);
+	nn_config_describe(&r->mcfg, st.model, sizeof st.model);
+	if (r->data)
+		snprintf(st.data, sizeof st.data, "%s n=%d%s", r->dspec.name, r->data->ds->n_train,
+			 r->dspec.noise > 0 ? " noisy" : "");
+	else
+		snprintf(st.data, sizeof st.data, "%s", r->dspec.name);
+	snprintf(st.opt, sizeof st.opt, "%s", r->ocfg.kind == NN_SGD ? "sgd" : "adamw");
+	st.state = r->state;
+	st.step = r->step;
+	st.epoch = run_epoch(r);
+	st.lr = run_lr(r);
+	st.bs = r->bs;
+	st.steps_per_s = r->rate;
+	st.goal = -1;
+	if (r->goal_kind == GOAL_STEPS)
+		st.goal = (long)r->goal;
+	else if (r->goal_kind == GOAL_EPOCHS && r->built)
+		st.goal = r->step + (long)ceil((r->goal - run_epoch(r)) * r->cur.n / r->bs);
+	series_set_status(L->series, r->sid, &st);
+}

@@ -1,0 +1,310 @@
+/* series.c — the per-run series store (see series.h). One mutex guards everything: writes
+ * happen once per evaluation or step, reads a few times a second, so contention is nil and
+ * a single lock keeps the invariants (every column of a run has nrows values) obvious. */
+#include "gglab/series.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gglab/util.h"
+
+typedef struct {
+	size_t nrows, cap;
+	long *steps;      /* [cap] */
+	double **vals;    /* [ncols][cap] */
+	int ncols;        /* columns this run has storage for */
+	size_t nev, evcap;
+	series_event *ev;
+	series_status status;
+} series_run;
+
+struct series_store {
+	pthread_mutex_t mu;
+	atomic_uint_fast64_t version;
+	int nruns, current;
+	series_run *runs;
+	int ncols;
+	char (*cols)[48];
+};
+
+static const char *state_names[] = { "IDLE", "RUNNING", "PAUSED", "DIVERGED", "DONE" };
+
+const char *series_state_name(run_state s)
+{
+	return (unsigned)s < sizeof state_names / sizeof *state_names ? state_names[s] : "?";
+}
+
+series_store *series_new(void)
+{
+	series_store *s = gg_xcalloc(1, sizeof *s);
+	pthread_mutex_init(&s->mu, NULL);
+	return s;
+}
+
+void series_free(series_store *s)
+{
+	if (!s)
+		return;
+	for (int r = 0; r < s->nruns; r++) {
+		series_run *R = &s->runs[r];
+		for (int c = 0; c < R->ncols; c++)
+			free(R->vals[c]);
+		free(R->vals);
+		free(R->steps);
+		free(R->ev);
+	}
+	free(s->runs);
+	free(s->cols);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+static void bump(series_store *s)
+{
+	atomic_fetch_add_explicit(&s->version, 1, memory_order_release);
+}
+
+/* Gives run R storage for every registered column, NaN-filled for rows it already has. */
+static void grow_cols(series_store *s, series_run *R)
+{
+	if (R->ncols == s->ncols)
+		return;
+	R->vals = gg_xrealloc(R->vals, (size_t)s->ncols * sizeof *R->vals);
+	for (int c = R->ncols; c < s->ncols; c++) {
+		R->vals[c] = gg_xmalloc((R->cap ? R->cap : 1) * sizeof(double));
+		for (size_t i = 0; i < R->nrows; i++)
+			R->vals[c][i] = NAN;
+	}
+	R->ncols = s->ncols;
+}
+
+int series_add_run(series_store *s, const char *name)
+{
+	pthread_mutex_lock(&s->mu);
+	s->runs = gg_xrealloc(s->runs, (size_t)(s->nruns + 1) * sizeof *s->runs);
+	series_run *R = &s->runs[s->nruns];
+	memset(R, 0, sizeof *R);
+	snprintf(R->status.name, sizeof R->status.name, "%s", name);
+	R->status.goal = -1;
+	grow_cols(s, R);
+	int id = s->nruns++;
+	bump(s);
+	pthread_mutex_unlock(&s->mu);
+	return id;
+}
+
+static int find_col(series_store *s, const char *name)
+{
+	for (int c = 0; c < s->ncols; c++)
+		if (strcmp(s->cols[c], name) == 0)
+			return c;
+	return -1;
+}
+
+int series_col(series_store *s, const char *name)
+{
+	pthread_mutex_lock(&s->mu);
+	int c = find_col(s, name);
+	if (c < 0) {
+		s->cols = gg_xrealloc(s->cols, (size_t)(s->ncols + 1) * sizeof *s->cols);
+		snprintf(s->cols[s->ncols], sizeof s->cols[0], "%s", name);
+		c = s->ncols++;
+		for (int r = 0; r < s->nruns; r++)
+			grow_cols(s, &s->runs[r]);
+		bump(s);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return c;
+}
+
+void series_clear_run(series_store *s, int run)
+{
+	pthread_mutex_lock(&s->mu);
+	s->runs[run].nrows = 0;
+	s->runs[run].nev = 0;
+	bump(s);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void series_append(series_store *s, int run, long step, const double *vals, int nvals)
+{
+	pthread_mutex_lock(&s->mu);
+	series_run *R = &s->runs[run];
+	grow_cols(s, R);
+	if (R->nrows == R->cap) {
+		R->cap = R->cap ? 2 * R->cap : 256;
+		R->steps = gg_xrealloc(R->steps, R->cap * sizeof *R->steps);
+		for (int c = 0; c < R->ncols; c++)
+			R->vals[c] = gg_xrealloc(R->vals[c], R->cap * sizeof(double));
+	}
+	R->steps[R->nrows] = step;
+	for (int c = 0; c < R->ncols; c++)
+		R->vals[c][R->nrows] = c < nvals ? vals[c] : NAN;
+	R->nrows++;
+	bump(s);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void series_mark(series_store *s, int run, long step, int kind, const char *fmt, ...)
+{
+	series_event e = { .step = step, .kind = kind };
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e.text, sizeof e.text, fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&s->mu);
+	series_run *R = &s->runs[run];
+	if (R->nev == R->evcap) {
+		R->evcap = R->evcap ? 2 * R->evcap : 32;
+		R->ev = gg_xrealloc(R->ev, R->evcap * sizeof *R->ev);
+	}
+	R->ev[R->nev++] = e;
+	bump(s);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void series_set_status(series_store *s, int run, const series_status *st)
+{
+	pthread_mutex_lock(&s->mu);
+	s->runs[run].status = *st;
+	bump(s);
+	pthread_mutex_unlock(&s->mu);
+}
+
+uint64_t series_version(series_store *s)
+{
+	return atomic_load_explicit(&s->version, memory_order_acquire);
+}
+
+int series_nruns(series_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	int n = s->nruns;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+int series_ncols(series_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	int n = s->ncols;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+int series_colname(series_store *s, int col, char *buf, size_t len)
+{
+	int rc = -1;
+	pthread_mutex_lock(&s->mu);
+	if (col >= 0 && col < s->ncols) {
+		snprintf(buf, len, "%s", s->cols[col]);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int series_find_col(series_store *s, const char *name)
+{
+	pthread_mutex_lock(&s->mu);
+	int c = find_col(s, name);
+	pthread_mutex_unlock(&s->mu);
+	return c;
+}
+
+size_t series_nrows(series_store *s, int run)
+{
+	pthread_mutex_lock(&s->mu);
+	size_t n = run >= 0 && run < s->nruns ? s->runs[run].nrows : 0;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+size_t series_read(series_store *s, int run, int col, size_t from, size_t max,
+		   long *steps, double *vals)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&s->mu);
+	if (run >= 0 && run < s->nruns && col >= 0 && col < s->ncols) {
+		series_run *R = &s->runs[run];
+		grow_cols(s, R);
+		if (from < R->nrows) {
+			n = R->nrows - from < max ? R->nrows - from : max;
+			if (steps)
+				memcpy(steps, R->steps + from, n * sizeof *steps);
+			if (vals)
+				memcpy(vals, R->vals[col] + from, n * sizeof *vals);
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+long series_last(series_store *s, int run, int col, double *val)
+{
+	long step = -1;
+	*val = NAN;
+	pthread_mutex_lock(&s->mu);
+	if (run >= 0 && run < s->nruns && col >= 0 && col < s->ncols) {
+		series_run *R = &s->runs[run];
+		grow_cols(s, R);
+		if (R->nrows) {
+			step = R->steps[R->nrows - 1];
+			*val = R->vals[col][R->nrows - 1];
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return step;
+}
+
+size_t series_nevents(series_store *s, int run)
+{
+	pthread_mutex_lock(&s->mu);
+	size_t n = run >= 0 && run < s->nruns ? s->runs[run].nev : 0;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+size_t series_read_events(series_store *s, int run, size_t from, size_t max, series_event *out)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&s->mu);
+	if (run >= 0 && run < s->nruns && from < s->runs[run].nev) {
+		series_run *R = &s->runs[run];
+		n = R->nev - from < max ? R->nev - from : max;
+		memcpy(out, R->ev + from, n * sizeof *out);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+void series_get_status(series_store *s, int run, series_status *out)
+{
+	pthread_mutex_lock(&s->mu);
+	if (run >= 0 && run < s->nruns)
+		*out = s->runs[run].status;
+	else
+		memset(out, 0, sizeof *out);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void series_set_current(series_store *s, int run)
+{
+	pthread_mutex_lock(&s->mu);
+	s->current = run;
+	bump(s);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int series_current(series_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	int r = s->current;
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}

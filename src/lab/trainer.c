@@ -1,0 +1,310 @@
+/* trainer.c — the trainer thread, its job queue and its message queue.
+ *
+ * The loop: take every interactive command (applied now, at a step boundary); if the
+ * script is not held by a `train`, apply its next command; then step every RUNNING run
+ * once, in a fixed order (round-robin), so results never depend on timing; sleep on the
+ * condition variable when there is nothing to do. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+#include "gglab/util.h"
+#include "internal.h"
+
+/* ---- messages ------------------------------------------------------------------------ */
+
+void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ...)
+{
+	lab_msg m = { .kind = kind, .run = rid, .step = step };
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m.text, sizeof m.text, fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&L->mu);
+	if (L->msg_n == L->msg_cap) {
+		/* grow the ring, unrolling it so msg_head is 0 */
+		int cap = L->msg_cap ? 2 * L->msg_cap : 64;
+		lab_msg *nm = gg_xmalloc((size_t)cap * sizeof *nm);
+		for (int i = 0; i < L->msg_n; i++)
+			nm[i] = L->msgs[(L->msg_head + i) % L->msg_cap];
+		free(L->msgs);
+		L->msgs = nm;
+		L->msg_cap = cap;
+		L->msg_head = 0;
+	}
+	L->msgs[(L->msg_head + L->msg_n) % L->msg_cap] = m;
+	L->msg_n++;
+	pthread_mutex_unlock(&L->mu);
+	/* The pipe is non-blocking: if it is full the reader is already due to wake. */
+	char b = 1;
+	ssize_t w = write(L->pipe[1], &b, 1);
+	(void)w;
+}
+
+void lab_say(lab *L, const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	run *r = lab_current(L);
+	lab_post(L, LAB_MSG_INFO, r ? r->sid : -1, r ? r->step : 0, "%s", buf);
+}
+
+int lab_next_msg(lab *L, lab_msg *m)
+{
+	char buf[64];
+	while (read(L->pipe[0], buf, sizeof buf) > 0)
+		;
+	int got = 0;
+	pthread_mutex_lock(&L->mu);
+	if (L->msg_n > 0) {
+		*m = L->msgs[L->msg_head];
+		L->msg_head = (L->msg_head + 1) % L->msg_cap;
+		L->msg_n--;
+		got = 1;
+	}
+	pthread_mutex_unlock(&L->mu);
+	return got;
+}
+
+int lab_wake_fd(lab *L)
+{
+	return L->pipe[0];
+}
+
+series_store *lab_series(lab *L)
+{
+	return L->series;
+}
+
+run *lab_current(lab *L)
+{
+	return L->nruns ? L->runs[L->cur] : NULL;
+}
+
+/* ---- life cycle ---------------------------------------------------------------------- */
+
+lab *lab_new(const lab_options *o, char *err)
+{
+	lab *L = gg_xcalloc(1, sizeof *L);
+	L->opt = *o;
+	if (pipe(L->pipe) < 0) {
+		gg_fail(err, "pipe: %s", strerror(errno));
+		free(L);
+		return NULL;
+	}
+	for (int i = 0; i < 2; i++) {
+		fcntl(L->pipe[i], F_SETFL, fcntl(L->pipe[i], F_GETFL) | O_NONBLOCK);
+		fcntl(L->pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	if (o->log_path) {
+		L->log = gzopen(o->log_path, "wb");
+		if (!L->log) {
+			gg_fail(err, "%s: cannot open the log for writing: %s", o->log_path,
+				errno ? strerror(errno) : "zlib error");
+			close(L->pipe[0]);
+			close(L->pipe[1]);
+			free(L);
+			return NULL;
+		}
+	}
+	pthread_mutex_init(&L->mu, NULL);
+	pthread_cond_init(&L->cv, NULL);
+	L->series = series_new();
+	for (int c = 0; c < NCOLS; c++)
+		L->cols[c] = series_col(L->series, lab_col_names[c]);
+	if (o->threads > 0)
+		openblas_set_num_threads(o->threads);
+
+	/* The first run, with the default configuration. */
+	run *r = run_new(L, "r1", o->seed);
+	data_spec_default(&r->dspec);
+	r->dspec.n = 2000; /* a subset small enough that the gap opens within seconds */
+	nn_config_default(&r->mcfg, NN_MLP);
+	nn_opt_config_default(&r->ocfg, NN_SGD);
+	r->sched.factor = 0.1f;
+	r->bs = 128;
+	L->runs = gg_xmalloc(sizeof *L->runs);
+	L->runs[0] = r;
+	L->nruns = 1;
+	L->cur = 0;
+	series_set_current(L->series, r->sid);
+	run_publish(L, r);
+	return L;
+}
+
+static void *trainer_main(void *arg);
+
+int lab_start(lab *L, char *err)
+{
+	int rc = pthread_create(&L->thread, NULL, trainer_main, L);
+	if (rc != 0)
+		return gg_fail(err, "cannot start the trainer thread: %s", strerror(rc));
+	L->started = 1;
+	return 0;
+}
+
+void lab_free(lab *L)
+{
+	if (!L)
+		return;
+	if (L->started) {
+		pthread_mutex_lock(&L->mu);
+		L->stop = 1;
+		pthread_cond_signal(&L->cv);
+		pthread_mutex_unlock(&L->mu);
+		pthread_join(L->thread, NULL);
+	}
+	for (int i = 0; i < L->nruns; i++)
+		run_free(L, L->runs[i]);
+	free(L->runs);
+	while (L->datas) { /* only runs hold references; this frees what none released */
+		lab_dataref *d = L->datas;
+		L->datas = d->next;
+		data_free(d->ds);
+		free(d);
+	}
+	if (L->log)
+		gzclose(L->log);
+	cmd_list_free(&L->inq);
+	cmd_list_free(&L->inscript);
+	cmd_list_free(&L->script);
+	series_free(L->series);
+	free(L->msgs);
+	close(L->pipe[0]);
+	close(L->pipe[1]);
+	pthread_mutex_destroy(&L->mu);
+	pthread_cond_destroy(&L->cv);
+	free(L);
+}
+
+/* Moves every call of src to the end of dst, leaving src empty. */
+static void list_move(cmd_list *dst, cmd_list *src)
+{
+	if (dst->n + src->n > dst->cap) {
+		dst->cap = dst->n + src->n;
+		dst->calls = gg_xrealloc(dst->calls, (size_t)dst->cap * sizeof *dst->calls);
+	}
+	memcpy(dst->calls + dst->n, src->calls, (size_t)src->n * sizeof *src->calls);
+	dst->n += src->n;
+	free(src->calls);
+	memset(src, 0, sizeof *src);
+}
+
+void lab_submit(lab *L, cmd_list *cmds, int script)
+{
+	pthread_mutex_lock(&L->mu);
+	list_move(script ? &L->inscript : &L->inq, cmds);
+	pthread_cond_signal(&L->cv);
+	pthread_mutex_unlock(&L->mu);
+}
+
+/* ---- the loop -------------------------------------------------------------------------- */
+
+static int any_running(lab *L, int with_goal)
+{
+	for (int i = 0; i < L->nruns; i++)
+		if (L->runs[i]->state == RUN_RUNNING && (!with_goal || L->runs[i]->goal_kind != GOAL_NONE))
+			return 1;
+	return 0;
+}
+
+/* Runs one command on this thread; errors become messages. Returns the exec status. */
+static int execute(lab *L, const cmd_call *c, int script)
+{
+	char err[GG_ERRLEN];
+	cmd_ctx ctx = { .lab = L, .script = script };
+	snprintf(L->where, sizeof L->where, "%s", c->where);
+	int rc = cmd_exec(&ctx, c, err);
+	run *r = lab_current(L);
+	if (rc < 0)
+		lab_post(L, LAB_MSG_ERROR, r ? r->sid : -1, r ? r->step : 0, "%s", err);
+	L->where[0] = 0;
+	for (int i = 0; i < L->nruns; i++)
+		run_publish(L, L->runs[i]);
+	return rc;
+}
+
+static void script_finish(lab *L, lab_msg_kind kind)
+{
+	cmd_list_free(&L->script);
+	L->script_pos = 0;
+	L->script_wait = 0;
+	lab_post(L, kind, -1, 0, kind == LAB_MSG_QUIT ? "quit" : "script done");
+}
+
+/* Applies script commands until one holds the rest (a `train`) or the script ends. */
+static void script_advance(lab *L)
+{
+	while (L->script_pos < L->script.n) {
+		if (L->script_wait) {
+			if (any_running(L, 1))
+				return;
+			L->script_wait = 0;
+		}
+		const cmd_call *c = &L->script.calls[L->script_pos++];
+		unsigned fl = c->entry->flags;
+		if (fl & CMD_UI) {
+			if (strcmp(c->entry->name, "quit") == 0) {
+				script_finish(L, LAB_MSG_QUIT);
+				return;
+			}
+			lab_post(L, LAB_MSG_UICMD, -1, 0, "%s", c->text);
+			continue;
+		}
+		if (execute(L, c, 1) < 0) {
+			/* A failed command stops the script: what follows assumed it worked. */
+			script_finish(L, LAB_MSG_DONE);
+			return;
+		}
+		if (fl & CMD_WAIT)
+			L->script_wait = 1;
+	}
+	if (L->script.n && !(L->script_wait && any_running(L, 1)))
+		script_finish(L, LAB_MSG_DONE);
+}
+
+static void *trainer_main(void *arg)
+{
+	lab *L = arg;
+	pthread_mutex_lock(&L->mu);
+	while (!L->stop) {
+		if (L->inq.n) {
+			cmd_list q = L->inq;
+			memset(&L->inq, 0, sizeof L->inq);
+			pthread_mutex_unlock(&L->mu);
+			for (int i = 0; i < q.n; i++)
+				execute(L, &q.calls[i], 0);
+			cmd_list_free(&q);
+			pthread_mutex_lock(&L->mu);
+			continue;
+		}
+		if (L->inscript.n)
+			list_move(&L->script, &L->inscript);
+		pthread_mutex_unlock(&L->mu);
+
+		script_advance(L);
+		int stepped = 0;
+		for (int i = 0; i < L->nruns; i++)
+			if (L->runs[i]->state == RUN_RUNNING) {
+				run_step(L, L->runs[i]);
+				stepped = 1;
+			}
+
+		pthread_mutex_lock(&L->mu);
+		int script_ready = L->script.n && !(L->script_wait && any_running(L, 1));
+		if (!stepped && !script_ready && !L->inq.n && !L->inscript.n && !L->stop)
+			pthread_cond_wait(&L->cv, &L->mu);
+	}
+	pthread_mutex_unlock(&L->mu);
+	return NULL;
+}

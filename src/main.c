@@ -1,0 +1,193 @@
+/* main.c — options and the choice of mode: the screen, headless batch, parse-only check,
+ * or the benchmark. Exit status: 0 ok, 1 runtime error, 2 usage or parse error. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gglab/bench.h"
+#include "gglab/cmd.h"
+#include "gglab/lab.h"
+#include "gglab/ui.h"
+#include "gglab/util.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+static void usage(FILE *out)
+{
+	fputs("usage: gglab [OPTIONS]                 the lab on screen, training the default setup\n"
+	      "       gglab -x FILE [OPTIONS]         run a script on screen (you can take over)\n"
+	      "       gglab --batch FILE [OPTIONS]    run a script headless\n"
+	      "       gglab -c 'CMD; CMD' [OPTIONS]   run commands headless\n"
+	      "       gglab --check FILE              only parse a script and report errors\n"
+	      "       gglab bench [SECONDS]           measure training throughput against sgemm\n"
+	      "       COMMANDS | gglab                a script on standard input runs headless\n"
+	      "\n"
+	      "options:\n"
+	      "  -b, --batch FILE     run FILE without the screen; progress lines on stderr\n"
+	      "      --check FILE     parse FILE (and what it sources) without running it\n"
+	      "  -c CMDS              run the commands CMDS (separated by ';') headless\n"
+	      "  -x FILE              run FILE inside the screen\n"
+	      "      --log FILE       stream every evaluation to FILE as gzip'd JSON lines\n"
+	      "      --seed N         seed of the first run (default 1)\n"
+	      "      --threads N      BLAS threads (default: all cores); replay needs the same N\n"
+	      "      --fps N          screen frames per second, at most (default 10)\n"
+	      "      --ascii          draw plots with ASCII characters instead of braille\n"
+	      "      --no-color       monochrome screen (also when NO_COLOR is set)\n"
+	      "  -h, --help           this help\n"
+	      "  -V, --version        print the version\n"
+	      "\n"
+	      "Commands are listed by 'gglab -c help' and documented in gglab(1).\n",
+	      out);
+}
+
+static void print_error(void *arg, const char *msg)
+{
+	int *n = arg;
+	fprintf(stderr, "gglab: %s\n", msg);
+	(*n)++;
+}
+
+static int parse_positive(const char *opt, const char *s, long lo, long hi, long *out)
+{
+	char err[GG_ERRLEN];
+	if (cmd_parse_long(opt, s, lo, hi, out, err) < 0) {
+		fprintf(stderr, "gglab: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_CHECK = 256, OPT_LOG, OPT_SEED, OPT_THREADS, OPT_FPS, OPT_ASCII, OPT_NOCOLOR };
+	static const struct option longopts[] = {
+		{ "batch", required_argument, NULL, 'b' },
+		{ "check", required_argument, NULL, OPT_CHECK },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "fps", required_argument, NULL, OPT_FPS },
+		{ "ascii", no_argument, NULL, OPT_ASCII },
+		{ "no-color", no_argument, NULL, OPT_NOCOLOR },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	const char *batch_file = NULL, *check_file = NULL, *cmds = NULL, *screen_file = NULL;
+	lab_options lo = { .seed = 1 };
+	ui_options uo = { .fps = 10, .color = getenv("NO_COLOR") == NULL };
+	long v;
+	int c;
+	while ((c = getopt_long(argc, argv, "+b:c:x:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': batch_file = optarg; break;
+		case OPT_CHECK: check_file = optarg; break;
+		case 'c': cmds = optarg; break;
+		case 'x': screen_file = optarg; break;
+		case OPT_LOG: lo.log_path = optarg; break;
+		case OPT_SEED:
+			if (parse_positive("--seed", optarg, 0, 2147483647L, &v) < 0)
+				return EXIT_USAGE;
+			lo.seed = (uint64_t)v;
+			break;
+		case OPT_THREADS:
+			if (parse_positive("--threads", optarg, 1, 256, &v) < 0)
+				return EXIT_USAGE;
+			lo.threads = (int)v;
+			break;
+		case OPT_FPS:
+			if (parse_positive("--fps", optarg, 1, 60, &v) < 0)
+				return EXIT_USAGE;
+			uo.fps = (int)v;
+			break;
+		case OPT_ASCII: uo.ascii = 1; break;
+		case OPT_NOCOLOR: uo.color = 0; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("gglab %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+
+	char err[GG_ERRLEN];
+	if (optind < argc && strcmp(argv[optind], "bench") == 0) {
+		bench_options bo = { .threads = lo.threads, .seconds = 3.0 };
+		if (optind + 1 < argc) {
+			double s;
+			if (cmd_parse_double("SECONDS", argv[optind + 1], 0.1, 600, &s, err) < 0) {
+				fprintf(stderr, "gglab: bench: %s\n", err);
+				return EXIT_USAGE;
+			}
+			bo.seconds = s;
+		}
+		if (bench_run(&bo, stdout, err) < 0) {
+			fprintf(stderr, "gglab: bench: %s\n", err);
+			return EXIT_RUNTIME;
+		}
+		return 0;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gglab: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!!batch_file + !!check_file + !!cmds + !!screen_file > 1) {
+		fprintf(stderr, "gglab: choose one of --batch, --check, -c and -x\n");
+		return EXIT_USAGE;
+	}
+
+	/* Parse everything before anything runs. */
+	cmd_list script = { 0 };
+	int nerr = 0;
+	const char *file = check_file ? check_file : batch_file ? batch_file : screen_file;
+	if (!file && !cmds && !isatty(STDIN_FILENO))
+		file = "-";
+	if (file)
+		cmd_parse_file(file, &script, print_error, &nerr);
+	else if (cmds)
+		cmd_parse_line(cmds, "-c", &script, print_error, &nerr);
+	if (nerr) {
+		fprintf(stderr, "gglab: %d error%s; nothing was run\n", nerr, nerr > 1 ? "s" : "");
+		cmd_list_free(&script);
+		return EXIT_USAGE;
+	}
+	if (check_file) {
+		printf("%s: ok, %d command%s\n", check_file, script.n, script.n == 1 ? "" : "s");
+		cmd_list_free(&script);
+		return 0;
+	}
+
+	int headless = batch_file || cmds || (file && !screen_file) || !isatty(STDOUT_FILENO);
+	if (!headless) {
+		/* The screen arrives with the terminal UI; until then say so plainly. */
+		fprintf(stderr, "gglab: the terminal screen is not available in this build; "
+				"use --batch FILE or -c 'CMDS'\n");
+		cmd_list_free(&script);
+		return EXIT_USAGE;
+	}
+	if (!script.n) {
+		fprintf(stderr, "gglab: nothing to run without a terminal: give --batch FILE, -c 'CMDS' "
+				"or a script on standard input\n");
+		return EXIT_USAGE;
+	}
+	lo.batch = 1;
+	lab *L = lab_new(&lo, err);
+	if (!L) {
+		fprintf(stderr, "gglab: %s\n", err);
+		cmd_list_free(&script);
+		return EXIT_RUNTIME;
+	}
+	if (lab_start(L, err) < 0) {
+		fprintf(stderr, "gglab: %s\n", err);
+		lab_free(L);
+		cmd_list_free(&script);
+		return EXIT_RUNTIME;
+	}
+	int status = ui_batch(L, &script);
+	cmd_list_free(&script);
+	lab_free(L);
+	(void)uo;
+	return status;
+}

@@ -1,0 +1,692 @@
+/* model.c — MLP and NAIS-Net models over the layer functions: configuration, one
+ * parameter allocation with named views, seeded initialization, the training step's
+ * forward/backward, chunked evaluation, and the NAIS stability projection.
+ *
+ *   mlp:  in → [dense → (bn|gbn)? → act] × depth → dense head → classes
+ *   nais: in → dense → act → NAIS block × blocks → dense head → classes
+ *
+ * Activations live in struct nn_work, one arena sized for the largest batch seen and grown
+ * on demand, so a training step allocates nothing once the batch size has been seen.
+ * Evaluation has its own small arena of EVAL_CHUNK rows and never touches the training
+ * activations, parameters, gradients or running statistics. */
+#include "gglab/nn.h"
+#include "gglab/rng.h"
+#include "gglab/util.h"
+
+#include <cblas.h>
+/* OpenBLAS's config header includes <complex.h>, whose I macro would shadow the
+ * I-for-input-features naming used with nn.h. */
+#undef I
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EVAL_CHUNK = 512 };
+
+/* Where a hidden dense layer's tensors live: view indices into m->views (-1 when the layer
+ * has no batch norm) and buf offsets of its running statistics. The NAIS input projection
+ * uses the same record without the norm. */
+typedef struct {
+	int w, b, gamma, beta;
+	size_t run_mean, run_var;
+} dense_plan;
+
+typedef struct {
+	int P; /* "naisK.R" (stable) or "naisK.A" (free) */
+	int Bm, b;
+} block_plan;
+
+struct nn_work {
+	int nhid;         /* mlp: depth; nais: 1 (the input projection) */
+	dense_plan *hid;  /* [nhid] */
+	block_plan *blk;  /* [blocks] */
+	int head_w, head_b;
+
+	/* Independent of the batch size (nais only): */
+	float *fixed_raw;
+	float **Amat;     /* [blocks] A[n][n] = −RᵀR − εI, formed once per forward (stable) */
+	float *dA, *sym;  /* [n][n] scratch for the chain rule through R and the projection */
+
+	/* Training activations, for up to cap_B rows and cap_ng ghost batches: */
+	float *train_raw;
+	int cap_B, cap_ng;
+	float **z;        /* [nhid] z[B][W]: dense output, overwritten by x̂ (bn layers only) */
+	float **a;        /* [nhid] a[B][W]: post-activation, the next layer's input */
+	float **rstd;     /* [nhid] rstd[ng][W] (bn layers only) */
+	float **c, **X, **S; /* [blocks] c[B][n], X[K][B][n], S[K][B][n] */
+	float *logits;    /* [B][C] logits, then probs, then dlogits (in place) */
+	float *d0, *d1;   /* [B][W] activation-gradient ping-pong */
+
+	/* Evaluation, EVAL_CHUNK rows: */
+	float *eval_raw;
+	float *e[4];      /* [EVAL_CHUNK][W] */
+	float *elogits;   /* [EVAL_CHUNK][C] */
+};
+
+/* ---- configuration ------------------------------------------------------------------ */
+
+void nn_config_default(nn_config *c, nn_kind kind)
+{
+	memset(c, 0, sizeof *c);
+	c->kind = kind;
+	c->ghost = 128;
+	c->blocks = 1;
+	c->stages = 4;
+	c->h = 0.5f;
+	c->eps = 0.01f;
+	c->stable = 1;
+	c->norm = NN_NORM_NONE;
+	c->depth = 2;
+	if (kind == NN_MLP) {
+		c->width = 128;
+		c->act = NN_RELU;
+	} else {
+		c->width = 64;
+		c->act = NN_TANH;
+	}
+}
+
+int nn_config_check(const nn_config *c, char *err)
+{
+	if (c->kind != NN_MLP && c->kind != NN_NAIS)
+		return gg_fail(err, "kind: %d is not mlp or nais", (int)c->kind);
+	if (c->in < 1 || c->in > (1 << 24))
+		return gg_fail(err, "in: %d is out of range 1..%d", c->in, 1 << 24);
+	/* Labels are uint8_t. */
+	if (c->classes < 2 || c->classes > 256)
+		return gg_fail(err, "classes: %d is out of range 2..256", c->classes);
+	if (c->width < 1 || c->width > 65536)
+		return gg_fail(err, "width: %d is out of range 1..65536", c->width);
+	if (c->act != NN_RELU && c->act != NN_TANH)
+		return gg_fail(err, "act: %d is not relu or tanh", (int)c->act);
+	if (c->kind == NN_MLP) {
+		if (c->depth < 0 || c->depth > 64)
+			return gg_fail(err, "depth: %d is out of range 0..64", c->depth);
+		if (c->norm != NN_NORM_NONE && c->norm != NN_NORM_BN && c->norm != NN_NORM_GBN)
+			return gg_fail(err, "norm: %d is not none, bn or gbn", (int)c->norm);
+		/* A ghost batch of one row normalizes everything to β. */
+		if (c->norm == NN_NORM_GBN && (c->ghost < 2 || c->ghost > 1 << 20))
+			return gg_fail(err, "ghost: %d is out of range 2..%d", c->ghost, 1 << 20);
+		return 0;
+	}
+	if (c->norm != NN_NORM_NONE)
+		return gg_fail(err, "norm: nais models take no batch norm (norm must be none)");
+	if (c->blocks < 1 || c->blocks > 64)
+		return gg_fail(err, "blocks: %d is out of range 1..64", c->blocks);
+	if (c->stages < 1 || c->stages > 1000)
+		return gg_fail(err, "stages: %d is out of range 1..1000", c->stages);
+	/* h ≤ 1 is what the stability guarantee needs; up to 2 is allowed for experiments. */
+	if (!(c->h > 0.0f && c->h <= 2.0f))
+		return gg_fail(err, "h: %g is out of range (0, 2] (the guarantee needs h <= 1)",
+			       (double)c->h);
+	if (!(c->eps > 0.0f && c->eps < 0.5f))
+		return gg_fail(err, "eps: %g is out of range (0, 0.5)", (double)c->eps);
+	if (c->stable != 0 && c->stable != 1)
+		return gg_fail(err, "stable: %d is not 0 or 1", c->stable);
+	return 0;
+}
+
+static const char *act_name(nn_act a)
+{
+	return a == NN_TANH ? "tanh" : "relu";
+}
+
+void nn_config_describe(const nn_config *c, char *buf, size_t len)
+{
+	if (!len)
+		return;
+	if (c->kind == NN_NAIS) {
+		snprintf(buf, len, "nais %d-%d %dx%d h=%g %s%s%s", c->in, c->width, c->blocks,
+			 c->stages, (double)c->h, c->stable ? "stable" : "free",
+			 c->act == NN_TANH ? "" : " ", c->act == NN_TANH ? "" : act_name(c->act));
+		return;
+	}
+	char norm[32] = "";
+	if (c->norm == NN_NORM_BN)
+		snprintf(norm, sizeof norm, " bn");
+	else if (c->norm == NN_NORM_GBN)
+		snprintf(norm, sizeof norm, " gbn%d", c->ghost);
+	if (c->depth > 0)
+		snprintf(buf, len, "mlp %d-%dx%d-%d %s%s", c->in, c->width, c->depth, c->classes,
+			 act_name(c->act), norm);
+	else
+		snprintf(buf, len, "mlp %d-%d", c->in, c->classes);
+}
+
+/* ---- construction ------------------------------------------------------------------- */
+
+static float *par(const nn_model *m, int v)
+{
+	return m->params + m->views[v].off;
+}
+
+static float *grd(const nn_model *m, int v)
+{
+	return m->grads + m->views[v].off;
+}
+
+static int add_layer(nn_model *m, const char *name)
+{
+	snprintf(m->layer_names[m->nlayers], sizeof m->layer_names[0], "%s", name);
+	return m->nlayers++;
+}
+
+static int add_view(nn_model *m, const char *name, int rows, int cols, int layer)
+{
+	nn_view *v = &m->views[m->nviews];
+	snprintf(v->name, sizeof v->name, "%s", name);
+	v->off = m->nparams;
+	v->rows = rows;
+	v->cols = cols;
+	v->layer = layer;
+	m->nparams += (size_t)rows * cols;
+	return m->nviews++;
+}
+
+static void add_dense(nn_model *m, dense_plan *p, const char *layer, int O, int I)
+{
+	char name[24];
+	int l = add_layer(m, layer);
+	snprintf(name, sizeof name, "%.18s.w", layer);
+	p->w = add_view(m, name, O, I, l);
+	snprintf(name, sizeof name, "%.18s.b", layer);
+	p->b = add_view(m, name, 1, O, l);
+	p->gamma = p->beta = -1;
+}
+
+static size_t up16(size_t n)
+{
+	/* 64-byte alignment for every sub-buffer of an arena. */
+	return (n + 15) & ~(size_t)15;
+}
+
+static float *align64(float *raw)
+{
+	return (float *)(((uintptr_t)raw + 63) & ~(uintptr_t)63);
+}
+
+/* Views, layers and buffer offsets from the configuration alone, so clone can rebuild the
+ * same layout and copy the floats. Allocates params/grads/buf zeroed. */
+static nn_model *build(const nn_config *cfg)
+{
+	nn_model *m = gg_xcalloc(1, sizeof *m);
+	struct nn_work *w = gg_xcalloc(1, sizeof *w);
+	m->cfg = *cfg;
+	m->work = w;
+	int W = cfg->width, nb = cfg->kind == NN_NAIS ? cfg->blocks : 0;
+	w->nhid = cfg->kind == NN_MLP ? cfg->depth : 1;
+	int maxl = 2 * w->nhid + nb + 1, maxv = 4 * w->nhid + 3 * nb + 2;
+	m->layer_names = gg_xcalloc((size_t)maxl, sizeof *m->layer_names);
+	m->views = gg_xcalloc((size_t)maxv, sizeof *m->views);
+	w->hid = gg_xcalloc((size_t)w->nhid + 1, sizeof *w->hid);
+	w->blk = gg_xcalloc((size_t)nb + 1, sizeof *w->blk);
+	w->z = gg_xcalloc((size_t)w->nhid + 1, sizeof *w->z);
+	w->a = gg_xcalloc((size_t)w->nhid + 1, sizeof *w->a);
+	w->rstd = gg_xcalloc((size_t)w->nhid + 1, sizeof *w->rstd);
+	w->c = gg_xcalloc((size_t)nb + 1, sizeof *w->c);
+	w->X = gg_xcalloc((size_t)nb + 1, sizeof *w->X);
+	w->S = gg_xcalloc((size_t)nb + 1, sizeof *w->S);
+	w->Amat = gg_xcalloc((size_t)nb + 1, sizeof *w->Amat);
+
+	char name[24];
+	int I = cfg->in;
+	if (cfg->kind == NN_MLP) {
+		for (int l = 0; l < cfg->depth; l++) {
+			dense_plan *p = &w->hid[l];
+			snprintf(name, sizeof name, "fc%d", l + 1);
+			add_dense(m, p, name, W, I);
+			if (cfg->norm != NN_NORM_NONE) {
+				snprintf(name, sizeof name, "bn%d", l + 1);
+				int li = add_layer(m, name);
+				snprintf(name, sizeof name, "bn%d.gamma", l + 1);
+				p->gamma = add_view(m, name, 1, W, li);
+				snprintf(name, sizeof name, "bn%d.beta", l + 1);
+				p->beta = add_view(m, name, 1, W, li);
+				p->run_mean = m->nbuf;
+				p->run_var = m->nbuf + (size_t)W;
+				m->nbuf += 2 * (size_t)W;
+			}
+			I = W;
+		}
+	} else {
+		add_dense(m, &w->hid[0], "fc1", W, I);
+		I = W;
+		for (int i = 0; i < nb; i++) {
+			block_plan *p = &w->blk[i];
+			snprintf(name, sizeof name, "nais%d", i + 1);
+			int li = add_layer(m, name);
+			snprintf(name, sizeof name, cfg->stable ? "nais%d.R" : "nais%d.A", i + 1);
+			p->P = add_view(m, name, W, W, li);
+			snprintf(name, sizeof name, "nais%d.B", i + 1);
+			p->Bm = add_view(m, name, W, W, li);
+			snprintf(name, sizeof name, "nais%d.b", i + 1);
+			p->b = add_view(m, name, 1, W, li);
+		}
+		size_t nn2 = up16((size_t)W * W);
+		w->fixed_raw = gg_xmalloc(((size_t)nb + 2) * nn2 * sizeof(float) + 64);
+		float *f = align64(w->fixed_raw);
+		for (int i = 0; i < nb; i++)
+			w->Amat[i] = f + (size_t)i * nn2;
+		w->dA = f + (size_t)nb * nn2;
+		w->sym = f + ((size_t)nb + 1) * nn2;
+	}
+	dense_plan head;
+	add_dense(m, &head, "head", cfg->classes, I);
+	w->head_w = head.w;
+	w->head_b = head.b;
+
+	m->params = gg_xcalloc(m->nparams, sizeof *m->params);
+	m->grads = gg_xcalloc(m->nparams, sizeof *m->grads);
+	m->buf = gg_xcalloc(m->nbuf, sizeof *m->buf);
+	return m;
+}
+
+static void fill_normal(gg_rng *r, float *x, size_t n, double std)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)(std * gg_rng_normal(r));
+}
+
+/* He for ReLU nets (variance-preserving through a rectifier), Xavier for tanh. */
+static void init_dense(const nn_model *m, gg_rng *r, int v)
+{
+	const nn_view *w = &m->views[v];
+	double fin = w->cols, fout = w->rows;
+	double std = m->cfg.act == NN_RELU ? sqrt(2.0 / fin) : sqrt(2.0 / (fin + fout));
+	fill_normal(r, par(m, v), (size_t)w->rows * w->cols, std);
+}
+
+static double frobenius(const float *x, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += (double)x[i] * x[i];
+	return sqrt(s);
+}
+
+/* If ‖RᵀR‖_F > δ = 1 − 2ε, scale R by √(δ'/‖RᵀR‖_F). δ' sits a hair (1e-5) inside δ so the
+ * rounding of the rescaled R never leaves the norm just above δ, which would make every
+ * later call "rescale" again and inflate the lab's rescale-fraction gauge. tmp[n][n]. */
+static int project_R(float *R, float *tmp, int n, float eps)
+{
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, n, 1.0f, R, n, R, n, 0.0f,
+		    tmp, n);
+	double f = frobenius(tmp, (size_t)n * n), delta = 1.0 - 2.0 * (double)eps;
+	if (!(f > delta))
+		return 0;
+	float s = (float)sqrt(delta * (1.0 - 1e-5) / f);
+	for (size_t i = 0; i < (size_t)n * n; i++)
+		R[i] *= s;
+	return 1;
+}
+
+static void init_params(nn_model *m, uint64_t seed)
+{
+	const nn_config *c = &m->cfg;
+	struct nn_work *w = m->work;
+	gg_rng r;
+	gg_rng_seed(&r, seed);
+	for (int l = 0; l < w->nhid; l++) {
+		const dense_plan *p = &w->hid[l];
+		init_dense(m, &r, p->w);
+		if (p->gamma >= 0) {
+			float *g = par(m, p->gamma);
+			for (int j = 0; j < c->width; j++)
+				g[j] = 1.0f;
+			float *rv = m->buf + p->run_var;
+			for (int j = 0; j < c->width; j++)
+				rv[j] = 1.0f;
+		}
+	}
+	int n = c->width;
+	for (int i = 0; c->kind == NN_NAIS && i < c->blocks; i++) {
+		const block_plan *p = &w->blk[i];
+		/* Both variants draw the same R, so a free block starts from exactly the A a
+		 * stable block with the same seed starts from. */
+		float *R = c->stable ? par(m, p->P) : w->sym;
+		fill_normal(&r, R, (size_t)n * n, sqrt(1.0 / n));
+		project_R(R, w->dA, n, c->eps);
+		if (!c->stable)
+			nn_nais_matrix(par(m, p->P), R, n, c->eps);
+		fill_normal(&r, par(m, p->Bm), (size_t)n * n, sqrt(1.0 / n)); /* Xavier */
+	}
+	init_dense(m, &r, w->head_w);
+}
+
+nn_model *nn_model_new(const nn_config *cfg, uint64_t seed, char *err)
+{
+	if (nn_config_check(cfg, err) < 0)
+		return NULL;
+	nn_model *m = build(cfg);
+	init_params(m, seed);
+	return m;
+}
+
+nn_model *nn_model_clone(const nn_model *src)
+{
+	nn_model *m = build(&src->cfg);
+	memcpy(m->params, src->params, m->nparams * sizeof *m->params);
+	memcpy(m->grads, src->grads, m->nparams * sizeof *m->grads);
+	memcpy(m->buf, src->buf, m->nbuf * sizeof *m->buf);
+	return m;
+}
+
+void nn_model_free(nn_model *m)
+{
+	if (!m)
+		return;
+	struct nn_work *w = m->work;
+	free(w->hid);
+	free(w->blk);
+	free(w->z);
+	free(w->a);
+	free(w->rstd);
+	free(w->c);
+	free(w->X);
+	free(w->S);
+	free(w->Amat);
+	free(w->fixed_raw);
+	free(w->train_raw);
+	free(w->eval_raw);
+	free(w);
+	free(m->params);
+	free(m->grads);
+	free(m->buf);
+	free(m->views);
+	free(m->layer_names);
+	free(m);
+}
+
+const nn_view *nn_model_view(const nn_model *m, const char *name)
+{
+	for (int i = 0; i < m->nviews; i++)
+		if (!strcmp(m->views[i].name, name))
+			return &m->views[i];
+	return NULL;
+}
+
+void nn_model_set_ghost(nn_model *m, int ghost)
+{
+	/* Clamped like nn_config_check's range: a one-row ghost normalizes everything away. */
+	m->cfg.ghost = ghost < 2 ? 2 : ghost;
+}
+
+/* ---- work buffers ------------------------------------------------------------------- */
+
+static int ghost_size(const nn_model *m)
+{
+	return m->cfg.norm == NN_NORM_GBN ? m->cfg.ghost : 0; /* 0: plain BN */
+}
+
+static int nghost(int B, int G)
+{
+	return G > 0 && G < B ? (B + G - 1) / G : 1;
+}
+
+/* Carves the training arena for B rows and ng ghost batches; with base == NULL it only
+ * measures. Returns the size in floats. */
+static size_t layout_train(nn_model *m, float *base, int B, int ng)
+{
+	struct nn_work *w = m->work;
+	const nn_config *c = &m->cfg;
+	size_t off = 0, BW = (size_t)B * c->width;
+#define TAKE(ptr, count)                        \
+	do {                                    \
+		if (base)                       \
+			(ptr) = base + off;     \
+		off += up16(count);             \
+	} while (0)
+	for (int l = 0; l < w->nhid; l++) {
+		if (w->hid[l].gamma >= 0) {
+			TAKE(w->z[l], BW);
+			TAKE(w->rstd[l], (size_t)ng * c->width);
+		}
+		TAKE(w->a[l], BW);
+	}
+	for (int i = 0; c->kind == NN_NAIS && i < c->blocks; i++) {
+		TAKE(w->c[i], BW);
+		TAKE(w->X[i], (size_t)c->stages * BW);
+		TAKE(w->S[i], (size_t)c->stages * BW);
+	}
+	TAKE(w->logits, (size_t)B * c->classes);
+	TAKE(w->d0, BW);
+	TAKE(w->d1, BW);
+#undef TAKE
+	return off;
+}
+
+/* Grows (never shrinks) the training arena so a step of B rows fits. Only activations
+ * live there, so reallocating loses nothing a later step needs. */
+static void reserve_train(nn_model *m, int B)
+{
+	struct nn_work *w = m->work;
+	int ng = nghost(B, ghost_size(m));
+	if (w->train_raw && B <= w->cap_B && ng <= w->cap_ng)
+		return;
+	int capB = B > w->cap_B ? B : w->cap_B, capng = ng > w->cap_ng ? ng : w->cap_ng;
+	free(w->train_raw);
+	size_t n = layout_train(m, NULL, capB, capng);
+	w->train_raw = gg_xmalloc(n * sizeof(float) + 64);
+	layout_train(m, align64(w->train_raw), capB, capng);
+	w->cap_B = capB;
+	w->cap_ng = capng;
+}
+
+static void reserve_eval(nn_model *m)
+{
+	struct nn_work *w = m->work;
+	if (w->eval_raw)
+		return;
+	size_t bw = up16((size_t)EVAL_CHUNK * m->cfg.width);
+	size_t bc = up16((size_t)EVAL_CHUNK * m->cfg.classes);
+	w->eval_raw = gg_xmalloc((4 * bw + bc) * sizeof(float) + 64);
+	float *f = align64(w->eval_raw);
+	for (int i = 0; i < 4; i++)
+		w->e[i] = f + (size_t)i * bw;
+	w->elogits = f + 4 * bw;
+}
+
+/* ---- forward / backward ------------------------------------------------------------- */
+
+static void act_forward(nn_act a, float *x, size_t n)
+{
+	if (a == NN_TANH)
+		nn_tanh_forward(x, x, n);
+	else
+		nn_relu_forward(x, x, n);
+}
+
+static void act_backward(nn_act a, float *d, const float *out, size_t n)
+{
+	if (a == NN_TANH)
+		nn_tanh_backward(d, d, out, n);
+	else
+		nn_relu_backward(d, d, out, n);
+}
+
+/* The A each block uses this pass: formed from R (stable) or the parameter itself. */
+static const float *block_A(nn_model *m, int i)
+{
+	struct nn_work *w = m->work;
+	return m->cfg.stable ? w->Amat[i] : par(m, w->blk[i].P);
+}
+
+static void form_A(nn_model *m)
+{
+	struct nn_work *w = m->work;
+	for (int i = 0; m->cfg.stable && i < m->cfg.blocks; i++)
+		nn_nais_matrix(w->Amat[i], par(m, w->blk[i].P), m->cfg.width, m->cfg.eps);
+}
+
+/* Training forward of x[B][in] into w->logits[B][classes]; returns the head's input. */
+static const float *forward_train(nn_model *m, const float *x, int B)
+{
+	struct nn_work *w = m->work;
+	const nn_config *c = &m->cfg;
+	int W = c->width, I = c->in, G = ghost_size(m);
+	size_t BW = (size_t)B * W;
+	const float *in = x; /* [B][I] */
+	for (int l = 0; l < w->nhid; l++) {
+		const dense_plan *p = &w->hid[l];
+		if (p->gamma >= 0) {
+			/* z[B][W] = in·Wᵀ + b; x̂ overwrites z; a = act(γ·x̂ + β) */
+			nn_dense_forward(w->z[l], in, par(m, p->w), par(m, p->b), B, I, W);
+			nn_bn_forward(w->a[l], w->z[l], w->rstd[l], w->z[l], par(m, p->gamma),
+				      par(m, p->beta), m->buf + p->run_mean, m->buf + p->run_var, B,
+				      W, G, 1);
+		} else {
+			nn_dense_forward(w->a[l], in, par(m, p->w), par(m, p->b), B, I, W);
+		}
+		act_forward(c->act, w->a[l], BW);
+		in = w->a[l];
+		I = W;
+	}
+	if (c->kind == NN_NAIS) {
+		form_A(m);
+		size_t last = (size_t)(c->stages - 1) * BW;
+		for (int i = 0; i < c->blocks; i++) {
+			const block_plan *p = &w->blk[i];
+			nn_nais_forward(w->X[i], w->S[i], w->c[i], in, block_A(m, i), par(m, p->Bm),
+					par(m, p->b), B, W, c->stages, c->h, c->act);
+			in = w->X[i] + last; /* x(K) of block i is u of block i+1 */
+		}
+	}
+	nn_dense_forward(w->logits, in, par(m, w->head_w), par(m, w->head_b), B, I, c->classes);
+	return in;
+}
+
+/* Backward from dlogits in w->logits; head_in is what forward_train returned. */
+static void backward(nn_model *m, const float *x, const float *head_in, int B)
+{
+	struct nn_work *w = m->work;
+	const nn_config *c = &m->cfg;
+	int W = c->width, G = ghost_size(m);
+	size_t BW = (size_t)B * W;
+	int I = w->nhid ? W : c->in; /* head fan-in: nhid == 0 only for a depth-0 mlp */
+	float *d = w->d0, *dn = w->d1; /* [B][W] */
+	nn_dense_backward(w->nhid ? d : NULL, grd(m, w->head_w), grd(m, w->head_b), w->logits,
+			  head_in, par(m, w->head_w), B, I, c->classes);
+	if (c->kind == NN_NAIS) {
+		size_t last = (size_t)(c->stages - 1) * BW;
+		for (int i = c->blocks - 1; i >= 0; i--) {
+			const block_plan *p = &w->blk[i];
+			const float *u = i ? w->X[i - 1] + last : w->a[0];
+			float *dA = c->stable ? w->dA : grd(m, p->P);
+			if (c->stable)
+				memset(dA, 0, (size_t)W * W * sizeof *dA);
+			/* d = dL/dx(K) on entry, dL/du after (du aliases gx by design). */
+			nn_nais_backward(d, dA, grd(m, p->Bm), grd(m, p->b), d, dn, u, block_A(m, i),
+					 par(m, p->Bm), w->X[i], w->S[i], B, W, c->stages, c->h,
+					 c->act);
+			if (c->stable)
+				nn_nais_dR(grd(m, p->P), w->sym, dA, par(m, p->P), W);
+		}
+	}
+	for (int l = w->nhid - 1; l >= 0; l--) {
+		const dense_plan *p = &w->hid[l];
+		act_backward(c->act, d, w->a[l], BW);
+		if (p->gamma >= 0)
+			nn_bn_backward(d, grd(m, p->gamma), grd(m, p->beta), d, w->z[l], w->rstd[l],
+				       par(m, p->gamma), B, W, G);
+		/* The first layer's input gradient has no consumer: skip that sgemm. */
+		nn_dense_backward(l ? dn : NULL, grd(m, p->w), grd(m, p->b), d,
+				  l ? w->a[l - 1] : x, par(m, p->w), B, l ? W : c->in, W);
+		float *t = d;
+		d = dn;
+		dn = t;
+	}
+}
+
+float nn_model_grad(nn_model *m, const float *x, const uint8_t *y, int B)
+{
+	memset(m->grads, 0, m->nparams * sizeof *m->grads);
+	if (B <= 0)
+		return NAN;
+	reserve_train(m, B);
+	struct nn_work *w = m->work;
+	int C = m->cfg.classes;
+	const float *head_in = forward_train(m, x, B);
+	double loss = nn_xent_forward(w->logits, w->logits, y, B, C);
+	nn_xent_backward(w->logits, w->logits, y, B, C);
+	backward(m, x, head_in, B);
+	return (float)(loss / B);
+}
+
+/* Eval forward of x[B][in], B ≤ EVAL_CHUNK, into w->elogits; K stages per NAIS block. */
+static void forward_eval(nn_model *m, const float *x, int B, int K)
+{
+	struct nn_work *w = m->work;
+	const nn_config *c = &m->cfg;
+	int W = c->width, I = c->in;
+	size_t BW = (size_t)B * W;
+	const float *in = x;
+	float *cur = w->e[0], *spare = w->e[1]; /* [B][W] */
+	for (int l = 0; l < w->nhid; l++) {
+		const dense_plan *p = &w->hid[l];
+		nn_dense_forward(cur, in, par(m, p->w), par(m, p->b), B, I, W);
+		if (p->gamma >= 0)
+			nn_bn_forward(cur, NULL, NULL, cur, par(m, p->gamma), par(m, p->beta),
+				      m->buf + p->run_mean, m->buf + p->run_var, B, W, 0, 0);
+		act_forward(c->act, cur, BW);
+		in = cur;
+		cur = spare;
+		spare = (float *)in;
+		I = W;
+	}
+	for (int i = 0; c->kind == NN_NAIS && i < c->blocks; i++) {
+		/* cur is free, in holds u; c and s are e[2], e[3]. No states are kept, so K may
+		 * exceed the training depth. */
+		const block_plan *p = &w->blk[i];
+		float *cc = w->e[2], *s = w->e[3];
+		nn_dense_forward(cc, in, par(m, p->Bm), par(m, p->b), B, W, W);
+		for (int k = 0; k < K; k++)
+			nn_nais_stage(cur, s, k ? cur : NULL, cc, block_A(m, i), B, W, c->h, c->act);
+		spare = (float *)in;
+		in = cur;
+		cur = spare;
+	}
+	nn_dense_forward(w->elogits, in, par(m, w->head_w), par(m, w->head_b), B, I, c->classes);
+}
+
+void nn_model_eval(nn_model *m, const float *x, const uint8_t *y, int n, int stages,
+		   double *loss_sum, long *nerr, float *probs)
+{
+	reserve_eval(m);
+	struct nn_work *w = m->work;
+	int C = m->cfg.classes, K = stages > 0 ? stages : m->cfg.stages;
+	if (m->cfg.kind == NN_NAIS)
+		form_A(m);
+	double loss = 0;
+	long errs = 0;
+	for (int r0 = 0; r0 < n; r0 += EVAL_CHUNK) {
+		int B = n - r0 < EVAL_CHUNK ? n - r0 : EVAL_CHUNK;
+		forward_eval(m, x + (size_t)r0 * m->cfg.in, B, K);
+		const uint8_t *yb = y ? y + r0 : NULL;
+		loss += nn_xent_forward(w->elogits, w->elogits, yb, B, C);
+		for (int r = 0; yb && r < B; r++) {
+			const float *p = w->elogits + (size_t)r * C;
+			int best = 0; /* ties go to the lowest class, like argmax */
+			for (int j = 1; j < C; j++)
+				if (p[j] > p[best])
+					best = j;
+			errs += best != yb[r];
+		}
+		if (probs)
+			memcpy(probs + (size_t)r0 * C, w->elogits, (size_t)B * C * sizeof *probs);
+	}
+	if (loss_sum)
+		*loss_sum += loss;
+	if (nerr)
+		*nerr += errs;
+}
+
+int nn_model_project(nn_model *m)
+{
+	if (m->cfg.kind != NN_NAIS || !m->cfg.stable)
+		return 0;
+	int count = 0;
+	for (int i = 0; i < m->cfg.blocks; i++)
+		count += project_R(par(m, m->work->blk[i].P), m->work->dA, m->cfg.width, m->cfg.eps);
+	return count;
+}

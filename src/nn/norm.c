@@ -1,0 +1,148 @@
+/* norm.c — batch normalization with ghost batches (Hoffer, Hubara & Soudry 2017).
+ *
+ * The batch x[B][C] is cut into ⌈B/G⌉ ghost batches of G consecutive rows (the last may be
+ * shorter); each is normalized with its own mean and biased variance, and each makes one
+ * EMA update of the running statistics, so a step of plain BN (G ≥ B) makes one update and
+ * a step of GBN makes ⌈B/G⌉ — which is what gives GBN's running statistics the small-batch
+ * noise level. Same FLOPs as plain BN.
+ *
+ * Channels are processed in tiles of BN_TILE so the per-channel sums live in small stack
+ * arrays (no scratch argument, no allocation) while every inner loop still runs over
+ * contiguous memory and vectorizes. A tile of one ghost batch (G·TILE floats) stays in
+ * cache across the passes. */
+#include "gglab/nn.h"
+
+#include <math.h>
+#include <string.h>
+
+enum { BN_TILE = 256 };
+
+static int imin(int a, int b)
+{
+	return a < b ? a : b;
+}
+
+/* Eval mode: out = γ·(x − μ_run)/√(σ²_run + ε) + β. Elementwise, so out may alias in. */
+static void bn_eval(float *out, const float *in, const float *gamma, const float *beta,
+		    const float *run_mean, const float *run_var, int B, int C)
+{
+	float scale[BN_TILE], shift[BN_TILE];
+	for (int c0 = 0; c0 < C; c0 += BN_TILE) {
+		int nc = imin(BN_TILE, C - c0);
+		for (int j = 0; j < nc; j++) {
+			scale[j] = gamma[c0 + j] / sqrtf(run_var[c0 + j] + NN_BN_EPS);
+			shift[j] = beta[c0 + j] - run_mean[c0 + j] * scale[j];
+		}
+		for (int r = 0; r < B; r++) {
+			const float *x = in + (size_t)r * C + c0;
+			float *o = out + (size_t)r * C + c0;
+			for (int j = 0; j < nc; j++)
+				o[j] = x[j] * scale[j] + shift[j];
+		}
+	}
+}
+
+void nn_bn_forward(float *out, float *xhat, float *rstd, const float *in,
+		   const float *gamma, const float *beta, float *run_mean, float *run_var,
+		   int B, int C, int G, int train)
+{
+	/* out[B][C], xhat[B][C] (may alias in; out must not), rstd[⌈B/G⌉][C], in[B][C],
+	 * gamma/beta/run_mean/run_var[C]. In eval mode xhat and rstd are not touched. */
+	if (!train) {
+		bn_eval(out, in, gamma, beta, run_mean, run_var, B, C);
+		return;
+	}
+	if (G <= 0 || G > B)
+		G = B;
+	const float m = NN_BN_MOMENTUM;
+	float mean[BN_TILE], var[BN_TILE];
+	for (int g0 = 0, gi = 0; g0 < B; g0 += G, gi++) {
+		int n = imin(G, B - g0);
+		float inv_n = 1.0f / (float)n;
+		for (int c0 = 0; c0 < C; c0 += BN_TILE) {
+			int nc = imin(BN_TILE, C - c0);
+			memset(mean, 0, sizeof mean);
+			memset(var, 0, sizeof var);
+			for (int r = g0; r < g0 + n; r++) {
+				const float *x = in + (size_t)r * C + c0;
+				for (int j = 0; j < nc; j++)
+					mean[j] += x[j];
+			}
+			for (int j = 0; j < nc; j++)
+				mean[j] *= inv_n;
+			/* Two passes (centre, then square) rather than E[x²] − E[x]², which
+			 * cancels catastrophically when |mean| ≫ std. */
+			for (int r = g0; r < g0 + n; r++) {
+				const float *x = in + (size_t)r * C + c0;
+				float *xh = xhat + (size_t)r * C + c0;
+				for (int j = 0; j < nc; j++) {
+					float d = x[j] - mean[j];
+					xh[j] = d;
+					var[j] += d * d;
+				}
+			}
+			float *rs = rstd + (size_t)gi * C + c0;
+			for (int j = 0; j < nc; j++) {
+				rs[j] = 1.0f / sqrtf(var[j] * inv_n + NN_BN_EPS);
+				run_mean[c0 + j] = (1.0f - m) * run_mean[c0 + j] + m * mean[j];
+			}
+			/* PyTorch feeds the *unbiased* variance to the running estimate. A ghost
+			 * of one row has none, so it leaves the running variance alone rather
+			 * than dragging it toward 0 (PyTorch refuses such a batch outright). */
+			if (n > 1) {
+				float unb = 1.0f / (float)(n - 1);
+				for (int j = 0; j < nc; j++)
+					run_var[c0 + j] = (1.0f - m) * run_var[c0 + j] + m * var[j] * unb;
+			}
+			for (int r = g0; r < g0 + n; r++) {
+				float *xh = xhat + (size_t)r * C + c0;
+				float *o = out + (size_t)r * C + c0;
+				for (int j = 0; j < nc; j++) {
+					xh[j] *= rs[j];
+					o[j] = gamma[c0 + j] * xh[j] + beta[c0 + j];
+				}
+			}
+		}
+	}
+}
+
+void nn_bn_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+		    const float *xhat, const float *rstd, const float *gamma, int B, int C, int G)
+{
+	/* din[B][C] (may alias dout), dgamma/dbeta[C] accumulated, dout[B][C], xhat[B][C],
+	 * rstd[⌈B/G⌉][C]. Per ghost batch of n rows:
+	 *   din = γ·rstd/n · (n·dy − Σdy − x̂·Σ(dy·x̂)). */
+	if (G <= 0 || G > B)
+		G = B;
+	float sdy[BN_TILE], sdyx[BN_TILE], k[BN_TILE];
+	for (int g0 = 0, gi = 0; g0 < B; g0 += G, gi++) {
+		int n = imin(G, B - g0);
+		float fn = (float)n;
+		for (int c0 = 0; c0 < C; c0 += BN_TILE) {
+			int nc = imin(BN_TILE, C - c0);
+			memset(sdy, 0, sizeof sdy);
+			memset(sdyx, 0, sizeof sdyx);
+			for (int r = g0; r < g0 + n; r++) {
+				const float *dy = dout + (size_t)r * C + c0;
+				const float *xh = xhat + (size_t)r * C + c0;
+				for (int j = 0; j < nc; j++) {
+					sdy[j] += dy[j];
+					sdyx[j] += dy[j] * xh[j];
+				}
+			}
+			const float *rs = rstd + (size_t)gi * C + c0;
+			for (int j = 0; j < nc; j++) {
+				dbeta[c0 + j] += sdy[j];
+				dgamma[c0 + j] += sdyx[j];
+				k[j] = gamma[c0 + j] * rs[j] / fn;
+			}
+			for (int r = g0; r < g0 + n; r++) {
+				const float *dy = dout + (size_t)r * C + c0;
+				const float *xh = xhat + (size_t)r * C + c0;
+				float *dx = din + (size_t)r * C + c0;
+				for (int j = 0; j < nc; j++)
+					dx[j] = k[j] * (fn * dy[j] - sdy[j] - xh[j] * sdyx[j]);
+			}
+		}
+	}
+}

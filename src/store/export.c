@@ -1,0 +1,86 @@
+/* export.c — atomic file writes and the CSV export of the series store. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gglab/store.h"
+#include "gglab/util.h"
+
+FILE *store_atomic_open(const char *path, char *tmp, size_t tmplen, char *err)
+{
+	snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		gg_fail(err, "%s: cannot create a file there: %s", path, strerror(errno));
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		gg_fail(err, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+	}
+	return f;
+}
+
+int store_atomic_commit(FILE *f, const char *tmp, const char *path, char *err)
+{
+	int bad = ferror(f);
+	if (fflush(f) != 0 || bad)
+		bad = bad ? bad : errno;
+	if (!bad && fsync(fileno(f)) != 0)
+		bad = errno;
+	if (fclose(f) != 0 && !bad)
+		bad = errno;
+	if (!bad && rename(tmp, path) != 0)
+		bad = errno;
+	if (bad) {
+		unlink(tmp);
+		return gg_fail(err, "%s: write failed (%s); the previous file, if any, is unchanged",
+			       path, bad > 0 ? strerror(bad) : "I/O error");
+	}
+	return 0;
+}
+
+int store_export_csv(series_store *s, const char *path, char *err)
+{
+	char tmp[4096];
+	FILE *f = store_atomic_open(path, tmp, sizeof tmp, err);
+	if (!f)
+		return -1;
+	int ncols = series_ncols(s), nruns = series_nruns(s);
+	fputs("run,step", f);
+	for (int c = 0; c < ncols; c++) {
+		char name[64];
+		series_colname(s, c, name, sizeof name);
+		fprintf(f, ",%s", name);
+	}
+	fputc('\n', f);
+	for (int r = 0; r < nruns; r++) {
+		series_status st;
+		series_get_status(s, r, &st);
+		size_t n = series_nrows(s, r);
+		long *steps = gg_xmalloc((n ? n : 1) * sizeof *steps);
+		double *vals = gg_xmalloc((n ? n : 1) * (size_t)(ncols ? ncols : 1) * sizeof *vals);
+		series_read(s, r, 0, 0, n, steps, NULL);
+		for (int c = 0; c < ncols; c++)
+			series_read(s, r, c, 0, n, NULL, vals + (size_t)c * n);
+		for (size_t i = 0; i < n; i++) {
+			fprintf(f, "%s,%ld", st.name, steps[i]);
+			for (int c = 0; c < ncols; c++) {
+				double v = vals[(size_t)c * n + i];
+				if (isfinite(v))
+					fprintf(f, ",%.9g", v);
+				else
+					fputc(',', f);
+			}
+			fputc('\n', f);
+		}
+		free(steps);
+		free(vals);
+	}
+	return store_atomic_commit(f, tmp, path, err);
+}

@@ -1,0 +1,132 @@
+/* batch.c — the plain line printer that stands in for the screen in --batch, -c and
+ * stdin-script modes. Everything it prints is plain text: bytes that are control
+ * characters in a message are replaced, so a log file never carries escape sequences. */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gglab/ui.h"
+#include "gglab/util.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static void put_plain(FILE *out, const char *prefix, const char *text)
+{
+	fputs(prefix, out);
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		fputc(*p == '\n' ? '\n' : (*p < 0x20 || *p == 0x7f) ? '?' : *p, out);
+	fputc('\n', out);
+}
+
+void ui_summary(lab *L, FILE *out)
+{
+	series_store *s = lab_series(L);
+	int cl = series_find_col(s, "train_loss"), ct = series_find_col(s, "test_loss");
+	int ce = series_find_col(s, "test_err"), cte = series_find_col(s, "train_err");
+	int cd = series_find_col(s, "dist");
+	for (int r = 0; r < series_nruns(s); r++) {
+		series_status st;
+		series_get_status(s, r, &st);
+		size_t n = series_nrows(s, r);
+		if (!n) {
+			fprintf(out, "summary: %s %s, no evaluations\n", st.name, series_state_name(st.state));
+			continue;
+		}
+		double trl, tel, tee, tre, d;
+		series_last(s, r, cl, &trl);
+		series_last(s, r, ct, &tel);
+		series_last(s, r, ce, &tee);
+		series_last(s, r, cte, &tre);
+		series_last(s, r, cd, &d);
+		/* best test loss and its step */
+		double best = INFINITY;
+		long best_step = -1, step;
+		for (size_t i = 0; i < n; i++) {
+			double v;
+			series_read(s, r, ct, i, 1, &step, &v);
+			if (v < best)
+				best = v, best_step = step;
+		}
+		char line[600];
+		snprintf(line, sizeof line,
+			 "summary: %s %s step %ld epoch %.2f | %s | %s | train loss %.4f err %.2f%% | "
+			 "test loss %.4f err %.2f%% | gap %.4f | dist %.4g | best test loss %.4f @ step %ld",
+			 st.name, series_state_name(st.state), st.step, st.epoch, st.model, st.data, trl,
+			 100 * tre, tel, 100 * tee, tel - trl, d, best, best_step);
+		put_plain(out, "", line);
+	}
+}
+
+int ui_batch(lab *L, cmd_list *script)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	int status = 0, done = 0;
+	double t0 = gg_now();
+	double last_print[256] = { 0 };
+	lab_submit(L, script, 1);
+	while (!done && !interrupted) {
+		struct pollfd p = { .fd = lab_wake_fd(L), .events = POLLIN };
+		if (poll(&p, 1, 500) < 0 && errno != EINTR)
+			break;
+		lab_msg m;
+		while (lab_next_msg(L, &m)) {
+			switch (m.kind) {
+			case LAB_MSG_PROGRESS: {
+				/* at most one line per run per second; the summary has the last word */
+				int slot = m.run >= 0 && m.run < 256 ? m.run : 0;
+				double now = gg_now();
+				if (now - last_print[slot] >= 1.0) {
+					last_print[slot] = now;
+					put_plain(stderr, "", m.text);
+				}
+				break;
+			}
+			case LAB_MSG_INFO:
+				put_plain(stderr, "", m.text);
+				break;
+			case LAB_MSG_ERROR:
+				put_plain(stderr, "error: ", m.text);
+				status = 1;
+				break;
+			case LAB_MSG_UICMD:
+				if (strncmp(m.text, "help", 4) == 0) {
+					char buf[8192];
+					cmd_tokens t;
+					char err[GG_ERRLEN];
+					const char *which = NULL;
+					if (cmd_tokenize(m.text, &t, err) == 0 && t.n && t.cmds[0].argc > 1)
+						which = cmd_find(t.cmds[0].argv[1], err)->name;
+					cmd_help_text(which, buf, sizeof buf);
+					fputs(buf, stdout);
+					if (t.n)
+						cmd_tokens_free(&t);
+				}
+				break;
+			case LAB_MSG_DONE:
+			case LAB_MSG_QUIT:
+				done = 1;
+				break;
+			}
+		}
+	}
+	if (interrupted) {
+		fprintf(stderr, "gglab: interrupted by signal %d\n", (int)interrupted);
+		status = 1;
+	}
+	fprintf(stderr, "gglab: finished in %.1f s\n", gg_now() - t0);
+	ui_summary(L, stderr);
+	return status;
+}
