@@ -105,7 +105,8 @@ static void test_validation(void)
 	expect_ok("export csv /tmp/x.csv", 1);
 
 	expect_error("frob 1", "unknown command 'frob'");
-	expect_error("set lr", "set takes KEY VALUE pairs");
+	expect_error("set lr", "missing argument");
+	expect_error("set lr 0.1 bs", "set takes KEY VALUE pairs");
 	expect_error("set", "missing argument");
 	expect_error("set lr 0", "lr=0 is out of range");
 	expect_error("set lr -1", "out of range");

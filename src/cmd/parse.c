@@ -117,8 +117,8 @@ static void report_error(cmd_error_fn report, void *arg, const char *where,
 	report(arg, buf);
 }
 
-static int parse_file_depth(const char *path, cmd_list *out, cmd_error_fn report, void *arg,
-			    int depth);
+static int parse_file_depth(const char *path, const char *from, cmd_list *out,
+			    cmd_error_fn report, void *arg, int depth);
 
 static int parse_line_depth(const char *line, const char *where, cmd_list *out,
 			    cmd_error_fn report, void *arg, int depth)
@@ -158,7 +158,7 @@ static int parse_line_depth(const char *line, const char *where, cmd_list *out,
 				report_error(report, arg, where, NULL, err);
 				nerr++;
 			} else {
-				nerr += parse_file_depth(w->argv[1], out, report, arg, depth + 1);
+				nerr += parse_file_depth(w->argv[1], where, out, report, arg, depth + 1);
 			}
 			continue;
 		}
@@ -181,8 +181,9 @@ int cmd_parse_line(const char *line, const char *where, cmd_list *out, cmd_error
 	return parse_line_depth(line, where, out, report, arg, 0);
 }
 
-static int parse_file_depth(const char *path, cmd_list *out, cmd_error_fn report, void *arg,
-			    int depth)
+/* `from` is the "file:line" of the `source` that named this file, or NULL. */
+static int parse_file_depth(const char *path, const char *from, cmd_list *out,
+			    cmd_error_fn report, void *arg, int depth)
 {
 	char err[GG_ERRLEN];
 	int is_stdin = strcmp(path, "-") == 0;
@@ -190,7 +191,8 @@ static int parse_file_depth(const char *path, cmd_list *out, cmd_error_fn report
 	if (is_stdin)
 		path = "<stdin>";
 	if (!f) {
-		snprintf(err, sizeof err, "%s: cannot read the script: %s", path, strerror(errno));
+		snprintf(err, sizeof err, "%s%s%s: cannot read the script: %s", from ? from : "",
+			 from ? ": " : "", path, strerror(errno));
 		report(arg, err);
 		return 1;
 	}
@@ -229,7 +231,7 @@ static int parse_file_depth(const char *path, cmd_list *out, cmd_error_fn report
 
 int cmd_parse_file(const char *path, cmd_list *out, cmd_error_fn report, void *arg)
 {
-	return parse_file_depth(path, out, report, arg, 0);
+	return parse_file_depth(path, NULL, out, report, arg, 0);
 }
 
 int cmd_exec(cmd_ctx *ctx, const cmd_call *call, char *err)

@@ -1,0 +1,112 @@
+#!/bin/sh
+# badinput.sh — every kind of bad input gets a clear message, the right exit status, and
+# changes nothing: 2 for usage and parse errors (nothing runs), 1 for run-time errors.
+. "${srcdir:-.}/tests/lib.sh"
+
+# unknown command, wrong or missing argument, out-of-range values: parse errors, exit 2
+for case in \
+	"frobnicate|unknown command 'frobnicate'" \
+	"set lr|missing argument" \
+	"set lr 0|lr=0 is out of range" \
+	"set lr -0.5|lr=-0.5 is out of range" \
+	"set bs 0|bs=0 is out of range" \
+	"model mlp 0x2|width 0 is out of range" \
+	"data fashion noise=1.5|noise=1.5 is out of range" \
+	"data fashion noise=-1|noise=-1 is out of range" \
+	"train ten|'ten' is not a number" \
+	"e|ambiguous command 'e': could be eval, export"; do
+	cmd=${case%%|*}
+	msg=${case#*|}
+	run_gglab -c "$cmd"
+	expect_rc 2 "-c '$cmd'"
+	expect_err "$msg" "-c '$cmd'"
+	expect_err "nothing was run" "-c '$cmd' runs nothing"
+done
+run_gglab -c "set lr"
+expect_err "usage: set KEY VALUE" "an argument error shows the usage"
+
+# bs larger than the training set is known only once data is loaded: a run-time error
+run_gglab -c "data spiral n=100; set bs 101"
+expect_rc 1 "bs larger than the training set"
+expect_err "bs=101 is larger than the training set (100 examples)" "message for a too-large bs"
+
+# an error on the last line: nothing of the script runs
+cat >"$TMP/bad.gg" <<GG
+data xor n=100
+export csv $TMP/should-not-exist.csv
+train 10
+set lr 0
+GG
+run_gglab --batch "$TMP/bad.gg"
+expect_rc 2 "a script with an error on its last line"
+expect_err "$TMP/bad.gg:4: lr=0 is out of range" "file:line of the error"
+expect_err "usage: set KEY VALUE" "the usage comes with it"
+check "nothing of the script ran" test ! -e "$TMP/should-not-exist.csv"
+run_gglab --check "$TMP/bad.gg"
+expect_rc 2 "--check of a bad script"
+expect_err "$TMP/bad.gg:4:" "--check names the line"
+
+# every error of a script is reported, not just the first
+printf 'set lr 0\nfrob\nset bs -1\n' >"$TMP/three.gg"
+run_gglab --check "$TMP/three.gg"
+expect_err "3 errors" "all errors are counted"
+expect_err "three.gg:2: unknown command 'frob'" "the second error too"
+
+# an empty script, a missing script, a directory
+printf '# only a comment\n\n' >"$TMP/empty.gg"
+run_gglab --batch "$TMP/empty.gg"
+expect_rc 2 "an empty script"
+expect_err "the script is empty" "empty script message"
+run_gglab --batch "$TMP/missing.gg"
+expect_rc 2 "a missing script"
+expect_err "$TMP/missing.gg: cannot read the script: No such file or directory" "missing script message"
+
+# bad options
+run_gglab --threads 0 -c "show"
+expect_rc 2 "--threads 0"
+expect_err "--threads=0 is out of range" "--threads message"
+run_gglab --frob
+expect_rc 2 "an unknown option"
+run_gglab --batch "$TMP/bad.gg" -c "show"
+expect_rc 2 "two modes at once"
+expect_err "choose one of" "two modes message"
+run_gglab --log /nonexistent-dir/x.jsonl.gz -c "data xor; train 1"
+expect_rc 1 "--log into a missing directory"
+expect_err "/nonexistent-dir/x.jsonl.gz: cannot open the log" "--log message"
+
+# broken data files: each refused with its path and what was wrong
+mini="$srcdir/data/fashion-mini"
+fresh() { rm -rf "$TMP/d"; mkdir "$TMP/d"; cp "$mini"/*.gz "$TMP/d/"; }
+
+fresh
+head -c 20000 "$mini/train-images-idx3-ubyte.gz" >"$TMP/d/train-images-idx3-ubyte.gz"
+GGLAB_DATA="$TMP/d" run_gglab -c "data fashion; train 1"
+expect_rc 1 "a truncated .gz"
+expect_err "$TMP/d/train-images-idx3-ubyte.gz:" "the truncated file is named"
+expect_err "truncated" "truncation is said"
+
+fresh
+gzip -dc "$mini/t10k-labels-idx1-ubyte.gz" | { printf '\000\000\010\007'; tail -c +5; } | gzip >"$TMP/d/t10k-labels-idx1-ubyte.gz"
+GGLAB_DATA="$TMP/d" run_gglab -c "data fashion; train 1"
+expect_rc 1 "an IDX file with a wrong magic number"
+expect_err "$TMP/d/t10k-labels-idx1-ubyte.gz:" "the bad file is named"
+
+fresh
+gzip -dc "$mini/train-labels-idx1-ubyte.gz" >"$TMP/labels"
+{ head -c 4 "$TMP/labels"; printf '\000\000\003\350'; tail -c +9 "$TMP/labels" | head -c 1000; } | gzip >"$TMP/d/train-labels-idx1-ubyte.gz"
+GGLAB_DATA="$TMP/d" run_gglab -c "data fashion; train 1"
+expect_rc 1 "a labels file whose count differs from its images"
+expect_err "1000 entries" "the label count is said"
+
+fresh
+rm "$TMP/d/t10k-images-idx3-ubyte.gz"
+GGLAB_DATA="$TMP/d" run_gglab -c "data fashion; train 1"
+expect_rc 1 "a missing data file"
+expect_err "t10k-images-idx3-ubyte" "the missing file is named"
+
+# a failed command stops the script at that command: what follows does not run
+run_gglab -c "data spiral n=50; set bs 100; export csv $TMP/after-error.csv"
+expect_rc 1 "a run-time error in a script"
+check "commands after a failed one do not run" test ! -e "$TMP/after-error.csv"
+
+finish
