@@ -11,8 +11,30 @@ typedef struct {
 	int fps;        /* frames per second, at most (--fps, default 10) */
 	int ascii;      /* force the ASCII canvas (--ascii) */
 	int color;      /* 0 with --no-color or NO_COLOR */
-	long frames;    /* exit after this many frames (tests); 0 = never */
+	long frames;    /* exit after this many frames (--frames, for tests); 0 = never */
 } ui_options;
+
+struct ui;
+
+/* The screen: runs until quit. script (from -x) runs inside it, or, when it is empty, the
+ * default setup starts training at once. Returns the exit status (2 when the terminal
+ * cannot be used, e.g. an unknown TERM). */
+int ui_tui(lab *L, cmd_list *script, const ui_options *o);
+
+/* Screen commands (CMD_UI), called on the UI thread by the command table's exec
+ * functions after they have validated their arguments. Each returns 0 or -1 with err. */
+typedef enum { UI_VIEW_AUTO, UI_VIEW_LOSS, UI_VIEW_GAP, UI_VIEW_DIST, UI_VIEW_INST } ui_view;
+typedef enum { UI_X_STEPS, UI_X_EPOCHS, UI_X_LOGSTEPS } ui_xaxis;
+int ui_cmd_view(struct ui *u, ui_view v, char *err);
+int ui_cmd_xaxis(struct ui *u, ui_xaxis x, char *err);
+int ui_cmd_logy(struct ui *u, int on, char *err);
+int ui_cmd_smooth(struct ui *u, double alpha, char *err);      /* EMA weight, 0 = off */
+int ui_cmd_metric(struct ui *u, int errors, char *err);        /* 0 loss, 1 error rate */
+int ui_cmd_zoom(struct ui *u, long last_steps, char *err);     /* 0 = everything */
+int ui_cmd_follow(struct ui *u, int on, char *err);
+int ui_cmd_plot(struct ui *u, int n, char **columns, char *err); /* instruments panel */
+int ui_cmd_help(struct ui *u, const char *command, char *err);
+int ui_cmd_quit(struct ui *u, char *err);
 
 /* Headless: runs the script to its end, printing plain progress lines (at most one per
  * run per second), every message and a final summary on stderr. Returns the exit status:

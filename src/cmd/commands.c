@@ -10,6 +10,7 @@
 
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
+#include "gglab/ui.h"
 
 /* Splits "key=value"; -1 with a message when there is no '='. */
 static int kv(const char *arg, char *key, size_t klen, const char **val, char *err)
@@ -345,17 +346,114 @@ static int cmd_source(cmd_ctx *ctx, int argc, char **argv, char *err)
 	return 0;
 }
 
-/* Screen commands: the UI executes them; batch mode prints help and ignores the rest. */
+/* ---- screen commands (CMD_UI): validated here, carried out by the UI ---------------- */
+
+/* "on" → 1, "off" → 0, no argument → -1 (toggle). */
+static int toggle_arg(int argc, char **argv, int *on, char *err)
+{
+	if (argc < 2) {
+		*on = -1;
+		return 0;
+	}
+	return on_off(argv[0], argv[1], on, err);
+}
+
+static int cmd_view(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	static const char *names[] = { "auto", "loss", "gap", "dist", "inst" };
+	for (int v = 0; v < 5; v++)
+		if (!strcmp(argv[1], names[v]) || (v == 4 && !strcmp(argv[1], "instruments")))
+			return ctx->ui ? ui_cmd_view(ctx->ui, (ui_view)v, err) : 0;
+	return gg_fail(err, "unknown view '%s' (known: auto loss gap dist inst)", argv[1]);
+}
+
+static int cmd_xaxis(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	ui_xaxis x;
+	if (!strcmp(argv[1], "steps"))
+		x = UI_X_STEPS;
+	else if (!strcmp(argv[1], "epochs"))
+		x = UI_X_EPOCHS;
+	else if (!strcmp(argv[1], "log") || !strcmp(argv[1], "logsteps"))
+		x = UI_X_LOGSTEPS;
+	else
+		return gg_fail(err, "x axis must be steps, epochs or log, got '%s'", argv[1]);
+	return ctx->ui ? ui_cmd_xaxis(ctx->ui, x, err) : 0;
+}
+
+static int cmd_logx(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	int on;
+	if (toggle_arg(argc, argv, &on, err) < 0)
+		return -1;
+	/* -1 asks the UI to toggle between log-steps and steps */
+	return ctx->ui ? ui_cmd_xaxis(ctx->ui, on < 0 ? (ui_xaxis)-1 : on ? UI_X_LOGSTEPS : UI_X_STEPS, err)
+		       : 0;
+}
+
+static int cmd_logy(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	int on;
+	if (toggle_arg(argc, argv, &on, err) < 0)
+		return -1;
+	return ctx->ui ? ui_cmd_logy(ctx->ui, on, err) : 0;
+}
+
+static int cmd_smooth(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	double a;
+	if (cmd_parse_double("smooth", argv[1], 0, 0.999, &a, err) < 0)
+		return -1;
+	return ctx->ui ? ui_cmd_smooth(ctx->ui, a, err) : 0;
+}
+
+static int cmd_metric(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	int e;
+	if (!strcmp(argv[1], "loss"))
+		e = 0;
+	else if (!strcmp(argv[1], "err") || !strcmp(argv[1], "error"))
+		e = 1;
+	else
+		return gg_fail(err, "metric must be loss or err, got '%s'", argv[1]);
+	return ctx->ui ? ui_cmd_metric(ctx->ui, e, err) : 0;
+}
+
+static int cmd_zoom(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	long n = 0;
+	if (strcmp(argv[1], "all") != 0 && cmd_parse_long("zoom", argv[1], 2, 1L << 40, &n, err) < 0)
+		return -1;
+	return ctx->ui ? ui_cmd_zoom(ctx->ui, n, err) : 0;
+}
+
+static int cmd_follow(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	int on;
+	if (toggle_arg(argc, argv, &on, err) < 0)
+		return -1;
+	return ctx->ui ? ui_cmd_follow(ctx->ui, on, err) : 0;
+}
+
+static int cmd_plot(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	for (int i = 1; i < argc; i++)
+		if (!*argv[i] || strcspn(argv[i], " \t,=") != strlen(argv[i]))
+			return gg_fail(err, "'%s' is not a series name", argv[i]);
+	return ctx->ui ? ui_cmd_plot(ctx->ui, argc - 1, argv + 1, err) : 0;
+}
+
 static int cmd_help(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
-	if (argc > 1 && !cmd_find(argv[1], err))
+	const cmd_entry *e = NULL;
+	if (argc > 1 && !(e = cmd_find(argv[1], err)))
 		return -1;
-	return 0;
+	return ctx->ui ? ui_cmd_help(ctx->ui, e ? e->name : NULL, err) : 0;
 }
 
 static int cmd_quit(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
-	return 0;
+	return ctx->ui ? ui_cmd_quit(ctx->ui, err) : 0;
 }
 
 const cmd_entry cmd_table[] = {
@@ -393,6 +491,28 @@ const cmd_entry cmd_table[] = {
 	  .min_args = 2, .max_args = 2, .flags = 0, .exec = cmd_export, .args = "csv <file>" },
 	{ .name = "source", .usage = "PATH", .help = "run the commands in a script file",
 	  .min_args = 1, .max_args = 1, .flags = 0, .exec = cmd_source, .args = "<file>" },
+	{ .name = "view", .usage = "auto|loss|gap|dist|inst",
+	  .help = "choose the panel to show large (auto: as many as fit)",
+	  .min_args = 1, .max_args = 1, .flags = CMD_UI, .exec = cmd_view,
+	  .args = "auto loss gap dist inst" },
+	{ .name = "xaxis", .usage = "steps|epochs|log", .help = "plot against steps, epochs or log-steps",
+	  .min_args = 1, .max_args = 1, .flags = CMD_UI, .exec = cmd_xaxis, .args = "steps epochs log" },
+	{ .name = "logx", .usage = "[on|off]", .help = "log-steps on the x axis (no argument: toggle)",
+	  .min_args = 0, .max_args = 1, .flags = CMD_UI, .exec = cmd_logx, .args = "on off" },
+	{ .name = "logy", .usage = "[on|off]", .help = "logarithmic y axis for losses (no argument: toggle)",
+	  .min_args = 0, .max_args = 1, .flags = CMD_UI, .exec = cmd_logy, .args = "on off" },
+	{ .name = "smooth", .usage = "ALPHA",
+	  .help = "EMA weight of the smoothed curves drawn over the raw ones (0 = off)",
+	  .min_args = 1, .max_args = 1, .flags = CMD_UI, .exec = cmd_smooth },
+	{ .name = "metric", .usage = "loss|err", .help = "plot losses or error rates",
+	  .min_args = 1, .max_args = 1, .flags = CMD_UI, .exec = cmd_metric, .args = "loss err" },
+	{ .name = "zoom", .usage = "N|all", .help = "show only the last N steps (all: everything)",
+	  .min_args = 1, .max_args = 1, .flags = CMD_UI, .exec = cmd_zoom, .args = "all" },
+	{ .name = "follow", .usage = "[on|off]", .help = "keep the newest step in view (no argument: toggle)",
+	  .min_args = 0, .max_args = 1, .flags = CMD_UI, .exec = cmd_follow, .args = "on off" },
+	{ .name = "plot", .usage = "SERIES [SERIES ...]",
+	  .help = "choose the series the instruments panel plots, by name (e.g. grad_norm wnorm)",
+	  .min_args = 1, .max_args = 8, .flags = CMD_UI, .exec = cmd_plot, .args = "<series>" },
 	{ .name = "help", .usage = "[COMMAND]", .help = "list the commands, or explain one",
 	  .min_args = 0, .max_args = 1, .flags = CMD_UI, .exec = cmd_help, .args = "<command>" },
 	{ .name = "quit", .alias = "q", .usage = "", .help = "leave gglab",
