@@ -366,8 +366,10 @@ static double nais_loss(void *vc, uint64_t *sig)
 
 static void test_nais_grad(gg_rng *r)
 {
-	for (int stable = 1; stable >= 0; stable--) {
-		nais_ctx c = {.B = 5, .n = 4, .K = 3, .stable = stable, .h = 0.7f, .eps = 0.01f};
+	for (int t = 0; t < 4; t++) {
+		/* K = 2 and 3: the stacked dA product with one and with two slabs. */
+		int stable = t < 2, K = 2 + (t & 1);
+		nais_ctx c = {.B = 5, .n = 4, .K = K, .stable = stable, .h = 0.7f, .eps = 0.01f};
 		size_t nn2 = (size_t)c.n * c.n, N = (size_t)c.B * c.n;
 		c.P = fvec(nn2), c.Bm = fvec(nn2), c.b = fvec(c.n), c.u = fvec(N), c.r = fvec(N);
 		c.A = fvec(nn2), c.X = fvec(c.K * N), c.S = fvec(c.K * N), c.c = fvec(N);
@@ -385,14 +387,16 @@ static void test_nais_grad(gg_rng *r)
 			nn_nais_dR(dP, sym, dA, c.P, c.n);
 		else
 			memcpy(dP, dA, nn2 * sizeof *dP);
-		gradcheck(stable ? "nais stable dR" : "nais free dA", nais_loss, &c, c.P, dP, nn2,
-			  1000, r);
-		gradcheck(stable ? "nais stable dB" : "nais free dB", nais_loss, &c, c.Bm, dBm, nn2,
-			  1000, r);
-		gradcheck(stable ? "nais stable db" : "nais free db", nais_loss, &c, c.b, db, c.n,
-			  1000, r);
-		gradcheck(stable ? "nais stable du" : "nais free du", nais_loss, &c, c.u, du, N,
-			  1000, r);
+		char what[64];
+		const char *v = stable ? "stable" : "free";
+		snprintf(what, sizeof what, "nais K=%d %s %s", K, v, stable ? "dR" : "dA");
+		gradcheck(what, nais_loss, &c, c.P, dP, nn2, 1000, r);
+		snprintf(what, sizeof what, "nais K=%d %s dB", K, v);
+		gradcheck(what, nais_loss, &c, c.Bm, dBm, nn2, 1000, r);
+		snprintf(what, sizeof what, "nais K=%d %s db", K, v);
+		gradcheck(what, nais_loss, &c, c.b, db, c.n, 1000, r);
+		snprintf(what, sizeof what, "nais K=%d %s du", K, v);
+		gradcheck(what, nais_loss, &c, c.u, du, N, 1000, r);
 
 		/* du may alias gx, as the model calls it: same result. */
 		nais_loss(&c, &sig);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gglab/rng.h"
 #include "gglab/util.h"
@@ -90,12 +91,23 @@ static int dir_has_fashion(const char *dir)
 static int find_fashion(char *dir, size_t len, char *err)
 {
 	const char *env = getenv("GGLAB_DATA");
-	const char *cand[3];
+	const char *cand[4];
 	int nc = 0;
 	if (env && *env)
 		cand[nc++] = env;
 	cand[nc++] = SYSTEM_FASHION_DIR;
 	cand[nc++] = BUNDLED_FASHION_DIR;
+	/* A gglab run from its build tree, not yet installed, finds the copy beside it. */
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 32);
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			strcpy(slash, "/data/fashion-mini");
+			cand[nc++] = exe;
+		}
+	}
 	for (int i = 0; i < nc; i++) {
 		if (strlen(cand[i]) >= len)
 			return gg_fail(err, "%.200s...: data directory name too long", cand[i]);

@@ -218,6 +218,8 @@ static int any_running(lab *L, int with_goal)
 	return 0;
 }
 
+static void script_finish(lab *L, lab_msg_kind kind);
+
 /* Runs one command on this thread; errors become messages. Returns the exec status. */
 static int execute(lab *L, const cmd_call *c, int script)
 {
@@ -226,6 +228,12 @@ static int execute(lab *L, const cmd_call *c, int script)
 	snprintf(L->where, sizeof L->where, "%s", c->where);
 	int rc = cmd_exec(&ctx, c, err);
 	run *r = lab_current(L);
+	if (rc == 0 && !script && L->script.n && strcmp(c->entry->name, "pause") == 0) {
+		/* `pause` typed at the prompt is how a person takes over from a running script */
+		lab_post(L, LAB_MSG_INFO, -1, 0, "script stopped at its command %d of %d: you have the controls",
+			 L->script_pos, L->script.n);
+		script_finish(L, LAB_MSG_DONE);
+	}
 	if (rc < 0)
 		lab_post(L, LAB_MSG_ERROR, r ? r->sid : -1, r ? r->step : 0, "%s", err);
 	L->where[0] = 0;
