@@ -1,0 +1,816 @@
+/* plot.c — see plot.h.
+ *
+ * Everything here is plain arithmetic on a grid of cells: no curses, no locale (text is
+ * decoded by hand so that a C or POSIX locale renders the same as a UTF-8 one), so the
+ * unit tests can render a canvas to a string and compare it with an expected picture.
+ *
+ * Coordinates come in two kinds: data units (steps, losses) and dots (braille: 2×4 per
+ * cell; ASCII: one per cell). Mapping to dots is done in double and stays in double until a
+ * line has been clipped to the canvas, so a point a billion dots off-screen costs O(1) and
+ * can neither overflow an int nor make Bresenham walk a billion steps. */
+#include "plot.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Terminals are never this large; the cap keeps w·h and 4·h far from int overflow. */
+#define PLOT_MAX_CELLS 4096
+
+/* Mapped dot coordinates are clamped to this before clipping: far enough out that the
+ * visible part of a line keeps its slope to well under a dot, close enough that the
+ * differences in the clipper stay finite. */
+#define PLOT_FAR 1e12
+
+/* The braille bit of dot (dx, dy) within its 2×4 cell, indexed [dy][dx]: the Unicode
+ * numbering goes down the left column (1, 2, 3), down the right (4, 5, 6), then the bottom
+ * row (7, 8), which is why the table is not a simple shift. */
+static const unsigned char braille_bit[4][2] = {
+	{0x01, 0x08},
+	{0x02, 0x10},
+	{0x04, 0x20},
+	{0x40, 0x80},
+};
+
+/* A vertical marker dots rows 0 and 2 of each cell: every other dot down the column. */
+#define MARK_LEFT 0x05  /* (0,0) | (0,2) */
+#define MARK_RIGHT 0x28 /* (1,0) | (1,2) */
+
+/* Overlay characters in the braille block are dot patterns (markers) rather than text:
+ * they merge with the data's dots instead of hiding them. */
+static int is_braille(wchar_t ch)
+{
+	return ch >= 0x2800 && ch <= 0x28FF;
+}
+
+/* plot.c is linked into its unit test alone, without util.c, hence its own abort-on-OOM
+ * allocation (same message and behaviour as gg_xcalloc). */
+static void *plot_xcalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+	if (!p) {
+		fprintf(stderr, "gglab: out of memory allocating %zu bytes\n", count * size);
+		abort();
+	}
+	return p;
+}
+
+static int clampi(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* ---- canvas --------------------------------------------------------------------------- */
+
+void plot_canvas_init(plot_canvas *c, int w, int h, plot_mode mode)
+{
+	size_t n;
+
+	c->w = clampi(w, 0, PLOT_MAX_CELLS);
+	c->h = clampi(h, 0, PLOT_MAX_CELLS);
+	c->mode = mode;
+	c->dw = mode == PLOT_BRAILLE ? 2 * c->w : c->w;
+	c->dh = mode == PLOT_BRAILLE ? 4 * c->h : c->h;
+	n = (size_t)c->w * (size_t)c->h;
+	c->bits = plot_xcalloc(n, sizeof *c->bits);
+	c->owner = plot_xcalloc(n, sizeof *c->owner);
+	c->over = plot_xcalloc(n, sizeof *c->over);
+	c->over_role = plot_xcalloc(n, sizeof *c->over_role);
+	plot_canvas_clear(c);
+}
+
+void plot_canvas_free(plot_canvas *c)
+{
+	free(c->bits);
+	free(c->owner);
+	free(c->over);
+	free(c->over_role);
+	memset(c, 0, sizeof *c);
+}
+
+void plot_canvas_clear(plot_canvas *c)
+{
+	size_t n = (size_t)c->w * (size_t)c->h;
+
+	if (!c->bits)
+		return;
+	memset(c->bits, 0, n);
+	memset(c->owner, -1, n);
+	memset(c->over_role, -1, n);
+	/* wchar_t 0 is all-zero bytes, so memset is exact here. */
+	memset(c->over, 0, n * sizeof *c->over);
+}
+
+void plot_dot(plot_canvas *c, int x, int y, int series)
+{
+	size_t i;
+
+	if (x < 0 || y < 0 || x >= c->dw || y >= c->dh)
+		return;
+	/* owner is a signed char: -1 means "nobody", so series are kept in 0..127. */
+	series = clampi(series, 0, 127);
+	if (c->mode == PLOT_BRAILLE) {
+		i = (size_t)(y / 4) * (size_t)c->w + (size_t)(x / 2);
+		c->bits[i] |= braille_bit[y % 4][x % 2];
+	} else {
+		i = (size_t)y * (size_t)c->w + (size_t)x;
+		c->bits[i] = 1;
+	}
+	c->owner[i] = (signed char)series;
+}
+
+/* Integer Bresenham between two points that clipping has already brought near the canvas,
+ * so the walk is at most a few canvas widths long. */
+static void line_int(plot_canvas *c, int x0, int y0, int x1, int y1, int series)
+{
+	int dx = abs(x1 - x0), sx = x0 < x1 ? 1 : -1;
+	int dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1;
+	int err = dx + dy;
+
+	for (;;) {
+		plot_dot(c, x0, y0, series);
+		if (x0 == x1 && y0 == y1)
+			break;
+		int e2 = 2 * err;
+		if (e2 >= dy) {
+			err += dy;
+			x0 += sx;
+		}
+		if (e2 <= dx) {
+			err += dx;
+			y0 += sy;
+		}
+	}
+}
+
+static double clamp_far(double v)
+{
+	return v < -PLOT_FAR ? -PLOT_FAR : v > PLOT_FAR ? PLOT_FAR : v;
+}
+
+/* One Liang–Barsky boundary test: narrows [*t0, *t1]; 0 when the line misses. */
+static int clip_edge(double p, double q, double *t0, double *t1)
+{
+	if (p == 0)
+		return q >= 0;
+	double r = q / p;
+	if (p < 0) {
+		if (r > *t1)
+			return 0;
+		if (r > *t0)
+			*t0 = r;
+	} else {
+		if (r < *t0)
+			return 0;
+		if (r < *t1)
+			*t1 = r;
+	}
+	return 1;
+}
+
+/* A line between dot positions given in double: clipped to the canvas (Liang–Barsky) before
+ * rounding, so endpoints may be anywhere, including far outside. A line whose endpoints are
+ * both on the canvas is not changed by the clipping, so it is exactly Bresenham's line. */
+static void line_d(plot_canvas *c, double x0, double y0, double x1, double y1, int series)
+{
+	double t0 = 0, t1 = 1, dx, dy, xmax = c->dw - 1, ymax = c->dh - 1;
+
+	if (c->dw <= 0 || c->dh <= 0 || isnan(x0) || isnan(y0) || isnan(x1) || isnan(y1))
+		return;
+	x0 = clamp_far(x0), y0 = clamp_far(y0), x1 = clamp_far(x1), y1 = clamp_far(y1);
+	dx = x1 - x0;
+	dy = y1 - y0;
+	if (!clip_edge(-dx, x0, &t0, &t1) || !clip_edge(dx, xmax - x0, &t0, &t1) ||
+	    !clip_edge(-dy, y0, &t0, &t1) || !clip_edge(dy, ymax - y0, &t0, &t1))
+		return;
+	/* Only move an endpoint that needs it, so in-canvas endpoints stay bit-exact. */
+	double ax = t0 > 0 ? x0 + t0 * dx : x0, ay = t0 > 0 ? y0 + t0 * dy : y0;
+	double bx = t1 < 1 ? x0 + t1 * dx : x1, by = t1 < 1 ? y0 + t1 * dy : y1;
+	/* Clipped values lie in [0, max] up to rounding; clamp again so the int casts are safe. */
+	ax = fmin(fmax(floor(ax + 0.5), 0), xmax);
+	bx = fmin(fmax(floor(bx + 0.5), 0), xmax);
+	ay = fmin(fmax(floor(ay + 0.5), 0), ymax);
+	by = fmin(fmax(floor(by + 0.5), 0), ymax);
+	line_int(c, (int)ax, (int)ay, (int)bx, (int)by, series);
+}
+
+void plot_line(plot_canvas *c, int x0, int y0, int x1, int y1, int series)
+{
+	/* Every int is exact in a double; going through line_d clips first, so the walk is
+	 * bounded by the canvas and INT_MIN..INT_MAX cannot overflow the error terms. */
+	line_d(c, x0, y0, x1, y1, series);
+}
+
+/* Decodes one UTF-8 character from *s (advancing it) without the locale. Invalid or
+ * truncated sequences, overlongs and surrogates become U+FFFD, consuming one byte, so a
+ * bad string cannot desynchronise the rest. */
+static uint32_t utf8_next(const unsigned char **s)
+{
+	const unsigned char *p = *s;
+	uint32_t cp, min;
+	int n;
+
+	if (p[0] < 0x80) {
+		*s = p + 1;
+		return p[0];
+	}
+	if (p[0] >= 0xC2 && p[0] <= 0xDF)
+		n = 1, cp = p[0] & 0x1F, min = 0x80;
+	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+		n = 2, cp = p[0] & 0x0F, min = 0x800;
+	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+		n = 3, cp = p[0] & 0x07, min = 0x10000;
+	else
+		goto bad;
+	for (int i = 1; i <= n; i++) {
+		if ((p[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
+			goto bad;
+		cp = cp << 6 | (p[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		goto bad;
+	*s = p + n + 1;
+	return cp;
+bad:
+	*s = p + 1;
+	return 0xFFFD;
+}
+
+void plot_text(plot_canvas *c, int cx, int cy, const char *utf8, int role)
+{
+	const unsigned char *p = (const unsigned char *)utf8;
+
+	if (!utf8 || cy < 0 || cy >= c->h)
+		return;
+	for (; *p && cx < c->w; cx++) {
+		uint32_t cp = utf8_next(&p);
+		/* A control character would move the terminal's cursor and wreck the screen. */
+		if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
+			cp = '?';
+		if (cp > (uint32_t)WCHAR_MAX)
+			cp = 0xFFFD;
+		if (cx < 0)
+			continue;
+		size_t i = (size_t)cy * (size_t)c->w + (size_t)cx;
+		c->over[i] = (wchar_t)cp;
+		c->over_role[i] = (signed char)clampi(role, -128, 127);
+	}
+}
+
+/* The ASCII glyph of a series: its entry in glyphs, or '*' past the end of the list. */
+static wchar_t series_glyph(const char *glyphs, int series)
+{
+	if (glyphs && series >= 0 && (size_t)series < strlen(glyphs))
+		return (unsigned char)glyphs[series];
+	return L'*';
+}
+
+wchar_t plot_cell(const plot_canvas *c, int cx, int cy, const char *glyphs, int *role)
+{
+	int dummy;
+	size_t i;
+
+	if (!role)
+		role = &dummy;
+	*role = -1;
+	if (cx < 0 || cy < 0 || cx >= c->w || cy >= c->h)
+		return L' ';
+	i = (size_t)cy * (size_t)c->w + (size_t)cx;
+	wchar_t ov = c->over[i];
+	unsigned char bits = c->bits[i];
+	if (ov && !is_braille(ov)) {
+		*role = c->over_role[i];
+		return ov;
+	}
+	if (ov && !bits) {
+		/* A marker on an empty cell: its dots, or ':' where there are no dots. */
+		*role = c->over_role[i];
+		return c->mode == PLOT_BRAILLE ? ov : L':';
+	}
+	if (!bits)
+		return L' ';
+	/* Data wins the colour of a cell it shares with a marker; in braille the marker's dots
+	 * still show next to the data's. */
+	*role = c->owner[i];
+	if (c->mode == PLOT_ASCII)
+		return series_glyph(glyphs, c->owner[i]);
+	return (wchar_t)(0x2800 + (bits | (ov ? (unsigned)(ov - 0x2800) : 0u)));
+}
+
+/* ---- axes ----------------------------------------------------------------------------- */
+
+int plot_range(const double *v, size_t n, int logscale, double *lo, double *hi)
+{
+	double mn = INFINITY, mx = -INFINITY;
+
+	for (size_t i = 0; v && i < n; i++) {
+		if (!isfinite(v[i]) || (logscale && v[i] <= 0))
+			continue;
+		if (v[i] < mn)
+			mn = v[i];
+		if (v[i] > mx)
+			mx = v[i];
+	}
+	if (mn > mx)
+		return 0;
+	if (logscale) {
+		/* Margins and flat ranges in decades, the unit a log axis is read in. */
+		if (mn == mx) {
+			*lo = mn / 2;
+			*hi = mx * 2;
+			if (!isfinite(*hi))
+				*hi = mx;
+			if (*lo <= 0)
+				*lo = mn;
+			return 1;
+		}
+		double l0 = log10(mn), l1 = log10(mx), m = 0.05 * (l1 - l0);
+		*lo = pow(10, l0 - m);
+		*hi = pow(10, l1 + m);
+		if (!(*lo > 0))
+			*lo = mn;
+		if (!isfinite(*hi))
+			*hi = mx;
+		return 1;
+	}
+	if (mn == mx) {
+		double m = mn == 0 ? 1 : 0.1 * fabs(mn);
+		*lo = mn - m;
+		*hi = mx + m;
+		if (!isfinite(*lo) || !isfinite(*hi))
+			*lo = mn, *hi = mx;
+		return 1;
+	}
+	/* 0.05·mx − 0.05·mn rather than 0.05·(mx − mn): the difference of two huge values of
+	 * opposite sign overflows. */
+	double m = 0.05 * mx - 0.05 * mn;
+	*lo = mn - m;
+	*hi = mx + m;
+	/* Data that never goes negative (losses, error rates) gets a floor at 0 rather than a
+	 * margin of negative values it can never take. */
+	if (mn >= 0 && *lo < 0)
+		*lo = 0;
+	if (!isfinite(*lo))
+		*lo = mn;
+	if (!isfinite(*hi))
+		*hi = mx;
+	return 1;
+}
+
+/* An axis mapping dot = (f(v) − o)·k + base, f = identity or log10, precomputed once so
+ * plot_draw pays one log10 per point at most. */
+typedef struct {
+	int log;
+	int ok;    /* 0: nothing maps (log axis with a non-positive bound, NaN range) */
+	int flat;  /* degenerate range: everything maps to `base` */
+	double o, k, base;
+} axis_map;
+
+static axis_map axis_make(double v0, double v1, int logscale, int ndots, int flip)
+{
+	axis_map m = {.log = logscale, .ok = 1};
+	double span = ndots > 1 ? ndots - 1 : 0;
+
+	if (logscale) {
+		if (!(v0 > 0) || !(v1 > 0)) {
+			m.ok = 0;
+			return m;
+		}
+		v0 = log10(v0);
+		v1 = log10(v1);
+	}
+	if (!isfinite(v0) || !isfinite(v1)) {
+		m.ok = 0;
+		return m;
+	}
+	if (v0 == v1 || !isfinite(v1 - v0)) {
+		m.flat = 1;
+		m.base = span / 2;
+		return m;
+	}
+	m.o = v0;
+	m.k = span / (v1 - v0);
+	if (flip) { /* y grows downwards on the screen and upwards in the data */
+		m.k = -m.k;
+		m.base = span;
+	}
+	return m;
+}
+
+static double axis_apply(const axis_map *m, double v)
+{
+	if (!m->ok || isnan(v) || (m->log && !(v > 0)))
+		return NAN;
+	if (m->log)
+		v = log10(v);
+	if (m->flat)
+		return isfinite(v) ? m->base : NAN;
+	return (v - m->o) * m->k + m->base;
+}
+
+double plot_map_x(const plot_canvas *c, const plot_axes *a, double x)
+{
+	axis_map m = axis_make(a->x0, a->x1, a->logx, c->dw, 0);
+	return axis_apply(&m, x);
+}
+
+double plot_map_y(const plot_canvas *c, const plot_axes *a, double y)
+{
+	axis_map m = axis_make(a->y0, a->y1, a->logy, c->dh, 1);
+	return axis_apply(&m, y);
+}
+
+/* plot_draw walks the points once, keeping a "run": consecutive points that land in the
+ * same dot column. A run is drawn as a vertical segment from its min to its max and joined
+ * to the next run from its last point to that run's first. So 10 000 points in 100 columns
+ * cost 10 000 comparisons and ~200 short lines, and a one-point spike still reaches its
+ * height; no buffer is needed, and off-canvas runs are clipped away in O(1). */
+typedef struct {
+	int on;
+	double col, ymin, ymax, ylast;
+} plot_run;
+
+static void run_flush(plot_canvas *c, const plot_run *r, int series)
+{
+	if (r->on)
+		line_d(c, r->col, r->ymin, r->col, r->ymax, series);
+}
+
+void plot_draw(plot_canvas *c, const plot_axes *a, const plot_series *s)
+{
+	plot_run r = {0};
+
+	if (!c || !a || !s || !s->y || c->dw <= 0 || c->dh <= 0)
+		return;
+	axis_map mx = axis_make(a->x0, a->x1, a->logx, c->dw, 0);
+	axis_map my = axis_make(a->y0, a->y1, a->logy, c->dh, 1);
+	for (size_t i = 0; i < s->n; i++) {
+		/* Without x, points are at 0, 1, 2, …: the common "one per step" case. */
+		double px = axis_apply(&mx, s->x ? s->x[i] : (double)i);
+		double py = axis_apply(&my, s->y[i]);
+		if (isnan(px) || isnan(py)) { /* a gap: end the run, join nothing across it */
+			run_flush(c, &r, s->series);
+			r.on = 0;
+			continue;
+		}
+		px = floor(clamp_far(px) + 0.5);
+		py = clamp_far(py);
+		if (r.on && px == r.col) {
+			r.ymin = fmin(r.ymin, py);
+			r.ymax = fmax(r.ymax, py);
+			r.ylast = py;
+			continue;
+		}
+		if (r.on) {
+			run_flush(c, &r, s->series);
+			line_d(c, r.col, r.ylast, px, py, s->series);
+		}
+		r = (plot_run){.on = 1, .col = px, .ymin = py, .ymax = py, .ylast = py};
+	}
+	run_flush(c, &r, s->series);
+}
+
+void plot_vmarker(plot_canvas *c, const plot_axes *a, double x, int role)
+{
+	double px = plot_map_x(c, a, x);
+
+	if (isnan(px))
+		return;
+	px = floor(px + 0.5);
+	if (px < 0 || px >= c->dw)
+		return;
+	int dx = (int)px, cx = c->mode == PLOT_BRAILLE ? dx / 2 : dx;
+	unsigned pat = c->mode == PLOT_BRAILLE ? (dx % 2 ? MARK_RIGHT : MARK_LEFT) : MARK_LEFT;
+	for (int cy = 0; cy < c->h; cy++) {
+		size_t i = (size_t)cy * (size_t)c->w + (size_t)cx;
+		if (c->over[i] && !is_braille(c->over[i]))
+			continue; /* text stays readable */
+		unsigned old = c->over[i] ? (unsigned)(c->over[i] - 0x2800) : 0;
+		/* Stored as a braille pattern in both modes; plot_cell shows ':' in ASCII. */
+		c->over[i] = (wchar_t)(0x2800 + (old | pat));
+		c->over_role[i] = (signed char)clampi(role, -128, 127);
+	}
+}
+
+/* ---- ticks and labels ----------------------------------------------------------------- */
+
+/* m·10^e computed so that common values are exact: 3·0.1 is 0.30000000000000004 but 3/10
+ * is the double nearest 0.3, which prints as "0.3". */
+static double scaled(double m, int e)
+{
+	return e >= 0 ? m * pow(10, e) : m / pow(10, -e);
+}
+
+static int ticks_linear(double lo, double hi, int max, double *ticks)
+{
+	static const int mult[3] = {1, 2, 5};
+	double span = hi - lo, mag = fmax(fabs(lo), fabs(hi));
+
+	if (!isfinite(span))
+		span = DBL_MAX;
+	/* A range too narrow to subdivide in double (or a flat one) gets one tick. */
+	if (span <= mag * 1e-12 || span == 0) {
+		ticks[0] = lo;
+		return 1;
+	}
+	/* Start one decade below the step that would give `max` ticks and go up: the first
+	 * step that fits is the finest that does. */
+	int e0 = (int)floor(log10(span / max)) - 1;
+	for (int e = e0; e <= 310; e++) {
+		for (int j = 0; j < 3; j++) {
+			double step = scaled(mult[j], e);
+			if (!isfinite(step))
+				return 0;
+			/* The 1e-9 slack admits ends that are multiples up to rounding. */
+			double i0 = ceil(lo / step - 1e-9), i1 = floor(hi / step + 1e-9);
+			double cnt = i1 - i0 + 1;
+			if (cnt > max)
+				continue;
+			int n = 0;
+			for (double i = i0; i <= i1 && n < max; i++) {
+				double v = e >= 0 ? i * mult[j] * pow(10, e) : i * mult[j] / pow(10, -e);
+				ticks[n++] = v == 0 ? 0 : v; /* no "-0" */
+			}
+			return n;
+		}
+	}
+	return 0;
+}
+
+static int ticks_log(double lo, double hi, int max, double *ticks)
+{
+	static const int mult[3] = {1, 2, 5};
+	const double tol = 1e-9;
+	double llo, lhi;
+	int n = 0;
+
+	if (!(hi > 0))
+		return 0;
+	if (!(lo > 0)) /* a log axis cannot reach 0; show six decades below the top */
+		lo = hi / 1e6;
+	if (lo == hi) {
+		ticks[0] = lo;
+		return 1;
+	}
+	llo = log10(lo);
+	lhi = log10(hi);
+	int d0 = (int)ceil(llo - tol), d1 = (int)floor(lhi + tol);
+
+	/* Few decades: 1, 2, 5 in each, if that many fit. */
+	if (lhi - llo <= 3) {
+		int cnt = 0;
+		for (int d = (int)floor(llo); d <= d1; d++)
+			for (int j = 0; j < 3; j++) {
+				double v = scaled(mult[j], d);
+				if (v >= lo * (1 - tol) && v <= hi * (1 + tol))
+					cnt++;
+			}
+		if (cnt >= 2 && cnt <= max) {
+			for (int d = (int)floor(llo); d <= d1; d++)
+				for (int j = 0; j < 3; j++) {
+					double v = scaled(mult[j], d);
+					if (v >= lo * (1 - tol) && v <= hi * (1 + tol))
+						ticks[n++] = v;
+				}
+			return n;
+		}
+	}
+	/* Decades, every 1st, 2nd, 5th, 10th, … until they fit. */
+	if (d1 - d0 + 1 >= 2) {
+		for (long k = 1; k <= 1000; k = (k % 10 == 2 || k == 2) ? k / 2 * 5 : k * 2) {
+			int cnt = 0;
+			for (int d = d0; d <= d1; d++)
+				cnt += d % k == 0;
+			if (cnt > max || cnt < 1)
+				continue;
+			for (int d = d0; d <= d1; d++)
+				if (d % k == 0)
+					ticks[n++] = scaled(1, d);
+			return n;
+		}
+	}
+	/* Less than a decade with no 1-2-5 values to speak of: plain linear ticks. */
+	return ticks_linear(lo, hi, max, ticks);
+}
+
+int plot_ticks(double lo, double hi, int logscale, int max, double *ticks)
+{
+	if (max <= 0 || !ticks || isnan(lo) || isnan(hi))
+		return 0;
+	if (lo > hi) {
+		double t = lo;
+		lo = hi;
+		hi = t;
+	}
+	if (!isfinite(lo))
+		lo = -DBL_MAX;
+	if (!isfinite(hi))
+		hi = DBL_MAX;
+	if (lo == hi) {
+		ticks[0] = lo;
+		return 1;
+	}
+	return logscale ? ticks_log(lo, hi, max, ticks) : ticks_linear(lo, hi, max, ticks);
+}
+
+/* Removes trailing zeros after a decimal point, and the point itself if bare. */
+static void trim_zeros(char *s)
+{
+	char *dot = strchr(s, '.'), *end;
+
+	if (!dot)
+		return;
+	end = s + strlen(s);
+	while (end > dot + 1 && end[-1] == '0')
+		end--;
+	if (end == dot + 1)
+		end = dot;
+	*end = '\0';
+}
+
+/* v in fixed notation with p significant digits; 0 if that makes no sense here. */
+static int fmt_fixed(double v, int p, char *out, size_t len)
+{
+	if (fabs(v) >= 1e15)
+		return 0;
+	int dec = p - 1 - (int)floor(log10(fabs(v)));
+	if (dec < 0)
+		dec = 0;
+	if (dec > 30) /* so small that exponent notation is shorter anyway */
+		return 0;
+	snprintf(out, len, "%.*f", dec, v);
+	trim_zeros(out);
+	return strcmp(out, "0") && strcmp(out, "-0");
+}
+
+/* v with an SI suffix (k, M, G, T) and p significant digits: 1.2k, 45k, 3.5M. */
+static int fmt_si(double v, int p, char *out, size_t len)
+{
+	static const char suffix[] = " kMGT";
+	double a = fabs(v);
+
+	if (a < 1000 || a >= 1e15)
+		return 0;
+	int k = (int)floor(log10(a) / 3);
+	k = clampi(k, 1, 4);
+	for (; k <= 4; k++) {
+		char m[64];
+		if (!fmt_fixed(v / pow(1000, k), p, m, sizeof m))
+			return 0;
+		/* Rounding may carry into the next unit: 999 999 at 3 digits is 1M, not 1000k. */
+		if (fabs(strtod(m, NULL)) >= 1000 && k < 4)
+			continue;
+		snprintf(out, len, "%s%c", m, suffix[k]);
+		return 1;
+	}
+	return 0;
+}
+
+/* v as mantissa e exponent with p significant digits and no padding: 1e-3, 2.5e-4, 1e21.
+ * compact: the mantissa as an integer instead (25e-5), a last resort for narrow columns. */
+static int fmt_exp(double v, int p, int compact, char *out, size_t len)
+{
+	char buf[64], *e;
+	int ex;
+
+	snprintf(buf, sizeof buf, "%.*e", p - 1, v);
+	e = strchr(buf, 'e');
+	if (!e)
+		return 0;
+	ex = atoi(e + 1);
+	*e = '\0';
+	trim_zeros(buf);
+	if (compact) {
+		char *dot = strchr(buf, '.');
+		if (!dot)
+			return 0; /* the same as the plain form */
+		int nd = (int)strlen(dot + 1);
+		memmove(dot, dot + 1, strlen(dot + 1) + 1);
+		ex -= nd;
+	}
+	snprintf(out, len, "%se%d", buf, ex);
+	return 1;
+}
+
+void plot_tick_label(double v, char *buf, size_t len, int width)
+{
+	char cand[4][80];
+	int ok[4];
+
+	if (!buf || len == 0)
+		return;
+	buf[0] = '\0';
+	if (width > (int)(len - 1))
+		width = (int)(len - 1);
+	if (width <= 0)
+		return;
+	if (v == 0 || isnan(v) || isinf(v)) {
+		const char *s = v == 0 ? "0" : isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+		snprintf(buf, (size_t)width + 1, "%s", s);
+		return;
+	}
+	/* From the most precise down: the first precision at which some form fits. 15 digits
+	 * is what a double holds reliably, so 0.30000000000000004 comes out as 0.3. Within a
+	 * precision, forms go in order of readability: SI for thousands and up; else the
+	 * shorter of fixed and exponent (fixed on a tie: 0.05, not 5e-2); then the compact
+	 * exponent, which keeps digits that would otherwise be rounded away. */
+	for (int p = 15; p >= 1; p--) {
+		ok[0] = fmt_si(v, p, cand[0], sizeof cand[0]);
+		ok[1] = fmt_fixed(v, p, cand[1], sizeof cand[1]);
+		ok[2] = fmt_exp(v, p, 0, cand[2], sizeof cand[2]);
+		ok[3] = fmt_exp(v, p, 1, cand[3], sizeof cand[3]);
+		if (ok[0])
+			ok[1] = 0; /* 1200 reads as 1.2k */
+		int order[4] = {0, 1, 2, 3};
+		if (ok[1] && ok[2] && strlen(cand[2]) < strlen(cand[1]))
+			order[1] = 2, order[2] = 1;
+		for (int j = 0; j < 4; j++) {
+			int f = order[j];
+			if (ok[f] && strlen(cand[f]) <= (size_t)width) {
+				snprintf(buf, len, "%s", cand[f]);
+				return;
+			}
+		}
+	}
+	/* Nothing fits: say so rather than print a wrong number. */
+	snprintf(buf, len, "#");
+}
+
+/* ---- smoothing and fits --------------------------------------------------------------- */
+
+void plot_ema(const double *y, size_t n, double alpha, double *out)
+{
+	double s = 0;
+	int started = 0;
+
+	if (!(alpha >= 0)) /* NaN too */
+		alpha = 0;
+	if (alpha > 1)
+		alpha = 1;
+	for (size_t i = 0; i < n; i++) {
+		double v = y[i]; /* read before writing: out may be y */
+		if (!isfinite(v)) {
+			/* A gap (or a diverged Inf) shows as a gap, but must not poison or restart
+			 * the average of the points around it. */
+			out[i] = NAN;
+			continue;
+		}
+		if (!started) {
+			s = v;
+			started = 1;
+		} else {
+			s = alpha * s + (1 - alpha) * v;
+		}
+		out[i] = s;
+	}
+}
+
+static int fit_usable(double x, double y)
+{
+	return isfinite(x) && x > 0 && isfinite(y);
+}
+
+size_t plot_fit(const double *x, const double *y, size_t n, int sqrt_fit, double *a, double *b,
+		double *r2)
+{
+	double sf = 0, sy = 0, sff = 0, sfy = 0, ssres = 0, sstot = 0;
+	size_t m = 0;
+
+	*a = *b = *r2 = NAN;
+	/* Two passes over centred values: the one-pass Σf², Σfy formulas lose every digit when
+	 * f = ln x is large and nearly constant (late in a long run). */
+	for (size_t i = 0; i < n; i++) {
+		if (!fit_usable(x[i], y[i]))
+			continue;
+		sf += sqrt_fit ? sqrt(x[i]) : log(x[i]);
+		sy += y[i];
+		m++;
+	}
+	if (m < 2)
+		return m;
+	double mf = sf / (double)m, my = sy / (double)m;
+	for (size_t i = 0; i < n; i++) {
+		if (!fit_usable(x[i], y[i]))
+			continue;
+		double df = (sqrt_fit ? sqrt(x[i]) : log(x[i])) - mf, dy = y[i] - my;
+		sff += df * df;
+		sfy += df * dy;
+		sstot += dy * dy;
+	}
+	if (!(sff > 0))
+		return m; /* every x the same: no slope to fit */
+	*b = sfy / sff;
+	*a = my - *b * mf;
+	for (size_t i = 0; i < n; i++) {
+		if (!fit_usable(x[i], y[i]))
+			continue;
+		double r = y[i] - *a - *b * (sqrt_fit ? sqrt(x[i]) : log(x[i]));
+		ssres += r * r;
+	}
+	/* Flat y is fitted perfectly by b = 0: call that R² = 1 rather than 0/0. */
+	*r2 = sstot > 0 ? 1 - ssres / sstot : 1;
+	return m;
+}
