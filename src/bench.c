@@ -50,6 +50,7 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 	const int *batches = o->batches ? o->batches : dflt;
 	if (o->threads > 0)
 		openblas_set_num_threads(o->threads);
+	nn_fast_float_mode(); /* as the trainer thread does */
 	data_spec spec;
 	data_spec_default(&spec);
 	data_set *ds;

@@ -1,9 +1,12 @@
 /* main.c — options and the choice of mode: the screen, headless batch, parse-only check,
  * or the benchmark. Exit status: 0 ok, 1 runtime error, 2 usage or parse error. */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gglab/bench.h"
@@ -31,6 +34,8 @@ static void usage(FILE *out)
 	      "  -c CMDS              run the commands CMDS (separated by ';') headless\n"
 	      "  -x FILE              run FILE inside the screen\n"
 	      "      --log FILE       stream every evaluation to FILE as gzip'd JSON lines\n"
+	      "      --journal FILE   write the session's journal (a replayable script) to FILE\n"
+	      "      --resume FILE    continue from a checkpoint (save, or the autosave on SIGHUP)\n"
 	      "      --seed N         seed of the first run (default 1)\n"
 	      "      --threads N      BLAS threads (default: all cores); replay needs the same N\n"
 	      "      --fps N          screen frames per second, at most (default 10)\n"
@@ -64,7 +69,7 @@ static int parse_positive(const char *opt, const char *s, long lo, long hi, long
 int main(int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_LOG, OPT_SEED, OPT_THREADS, OPT_FPS, OPT_ASCII, OPT_NOCOLOR,
-	       OPT_FRAMES };
+	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME };
 	static const struct option longopts[] = {
 		{ "batch", required_argument, NULL, 'b' },
 		{ "check", required_argument, NULL, OPT_CHECK },
@@ -75,11 +80,14 @@ int main(int argc, char **argv)
 		{ "ascii", no_argument, NULL, OPT_ASCII },
 		{ "no-color", no_argument, NULL, OPT_NOCOLOR },
 		{ "frames", required_argument, NULL, OPT_FRAMES },
+		{ "journal", required_argument, NULL, OPT_JOURNAL },
+		{ "resume", required_argument, NULL, OPT_RESUME },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *batch_file = NULL, *check_file = NULL, *cmds = NULL, *screen_file = NULL;
+	const char *resume = NULL;
 	lab_options lo = { .seed = 1 };
 	ui_options uo = { .fps = 10, .color = getenv("NO_COLOR") == NULL };
 	long v;
@@ -91,6 +99,8 @@ int main(int argc, char **argv)
 		case 'c': cmds = optarg; break;
 		case 'x': screen_file = optarg; break;
 		case OPT_LOG: lo.log_path = optarg; break;
+		case OPT_JOURNAL: lo.journal_path = optarg; break;
+		case OPT_RESUME: resume = optarg; break;
 		case OPT_SEED:
 			if (parse_positive("--seed", optarg, 0, 2147483647L, &v) < 0)
 				return EXIT_USAGE;
@@ -141,8 +151,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!!batch_file + !!check_file + !!cmds + !!screen_file > 1) {
-		fprintf(stderr, "gglab: choose one of --batch, --check, -c and -x\n");
+	if (!!batch_file + !!check_file + !!cmds + !!screen_file + !!resume > 1) {
+		fprintf(stderr, "gglab: choose one of --batch, --check, -c, -x and --resume\n");
 		return EXIT_USAGE;
 	}
 
@@ -150,7 +160,7 @@ int main(int argc, char **argv)
 	cmd_list script = { 0 };
 	int nerr = 0;
 	const char *file = check_file ? check_file : batch_file ? batch_file : screen_file;
-	if (!file && !cmds && !isatty(STDIN_FILENO))
+	if (!file && !cmds && !resume && !isatty(STDIN_FILENO))
 		file = "-";
 	if (file)
 		cmd_parse_file(file, &script, print_error, &nerr);
@@ -169,10 +179,25 @@ int main(int argc, char **argv)
 
 	/* Without a terminal on stdout the screen would only garble a file: run as --batch. */
 	int headless = batch_file || cmds || (file && !screen_file) || !isatty(STDOUT_FILENO);
-	if (headless && !script.n) {
+	if (headless && !script.n && !resume) {
 		fprintf(stderr, "gglab: nothing to run without a terminal: give --batch FILE, -c 'CMDS' "
 				"or a script on standard input\n");
 		return EXIT_USAGE;
+	}
+	/* The screen keeps a journal of the session unless told where; batch runs are already
+	 * scripts, so they keep one only when asked. */
+	char journal[4096];
+	if (!headless && !lo.journal_path) {
+		char dir[3072];
+		if (gg_state_dir("journals", dir, sizeof dir, err) < 0) {
+			fprintf(stderr, "gglab: %s (no journal will be kept)\n", err);
+		} else {
+			time_t now = time(NULL);
+			char when[32];
+			strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&now));
+			snprintf(journal, sizeof journal, "%s/%s.gg", dir, when);
+			lo.journal_path = journal;
+		}
 	}
 	lo.batch = headless;
 	lab *L = lab_new(&lo, err);
@@ -181,14 +206,40 @@ int main(int argc, char **argv)
 		cmd_list_free(&script);
 		return EXIT_RUNTIME;
 	}
+	if (resume) {
+		int was_headless;
+		if (lab_resume(L, resume, &was_headless, err) < 0) {
+			fprintf(stderr, "gglab: cannot resume: %s\n", err);
+			lab_free(L);
+			return EXIT_RUNTIME;
+		}
+		/* continue as the saved session ran: headless stays headless */
+		headless = headless || was_headless;
+		fprintf(stderr, "gglab: resumed from %s\n", resume);
+	}
+	/* Signals are blocked before the trainer thread starts, so that it inherits the block
+	 * and never receives them; the main thread then takes them (the screen only while it
+	 * waits for input, the batch printer at any time). */
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
 	if (lab_start(L, err) < 0) {
 		fprintf(stderr, "gglab: %s\n", err);
 		lab_free(L);
 		cmd_list_free(&script);
 		return EXIT_RUNTIME;
 	}
-	int status = headless ? ui_batch(L, &script) : ui_tui(L, &script, &uo);
+	if (headless)
+		pthread_sigmask(SIG_UNBLOCK, &block, NULL);
+	int status = headless ? ui_batch(L, &script, resume != NULL) : ui_tui(L, &script, &uo);
 	cmd_list_free(&script);
 	lab_free(L);
+	if (lo.journal_path && !headless)
+		fprintf(stderr, "gglab: journal of this session: %s (replay: gglab --batch %s)\n",
+			lo.journal_path, lo.journal_path);
 	return status;
 }

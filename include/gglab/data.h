@@ -86,6 +86,10 @@ typedef struct {
 } data_cursor;
 
 void data_cursor_init(data_cursor *c, const data_set *ds, uint64_t seed);
+/* A cursor over the part-th of `parts` disjoint subsets of the training set (a seeded
+ * split from split_seed, the same for every part), for runs trained on disjoint data. */
+void data_cursor_init_part(data_cursor *c, const data_set *ds, uint64_t seed, int part,
+			   int parts, uint64_t split_seed);
 void data_cursor_free(data_cursor *c);
 void data_cursor_copy(data_cursor *dst, const data_cursor *src); /* dst uninitialized */
 /* Copies the next B examples into x[B][dim], y[B]. A batch that reaches the end of the

@@ -26,6 +26,7 @@ typedef struct {
 	uint64_t seed;        /* default run seed (--seed) */
 	int threads;          /* BLAS threads (--threads); 0 = all cores */
 	const char *log_path; /* --log FILE.jsonl.gz, or NULL */
+	const char *journal_path; /* --journal FILE, or NULL for none */
 	int batch;            /* headless: report progress lines, reject unbounded train */
 } lab_options;
 
@@ -49,6 +50,16 @@ lab *lab_new(const lab_options *o, char *err);
 int lab_start(lab *L, char *err);
 /* Stops the trainer at the next step boundary, joins it, frees everything. */
 void lab_free(lab *L);
+/* Stops the trainer (at a step boundary) and writes a checkpoint of everything to a new
+ * file in the state directory, whose name goes to path. For SIGHUP/SIGTERM: afterwards
+ * only lab_free is left to do. */
+int lab_autosave(lab *L, char *path, size_t len, char *err);
+
+/* Before lab_start: replaces the runs by a checkpoint's, with the rest of its script
+ * (--resume). *headless tells whether the saving session was headless. */
+int lab_resume(lab *L, const char *path, int *headless, char *err);
+/* Commands of a resumed script still to run (before lab_start). */
+int lab_script_left(lab *L);
 
 /* Hands over parsed commands (the list is emptied). script = 1: run in order, waiting for
  * training to stop after each `train`; script = 0: apply at the next step boundary. */
@@ -77,13 +88,30 @@ void lab_say(lab *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 int lab_data(lab *L, const data_spec *spec, char *err);
 int lab_model(lab *L, const nn_config *cfg, char *err);
 int lab_opt(lab *L, const nn_opt_config *cfg, const nn_schedule *sched, char *err);
-/* All-or-nothing: every value is checked against the run before any is applied. */
-int lab_set(lab *L, int n, const char *const *keys, const double *vals, char *err);
-/* n ≤ 0: train until paused. epochs: n counts epochs rather than steps. */
-int lab_train(lab *L, double n, int epochs, char *err);
+/* All-or-nothing: every value is checked against the run (every run, with all) before
+ * any is applied. */
+int lab_set(lab *L, int all, int n, const char *const *keys, const double *vals, char *err);
+/* n ≤ 0: train until paused. epochs: n counts epochs rather than steps. all: every run. */
+int lab_train(lab *L, int all, double n, int epochs, char *err);
 int lab_pause(lab *L, char *err);
 int lab_eval_full(lab *L, char *err);
 int lab_show(lab *L, char *err);
 int lab_export_csv(lab *L, const char *path, char *err);
+int lab_export_jsonl(lab *L, const char *path, char *err);
+
+/* Runs. Names are 1–31 characters of letters, digits and . _ - */
+int lab_run_new(lab *L, const char *name, int has_seed, uint64_t seed, char *err);
+int lab_run_use(lab *L, const char *name, char *err);
+int lab_run_drop(lab *L, const char *name, char *err);
+int lab_run_list(lab *L, char *err);
+int lab_fork(lab *L, const char *name, char *err); /* name NULL: <current>.f<k> */
+int lab_twin(lab *L, int k, int sets, char *err);
+int lab_rollback(lab *L, char *err);
+/* Schedules call on the current run at an absolute step (every > 0: and then every
+ * `every` steps). */
+int lab_schedule(lab *L, long step, long every, const cmd_call *call, char *err);
+int lab_save(lab *L, const char *path, char *err);
+int lab_load(lab *L, const char *path, char *err);
+int lab_check_run_name(const char *name, char *err);
 
 #endif

@@ -16,6 +16,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* NN_EACH(i, n, body): run `body` for size_t i in [0, n). gcc -O2 vectorizes only loops
+ * whose trip count is a known multiple of the vector width and that need no runtime alias
+ * check (its "very cheap" cost model), so the range runs as fixed blocks of 16 marked ivdep
+ * plus a scalar tail. ivdep is a promise that iterations are independent: use NN_EACH only
+ * for elementwise bodies, where even exact in-place aliasing (out == in) keeps it true. */
+#define NN_EACH(i, n, ...)                                                             \
+	do {                                                                           \
+		size_t i##_blk = 0, i##_end = (size_t)(n);                             \
+		for (; i##_blk + 16 <= i##_end; i##_blk += 16) {                       \
+			_Pragma("GCC ivdep") for (size_t i = i##_blk; i < i##_blk + 16; i++) { \
+				__VA_ARGS__;                                           \
+			}                                                              \
+		}                                                                      \
+		for (size_t i = i##_blk; i < i##_end; i++) {                           \
+			__VA_ARGS__;                                                   \
+		}                                                                      \
+	} while (0)
+
 /* ---- configuration ------------------------------------------------------------------ */
 
 typedef enum { NN_MLP, NN_NAIS } nn_kind;
@@ -153,6 +171,12 @@ void nn_nais_backward(float *du, float *dA, float *dBm, float *db, float *gx, fl
 		      int B, int n, int K, float h, nn_act act);
 /* Chain rule through A = −RᵀR − εI: dR[n][n] += −R·(dA + dAᵀ). sym[n][n] is scratch. */
 void nn_nais_dR(float *dR, float *sym, const float *dA, const float *R, int n);
+
+/* Sets flush-to-zero and denormals-are-zero for the calling thread (x86 SSE; a no-op
+ * elsewhere). Momentum of a dead unit decays into denormals, which makes every update
+ * touching them an order of magnitude slower; the trainer thread and the benchmark call
+ * this once. Results stay deterministic: the same mode on the same thread every time. */
+void nn_fast_float_mode(void);
 
 /* ---- optimizers --------------------------------------------------------------------- */
 

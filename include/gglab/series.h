@@ -51,6 +51,9 @@ void series_free(series_store *s);
 int series_add_run(series_store *s, const char *name);       /* returns the run id */
 int series_col(series_store *s, const char *name);           /* find or add a column */
 void series_clear_run(series_store *s, int run);             /* rows and events */
+void series_copy_run(series_store *s, int from, int to);     /* to's rows and events := from's */
+/* Drops rows and events after `step` (a rollback). */
+void series_truncate(series_store *s, int run, long step);
 /* Appends a row: vals[ncols] as the columns stood when the caller looked them up; columns
  * added later read NaN for this row. */
 void series_append(series_store *s, int run, long step, const double *vals, int nvals);
@@ -58,6 +61,11 @@ void series_mark(series_store *s, int run, long step, int kind, const char *fmt,
 	__attribute__((format(printf, 5, 6)));
 void series_set_status(series_store *s, int run, const series_status *st);
 void series_set_current(series_store *s, int run); /* the run `set` and the status line refer to */
+
+/* Checkpoints: one run's rows (columns by name) and events; load appends to an empty run
+ * and returns -1 when the data is malformed. */
+void series_save_run(series_store *s, int run, void *gg_buf);
+int series_load_run(series_store *s, int run, void *gg_reader);
 
 /* -- readers (any thread) -- */
 uint64_t series_version(series_store *s);

@@ -15,8 +15,22 @@ FILE *store_atomic_open(const char *path, char *tmp, size_t tmplen, char *err);
 /* Flushes, fsyncs and renames tmp over path; on any failure removes tmp and keeps path. */
 int store_atomic_commit(FILE *f, const char *tmp, const char *path, char *err);
 
+/* Checkpoint files: gzip through zlib holding the magic "GGLABCKP", the format version, a
+ * byte-order mark, the configuration as readable text, the binary payload, and a CRC-32
+ * over text and payload. Written atomically. Reading refuses a wrong magic, a newer
+ * version, another byte order, a truncation or a bad CRC, each with its own message. */
+#define STORE_CKPT_VERSION 1
+int store_ckpt_write(const char *path, const char *text, const void *payload, size_t n,
+		     char *err);
+/* On success *text and *payload are allocated (free them). */
+int store_ckpt_read(const char *path, char **text, unsigned char **payload, size_t *n,
+		    char *err);
+
 /* One CSV for all runs: header "run,step,<every column>", then one row per run and
  * evaluation; a value that was not computed is empty. */
 int store_export_csv(series_store *s, const char *path, char *err);
+/* JSON lines: one object per run and evaluation ({"run":…,"step":…, metric: value|null}),
+ * then one per event ({"run":…,"step":…,"event":"…"}). */
+int store_export_jsonl(series_store *s, const char *path, char *err);
 
 #endif

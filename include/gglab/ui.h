@@ -32,14 +32,16 @@ int ui_cmd_smooth(struct ui *u, double alpha, char *err);      /* EMA weight, 0 
 int ui_cmd_metric(struct ui *u, int errors, char *err);        /* 0 loss, 1 error rate */
 int ui_cmd_zoom(struct ui *u, long last_steps, char *err);     /* 0 = everything */
 int ui_cmd_follow(struct ui *u, int on, char *err);
-int ui_cmd_plot(struct ui *u, int n, char **columns, char *err); /* instruments panel */
+int ui_cmd_plot(struct ui *u, int n, char **names, char *err);   /* instruments panel */
 int ui_cmd_help(struct ui *u, const char *command, char *err);
 int ui_cmd_quit(struct ui *u, char *err);
 
 /* Headless: runs the script to its end, printing plain progress lines (at most one per
- * run per second), every message and a final summary on stderr. Returns the exit status:
- * 0 done, 1 a command failed at run time. */
-int ui_batch(lab *L, cmd_list *script);
+ * run per second), every message and a final summary on stderr. resumed: the lab holds a
+ * resumed script (which may be empty). SIGINT, SIGTERM and SIGHUP save a checkpoint and
+ * say how to resume. Returns the exit status: 0 done, 1 a command failed at run time or a
+ * signal ended the run. */
+int ui_batch(lab *L, cmd_list *script, int resumed);
 
 /* Prints the final per-run summary lines (also used after an interrupted batch run). */
 void ui_summary(lab *L, FILE *out);

@@ -254,6 +254,13 @@ static int cmd_opt(cmd_ctx *ctx, int argc, char **argv, char *err)
 
 static int cmd_set(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
+	int all = argc > 1 && !strcmp(argv[1], "-a");
+	if (all) {
+		argc--;
+		argv++;
+	}
+	if (argc < 3)
+		return gg_fail(err, "missing argument");
 	if ((argc - 1) % 2)
 		return gg_fail(err, "set takes KEY VALUE pairs; '%s' has no value", argv[argc - 1]);
 	int n = (argc - 1) / 2;
@@ -286,7 +293,7 @@ static int cmd_set(cmd_ctx *ctx, int argc, char **argv, char *err)
 	}
 	if (!ctx->lab)
 		return 0;
-	return lab_set(ctx->lab, n, keys, vals, err);
+	return lab_set(ctx->lab, all, n, keys, vals, err);
 }
 
 /* ---- train, pause, eval, show, export --------------------------------------------------- */
@@ -295,6 +302,13 @@ static int cmd_train(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
 	double n = 0;
 	int epochs = 0;
+	int all = argc > 1 && !strcmp(argv[1], "-a");
+	if (all) {
+		argc--;
+		argv++;
+	}
+	if (argc > 3)
+		return gg_fail(err, "too many arguments");
 	if (argc >= 2 && cmd_parse_double("N", argv[1], 1e-9, 1e12, &n, err) < 0)
 		return -1;
 	if (argc >= 3) {
@@ -309,7 +323,7 @@ static int cmd_train(cmd_ctx *ctx, int argc, char **argv, char *err)
 		return gg_fail(err, "a number of steps must be whole, got %s", argv[1]);
 	if (!ctx->lab)
 		return 0;
-	return lab_train(ctx->lab, n, epochs, err);
+	return lab_train(ctx->lab, all, n, epochs, err);
 }
 
 static int cmd_pause(cmd_ctx *ctx, int argc, char **argv, char *err)
@@ -329,13 +343,154 @@ static int cmd_show(cmd_ctx *ctx, int argc, char **argv, char *err)
 
 static int cmd_export(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
-	if (strcmp(argv[1], "csv") != 0)
-		return gg_fail(err, "unknown export format '%s' (known: csv)", argv[1]);
+	int csv = !strcmp(argv[1], "csv");
+	if (!csv && strcmp(argv[1], "jsonl") != 0)
+		return gg_fail(err, "unknown export format '%s' (known: csv jsonl)", argv[1]);
 	if (!*argv[2])
 		return gg_fail(err, "export needs a file name");
 	if (!ctx->lab)
 		return 0;
-	return lab_export_csv(ctx->lab, argv[2], err);
+	return csv ? lab_export_csv(ctx->lab, argv[2], err) : lab_export_jsonl(ctx->lab, argv[2], err);
+}
+
+/* ---- runs ------------------------------------------------------------------------------ */
+
+static int cmd_run(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	const char *sub = argv[1];
+	if (!strcmp(sub, "list")) {
+		if (argc != 2)
+			return gg_fail(err, "run list takes no arguments");
+		return ctx->lab ? lab_run_list(ctx->lab, err) : 0;
+	}
+	if (strcmp(sub, "new") && strcmp(sub, "use") && strcmp(sub, "drop"))
+		return gg_fail(err, "unknown run command '%s' (known: new use drop list)", sub);
+	if (argc < 3)
+		return gg_fail(err, "run %s needs a run name", sub);
+	if (lab_check_run_name(argv[2], err) < 0)
+		return -1;
+	long seed = 0;
+	int has_seed = 0;
+	if (!strcmp(sub, "new")) {
+		for (int i = 3; i < argc; i++) {
+			char key[32];
+			const char *v;
+			if (kv(argv[i], key, sizeof key, &v, err) < 0)
+				return -1;
+			if (strcmp(key, "seed") != 0)
+				return unknown_key(key, "seed", err);
+			if (cmd_parse_long("seed", v, 0, 2147483647L, &seed, err) < 0)
+				return -1;
+			has_seed = 1;
+		}
+	} else if (argc > 3) {
+		return gg_fail(err, "run %s takes one run name", sub);
+	}
+	if (!ctx->lab)
+		return 0;
+	if (!strcmp(sub, "new"))
+		return lab_run_new(ctx->lab, argv[2], has_seed, (uint64_t)seed, err);
+	if (!strcmp(sub, "use"))
+		return lab_run_use(ctx->lab, argv[2], err);
+	return lab_run_drop(ctx->lab, argv[2], err);
+}
+
+static int cmd_fork(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	if (argc > 1 && lab_check_run_name(argv[1], err) < 0)
+		return -1;
+	return ctx->lab ? lab_fork(ctx->lab, argc > 1 ? argv[1] : NULL, err) : 0;
+}
+
+static int cmd_twin(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	long k, sets = 1;
+	if (cmd_parse_long("K", argv[1], 2, 64, &k, err) < 0)
+		return gg_fail(err, "twin needs K ≥ 2 runs to compare (at most 64), got '%s'", argv[1]);
+	if (argc > 2) {
+		char key[32];
+		const char *v;
+		if (kv(argv[2], key, sizeof key, &v, err) < 0)
+			return -1;
+		if (strcmp(key, "sets") != 0)
+			return unknown_key(key, "sets", err);
+		if (cmd_parse_long("sets", v, 1, k, &sets, err) < 0)
+			return -1;
+	}
+	return ctx->lab ? lab_twin(ctx->lab, (int)k, (int)sets, err) : 0;
+}
+
+static int cmd_rollback(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	return ctx->lab ? lab_rollback(ctx->lab, err) : 0;
+}
+
+/* `at STEP CMD...` and `every N CMD...`: the scheduled command is checked now. */
+static int schedule(cmd_ctx *ctx, int argc, char **argv, int every, char *err)
+{
+	long n;
+	if (cmd_parse_long(every ? "N" : "STEP", argv[1], every ? 1 : 0, 1L << 50, &n, err) < 0)
+		return -1;
+	const cmd_entry *e;
+	cmd_call c;
+	char e2[GG_ERRLEN];
+	if (cmd_call_make(&c, argc - 2, argv + 2, NULL, &e, e2) < 0)
+		return gg_fail(err, "%s: %s", argv[2], e2);
+	int rc = 0;
+	static const char *const never[] = { "at", "every", "sync", "run", "load", "source" };
+	int bad = (c.entry->flags & (CMD_UI | CMD_WAIT)) != 0;
+	for (size_t i = 0; i < sizeof never / sizeof *never; i++)
+		bad |= !strcmp(c.entry->name, never[i]);
+	if (bad)
+		rc = gg_fail(err, "%s cannot be scheduled (only commands that apply at once)",
+			     c.entry->name);
+	else if (ctx->lab)
+		rc = lab_schedule(ctx->lab, every ? -1 : n, every ? n : 0, &c, err);
+	cmd_call_free(&c);
+	return rc;
+}
+
+static int cmd_at(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	return schedule(ctx, argc, argv, 0, err);
+}
+
+static int cmd_every(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	return schedule(ctx, argc, argv, 1, err);
+}
+
+/* `sync NAME=STEP ...` holds a replayed journal until the runs reach those steps; the
+ * trainer carries it out. Here it is only checked. */
+static int cmd_sync(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	for (int i = 1; i < argc; i++) {
+		char name[48];
+		const char *v;
+		long step;
+		if (kv(argv[i], name, sizeof name, &v, err) < 0)
+			return -1;
+		if (lab_check_run_name(name, err) < 0 ||
+		    cmd_parse_long(name, v, 0, 1L << 50, &step, err) < 0)
+			return -1;
+	}
+	if (ctx->lab && !ctx->script)
+		return gg_fail(err, "sync belongs in a replayed journal, not at the prompt");
+	return 0;
+}
+
+static int cmd_save(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	if (!*argv[1])
+		return gg_fail(err, "save needs a file name");
+	return ctx->lab ? lab_save(ctx->lab, argv[1], err) : 0;
+}
+
+static int cmd_load(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	if (!*argv[1])
+		return gg_fail(err, "load needs a file name");
+	return ctx->lab ? lab_load(ctx->lab, argv[1], err) : 0;
 }
 
 /* `source` is expanded by the parser; reaching exec means the file was already read. */
@@ -473,12 +628,13 @@ const cmd_entry cmd_table[] = {
 	  .help = "choose the optimizer and its learning-rate schedule; keeps the weights",
 	  .min_args = 1, .max_args = 9, .flags = CMD_JOURNAL, .exec = cmd_opt,
 	  .args = "sgd adamw lr= momentum= nesterov= wd= clip= drops= factor= beta2=" },
-	{ .name = "set", .usage = "KEY VALUE [KEY VALUE ...]",
-	  .help = "change lr, bs, momentum, wd, clip, ghost or eval between two steps (all or nothing)",
+	{ .name = "set", .usage = "[-a] KEY VALUE [KEY VALUE ...]",
+	  .help = "change lr, bs, momentum, wd, clip, ghost or eval between two steps, all or "
+		  "nothing (-a: every run)",
 	  .min_args = 2, .max_args = -1, .flags = CMD_JOURNAL, .exec = cmd_set, .args = "<setting>" },
-	{ .name = "train", .usage = "[N [steps|epochs]]",
-	  .help = "train N more steps or epochs (no N: until paused)",
-	  .min_args = 0, .max_args = 2, .flags = CMD_JOURNAL | CMD_WAIT, .exec = cmd_train,
+	{ .name = "train", .usage = "[-a] [N [steps|epochs]]",
+	  .help = "train N more steps or epochs (no N: until paused; -a: every run)",
+	  .min_args = 0, .max_args = 3, .flags = CMD_JOURNAL | CMD_WAIT, .exec = cmd_train,
 	  .args = "steps epochs" },
 	{ .name = "pause", .usage = "", .help = "stop training after the current step",
 	  .min_args = 0, .max_args = 0, .flags = CMD_JOURNAL, .exec = cmd_pause },
@@ -486,9 +642,37 @@ const cmd_entry cmd_table[] = {
 	  .min_args = 0, .max_args = 0, .flags = 0, .exec = cmd_eval },
 	{ .name = "show", .usage = "", .help = "print the current run's configuration, settings and last metrics",
 	  .min_args = 0, .max_args = 0, .flags = 0, .exec = cmd_show },
-	{ .name = "export", .usage = "csv PATH",
-	  .help = "write every run's series to one CSV file (run,step,epoch,metrics...)",
-	  .min_args = 2, .max_args = 2, .flags = 0, .exec = cmd_export, .args = "csv <file>" },
+	{ .name = "export", .usage = "csv|jsonl PATH",
+	  .help = "write every run's series, settings and events to one file",
+	  .min_args = 2, .max_args = 2, .flags = 0, .exec = cmd_export, .args = "csv jsonl <file>" },
+	{ .name = "run", .usage = "new NAME [seed=S] | use NAME | drop NAME | list",
+	  .help = "make a run of the current configuration with fresh weights, switch, drop, list",
+	  .min_args = 1, .max_args = 3, .flags = CMD_JOURNAL, .exec = cmd_run,
+	  .args = "new use drop list <run> seed=" },
+	{ .name = "fork", .usage = "[NAME]",
+	  .help = "an exact copy of the current run, which becomes current (default name: RUN.fK)",
+	  .min_args = 0, .max_args = 1, .flags = CMD_JOURNAL, .exec = cmd_fork },
+	{ .name = "twin", .usage = "K [sets=S]",
+	  .help = "K runs of the current configuration differing only in seed (S disjoint training sets)",
+	  .min_args = 1, .max_args = 2, .flags = CMD_JOURNAL, .exec = cmd_twin, .args = "sets=" },
+	{ .name = "rollback", .usage = "",
+	  .help = "return the current run to its last good evaluation (after a divergence)",
+	  .min_args = 0, .max_args = 0, .flags = CMD_JOURNAL, .exec = cmd_rollback },
+	{ .name = "at", .usage = "STEP COMMAND ...",
+	  .help = "run a command when the current run reaches STEP",
+	  .min_args = 2, .max_args = -1, .flags = 0, .exec = cmd_at, .args = "<command>" },
+	{ .name = "every", .usage = "N COMMAND ...",
+	  .help = "run a command every N steps of the current run",
+	  .min_args = 2, .max_args = -1, .flags = 0, .exec = cmd_every, .args = "<command>" },
+	{ .name = "sync", .usage = "RUN=STEP [RUN=STEP ...]",
+	  .help = "in a replayed journal: wait until the runs reach these steps",
+	  .min_args = 1, .max_args = -1, .flags = 0, .exec = cmd_sync, .args = "<run>" },
+	{ .name = "save", .usage = "PATH",
+	  .help = "write a checkpoint of every run (atomically: the old file survives a failure)",
+	  .min_args = 1, .max_args = 1, .flags = 0, .exec = cmd_save, .args = "<file>" },
+	{ .name = "load", .usage = "PATH",
+	  .help = "replace every run by a checkpoint's (a bad file changes nothing)",
+	  .min_args = 1, .max_args = 1, .flags = CMD_JOURNAL, .exec = cmd_load, .args = "<file>" },
 	{ .name = "source", .usage = "PATH", .help = "run the commands in a script file",
 	  .min_args = 1, .max_args = 1, .flags = 0, .exec = cmd_source, .args = "<file>" },
 	{ .name = "view", .usage = "auto|loss|gap|dist|inst",

@@ -105,6 +105,32 @@ static char *canonical(int argc, char **argv)
 	return s;
 }
 
+int cmd_call_make(cmd_call *c, int argc, char **argv, const char *where,
+		  const cmd_entry **usage_of, char *err)
+{
+	memset(c, 0, sizeof *c);
+	*usage_of = NULL;
+	const cmd_entry *e = cmd_find(argv[0], err);
+	if (!e)
+		return -1;
+	*usage_of = e;
+	int nargs = argc - 1;
+	if (nargs < e->min_args || (e->max_args >= 0 && nargs > e->max_args))
+		return gg_fail(err, nargs < e->min_args ? "missing argument" : "too many arguments");
+	cmd_ctx check = { 0 };
+	if (e->exec(&check, argc, argv, err) < 0)
+		return -1;
+	c->entry = e;
+	c->argc = argc;
+	c->argv = gg_xmalloc((size_t)(argc + 1) * sizeof *c->argv);
+	for (int i = 0; i < argc; i++)
+		c->argv[i] = gg_xstrdup(argv[i]);
+	c->argv[argc] = NULL;
+	c->text = canonical(argc, argv);
+	snprintf(c->where, sizeof c->where, "%s", where ? where : "");
+	return 0;
+}
+
 static void report_error(cmd_error_fn report, void *arg, const char *where,
 			 const cmd_entry *e, const char *msg)
 {
@@ -132,44 +158,30 @@ static int parse_line_depth(const char *line, const char *where, cmd_list *out,
 	int nerr = 0;
 	for (int i = 0; i < t.n; i++) {
 		cmd_words *w = &t.cmds[i];
-		const cmd_entry *e = cmd_find(w->argv[0], err);
-		if (!e) {
-			report_error(report, arg, where, NULL, err);
-			nerr++;
-			continue;
-		}
-		int nargs = w->argc - 1;
-		if (nargs < e->min_args || (e->max_args >= 0 && nargs > e->max_args)) {
-			report_error(report, arg, where, e,
-				     nargs < e->min_args ? "missing argument" : "too many arguments");
-			nerr++;
-			continue;
-		}
-		cmd_ctx check = { 0 };
-		if (e->exec(&check, w->argc, w->argv, err) < 0) {
-			report_error(report, arg, where, e, err);
-			nerr++;
-			continue;
-		}
-		if (strcmp(e->name, "source") == 0) {
-			/* Expanded now, so a tree of scripts is checked before any of it runs. */
-			if (depth >= SOURCE_DEPTH_MAX) {
+		const cmd_entry *e = NULL;
+		const cmd_entry *src = cmd_find(w->argv[0], err);
+		if (src && strcmp(src->name, "source") == 0) {
+			cmd_ctx check = { 0 };
+			if (w->argc != 2 || src->exec(&check, w->argc, w->argv, err) < 0) {
+				report_error(report, arg, where, src, w->argc != 2 ? "source takes one file" : err);
+				nerr++;
+			} else if (depth >= SOURCE_DEPTH_MAX) {
 				snprintf(err, sizeof err, "source nested deeper than %d files", SOURCE_DEPTH_MAX);
 				report_error(report, arg, where, NULL, err);
 				nerr++;
 			} else {
+				/* Expanded now, so a tree of scripts is checked before any of it runs. */
 				nerr += parse_file_depth(w->argv[1], where, out, report, arg, depth + 1);
 			}
 			continue;
 		}
-		cmd_call *c = list_add(out);
-		c->entry = e;
-		c->argc = w->argc;
-		c->argv = w->argv;
-		c->text = canonical(w->argc, w->argv);
-		snprintf(c->where, sizeof c->where, "%s", where ? where : "");
-		w->argv = NULL; /* now owned by the call */
-		w->argc = 0;
+		cmd_call c;
+		if (cmd_call_make(&c, w->argc, w->argv, where, &e, err) < 0) {
+			report_error(report, arg, where, e, err);
+			nerr++;
+			continue;
+		}
+		*list_add(out) = c;
 	}
 	cmd_tokens_free(&t);
 	return nerr;

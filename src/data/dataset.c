@@ -430,6 +430,31 @@ void data_cursor_init(data_cursor *c, const data_set *ds, uint64_t seed)
 	gg_rng_shuffle(&c->rng, c->perm, c->n);
 }
 
+void data_cursor_init_part(data_cursor *c, const data_set *ds, uint64_t seed, int part,
+			   int parts, uint64_t split_seed)
+{
+	if (parts <= 1) {
+		data_cursor_init(c, ds, seed);
+		return;
+	}
+	int n = ds->n_train;
+	int *all = gg_xmalloc(sizeof(int) * (size_t)n);
+	for (int i = 0; i < n; i++)
+		all[i] = i;
+	gg_rng split;
+	gg_rng_seed(&split, gg_rng_derive(split_seed, "data-parts"));
+	gg_rng_shuffle(&split, all, n);
+	int lo = (int)((long)n * part / parts), hi = (int)((long)n * (part + 1) / parts);
+	c->n = hi - lo;
+	c->perm = gg_xmalloc(sizeof(int) * (size_t)(c->n ? c->n : 1));
+	memcpy(c->perm, all + lo, sizeof(int) * (size_t)c->n);
+	free(all);
+	c->pos = 0;
+	c->epoch = 0;
+	gg_rng_seed(&c->rng, gg_rng_derive(seed, "data-cursor"));
+	gg_rng_shuffle(&c->rng, c->perm, c->n);
+}
+
 void data_cursor_free(data_cursor *c)
 {
 	free(c->perm);

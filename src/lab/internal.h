@@ -6,6 +6,7 @@
 #define GGLAB_LAB_INTERNAL_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include <zlib.h>
 
 #include "gglab/lab.h"
@@ -62,7 +63,18 @@ typedef struct run {
 	long rate_s0;
 	double rate;
 	double pub_t;    /* when status was last published */
+	int part, parts; /* trains on the part-th of `parts` disjoint training subsets */
+	int twin_group;  /* > 0: made by the twin command with this group number */
+	struct run *snap; /* state at the last good evaluation, for rollback (built runs) */
 } run;
+
+/* A command scheduled by `at` or `every` on a run. */
+typedef struct {
+	run *r;
+	long step;       /* fires when the run reaches this step */
+	long every;      /* > 0: then again every this many steps */
+	cmd_call call;
+} lab_sched;
 
 struct lab {
 	lab_options opt;
@@ -86,13 +98,22 @@ struct lab {
 	cmd_list script;        /* the script being run */
 	int script_pos;
 	int script_wait;        /* a `train` in the script holds the rest */
+	int script_synced;      /* the script is a journal: its syncs time it, trains never hold it */
 	gzFile log;
+	FILE *journal;
+	char *jsync;            /* the last "sync ..." written to the journal */
+	lab_sched *sched;
+	int nsched;
+	int twin_groups;
 	int cols[NCOLS];
 	char where[272];        /* origin of the command being executed, for messages */
 };
 
 /* run.c */
 run *run_new(lab *L, const char *name, uint64_t seed);
+run *run_fork(lab *L, const run *src, const char *name);
+void run_snapshot(run *r);
+int run_rollback(lab *L, run *r, char *err);
 void run_free(lab *L, run *r);
 int run_build(lab *L, run *r, char *err);
 void run_unbuild(lab *L, run *r);
@@ -109,5 +130,12 @@ void lab_dataref_put(lab *L, lab_dataref *d);
 void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 run *lab_current(lab *L);
+run *lab_find_run(lab *L, const char *name);
+
+/* journal.c */
+int journal_open(lab *L, const char *path, char *err);
+void journal_command(lab *L, const char *sync, const cmd_call *c);
+void journal_close(lab *L);
+void journal_sync_text(lab *L, char *buf, size_t len);
 
 #endif

@@ -117,17 +117,25 @@ static void put_setting(run *r, const char *key, double v)
 		r->opt.cfg = r->ocfg;
 }
 
-int lab_set(lab *L, int n, const char *const *keys, const double *vals, char *err)
+/* Checks a `set` against one run: what only the run can know (its data, its model). */
+static int check_set(const run *r, int n, const char *const *keys, const double *vals, char *err)
 {
-	run *r = lab_current(L);
-	for (int i = 0; i < n; i++) { /* checks that need the run, before anything changes */
-		if (!strcmp(keys[i], "bs") && r->data && vals[i] > r->data->ds->n_train)
-			return gg_fail(err, "bs=%g is larger than the training set (%d examples)",
-				       vals[i], r->data->ds->n_train);
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(keys[i], "bs") && r->data) {
+			int n_train = r->parts > 1 ? r->data->ds->n_train / r->parts : r->data->ds->n_train;
+			if (vals[i] > n_train)
+				return gg_fail(err, "bs=%g is larger than the training set (%d examples%s)",
+					       vals[i], n_train, r->parts > 1 ? " in each part" : "");
+		}
 		if (!strcmp(keys[i], "ghost") && r->mcfg.norm != NN_NORM_GBN)
-			return gg_fail(err, "ghost applies only to a model with norm=gbn (this one: %s)",
-				       r->mcfg.norm == NN_NORM_BN ? "bn" : "none");
+			return gg_fail(err, "%s: ghost applies only to a model with norm=gbn (this one: %s)",
+				       r->name, r->mcfg.norm == NN_NORM_BN ? "bn" : "none");
 	}
+	return 0;
+}
+
+static void apply_set(lab *L, run *r, int n, const char *const *keys, const double *vals)
+{
 	char msg[400];
 	int len = snprintf(msg, sizeof msg, "%s:", r->name);
 	for (int i = 0; i < n; i++) {
@@ -140,19 +148,26 @@ int lab_set(lab *L, int n, const char *const *keys, const double *vals, char *er
 				    vals[i]);
 	}
 	lab_say(L, "%s @ step %ld", msg, r->step);
+}
+
+int lab_set(lab *L, int all, int n, const char *const *keys, const double *vals, char *err)
+{
+	run *cur = lab_current(L);
+	for (int i = 0; i < L->nruns; i++) /* every check before any change */
+		if ((all || L->runs[i] == cur) && check_set(L->runs[i], n, keys, vals, err) < 0)
+			return -1;
+	for (int i = 0; i < L->nruns; i++)
+		if (all || L->runs[i] == cur)
+			apply_set(L, L->runs[i], n, keys, vals);
 	return 0;
 }
 
-int lab_train(lab *L, double n, int epochs, char *err)
+static int train_one(lab *L, run *r, double n, int epochs, char *err)
 {
-	run *r = lab_current(L);
-	if (n <= 0 && L->opt.batch)
-		return gg_fail(err, "train needs a length in --batch mode (e.g. 'train 5 epochs'), "
-				    "or the run would never end");
 	if (run_build(L, r, err) < 0)
 		return -1;
 	if (r->state == RUN_DIVERGED)
-		lab_say(L, "%s: resuming a diverged run", r->name);
+		lab_say(L, "%s: resuming a diverged run (rollback returns to its last good state)", r->name);
 	if (n > 0) {
 		r->goal_kind = epochs ? GOAL_EPOCHS : GOAL_STEPS;
 		r->goal = epochs ? run_epoch(r) + n : r->step + n;
@@ -166,6 +181,19 @@ int lab_train(lab *L, double n, int epochs, char *err)
 			r->step);
 	else
 		lab_say(L, "%s: training from step %ld until 'pause'", r->name, r->step);
+	return 0;
+}
+
+int lab_train(lab *L, int all, double n, int epochs, char *err)
+{
+	if (!all)
+		return train_one(L, lab_current(L), n, epochs, err);
+	char e[GG_ERRLEN];
+	for (int i = 0; i < L->nruns; i++) /* build them all first: a failure starts none */
+		if (run_build(L, L->runs[i], e) < 0)
+			return gg_fail(err, "%s: %s", L->runs[i]->name, e);
+	for (int i = 0; i < L->nruns; i++)
+		train_one(L, L->runs[i], n, epochs, err);
 	return 0;
 }
 
@@ -258,10 +286,232 @@ int lab_show(lab *L, char *err)
 	return 0;
 }
 
+/* ---- runs ------------------------------------------------------------------------------ */
+
+int lab_check_run_name(const char *name, char *err)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 31 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789._-") != n)
+		return gg_fail(err, "'%s' is not a run name: use 1 to 31 letters, digits, '.', '_' or '-'",
+			       name);
+	return 0;
+}
+
+static uint64_t next_seed(lab *L)
+{
+	uint64_t s = 0;
+	for (int i = 0; i < L->nruns; i++)
+		if (L->runs[i]->seed > s)
+			s = L->runs[i]->seed;
+	return s + 1;
+}
+
+static void add_run(lab *L, run *r)
+{
+	L->runs = gg_xrealloc(L->runs, (size_t)(L->nruns + 1) * sizeof *L->runs);
+	L->runs[L->nruns++] = r;
+	run_publish(L, r);
+}
+
+static void use_run(lab *L, int i)
+{
+	L->cur = i;
+	series_set_current(L->series, L->runs[i]->sid);
+}
+
+/* A new run of the current configuration: same data, model, optimizer and settings. */
+static run *new_like(lab *L, const run *tmpl, const char *name, uint64_t seed)
+{
+	run *r = run_new(L, name, seed);
+	r->dspec = tmpl->dspec;
+	r->mcfg = tmpl->mcfg;
+	r->ocfg = tmpl->ocfg;
+	r->sched = tmpl->sched;
+	r->bs = tmpl->bs;
+	r->eval_every = tmpl->eval_every;
+	r->data = tmpl->data;
+	if (r->data)
+		r->data->refs++;
+	return r;
+}
+
+int lab_run_new(lab *L, const char *name, int has_seed, uint64_t seed, char *err)
+{
+	if (lab_find_run(L, name))
+		return gg_fail(err, "a run named '%s' exists already (run list shows them)", name);
+	run *r = new_like(L, lab_current(L), name, has_seed ? seed : next_seed(L));
+	add_run(L, r);
+	use_run(L, L->nruns - 1);
+	lab_say(L, "run %s: new, seed %llu, the current run now", name, (unsigned long long)r->seed);
+	return 0;
+}
+
+static int index_of(lab *L, const char *name, char *err)
+{
+	for (int i = 0; i < L->nruns; i++)
+		if (!strcmp(L->runs[i]->name, name))
+			return i;
+	char list[256] = "";
+	for (int i = 0, len = 0; i < L->nruns && len < (int)sizeof list; i++)
+		len += snprintf(list + len, sizeof list - len, "%s%s", i ? " " : "", L->runs[i]->name);
+	return gg_fail(err, "no run named '%s' (runs: %s)", name, list);
+}
+
+int lab_run_use(lab *L, const char *name, char *err)
+{
+	int i = index_of(L, name, err);
+	if (i < 0)
+		return -1;
+	use_run(L, i);
+	lab_say(L, "run %s: the current run, at step %ld", name, L->runs[i]->step);
+	return 0;
+}
+
+int lab_run_drop(lab *L, const char *name, char *err)
+{
+	int i = index_of(L, name, err);
+	if (i < 0)
+		return -1;
+	if (L->nruns == 1)
+		return gg_fail(err, "%s is the only run; make another before dropping it", name);
+	run *r = L->runs[i];
+	for (int k = 0; k < L->nsched;) /* its scheduled commands go with it */
+		if (L->sched[k].r == r) {
+			cmd_call_free(&L->sched[k].call);
+			L->sched[k] = L->sched[--L->nsched];
+		} else {
+			k++;
+		}
+	series_status st;
+	series_get_status(L->series, r->sid, &st);
+	st.dropped = 1;
+	st.state = RUN_IDLE;
+	series_set_status(L->series, r->sid, &st);
+	run_free(L, r);
+	memmove(L->runs + i, L->runs + i + 1, (size_t)(L->nruns - i - 1) * sizeof *L->runs);
+	L->nruns--;
+	int cur = L->cur > i ? L->cur - 1 : L->cur == i ? 0 : L->cur;
+	use_run(L, cur);
+	lab_say(L, "run %s dropped; the current run is %s", name, L->runs[cur]->name);
+	return 0;
+}
+
+int lab_run_list(lab *L, char *err)
+{
+	(void)err;
+	for (int i = 0; i < L->nruns; i++) {
+		run *r = L->runs[i];
+		char m[96];
+		nn_config_describe(&r->mcfg, m, sizeof m);
+		char part[48] = "";
+		if (r->parts > 1)
+			snprintf(part, sizeof part, ", training part %d of %d", r->part + 1, r->parts);
+		lab_say(L, "%c %-12s %-8s step %-7ld epoch %-7.2f seed %-4llu %s, %s%s",
+			i == L->cur ? '*' : ' ', r->name, series_state_name(r->state), r->step,
+			run_epoch(r), (unsigned long long)r->seed, r->dspec.name, m, part);
+	}
+	return 0;
+}
+
+int lab_fork(lab *L, const char *name, char *err)
+{
+	run *src = lab_current(L);
+	char auto_name[40];
+	if (!name) {
+		for (int k = 1;; k++) {
+			snprintf(auto_name, sizeof auto_name, "%.24s.f%d", src->name, k);
+			if (!lab_find_run(L, auto_name))
+				break;
+		}
+		name = auto_name;
+	} else if (lab_find_run(L, name)) {
+		return gg_fail(err, "a run named '%s' exists already (run list shows them)", name);
+	}
+	run *r = run_fork(L, src, name);
+	add_run(L, r);
+	use_run(L, L->nruns - 1);
+	series_mark(L->series, r->sid, r->step, SERIES_EV_INFO, "fork of %s", src->name);
+	lab_say(L, "fork: %s is an exact copy of %s at step %ld, and the current run", name,
+		src->name, r->step);
+	return 0;
+}
+
+int lab_twin(lab *L, int k, int sets, char *err)
+{
+	run *tmpl = lab_current(L);
+	if (!tmpl->data && !(tmpl->data = lab_dataref_get(L, &tmpl->dspec, err)))
+		return -1;
+	int n_part = tmpl->data->ds->n_train / sets;
+	if (tmpl->bs > n_part)
+		return gg_fail(err, "bs=%d is larger than each of %d training sets (%d examples)",
+			       tmpl->bs, sets, n_part);
+	int g = ++L->twin_groups;
+	uint64_t seed = next_seed(L);
+	for (int i = 0; i < k; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "t%d.%d", g, i + 1);
+		if (lab_find_run(L, name))
+			return gg_fail(err, "a run named '%s' exists already", name);
+	}
+	for (int i = 0; i < k; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "t%d.%d", g, i + 1);
+		run *r = new_like(L, tmpl, name, seed + (uint64_t)i);
+		r->twin_group = g;
+		r->part = sets > 1 ? i % sets : 0;
+		r->parts = sets > 1 ? sets : 0;
+		add_run(L, r);
+	}
+	char how[64] = "";
+	if (sets > 1)
+		snprintf(how, sizeof how, ", on %d disjoint training sets in turn", sets);
+	lab_say(L, "twin: %d runs t%d.1..t%d.%d like %s, seeds %llu..%llu%s", k, g, g, k, tmpl->name,
+		(unsigned long long)seed, (unsigned long long)(seed + k - 1), how);
+	return 0;
+}
+
+int lab_rollback(lab *L, char *err)
+{
+	run *r = lab_current(L);
+	long from = r->step;
+	if (run_rollback(L, r, err) < 0)
+		return -1;
+	lab_say(L, "%s: rolled back from step %ld to step %ld; PAUSED (change a setting, then train)",
+		r->name, from, r->step);
+	return 0;
+}
+
+int lab_schedule(lab *L, long step, long every, const cmd_call *call, char *err)
+{
+	run *r = lab_current(L);
+	if (every <= 0 && step <= r->step)
+		return gg_fail(err, "step %ld is already past: %s is at step %ld", step, r->name, r->step);
+	L->sched = gg_xrealloc(L->sched, (size_t)(L->nsched + 1) * sizeof *L->sched);
+	lab_sched *s = &L->sched[L->nsched++];
+	s->r = r;
+	s->every = every > 0 ? every : 0;
+	s->step = every > 0 ? (r->step / every + 1) * every : step;
+	cmd_call_copy(&s->call, call);
+	if (every > 0)
+		lab_say(L, "%s: every %ld steps (next at step %ld): %s", r->name, every, s->step, call->text);
+	else
+		lab_say(L, "%s: at step %ld: %s", r->name, step, call->text);
+	return 0;
+}
+
 int lab_export_csv(lab *L, const char *path, char *err)
 {
 	if (store_export_csv(L->series, path, err) < 0)
 		return -1;
 	lab_say(L, "exported every run's series to %s", path);
+	return 0;
+}
+
+int lab_export_jsonl(lab *L, const char *path, char *err)
+{
+	if (store_export_jsonl(L->series, path, err) < 0)
+		return -1;
+	lab_say(L, "exported every run's series and events to %s", path);
 	return 0;
 }

@@ -65,8 +65,11 @@ run *run_new(lab *L, const char *name, uint64_t seed)
 	return r;
 }
 
+static void free_snap(run *r);
+
 void run_unbuild(lab *L, run *r)
 {
+	free_snap(r);
 	if (!r->built)
 		return;
 	nn_model_free(r->model);
@@ -131,9 +134,10 @@ int run_build(lab *L, run *r, char *err)
 	if (!r->data && !(r->data = lab_dataref_get(L, &r->dspec, err)))
 		return -1;
 	const data_set *ds = r->data->ds;
-	if (r->bs > ds->n_train)
-		return gg_fail(err, "bs=%d is larger than the training set (%d examples of %s)",
-			       r->bs, ds->n_train, ds->spec.name);
+	int n_train = r->parts > 1 ? ds->n_train / r->parts : ds->n_train;
+	if (r->bs > n_train)
+		return gg_fail(err, "bs=%d is larger than the training set (%d examples of %s%s)",
+			       r->bs, n_train, ds->spec.name, r->parts > 1 ? ", one part" : "");
 	r->mcfg.in = ds->dim;
 	r->mcfg.classes = ds->classes;
 	r->model = nn_model_new(&r->mcfg, gg_rng_derive(r->seed, "init"), err);
@@ -143,7 +147,8 @@ int run_build(lab *L, run *r, char *err)
 	r->w0 = gg_xmalloc(P * sizeof *r->w0);
 	memcpy(r->w0, r->model->params, P * sizeof *r->w0);
 	nn_opt_init(&r->opt, &r->ocfg, P);
-	data_cursor_init(&r->cur, ds, gg_rng_derive(r->seed, "order"));
+	data_cursor_init_part(&r->cur, ds, gg_rng_derive(r->seed, "order"), r->part, r->parts,
+			      ds->spec.seed);
 	r->built = 1;
 	ensure_batch(r);
 	r->step = 0;
@@ -207,6 +212,8 @@ void run_evaluate(lab *L, run *r)
 	r->loss_sum = 0;
 	r->loss_n = 0;
 	r->last_eval = r->step;
+	if (isfinite(v[COL_TRAIN_LOSS]) && isfinite(v[COL_TEST_LOSS]) && isfinite(v[COL_DIST]))
+		run_snapshot(r);
 
 	double row[NCOLS];
 	for (int c = 0; c < NCOLS; c++)
@@ -320,4 +327,142 @@ void run_publish(lab *L, run *r)
 	else if (r->goal_kind == GOAL_EPOCHS && r->built)
 		st.goal = r->step + (long)ceil((r->goal - run_epoch(r)) * r->cur.n / r->bs);
 	series_set_status(L->series, r->sid, &st);
+}
+
+/* ---- fork, snapshot, rollback ----------------------------------------------------------- */
+
+/* dst (not built) becomes a built copy of src's trained state: weights, w₀, optimizer
+ * state, data position and RNG, counters. Configuration is copied by the caller. */
+static void copy_state(run *dst, const run *src)
+{
+	size_t P = src->model->nparams;
+	dst->model = nn_model_clone(src->model);
+	dst->w0 = gg_xmalloc(P * sizeof *dst->w0);
+	memcpy(dst->w0, src->w0, P * sizeof *dst->w0);
+	nn_opt_copy(&dst->opt, &src->opt);
+	data_cursor_copy(&dst->cur, &src->cur);
+	dst->built = 1;
+	dst->xb = NULL;
+	dst->yb = NULL;
+	dst->xb_cap = 0;
+	dst->step = src->step;
+	dst->loss_sum = src->loss_sum;
+	dst->loss_n = src->loss_n;
+	dst->last_eval = src->last_eval;
+	dst->grad_norm = src->grad_norm;
+	dst->lr_now = src->lr_now;
+	dst->rescales = src->rescales;
+}
+
+static void copy_config(run *dst, const run *src)
+{
+	dst->dspec = src->dspec;
+	dst->mcfg = src->mcfg;
+	dst->ocfg = src->ocfg;
+	dst->sched = src->sched;
+	dst->bs = src->bs;
+	dst->eval_every = src->eval_every;
+	dst->part = src->part;
+	dst->parts = src->parts;
+}
+
+static void free_snap(run *r)
+{
+	if (!r->snap)
+		return;
+	run *s = r->snap;
+	nn_model_free(s->model);
+	nn_opt_free(&s->opt);
+	data_cursor_free(&s->cur);
+	free(s->w0);
+	free(s);
+	r->snap = NULL;
+}
+
+run *run_fork(lab *L, const run *src, const char *name)
+{
+	run *r = run_new(L, name, src->seed);
+	copy_config(r, src);
+	r->data = src->data;
+	if (r->data)
+		r->data->refs++;
+	r->twin_group = 0;
+	if (src->built) {
+		copy_state(r, src);
+		r->state = src->state;
+		r->goal_kind = src->goal_kind;
+		r->goal = src->goal;
+		series_copy_run(L->series, src->sid, r->sid);
+		if (src->snap) {
+			r->snap = gg_xcalloc(1, sizeof *r->snap);
+			copy_config(r->snap, src->snap);
+			copy_state(r->snap, src->snap);
+		}
+	}
+	return r;
+}
+
+/* Keeps the state at this (good) evaluation so a divergence can be undone. */
+void run_snapshot(run *r)
+{
+	run *s = r->snap;
+	if (s && s->model->nparams == r->model->nparams) {
+		/* reuse the buffers: an evaluation must not allocate on the hot path */
+		size_t P = r->model->nparams;
+		memcpy(s->model->params, r->model->params, P * sizeof(float));
+		memcpy(s->model->buf, r->model->buf, r->model->nbuf * sizeof(float));
+		memcpy(s->opt.m, r->opt.m, P * sizeof(float));
+		if (r->opt.v && s->opt.v)
+			memcpy(s->opt.v, r->opt.v, P * sizeof(float));
+		else if (r->opt.v || s->opt.v)
+			goto fresh;
+		s->opt.t = r->opt.t;
+		s->opt.cfg = r->opt.cfg;
+		memcpy(s->cur.perm, r->cur.perm, (size_t)r->cur.n * sizeof(int));
+		s->cur.pos = r->cur.pos;
+		s->cur.epoch = r->cur.epoch;
+		s->cur.rng = r->cur.rng;
+		s->step = r->step;
+		s->loss_sum = r->loss_sum;
+		s->loss_n = r->loss_n;
+		s->last_eval = r->last_eval;
+		s->grad_norm = r->grad_norm;
+		s->rescales = r->rescales;
+		copy_config(s, r);
+		return;
+	}
+fresh:
+	free_snap(r);
+	r->snap = gg_xcalloc(1, sizeof *r->snap);
+	copy_config(r->snap, r);
+	copy_state(r->snap, r);
+}
+
+int run_rollback(lab *L, run *r, char *err)
+{
+	if (!r->built || !r->snap)
+		return gg_fail(err, "%s has no good evaluation to roll back to", r->name);
+	run *s = r->snap;
+	long from = r->step;
+	nn_model_free(r->model);
+	nn_opt_free(&r->opt);
+	data_cursor_free(&r->cur);
+	free(r->w0);
+	free(r->xb);
+	free(r->yb);
+	r->built = 0;
+	copy_state(r, s);
+	/* Settings stay as they are now: rolling back is how one retries with a lower lr. */
+	nn_model_set_ghost(r->model, r->mcfg.ghost);
+	if (r->opt.cfg.kind != r->ocfg.kind) {
+		nn_opt_free(&r->opt);
+		nn_opt_init(&r->opt, &r->ocfg, r->model->nparams);
+	} else {
+		r->opt.cfg = r->ocfg;
+	}
+	r->state = RUN_PAUSED;
+	r->goal_kind = GOAL_NONE;
+	series_truncate(L->series, r->sid, r->step);
+	series_mark(L->series, r->sid, r->step, SERIES_EV_INFO, "rollback from step %ld", from);
+	return 0;
 }

@@ -131,17 +131,58 @@ void series_clear_run(series_store *s, int run)
 	pthread_mutex_unlock(&s->mu);
 }
 
+static void reserve_rows(series_run *R, size_t need)
+{
+	if (need <= R->cap)
+		return;
+	size_t cap = R->cap ? R->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	R->steps = gg_xrealloc(R->steps, cap * sizeof *R->steps);
+	for (int c = 0; c < R->ncols; c++)
+		R->vals[c] = gg_xrealloc(R->vals[c], cap * sizeof(double));
+	R->cap = cap;
+}
+
+void series_copy_run(series_store *s, int from, int to)
+{
+	pthread_mutex_lock(&s->mu);
+	series_run *F = &s->runs[from], *T = &s->runs[to];
+	grow_cols(s, F);
+	grow_cols(s, T);
+	reserve_rows(T, F->nrows);
+	memcpy(T->steps, F->steps, F->nrows * sizeof *T->steps);
+	for (int c = 0; c < s->ncols; c++)
+		memcpy(T->vals[c], F->vals[c], F->nrows * sizeof(double));
+	T->nrows = F->nrows;
+	if (F->nev > T->evcap) {
+		T->evcap = F->nev;
+		T->ev = gg_xrealloc(T->ev, T->evcap * sizeof *T->ev);
+	}
+	memcpy(T->ev, F->ev, F->nev * sizeof *T->ev);
+	T->nev = F->nev;
+	bump(s);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void series_truncate(series_store *s, int run, long step)
+{
+	pthread_mutex_lock(&s->mu);
+	series_run *R = &s->runs[run];
+	while (R->nrows && R->steps[R->nrows - 1] > step)
+		R->nrows--;
+	while (R->nev && R->ev[R->nev - 1].step > step)
+		R->nev--;
+	bump(s);
+	pthread_mutex_unlock(&s->mu);
+}
+
 void series_append(series_store *s, int run, long step, const double *vals, int nvals)
 {
 	pthread_mutex_lock(&s->mu);
 	series_run *R = &s->runs[run];
 	grow_cols(s, R);
-	if (R->nrows == R->cap) {
-		R->cap = R->cap ? 2 * R->cap : 256;
-		R->steps = gg_xrealloc(R->steps, R->cap * sizeof *R->steps);
-		for (int c = 0; c < R->ncols; c++)
-			R->vals[c] = gg_xrealloc(R->vals[c], R->cap * sizeof(double));
-	}
+	reserve_rows(R, R->nrows + 1);
 	R->steps[R->nrows] = step;
 	for (int c = 0; c < R->ncols; c++)
 		R->vals[c][R->nrows] = c < nvals ? vals[c] : NAN;
@@ -307,4 +348,84 @@ int series_current(series_store *s)
 	int r = s->current;
 	pthread_mutex_unlock(&s->mu);
 	return r;
+}
+
+void series_save_run(series_store *s, int run, void *out)
+{
+	gg_buf *b = out;
+	pthread_mutex_lock(&s->mu);
+	series_run *R = &s->runs[run];
+	grow_cols(s, R);
+	gg_buf_u64(b, (unsigned long long)s->ncols);
+	for (int c = 0; c < s->ncols; c++)
+		gg_buf_str(b, s->cols[c]);
+	gg_buf_u64(b, R->nrows);
+	gg_buf_put(b, R->steps, R->nrows * sizeof *R->steps);
+	for (int c = 0; c < s->ncols; c++)
+		gg_buf_put(b, R->vals[c], R->nrows * sizeof(double));
+	gg_buf_u64(b, R->nev);
+	gg_buf_put(b, R->ev, R->nev * sizeof *R->ev);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int series_load_run(series_store *s, int run, void *in)
+{
+	gg_reader *rd = in;
+	unsigned long long ncols = gg_read_u64(rd);
+	if (rd->bad || ncols > 100000)
+		return -1;
+	int *map = gg_xmalloc((ncols ? ncols : 1) * sizeof *map);
+	for (unsigned long long c = 0; c < ncols; c++) {
+		char name[48];
+		gg_read_str(rd, name, sizeof name);
+		map[c] = series_col(s, name);
+	}
+	unsigned long long n = gg_read_u64(rd);
+	if (rd->bad || n > (rd->n - rd->off) / sizeof(long)) {
+		free(map);
+		return -1;
+	}
+	long *steps = gg_xmalloc((n ? n : 1) * sizeof *steps);
+	gg_read(rd, steps, n * sizeof *steps);
+	double *vals = gg_xmalloc((n ? n : 1) * (ncols ? ncols : 1) * sizeof *vals);
+	for (unsigned long long c = 0; c < ncols; c++)
+		gg_read(rd, vals + c * n, n * sizeof *vals);
+	unsigned long long nev = gg_read_u64(rd);
+	if (rd->bad || nev > (rd->n - rd->off) / sizeof(series_event)) {
+		free(map);
+		free(steps);
+		free(vals);
+		return -1;
+	}
+	series_event *ev = gg_xmalloc((nev ? nev : 1) * sizeof *ev);
+	gg_read(rd, ev, nev * sizeof *ev);
+	int ok = !rd->bad;
+	if (ok) {
+		pthread_mutex_lock(&s->mu);
+		series_run *R = &s->runs[run];
+		grow_cols(s, R);
+		reserve_rows(R, n);
+		memcpy(R->steps, steps, n * sizeof *steps);
+		for (int c = 0; c < s->ncols; c++)
+			for (unsigned long long i = 0; i < n; i++)
+				R->vals[c][i] = NAN;
+		for (unsigned long long c = 0; c < ncols; c++)
+			memcpy(R->vals[map[c]], vals + c * n, n * sizeof *vals);
+		R->nrows = n;
+		if (nev > R->evcap) {
+			R->evcap = nev;
+			R->ev = gg_xrealloc(R->ev, R->evcap * sizeof *R->ev);
+		}
+		memcpy(R->ev, ev, nev * sizeof *ev);
+		for (unsigned long long i = 0; i < nev; i++)
+			R->ev[i].text[sizeof R->ev[i].text - 1] = 0;
+		R->nev = nev;
+		bump(s);
+		pthread_mutex_unlock(&s->mu);
+	}
+	free(map);
+	free(steps);
+	free(vals);
+	free(ev);
+	return ok ? 0 : -1;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -91,6 +92,14 @@ run *lab_current(lab *L)
 	return L->nruns ? L->runs[L->cur] : NULL;
 }
 
+run *lab_find_run(lab *L, const char *name)
+{
+	for (int i = 0; i < L->nruns; i++)
+		if (!strcmp(L->runs[i]->name, name))
+			return L->runs[i];
+	return NULL;
+}
+
 /* ---- life cycle ---------------------------------------------------------------------- */
 
 lab *lab_new(const lab_options *o, char *err)
@@ -106,11 +115,18 @@ lab *lab_new(const lab_options *o, char *err)
 		fcntl(L->pipe[i], F_SETFL, fcntl(L->pipe[i], F_GETFL) | O_NONBLOCK);
 		fcntl(L->pipe[i], F_SETFD, FD_CLOEXEC);
 	}
+	if (o->journal_path && journal_open(L, o->journal_path, err) < 0) {
+		close(L->pipe[0]);
+		close(L->pipe[1]);
+		free(L);
+		return NULL;
+	}
 	if (o->log_path) {
 		L->log = gzopen(o->log_path, "wb");
 		if (!L->log) {
 			gg_fail(err, "%s: cannot open the log for writing: %s", o->log_path,
 				errno ? strerror(errno) : "zlib error");
+			journal_close(L);
 			close(L->pipe[0]);
 			close(L->pipe[1]);
 			free(L);
@@ -153,17 +169,40 @@ int lab_start(lab *L, char *err)
 	return 0;
 }
 
+static void stop_thread(lab *L)
+{
+	if (!L->started)
+		return;
+	pthread_mutex_lock(&L->mu);
+	L->stop = 1;
+	pthread_cond_signal(&L->cv);
+	pthread_mutex_unlock(&L->mu);
+	pthread_join(L->thread, NULL);
+	L->started = 0;
+}
+
+int lab_autosave(lab *L, char *path, size_t len, char *err)
+{
+	stop_thread(L); /* from here this thread is the only one touching the runs */
+	char dir[3072];
+	if (gg_state_dir("autosave", dir, sizeof dir, err) < 0)
+		return -1;
+	time_t now = time(NULL);
+	char when[32];
+	strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&now));
+	snprintf(path, len, "%s/%s-%d.gglab", dir, when, (int)getpid());
+	return lab_save(L, path, err);
+}
+
 void lab_free(lab *L)
 {
 	if (!L)
 		return;
-	if (L->started) {
-		pthread_mutex_lock(&L->mu);
-		L->stop = 1;
-		pthread_cond_signal(&L->cv);
-		pthread_mutex_unlock(&L->mu);
-		pthread_join(L->thread, NULL);
-	}
+	stop_thread(L);
+	journal_close(L);
+	for (int i = 0; i < L->nsched; i++)
+		cmd_call_free(&L->sched[i].call);
+	free(L->sched);
 	for (int i = 0; i < L->nruns; i++)
 		run_free(L, L->runs[i]);
 	free(L->runs);
@@ -226,6 +265,10 @@ static int execute(lab *L, const cmd_call *c, int script)
 	char err[GG_ERRLEN];
 	cmd_ctx ctx = { .lab = L, .script = script };
 	snprintf(L->where, sizeof L->where, "%s", c->where);
+	char sync[4096];
+	int journaled = L->journal && (c->entry->flags & CMD_JOURNAL);
+	if (journaled)
+		journal_sync_text(L, sync, sizeof sync);
 	int rc = cmd_exec(&ctx, c, err);
 	run *r = lab_current(L);
 	if (rc == 0 && !script && L->script.n && strcmp(c->entry->name, "pause") == 0) {
@@ -236,6 +279,8 @@ static int execute(lab *L, const cmd_call *c, int script)
 	}
 	if (rc < 0)
 		lab_post(L, LAB_MSG_ERROR, r ? r->sid : -1, r ? r->step : 0, "%s", err);
+	else if (journaled)
+		journal_command(L, sync, c);
 	L->where[0] = 0;
 	for (int i = 0; i < L->nruns; i++)
 		run_publish(L, L->runs[i]);
@@ -250,6 +295,29 @@ static void script_finish(lab *L, lab_msg_kind kind)
 	lab_post(L, kind, -1, 0, kind == LAB_MSG_QUIT ? "quit" : "script done");
 }
 
+/* A journal's `sync RUN=STEP …`: 1 when every named run is at its step, 0 while training
+ * will still get them there, -1 (with a message) when it never will. */
+static int sync_ready(lab *L, const cmd_call *c, char *err)
+{
+	int ready = 1;
+	for (int i = 1; i < c->argc; i++) {
+		char name[48];
+		const char *eq = strchr(c->argv[i], '=');
+		snprintf(name, sizeof name, "%.*s", (int)(eq - c->argv[i]), c->argv[i]);
+		long want = atol(eq + 1);
+		run *r = lab_find_run(L, name);
+		if (!r)
+			return gg_fail(err, "%s: journal out of step: no run named '%s'", c->where, name);
+		if (r->step > want || (r->step < want && r->state != RUN_RUNNING))
+			return gg_fail(err, "%s: journal out of step: %s is at step %ld (%s), the journal "
+					    "expects %ld (same --threads and --seed as the session?)",
+				       c->where, name, r->step, series_state_name(r->state), want);
+		if (r->step < want)
+			ready = 0;
+	}
+	return ready;
+}
+
 /* Applies script commands until one holds the rest (a `train`) or the script ends. */
 static void script_advance(lab *L)
 {
@@ -259,7 +327,21 @@ static void script_advance(lab *L)
 				return;
 			L->script_wait = 0;
 		}
-		const cmd_call *c = &L->script.calls[L->script_pos++];
+		const cmd_call *c = &L->script.calls[L->script_pos];
+		if (strcmp(c->entry->name, "sync") == 0) {
+			char err[GG_ERRLEN];
+			int ready = sync_ready(L, c, err);
+			if (ready == 0)
+				return;
+			if (ready < 0) {
+				lab_post(L, LAB_MSG_ERROR, -1, 0, "%s", err);
+				script_finish(L, LAB_MSG_DONE);
+				return;
+			}
+			L->script_pos++;
+			continue;
+		}
+		L->script_pos++;
 		unsigned fl = c->entry->flags;
 		if (fl & CMD_UI) {
 			if (strcmp(c->entry->name, "quit") == 0) {
@@ -274,16 +356,57 @@ static void script_advance(lab *L)
 			script_finish(L, LAB_MSG_DONE);
 			return;
 		}
-		if (fl & CMD_WAIT)
+		if ((fl & CMD_WAIT) && !L->script_synced)
 			L->script_wait = 1;
 	}
-	if (L->script.n && !(L->script_wait && any_running(L, 1)))
+	if (L->script.n && !(L->script_wait && any_running(L, 1))) {
+		if (L->opt.batch && any_running(L, 0)) {
+			/* A headless script that ends with a run training "until paused" would stop it
+			 * at whatever step the exit happened to catch: refuse rather than guess. */
+			lab_pause(L, NULL);
+			lab_post(L, LAB_MSG_ERROR, -1, 0,
+				 "the script ended while a run was training without a length ('train' "
+				 "with no N): give it one, e.g. 'train 5 epochs', or end with 'pause'");
+		}
 		script_finish(L, LAB_MSG_DONE);
+	}
+}
+
+/* Commands scheduled with `at` and `every` whose run has reached their step. Checked at
+ * round boundaries, like every other change, so replay sees them at the same point. */
+static void fire_scheduled(lab *L)
+{
+	for (int k = 0; k < L->nsched;) {
+		lab_sched *s = &L->sched[k];
+		if (s->r->step < s->step) {
+			k++;
+			continue;
+		}
+		int cur = L->cur;
+		for (int i = 0; i < L->nruns; i++) /* the command applies to its own run */
+			if (L->runs[i] == s->r)
+				L->cur = i;
+		cmd_call call;
+		cmd_call_copy(&call, &s->call);
+		snprintf(call.where, sizeof call.where, "%s step %ld", s->r->name, s->r->step);
+		if (s->every > 0) {
+			s->step += s->every;
+			k++;
+		} else {
+			cmd_call_free(&s->call);
+			L->sched[k] = L->sched[--L->nsched];
+		}
+		execute(L, &call, 1);
+		cmd_call_free(&call);
+		if (L->cur < L->nruns && cur < L->nruns)
+			L->cur = cur;
+	}
 }
 
 static void *trainer_main(void *arg)
 {
 	lab *L = arg;
+	nn_fast_float_mode();
 	pthread_mutex_lock(&L->mu);
 	while (!L->stop) {
 		if (L->inq.n) {
@@ -296,10 +419,15 @@ static void *trainer_main(void *arg)
 			pthread_mutex_lock(&L->mu);
 			continue;
 		}
-		if (L->inscript.n)
+		if (L->inscript.n) {
 			list_move(&L->script, &L->inscript);
+			L->script_synced = 0;
+			for (int i = 0; i < L->script.n; i++)
+				L->script_synced |= strcmp(L->script.calls[i].entry->name, "sync") == 0;
+		}
 		pthread_mutex_unlock(&L->mu);
 
+		fire_scheduled(L);
 		script_advance(L);
 		int stepped = 0;
 		for (int i = 0; i < L->nruns; i++)

@@ -41,8 +41,7 @@ void nn_dense_backward(float *din, float *dW, float *db, const float *dout,
 	/* db[O] += Σ_r dout[r][·]: rows outer so the inner loop is contiguous and vectorizes. */
 	for (int r = 0; r < B; r++) {
 		const float *d = dout + (size_t)r * O;
-		for (int o = 0; o < O; o++)
-			db[o] += d[o];
+		NN_EACH(o, O, db[o] += d[o]);
 	}
 	/* dW[O][I] += dout[B][O]ᵀ · in[B][I] */
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, O, I, B, 1.0f, dout, O, in, I, 1.0f,

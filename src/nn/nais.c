@@ -33,8 +33,7 @@ void nn_nais_stage(float *xn, float *s, const float *x, const float *c, const fl
 			nn_tanh_forward(s, c, N);
 		else
 			nn_relu_forward(s, c, N);
-		for (size_t i = 0; i < N; i++)
-			xn[i] = h * s[i];
+		NN_EACH(i, N, xn[i] = h * s[i]);
 		return;
 	}
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, n, n, 1.0f, x, n, A, n, 0.0f, s,
@@ -46,12 +45,8 @@ void nn_nais_stage(float *xn, float *s, const float *x, const float *c, const fl
 			xn[i] = x[i] + h * v;
 		}
 	} else {
-		for (size_t i = 0; i < N; i++) {
-			float z = s[i] + c[i];
-			float v = z > 0.0f ? z : 0.0f;
-			s[i] = v;
-			xn[i] = x[i] + h * v;
-		}
+		NN_EACH(i, N, float z = s[i] + c[i]; float v = z > 0.0f ? z : 0.0f; s[i] = v;
+			xn[i] = x[i] + h * v);
 	}
 }
 
@@ -77,19 +72,14 @@ void nn_nais_backward(float *du, float *dA, float *dBm, float *db, float *gx, fl
 	size_t N = (size_t)B * n;
 	for (int k = K - 1; k >= 0; k--) {
 		float *dz = S + k * N; /* [B][n]: s(k) on entry, dz(k) after */
-		if (act == NN_TANH) {
-			for (size_t i = 0; i < N; i++)
-				dz[i] = h * gx[i] * (1.0f - dz[i] * dz[i]);
-		} else {
-			for (size_t i = 0; i < N; i++)
-				dz[i] = dz[i] > 0.0f ? h * gx[i] : 0.0f;
-		}
-		if (k == K - 1) {
+		if (act == NN_TANH)
+			NN_EACH(i, N, dz[i] = h * gx[i] * (1.0f - dz[i] * dz[i]));
+		else
+			NN_EACH(i, N, float g = h * gx[i]; dz[i] = dz[i] > 0.0f ? g : 0.0f);
+		if (k == K - 1)
 			memcpy(dc, dz, N * sizeof *dc);
-		} else {
-			for (size_t i = 0; i < N; i++)
-				dc[i] += dz[i];
-		}
+		else
+			NN_EACH(i, N, dc[i] += dz[i]);
 		/* x(0) = 0 is a constant: no gradient flows past the first stage. */
 		if (k > 0)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, n, n, 1.0f, dz, n,

@@ -8,7 +8,7 @@
  *
  * Channels are processed in tiles of BN_TILE so the per-channel sums live in small stack
  * arrays (no scratch argument, no allocation) while every inner loop still runs over
- * contiguous memory and vectorizes. A tile of one ghost batch (G·TILE floats) stays in
+ * contiguous memory and vectorizes (NN_EACH). A tile of one ghost batch (G·TILE floats) stays in
  * cache across the passes. */
 #include "gglab/nn.h"
 
@@ -36,8 +36,7 @@ static void bn_eval(float *out, const float *in, const float *gamma, const float
 		for (int r = 0; r < B; r++) {
 			const float *x = in + (size_t)r * C + c0;
 			float *o = out + (size_t)r * C + c0;
-			for (int j = 0; j < nc; j++)
-				o[j] = x[j] * scale[j] + shift[j];
+			NN_EACH(j, nc, o[j] = x[j] * scale[j] + shift[j]);
 		}
 	}
 }
@@ -65,21 +64,15 @@ void nn_bn_forward(float *out, float *xhat, float *rstd, const float *in,
 			memset(var, 0, sizeof var);
 			for (int r = g0; r < g0 + n; r++) {
 				const float *x = in + (size_t)r * C + c0;
-				for (int j = 0; j < nc; j++)
-					mean[j] += x[j];
+				NN_EACH(j, nc, mean[j] += x[j]);
 			}
-			for (int j = 0; j < nc; j++)
-				mean[j] *= inv_n;
+			NN_EACH(j, nc, mean[j] *= inv_n);
 			/* Two passes (centre, then square) rather than E[x²] − E[x]², which
 			 * cancels catastrophically when |mean| ≫ std. */
 			for (int r = g0; r < g0 + n; r++) {
 				const float *x = in + (size_t)r * C + c0;
 				float *xh = xhat + (size_t)r * C + c0;
-				for (int j = 0; j < nc; j++) {
-					float d = x[j] - mean[j];
-					xh[j] = d;
-					var[j] += d * d;
-				}
+				NN_EACH(j, nc, float d = x[j] - mean[j]; xh[j] = d; var[j] += d * d);
 			}
 			float *rs = rstd + (size_t)gi * C + c0;
 			for (int j = 0; j < nc; j++) {
@@ -94,13 +87,11 @@ void nn_bn_forward(float *out, float *xhat, float *rstd, const float *in,
 				for (int j = 0; j < nc; j++)
 					run_var[c0 + j] = (1.0f - m) * run_var[c0 + j] + m * var[j] * unb;
 			}
+			const float *ga = gamma + c0, *be = beta + c0;
 			for (int r = g0; r < g0 + n; r++) {
 				float *xh = xhat + (size_t)r * C + c0;
 				float *o = out + (size_t)r * C + c0;
-				for (int j = 0; j < nc; j++) {
-					xh[j] *= rs[j];
-					o[j] = gamma[c0 + j] * xh[j] + beta[c0 + j];
-				}
+				NN_EACH(j, nc, float v = xh[j] * rs[j]; xh[j] = v; o[j] = ga[j] * v + be[j]);
 			}
 		}
 	}
@@ -125,10 +116,7 @@ void nn_bn_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 			for (int r = g0; r < g0 + n; r++) {
 				const float *dy = dout + (size_t)r * C + c0;
 				const float *xh = xhat + (size_t)r * C + c0;
-				for (int j = 0; j < nc; j++) {
-					sdy[j] += dy[j];
-					sdyx[j] += dy[j] * xh[j];
-				}
+				NN_EACH(j, nc, sdy[j] += dy[j]; sdyx[j] += dy[j] * xh[j]);
 			}
 			const float *rs = rstd + (size_t)gi * C + c0;
 			for (int j = 0; j < nc; j++) {
@@ -140,8 +128,7 @@ void nn_bn_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 				const float *dy = dout + (size_t)r * C + c0;
 				const float *xh = xhat + (size_t)r * C + c0;
 				float *dx = din + (size_t)r * C + c0;
-				for (int j = 0; j < nc; j++)
-					dx[j] = k[j] * (fn * dy[j] - sdy[j] - xh[j] * sdyx[j]);
+				NN_EACH(j, nc, dx[j] = k[j] * (fn * dy[j] - sdy[j] - xh[j] * sdyx[j]));
 			}
 		}
 	}

@@ -4,6 +4,11 @@
  *
  * Optimizer state mirrors the parameter layout, so every update is one flat loop. */
 #include "gglab/nn.h"
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#include <pmmintrin.h>
+#endif
 #include "gglab/util.h"
 
 #include <math.h>
@@ -77,19 +82,12 @@ static void sgd_step(nn_opt *o, float *w, const float *g, float lr)
 	float *buf = o->m;
 	size_t n = o->n;
 	if (mu == 0.0f) {
-		for (size_t i = 0; i < n; i++)
-			w[i] -= lr * (g[i] + wd * w[i]);
+		NN_EACH(i, n, w[i] -= lr * (g[i] + wd * w[i]));
 	} else if (o->cfg.nesterov) {
-		for (size_t i = 0; i < n; i++) {
-			float gi = g[i] + wd * w[i];
-			buf[i] = mu * buf[i] + gi;
-			w[i] -= lr * (gi + mu * buf[i]);
-		}
+		NN_EACH(i, n, float gi = g[i] + wd * w[i]; float b = mu * buf[i] + gi; buf[i] = b;
+			w[i] -= lr * (gi + mu * b));
 	} else {
-		for (size_t i = 0; i < n; i++) {
-			buf[i] = mu * buf[i] + g[i] + wd * w[i];
-			w[i] -= lr * buf[i];
-		}
+		NN_EACH(i, n, float b = mu * buf[i] + g[i] + wd * w[i]; buf[i] = b; w[i] -= lr * b);
 	}
 }
 
@@ -122,8 +120,7 @@ float nn_opt_step(nn_opt *o, float *params, float *grads, float lr)
 		double coef = clip / (norm + 1e-6);
 		if (coef < 1.0) {
 			float cf = (float)coef;
-			for (size_t i = 0; i < o->n; i++)
-				grads[i] *= cf;
+			NN_EACH(i, o->n, grads[i] *= cf);
 		}
 	}
 	o->t++;
@@ -141,4 +138,12 @@ float nn_schedule_lr(const nn_schedule *s, float base, double epoch)
 		if (s->at[i] <= epoch)
 			lr *= s->factor;
 	return (float)lr;
+}
+
+void nn_fast_float_mode(void)
+{
+#if defined(__SSE__)
+	_MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+	_MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+#endif
 }

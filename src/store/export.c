@@ -62,6 +62,8 @@ int store_export_csv(series_store *s, const char *path, char *err)
 	for (int r = 0; r < nruns; r++) {
 		series_status st;
 		series_get_status(s, r, &st);
+		if (st.dropped)
+			continue;
 		size_t n = series_nrows(s, r);
 		long *steps = gg_xmalloc((n ? n : 1) * sizeof *steps);
 		double *vals = gg_xmalloc((n ? n : 1) * (size_t)(ncols ? ncols : 1) * sizeof *vals);
@@ -82,5 +84,78 @@ int store_export_csv(series_store *s, const char *path, char *err)
 		free(steps);
 		free(vals);
 	}
+	return store_atomic_commit(f, tmp, path, err);
+}
+
+/* A JSON string body: quotes, backslashes and control characters escaped. */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+int store_export_jsonl(series_store *s, const char *path, char *err)
+{
+	char tmp[4096];
+	FILE *f = store_atomic_open(path, tmp, sizeof tmp, err);
+	if (!f)
+		return -1;
+	int ncols = series_ncols(s), nruns = series_nruns(s);
+	char (*names)[64] = gg_xmalloc((size_t)(ncols ? ncols : 1) * sizeof *names);
+	for (int c = 0; c < ncols; c++)
+		series_colname(s, c, names[c], sizeof names[c]);
+	for (int r = 0; r < nruns; r++) {
+		series_status st;
+		series_get_status(s, r, &st);
+		if (st.dropped)
+			continue;
+		fputs("{\"run\":", f);
+		json_str(f, st.name);
+		fputs(",\"model\":", f);
+		json_str(f, st.model);
+		fputs(",\"data\":", f);
+		json_str(f, st.data);
+		fputs(",\"opt\":", f);
+		json_str(f, st.opt);
+		fprintf(f, ",\"state\":\"%s\",\"final_step\":%ld}\n", series_state_name(st.state), st.step);
+		size_t n = series_nrows(s, r);
+		long *steps = gg_xmalloc((n ? n : 1) * sizeof *steps);
+		double *vals = gg_xmalloc((n ? n : 1) * (size_t)(ncols ? ncols : 1) * sizeof *vals);
+		series_read(s, r, 0, 0, n, steps, NULL);
+		for (int c = 0; c < ncols; c++)
+			series_read(s, r, c, 0, n, NULL, vals + (size_t)c * n);
+		for (size_t i = 0; i < n; i++) {
+			fputs("{\"run\":", f);
+			json_str(f, st.name);
+			fprintf(f, ",\"step\":%ld", steps[i]);
+			for (int c = 0; c < ncols; c++) {
+				double v = vals[(size_t)c * n + i];
+				fprintf(f, isfinite(v) ? ",\"%s\":%.17g" : ",\"%s\":null", names[c], v);
+			}
+			fputs("}\n", f);
+		}
+		size_t ne = series_nevents(s, r);
+		series_event *ev = gg_xmalloc((ne ? ne : 1) * sizeof *ev);
+		series_read_events(s, r, 0, ne, ev);
+		for (size_t i = 0; i < ne; i++) {
+			fputs("{\"run\":", f);
+			json_str(f, st.name);
+			fprintf(f, ",\"step\":%ld,\"event\":", ev[i].step);
+			json_str(f, ev[i].text);
+			fputs("}\n", f);
+		}
+		free(ev);
+		free(steps);
+		free(vals);
+	}
+	free(names);
 	return store_atomic_commit(f, tmp, path, err);
 }

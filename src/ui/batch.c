@@ -35,6 +35,8 @@ void ui_summary(lab *L, FILE *out)
 	for (int r = 0; r < series_nruns(s); r++) {
 		series_status st;
 		series_get_status(s, r, &st);
+		if (st.dropped)
+			continue;
 		size_t n = series_nrows(s, r);
 		if (!n) {
 			fprintf(out, "summary: %s %s, no evaluations\n", st.name, series_state_name(st.state));
@@ -65,7 +67,7 @@ void ui_summary(lab *L, FILE *out)
 	}
 }
 
-int ui_batch(lab *L, cmd_list *script)
+int ui_batch(lab *L, cmd_list *script, int resumed)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -76,7 +78,10 @@ int ui_batch(lab *L, cmd_list *script)
 	int status = 0, done = 0;
 	double t0 = gg_now();
 	double last_print[256] = { 0 };
-	lab_submit(L, script, 1);
+	if (script->n)
+		lab_submit(L, script, 1);
+	else if (resumed && lab_script_left(L) == 0)
+		done = 1; /* the checkpoint was taken after its script ended: nothing left to run */
 	while (!done && !interrupted) {
 		struct pollfd p = { .fd = lab_wake_fd(L), .events = POLLIN };
 		if (poll(&p, 1, 500) < 0 && errno != EINTR)
@@ -123,7 +128,14 @@ int ui_batch(lab *L, cmd_list *script)
 		}
 	}
 	if (interrupted) {
+		/* An SSH drop or a kill: keep everything, say how to go on. */
+		char path[4096], err[GG_ERRLEN];
 		fprintf(stderr, "gglab: interrupted by signal %d\n", (int)interrupted);
+		if (lab_autosave(L, path, sizeof path, err) == 0)
+			fprintf(stderr, "gglab: saved everything to %s; continue with: gglab --resume %s\n",
+				path, path);
+		else
+			fprintf(stderr, "gglab: could not save a checkpoint: %s\n", err);
 		status = 1;
 	}
 	fprintf(stderr, "gglab: finished in %.1f s\n", gg_now() - t0);

@@ -1,0 +1,173 @@
+/* checkpoint.c — the checkpoint container (see store.h). What goes inside is the lab's
+ * business (src/lab/save.c); this file only frames it, checks it and writes it safely. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "gglab/store.h"
+#include "gglab/util.h"
+
+static const char MAGIC[8] = { 'G', 'G', 'L', 'A', 'B', 'C', 'K', 'P' };
+static const uint32_t BOM = 0x01020304u;
+
+int store_ckpt_write(const char *path, const char *text, const void *payload, size_t n,
+		     char *err)
+{
+	char tmp[4096];
+	FILE *f = store_atomic_open(path, tmp, sizeof tmp, err);
+	if (!f)
+		return -1;
+	/* gzdopen takes a duplicate so that store_atomic_commit can still fsync and close f. */
+	int fd = dup(fileno(f));
+	gzFile gz = fd >= 0 ? gzdopen(fd, "wb6") : NULL;
+	if (!gz) {
+		if (fd >= 0)
+			close(fd);
+		fclose(f);
+		unlink(tmp);
+		return gg_fail(err, "%s: cannot start compressing: %s", path, strerror(errno));
+	}
+	uint32_t version = STORE_CKPT_VERSION;
+	uint64_t tlen = strlen(text), plen = n;
+	uLong crc = crc32(0L, Z_NULL, 0);
+	crc = crc32(crc, (const Bytef *)text, (uInt)tlen);
+	for (size_t off = 0; off < n; off += 1u << 30) /* crc32 takes an unsigned int length */
+		crc = crc32(crc, (const Bytef *)payload + off, (uInt)(n - off < (1u << 30) ? n - off : 1u << 30));
+	uint32_t crc32v = (uint32_t)crc;
+	int ok = gzwrite(gz, MAGIC, sizeof MAGIC) == sizeof MAGIC &&
+		 gzwrite(gz, &version, 4) == 4 && gzwrite(gz, &BOM, 4) == 4 &&
+		 gzwrite(gz, &tlen, 8) == 8 && (tlen == 0 || gzwrite(gz, text, (unsigned)tlen) == (int)tlen) &&
+		 gzwrite(gz, &plen, 8) == 8;
+	for (size_t off = 0; ok && off < n; off += 1u << 30) {
+		unsigned chunk = (unsigned)(n - off < (1u << 30) ? n - off : 1u << 30);
+		ok = gzwrite(gz, (const char *)payload + off, chunk) == (int)chunk;
+	}
+	ok = ok && gzwrite(gz, &crc32v, 4) == 4;
+	int zerr = 0;
+	const char *zmsg = ok ? NULL : gzerror(gz, &zerr);
+	int saved_errno = errno;
+	if (gzclose(gz) != Z_OK)
+		ok = 0, saved_errno = saved_errno ? saved_errno : errno;
+	if (!ok) {
+		fclose(f);
+		unlink(tmp);
+		return gg_fail(err, "%s: write failed (%s); the previous file, if any, is unchanged",
+			       path, zerr == Z_ERRNO || !zmsg ? strerror(saved_errno ? saved_errno : EIO) : zmsg);
+	}
+	return store_atomic_commit(f, tmp, path, err);
+}
+
+/* Reads exactly n bytes or says why not. */
+static int take(gzFile gz, void *out, size_t n, const char *path, const char *what, char *err)
+{
+	size_t got = 0;
+	while (got < n) {
+		unsigned chunk = (unsigned)(n - got < (1u << 30) ? n - got : 1u << 30);
+		int r = gzread(gz, (char *)out + got, chunk);
+		if (r <= 0) {
+			int zerr = 0;
+			const char *m = gzerror(gz, &zerr);
+			if (r < 0 || (zerr != Z_OK && zerr != Z_BUF_ERROR))
+				return gg_fail(err, "%s: corrupt: %s while reading the %s", path,
+					       zerr == Z_ERRNO ? strerror(errno) : m, what);
+			return gg_fail(err, "%s: truncated: the file ends inside the %s", path, what);
+		}
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int store_ckpt_read(const char *path, char **text, unsigned char **payload, size_t *n,
+		    char *err)
+{
+	*text = NULL;
+	*payload = NULL;
+	gzFile gz = gzopen(path, "rb");
+	if (!gz)
+		return gg_fail(err, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+	char magic[8];
+	uint32_t version, bom, crc_file;
+	uint64_t tlen, plen;
+	int rc = -1;
+	if (take(gz, magic, 8, path, "header", err) < 0)
+		goto out;
+	if (memcmp(magic, MAGIC, 8) != 0) {
+		gg_fail(err, "%s: not a gglab checkpoint (wrong magic number)", path);
+		goto out;
+	}
+	if (take(gz, &version, 4, path, "header", err) < 0 || take(gz, &bom, 4, path, "header", err) < 0)
+		goto out;
+	if (version > STORE_CKPT_VERSION) {
+		gg_fail(err, "%s: written by a newer gglab (checkpoint format %u; this one reads up to %d)",
+			path, version, STORE_CKPT_VERSION);
+		goto out;
+	}
+	if (version < 1) {
+		gg_fail(err, "%s: bad checkpoint format version %u", path, version);
+		goto out;
+	}
+	if (bom != BOM) {
+		gg_fail(err, "%s: written on a machine with another byte order", path);
+		goto out;
+	}
+	if (take(gz, &tlen, 8, path, "header", err) < 0)
+		goto out;
+	if (tlen > (1u << 24)) {
+		gg_fail(err, "%s: corrupt: a configuration text of %llu bytes", path, (unsigned long long)tlen);
+		goto out;
+	}
+	*text = gg_xmalloc(tlen + 1);
+	if (take(gz, *text, tlen, path, "configuration", err) < 0)
+		goto out;
+	(*text)[tlen] = 0;
+	if (take(gz, &plen, 8, path, "header", err) < 0)
+		goto out;
+	if (plen > ((uint64_t)1 << 40)) {
+		gg_fail(err, "%s: corrupt: a payload of %llu bytes", path, (unsigned long long)plen);
+		goto out;
+	}
+	/* Grow as data arrives rather than trusting the length: a corrupt length must not be
+	 * able to ask for terabytes. */
+	size_t cap = plen < (1u << 20) ? plen : (1u << 20), got = 0;
+	*payload = gg_xmalloc(cap ? cap : 1);
+	while (got < plen) {
+		if (got == cap) {
+			cap = cap * 2 < plen ? cap * 2 : plen;
+			*payload = gg_xrealloc(*payload, cap);
+		}
+		size_t want = cap - got;
+		if (take(gz, *payload + got, want, path, "run data", err) < 0)
+			goto out;
+		got += want;
+	}
+	if (take(gz, &crc_file, 4, path, "checksum", err) < 0)
+		goto out;
+	char extra;
+	if (gzread(gz, &extra, 1) > 0) {
+		gg_fail(err, "%s: corrupt: data after the end of the checkpoint", path);
+		goto out;
+	}
+	uLong crc = crc32(0L, Z_NULL, 0);
+	crc = crc32(crc, (const Bytef *)*text, (uInt)tlen);
+	for (size_t off = 0; off < plen; off += 1u << 30)
+		crc = crc32(crc, *payload + off, (uInt)(plen - off < (1u << 30) ? plen - off : 1u << 30));
+	if ((uint32_t)crc != crc_file) {
+		gg_fail(err, "%s: corrupt: the CRC-32 does not match the contents", path);
+		goto out;
+	}
+	*n = plen;
+	rc = 0;
+out:
+	gzclose(gz);
+	if (rc < 0) {
+		free(*text);
+		free(*payload);
+		*text = NULL;
+		*payload = NULL;
+	}
+	return rc;
+}

@@ -1,0 +1,633 @@
+/* prompt.c — GNU readline inside curses, through the callback interface.
+ *
+ * Readline never touches the terminal here: its terminal preparation is switched off, it
+ * gets its bytes from us (read with wgetch on the prompt window, which has no keypad(), so
+ * escape sequences reach readline whole and it decodes them), and we draw its state
+ * (rl_display_prompt + rl_line_buffer, cursor from rl_point) on the last line ourselves.
+ * Screen keys (F-keys, PgUp/PgDn) are bound in readline's own keymaps from the terminal's
+ * terminfo sequences, so they can never collide with editing. History lives in
+ * $XDG_STATE_HOME/gglab/history. Readline's callbacks carry no context pointer, hence the
+ * one file-level pointer to the screen. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <term.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "gglab/util.h"
+#include "tui.h"
+
+#define PROMPT "gglab> "
+#define HISTORY_MAX 1000
+
+static struct ui *the_ui;
+static int pending = -1;    /* the byte handed to readline, until it reads it */
+static char history_path[4096];
+static FILE *devnull;
+
+/* ---- readline's input and output hooks ---------------------------------------------- */
+
+static int rl_getc_hook(FILE *f)
+{
+	(void)f;
+	if (pending >= 0) {
+		int c = pending;
+		pending = -1;
+		return c;
+	}
+	/* Readline wants the rest of a key sequence now (its hook said bytes are waiting). */
+	for (;;) {
+		int c = wgetch(the_ui->promptw);
+		if (c >= 0 && c < 256)
+			return c;
+		if (c == KEY_RESIZE) {
+			ui_relayout(the_ui);
+			continue;
+		}
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		if (poll(&p, 1, 1000) > 0 && (p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN))
+			return EOF;
+	}
+}
+
+/* Readline asks this (with its keyseq-timeout, 25 ms here) whether more of an ambiguous
+ * key sequence is coming; curses reads one byte at a time without keypad(), so whatever is
+ * not yet read is still in the kernel and poll sees it. */
+static int rl_avail_hook(void)
+{
+	if (pending >= 0)
+		return 1;
+	int us = rl_set_keyboard_input_timeout(-1);
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	return poll(&p, 1, us > 0 ? (us + 999) / 1000 : 0) > 0 && (p.revents & POLLIN);
+}
+
+static void rl_redisplay_hook(void)
+{
+	if (!the_ui)
+		return;
+	ui_prompt_draw(the_ui);
+	doupdate();
+}
+
+/* ---- drawing the line ------------------------------------------------------------------ */
+
+typedef struct {
+	wchar_t ch;
+	int width;
+	int off;  /* byte offset in the source */
+} cell;
+
+/* Decodes UTF-8 (or the locale's multibyte encoding) into display cells; invalid bytes
+ * show as '?', control characters as ^X, and readline's invisible-text markers vanish. */
+static int decode(const char *s, cell *out, int max)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	int n = 0;
+	size_t len = strlen(s), i = 0;
+	while (i < len && n < max - 1) {
+		if (s[i] == RL_PROMPT_START_IGNORE || s[i] == RL_PROMPT_END_IGNORE) {
+			i++;
+			continue;
+		}
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, s + i, len - i, &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&st, 0, sizeof st);
+			out[n++] = (cell){ L'?', 1, (int)i };
+			i++;
+			continue;
+		}
+		if (wc < 0x20 || wc == 0x7f) {
+			out[n++] = (cell){ L'^', 1, (int)i };
+			out[n++] = (cell){ wc == 0x7f ? L'?' : (wchar_t)(wc + '@'), 1, (int)i };
+		} else {
+			int w = wcwidth(wc);
+			if (w < 0)
+				wc = L'?', w = 1;
+			out[n++] = (cell){ wc, w, (int)i };
+		}
+		i += k;
+	}
+	return n;
+}
+
+static void put_cell(WINDOW *w, wchar_t ch, ui_role role)
+{
+	cchar_t cc;
+	wchar_t s[2] = { ch, 0 };
+	setcchar(&cc, s, ui_role_attr(role), ui_role_pair(role), NULL);
+	wadd_wch(w, &cc);
+}
+
+void ui_prompt_draw(struct ui *u)
+{
+	WINDOW *w = u->promptw;
+	if (!w)
+		return;
+	int W = getmaxx(w);
+	static cell pc[512], lc[4096];
+	const char *pr = rl_display_prompt ? rl_display_prompt : PROMPT;
+	int np = decode(pr, pc, 512), nl = decode(rl_line_buffer ? rl_line_buffer : "", lc, 4096);
+	werase(w);
+	wmove(w, 0, 0);
+
+	/* The prompt: whole, or its tail when it would take more than half the line. */
+	int pw = 0, p0 = 0;
+	for (int i = 0; i < np; i++)
+		pw += pc[i].width;
+	while (pw > W / 2 && p0 < np)
+		pw -= pc[p0++].width;
+	for (int i = p0; i < np; i++)
+		put_cell(w, pc[i].ch, ROLE_PROMPT);
+
+	/* The line, scrolled sideways so the cursor stays in view. */
+	int avail = W - pw - 1, cur = 0, total = 0;
+	for (int i = 0; i < nl; i++) {
+		if (lc[i].off < rl_point)
+			cur += lc[i].width;
+		total += lc[i].width;
+	}
+	int hs = u->prompt_hscroll;
+	if (avail < 1)
+		avail = 1;
+	if (total < avail)
+		hs = 0;
+	else if (cur < hs + 1)
+		hs = cur - avail / 3;
+	else if (cur > hs + avail - 1)
+		hs = cur - avail + 1 + avail / 3;
+	if (hs > cur)
+		hs = cur;
+	if (hs < 0)
+		hs = 0;
+	u->prompt_hscroll = hs;
+	int col = 0, x = pw;
+	for (int i = 0; i < nl; i++) {
+		int c0 = col;
+		col += lc[i].width;
+		if (c0 < hs)
+			continue;
+		if (c0 - hs + lc[i].width > avail)
+			break;
+		wmove(w, 0, x);
+		put_cell(w, lc[i].ch, ROLE_TEXT);
+		x += lc[i].width;
+	}
+	if (hs > 0) {
+		wmove(w, 0, pw);
+		put_cell(w, L'<', ROLE_HINT);
+	}
+	if (total - hs > avail) {
+		wmove(w, 0, W - 1);
+		put_cell(w, L'>', ROLE_HINT);
+	}
+	/* An empty prompt says how to get help (not during a history search). */
+	if (nl == 0 && rl_display_prompt == rl_prompt && avail > 12) {
+		const char *hint = u->utf8 ? "type help or press F1 · Tab completes · q quits"
+					   : "type help or press F1 - Tab completes - q quits";
+		static cell hc[128];
+		int nh = decode(hint, hc, 128);
+		wmove(w, 0, pw);
+		for (int i = 0, used = 0; i < nh && used + hc[i].width <= avail - 1; used += hc[i].width, i++)
+			put_cell(w, hc[i].ch, ROLE_HINT);
+	}
+	wmove(w, 0, pw + cur - hs < W ? pw + cur - hs : W - 1);
+	wnoutrefresh(w);
+}
+
+/* ---- keys ------------------------------------------------------------------------------ */
+
+static int act_help(int count, int key)
+{
+	ui_help_open(the_ui);
+	return 0;
+}
+
+static int act_pause(int count, int key)
+{
+	ui_toggle_pause(the_ui);
+	return 0;
+}
+
+static int act_view(int count, int key)
+{
+	char err[GG_ERRLEN];
+	ui_cmd_view(the_ui, (ui_view)((the_ui->view + 1) % (UI_VIEW_INST + 1)), err);
+	return 0;
+}
+
+static int act_metric(int count, int key)
+{
+	char err[GG_ERRLEN];
+	ui_cmd_metric(the_ui, !the_ui->errors, err);
+	return 0;
+}
+
+static int act_logy(int count, int key)
+{
+	char err[GG_ERRLEN];
+	ui_cmd_logy(the_ui, -1, err);
+	return 0;
+}
+
+static int act_xaxis(int count, int key)
+{
+	char err[GG_ERRLEN];
+	ui_cmd_xaxis(the_ui, (ui_xaxis)((the_ui->xaxis + 1) % (UI_X_LOGSTEPS + 1)), err);
+	return 0;
+}
+
+static int act_smooth(int count, int key)
+{
+	static const double steps[] = { 0, 0.6, 0.9, 0.97 };
+	char err[GG_ERRLEN];
+	int i = 0;
+	while (i < 4 && steps[i] <= the_ui->smooth + 1e-9)
+		i++;
+	ui_cmd_smooth(the_ui, steps[i % 4], err);
+	return 0;
+}
+
+static int act_follow(int count, int key)
+{
+	char err[GG_ERRLEN];
+	ui_cmd_follow(the_ui, -1, err);
+	return 0;
+}
+
+static int act_quit(int count, int key)
+{
+	the_ui->quit = 1;
+	return 0;
+}
+
+static int act_zoom_out(int count, int key)
+{
+	ui_zoom_step(the_ui, 1);
+	return 0;
+}
+
+static int act_zoom_in(int count, int key)
+{
+	ui_zoom_step(the_ui, 0);
+	return 0;
+}
+
+static int act_log_up(int count, int key)
+{
+	ui_log_scroll(the_ui, 1);
+	return 0;
+}
+
+static int act_log_down(int count, int key)
+{
+	ui_log_scroll(the_ui, -1);
+	return 0;
+}
+
+static int act_redraw(int count, int key)
+{
+	ui_redraw_all(the_ui);
+	return 0;
+}
+
+/* Ctrl-C: the line goes (undo brings it back); nothing is interrupted. */
+static int act_clear(int count, int key)
+{
+	ui_prompt_clear(the_ui);
+	return 0;
+}
+
+/* A screen key: its terminfo capability, fallbacks that common terminals send whatever
+ * TERM says, and the action. */
+typedef struct {
+	const char *cap;
+	const char *fallback[3];
+	rl_command_func_t *fn;
+} key_binding;
+
+static const key_binding bindings[] = {
+	{ "kf1", { "\033OP", "\033[11~", "\033[[A" }, act_help },
+	{ "kf2", { "\033OQ", "\033[12~", "\033[[B" }, act_pause },
+	{ "kf3", { "\033OR", "\033[13~", "\033[[C" }, act_view },
+	{ "kf4", { "\033OS", "\033[14~", "\033[[D" }, act_metric },
+	{ "kf5", { "\033[15~", "\033[[E", NULL }, act_logy },
+	{ "kf6", { "\033[17~", NULL, NULL }, act_xaxis },
+	{ "kf7", { "\033[18~", NULL, NULL }, act_smooth },
+	{ "kf8", { "\033[19~", NULL, NULL }, act_follow },
+	{ "kf10", { "\033[21~", NULL, NULL }, act_quit },
+	{ "kpp", { "\033[5~", NULL, NULL }, act_zoom_out },
+	{ "knp", { "\033[6~", NULL, NULL }, act_zoom_in },
+	{ "kPRV", { "\033[5;2~", NULL, NULL }, act_log_up },
+	{ "kNXT", { "\033[6;2~", NULL, NULL }, act_log_down },
+};
+
+/* Editing keys readline may not know from a terminal it never looked up. */
+static const key_binding edit_bindings[] = {
+	{ "khome", { "\033[1~", "\033[7~", "\033[H" }, rl_beg_of_line },
+	{ "kend", { "\033[4~", "\033[8~", "\033[F" }, rl_end_of_line },
+	{ "kdch1", { "\033[3~", NULL, NULL }, rl_delete },
+};
+
+static void bind_seq(const char *seq, rl_command_func_t *fn)
+{
+	if (!seq || seq == (char *)-1 || !*seq || strlen(seq) > 32)
+		return;
+	/* readline would read backslashes in a terminfo string as its own escapes */
+	if (strchr(seq, '\\'))
+		return;
+	Keymap maps[3] = { emacs_standard_keymap, vi_insertion_keymap, vi_movement_keymap };
+	for (int i = 0; i < 3; i++)
+		rl_bind_keyseq_in_map(seq, fn, maps[i]);
+}
+
+static void bind_keys(void)
+{
+	for (size_t i = 0; i < sizeof bindings / sizeof bindings[0]; i++) {
+		for (int j = 0; j < 3; j++)
+			bind_seq(bindings[i].fallback[j], bindings[i].fn);
+		bind_seq(tigetstr((char *)bindings[i].cap), bindings[i].fn);
+	}
+	for (size_t i = 0; i < sizeof edit_bindings / sizeof edit_bindings[0]; i++) {
+		for (int j = 0; j < 3; j++)
+			bind_seq(edit_bindings[i].fallback[j], edit_bindings[i].fn);
+		bind_seq(tigetstr((char *)edit_bindings[i].cap), edit_bindings[i].fn);
+	}
+	rl_bind_key_in_map(CTRL('C'), act_clear, emacs_standard_keymap);
+	rl_bind_key_in_map(CTRL('C'), act_clear, vi_insertion_keymap);
+	rl_bind_key_in_map(CTRL('L'), act_redraw, emacs_standard_keymap);
+	rl_bind_key_in_map(CTRL('L'), act_redraw, vi_insertion_keymap);
+}
+
+/* ---- completion ------------------------------------------------------------------------- */
+
+static const char *comp_args;   /* the hints of the command being completed */
+static int comp_commands;       /* completing the command name itself */
+
+/* One generator for everything: command names, the hint words of a command's `args`,
+ * and the classes in it (<setting>, <command>, <series>, <file>). */
+static char *comp_gen(const char *text, int state)
+{
+	static int phase, idx;
+	static const char *p;
+	size_t len = strlen(text);
+	if (!state) {
+		phase = 0;
+		idx = 0;
+		p = comp_args;
+	}
+	if (comp_commands || (phase == 0 && comp_args && strstr(comp_args, "<command>"))) {
+		while (idx < 2 * cmd_count) {
+			const cmd_entry *e = &cmd_table[idx / 2];
+			const char *name = idx % 2 ? e->alias : e->name;
+			idx++;
+			if (name && strncmp(name, text, len) == 0)
+				return gg_xstrdup(name);
+		}
+		if (comp_commands)
+			return NULL;
+	}
+	if (phase == 0) { /* plain words */
+		while (p && *p) {
+			size_t wl = strcspn(p, " ");
+			const char *word = p;
+			p += wl;
+			while (*p == ' ')
+				p++;
+			if (word[0] == '<')
+				continue;
+			if (wl >= len && strncmp(word, text, len) == 0) {
+				char *m = gg_xmalloc(wl + 1);
+				memcpy(m, word, wl);
+				m[wl] = 0;
+				return m;
+			}
+		}
+		phase = 1;
+		idx = 0;
+	}
+	if (phase == 1) { /* settings */
+		if (comp_args && strstr(comp_args, "<setting>"))
+			while (idx < lab_nsettings) {
+				const char *name = lab_settings[idx++].name;
+				if (strncmp(name, text, len) == 0)
+					return gg_xstrdup(name);
+			}
+		phase = 2;
+		idx = 0;
+	}
+	if (phase == 2) { /* series names */
+		if (comp_args && strstr(comp_args, "<series>"))
+			while (idx < series_ncols(the_ui->S)) {
+				char name[64];
+				if (series_colname(the_ui->S, idx++, name, sizeof name) == 0 &&
+				    strncmp(name, text, len) == 0)
+					return gg_xstrdup(name);
+			}
+		phase = 3;
+		idx = 0;
+	}
+	if (phase == 3 && comp_args && strstr(comp_args, "<file>")) {
+		rl_filename_completion_desired = 1;
+		char *m = rl_filename_completion_function(text, idx++);
+		return m;
+	}
+	return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	rl_attempted_completion_over = 1; /* never readline's default (file names) */
+	const char *buf = rl_line_buffer;
+	int seg = start;
+	while (seg > 0 && buf[seg - 1] != ';')
+		seg--;
+	/* the command word of this segment, if the cursor is past it */
+	while (seg < start && (buf[seg] == ' ' || buf[seg] == '\t'))
+		seg++;
+	int wl = 0;
+	while (seg + wl < start && buf[seg + wl] != ' ' && buf[seg + wl] != '\t')
+		wl++;
+	comp_args = NULL;
+	comp_commands = seg + wl >= start;
+	if (!comp_commands) {
+		char name[64], err[GG_ERRLEN];
+		snprintf(name, sizeof name, "%.*s", wl, buf + seg);
+		const cmd_entry *e = cmd_find(name, err);
+		if (!e || !e->args)
+			return NULL;
+		comp_args = e->args;
+	}
+	char **m = rl_completion_matches(text, comp_gen);
+	if (m && !m[1] && m[0][0] && m[0][strlen(m[0]) - 1] == '=')
+		rl_completion_suppress_append = 1; /* key=: the value follows directly */
+	return m;
+}
+
+/* Several matches: list them in the event log instead of letting readline print. */
+static void show_matches(char **matches, int num, int max)
+{
+	char line[400];
+	size_t len = (size_t)snprintf(line, sizeof line, "completions:");
+	int shown = 0;
+	for (int i = 1; i <= num && len < sizeof line - 40; i++, shown++)
+		len += (size_t)snprintf(line + len, sizeof line - len, " %s", matches[i]);
+	if (shown < num)
+		snprintf(line + len, sizeof line - len, " ... (%d more)", num - shown);
+	ui_log(the_ui, ROLE_DIM, "%s", line);
+}
+
+/* ---- history ---------------------------------------------------------------------------- */
+
+static int mkdirs(char *path)
+{
+	for (char *p = path + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			int rc = mkdir(path, 0700);
+			*p = '/';
+			if (rc < 0 && errno != EEXIST)
+				return -1;
+		}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static void history_open(struct ui *u)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char dir[4000];
+	if (state && *state == '/')
+		snprintf(dir, sizeof dir, "%s/gglab", state);
+	else if (home && *home)
+		snprintf(dir, sizeof dir, "%s/.local/state/gglab", home);
+	else
+		return;
+	using_history();
+	stifle_history(HISTORY_MAX);
+	if (mkdirs(dir) < 0) {
+		ui_log(u, ROLE_WARN, "history is not kept: cannot create %s: %s", dir, strerror(errno));
+		return;
+	}
+	snprintf(history_path, sizeof history_path, "%s/history", dir);
+	/* append_history needs the file to exist */
+	int fd = open(history_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ui_log(u, ROLE_WARN, "history is not kept: %s: %s", history_path, strerror(errno));
+		history_path[0] = 0;
+		return;
+	}
+	close(fd);
+	read_history(history_path);
+}
+
+static void on_line(char *line)
+{
+	struct ui *u = the_ui;
+	if (!line) { /* Ctrl-D on an empty line */
+		u->quit = 1;
+		return;
+	}
+	char *s = line;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s) {
+		HIST_ENTRY *last = history_length ? history_get(history_base + history_length - 1) : NULL;
+		if (!last || strcmp(last->line, line) != 0) {
+			add_history(line);
+			/* written at once, so a dropped connection loses no history */
+			if (history_path[0])
+				append_history(1, history_path);
+		}
+		ui_run_line(u, s, 0);
+	}
+	free(line);
+	u->prompt_hscroll = 0;
+}
+
+/* ---- life cycle -------------------------------------------------------------------------- */
+
+int ui_prompt_init(struct ui *u, char *err)
+{
+	the_ui = u;
+	/* Readline must neither touch the terminal nor the environment nor the signals. */
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	rl_change_environment = 0;
+	rl_prep_term_function = NULL;
+	rl_deprep_term_function = NULL;
+	rl_getc_function = rl_getc_hook;
+	rl_input_available_hook = rl_avail_hook;
+	rl_redisplay_function = rl_redisplay_hook;
+	rl_readline_name = "gglab";
+	/* Anything readline still prints (a bell, a stray newline) would land between curses'
+	 * frames and garble them: send it nowhere. */
+	devnull = fopen("/dev/null", "w");
+	rl_instream = stdin;
+	rl_outstream = devnull ? devnull : stdout;
+	rl_attempted_completion_function = complete;
+	rl_completion_display_matches_hook = show_matches;
+	rl_completion_query_items = -1;
+	rl_initialize();
+	rl_variable_bind("bell-style", "none");
+	rl_variable_bind("keyseq-timeout", "25");
+	rl_variable_bind("enable-bracketed-paste", "off");
+	rl_variable_bind("show-all-if-ambiguous", "on");
+	rl_variable_bind("page-completions", "off");
+	bind_keys();
+	history_open(u);
+	rl_set_screen_size(u->H > 0 ? u->H : 24, u->W > 0 ? u->W : 80);
+	rl_callback_handler_install(PROMPT, on_line);
+	return 0;
+}
+
+void ui_prompt_done(struct ui *u)
+{
+	rl_callback_handler_remove();
+	if (history_path[0])
+		history_truncate_file(history_path, HISTORY_MAX);
+	clear_history();
+	rl_instream = NULL;
+	rl_outstream = NULL;
+	if (devnull)
+		fclose(devnull);
+	devnull = NULL;
+	the_ui = NULL;
+}
+
+void ui_prompt_feed(struct ui *u, int byte)
+{
+	pending = byte;
+	rl_callback_read_char();
+	pending = -1;
+}
+
+void ui_prompt_resize(struct ui *u)
+{
+	if (!the_ui)
+		return;
+	rl_resize_terminal();
+	rl_set_screen_size(u->H, u->W);
+}
+
+void ui_prompt_clear(struct ui *u)
+{
+	if (!the_ui)
+		return;
+	rl_replace_line("", 0);
+	rl_point = rl_mark = 0;
+	u->prompt_hscroll = 0;
+	ui_prompt_draw(u);
+	doupdate();
+}

@@ -1,0 +1,138 @@
+/* tui.h — what the screen's files share (tui.c: the loop and the screen commands; prompt.c:
+ * the readline bridge; panels.c: layout and drawing; help.c: the help screen; theme.c:
+ * colours by role). Private to src/ui: nothing here is part of gglab's public interface.
+ *
+ * Everything declared here runs on the UI thread only; it is the one thread that calls
+ * curses or readline. */
+#ifndef GGLAB_UI_TUI_H
+#define GGLAB_UI_TUI_H
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <curses.h>
+#include <stdint.h>
+
+#include "gglab/ui.h"
+#include "plot.h"
+
+/* ---- theme: code names roles, a table maps them to attributes per scheme -------------- */
+typedef enum {
+	ROLE_TEXT, ROLE_DIM, ROLE_TITLE, ROLE_AXIS, ROLE_LABEL,
+	ROLE_TRAIN, ROLE_TRAIN_RAW, ROLE_TEST, ROLE_TEST_RAW, ROLE_BATCH,
+	ROLE_GAP, ROLE_GAP_RAW, ROLE_DIST, ROLE_FIT, ROLE_FIT2,
+	ROLE_INST0, ROLE_INST1, ROLE_INST2, ROLE_INST3,
+	ROLE_RUN1, ROLE_RUN2, ROLE_RUN3,
+	ROLE_MARKER, ROLE_MARKER_TEXT, ROLE_BEST,
+	ROLE_STATUS, ROLE_STATUS_KEY, ROLE_RUNNING, ROLE_PAUSED, ROLE_DIVERGED, ROLE_IDLE,
+	ROLE_INFO, ROLE_ERROR, ROLE_ECHO, ROLE_PROMPT, ROLE_HINT, ROLE_WARN,
+	ROLE_COUNT
+} ui_role;
+
+/* color: 0 selects the monochrome scheme (also chosen when the terminal has no colours). */
+void ui_theme_init(int color);
+attr_t ui_role_attr(ui_role r);
+short ui_role_pair(ui_role r);
+static inline void ui_setrole(WINDOW *w, ui_role r)
+{
+	wattr_set(w, ui_role_attr(r), ui_role_pair(r), NULL);
+}
+
+/* ---- the screen's state ---------------------------------------------------------------- */
+enum { UI_P_LOSS, UI_P_GAP, UI_P_DIST, UI_P_INST, UI_NKINDS };
+#define UI_MAXINST 8
+#define UI_LOGN 256
+
+typedef struct {
+	int kind;
+	int x, y, w, h;
+	WINDOW *win;
+	uint64_t key;   /* what the data looked like at the last render (rows, events, runs) */
+	unsigned gen;   /* the settings generation it was rendered with */
+	int dirty;      /* new window, resize, or forced */
+	/* The ranges last shown: kept while the data still fits them well, so the picture
+	 * does not rescale (and repaint every cell) on every new point. */
+	int have_range;
+	double x0, x1, y0, y1;
+} ui_panel;
+
+typedef struct {
+	char text[400];
+	ui_role role;
+} ui_logline;
+
+struct ui {
+	lab *L;
+	series_store *S;
+	ui_options opt;
+	int utf8;     /* the locale's codeset is UTF-8 */
+	int braille;  /* draw plots in braille (utf8 and not --ascii) */
+
+	/* what the screen commands set */
+	ui_view view;
+	ui_xaxis xaxis;
+	int logy;
+	double smooth;
+	int errors;          /* plot error rates instead of losses */
+	long zoom;           /* last N steps; 0 = all */
+	int follow;
+	long frozen_hi;      /* x end while follow is off */
+	int ninst;
+	char inst[UI_MAXINST][32];
+	unsigned gen;        /* bumped by every settings change */
+
+	/* geometry and windows */
+	int W, H, small;
+	ui_panel panels[UI_NKINDS];
+	int npanels;
+	WINDOW *statusw, *logw, *promptw, *smallw, *helpw;
+	int status_dirty;
+	uint64_t status_version;
+
+	/* event log */
+	ui_logline log[UI_LOGN];
+	int log_n, log_head, log_scroll, log_dirty;
+
+	/* help screen */
+	int help_open, help_top, help_dirty;
+
+	/* loop */
+	int quit, exit_status;
+	long frames;
+	double last_frame;
+	int prompt_hscroll;
+};
+
+/* tui.c */
+void ui_log(struct ui *u, ui_role role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ui_run_line(struct ui *u, const char *line, int from_script);
+void ui_touch(struct ui *u);     /* settings changed: every panel re-renders */
+void ui_relayout(struct ui *u);  /* size changed (or first time): new windows */
+void ui_toggle_pause(struct ui *u);
+void ui_redraw_all(struct ui *u); /* Ctrl-L: repaint the terminal from scratch, once */
+void ui_zoom_step(struct ui *u, int out);
+void ui_log_scroll(struct ui *u, int dir);
+int ui_latest_step(struct ui *u);
+
+/* prompt.c */
+int ui_prompt_init(struct ui *u, char *err);
+void ui_prompt_done(struct ui *u);
+void ui_prompt_feed(struct ui *u, int byte);
+void ui_prompt_draw(struct ui *u);   /* draws into promptw and wnoutrefresh's it */
+void ui_prompt_resize(struct ui *u);
+void ui_prompt_clear(struct ui *u);
+
+/* panels.c */
+void ui_layout(struct ui *u);        /* fills panels[] / windows from W, H and view */
+void ui_free_windows(struct ui *u);
+void ui_draw_frame(struct ui *u);    /* renders what changed, wnoutrefresh's every window */
+void ui_draw_status(struct ui *u);
+void ui_draw_log(struct ui *u);
+int ui_any_running(struct ui *u);
+
+/* help.c */
+void ui_help_open(struct ui *u);
+void ui_help_key(struct ui *u, int key);
+void ui_help_draw(struct ui *u);
+
+#endif
