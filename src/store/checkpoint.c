@@ -93,9 +93,10 @@ int store_ckpt_read(const char *path, char **text, unsigned char **payload, size
 	uint32_t version, bom, crc_file;
 	uint64_t tlen, plen;
 	int rc = -1;
-	if (take(gz, magic, 8, path, "header", err) < 0)
+	int nmagic = gzread(gz, magic, 8);
+	if (nmagic < 0 && take(gz, magic, 8, path, "header", err) < 0)
 		goto out;
-	if (memcmp(magic, MAGIC, 8) != 0) {
+	if (nmagic < 8 || memcmp(magic, MAGIC, 8) != 0) {
 		gg_fail(err, "%s: not a gglab checkpoint (wrong magic number)", path);
 		goto out;
 	}
