@@ -33,4 +33,9 @@ int store_export_csv(series_store *s, const char *path, char *err);
  * then one per event ({"run":…,"step":…,"event":"…"}). */
 int store_export_jsonl(series_store *s, const char *path, char *err);
 
+/* Adds the runs of a metrics file (JSON lines from --log or export jsonl, gzip'd or plain)
+ * to the store, for viewing: rows, run descriptions and events. A run whose name an
+ * earlier file already used is shown as "file:name". */
+int store_view_load(series_store *s, const char *path, char *err);
+
 #endif

@@ -23,7 +23,7 @@ type_line "frobnicate 3"
 expect_screen "unknown command 'frobnicate'" "an unknown command is refused"
 sleep 0.3
 case "$(line 1)" in *"lr 0.2"*"RUNNING"*) pass ;; *) fail "status unchanged after bad commands: $(line 1)" ;; esac
-check "the bad multi-setting changed nothing" sh -c "! tmux -L $SOCK capture-pane -p -t t | grep -q 'lr 0.2 -> 0.5'"
+check "the bad multi-setting changed nothing" sh -c "! tmux -L $SOCK -f /dev/null capture-pane -p -t t | grep -q 'lr 0.2 -> 0.5'"
 
 # help for one command in the log; the help screen and its closing
 type_line "help zoom"

@@ -10,6 +10,7 @@ if ! command -v tmux >/dev/null 2>&1; then
 fi
 
 SOCK=gglab-$$
+NSTART=0
 DEADLINE=${GGLAB_TUI_DEADLINE:-30}
 trap 'tmux -L "$SOCK" kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 
@@ -46,17 +47,24 @@ echo "gglab-exit=\$?"
 exec sleep 3600
 EOF
 	chmod +x "$TMP/run.sh"
+	# a new server each time: reusing a socket that is still shutting down races
 	tm kill-server >/dev/null 2>&1
+	NSTART=$((NSTART + 1))
+	SOCK=gglab-$$-$NSTART
 	tm new-session -d -x "$w" -y "$h" -s t "$TMP/run.sh"
 	tm set-option -g status off >/dev/null 2>&1
 }
 
 screen() {
-	tm capture-pane -p -t t
+	tm capture-pane -p -t t 2>/dev/null
 }
 
 screen_esc() {
-	tm capture-pane -p -e -t t
+	tm capture-pane -p -e -t t 2>/dev/null
+}
+
+alive() {
+	tm has-session -t t 2>/dev/null
 }
 
 # wait_for TEXT [SECONDS]: polls the pane every 50 ms; 0 when TEXT (fixed string) shows.
@@ -67,6 +75,7 @@ wait_for() {
 		if screen | grep -qF -- "$text"; then
 			return 0
 		fi
+		alive || return 1
 		sleep 0.05
 		i=$((i + 1))
 	done

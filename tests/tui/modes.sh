@@ -14,7 +14,7 @@ expect_screen "RUNNING" "--ascii starts"
 expect_screen "test" "--ascii has a legend"
 wait_for "0.5" 10 >/dev/null
 if has_braille; then fail "--ascii draws no braille"; screen >&2; else pass; fi
-check "--ascii draws with glyphs" sh -c "tmux -L $SOCK capture-pane -p -t t | sed -n '3,18p' | grep -q '[*o]'"
+check "--ascii draws with glyphs" sh -c "tmux -L $SOCK -f /dev/null capture-pane -p -t t | sed -n '3,18p' | grep -q '[*o]'"
 check "colours by default" colours
 type_line quit
 expect_screen "gglab-exit=0" "--ascii quits"
@@ -23,7 +23,7 @@ start 80 24 LANG=C LC_ALL=C --
 expect_screen "RUNNING" "a C locale starts"
 wait_for "train" 10 >/dev/null
 if has_braille; then fail "a non-UTF-8 locale draws no braille"; screen >&2; else pass; fi
-check "a non-UTF-8 locale prints ASCII only" sh -c "! tmux -L $SOCK capture-pane -p -t t | LC_ALL=C grep -q '[^ -~]'"
+check "a non-UTF-8 locale prints ASCII only" sh -c "! tmux -L $SOCK -f /dev/null capture-pane -p -t t | LC_ALL=C grep -q '[^ -~]'"
 type_line quit
 expect_screen "gglab-exit=0" "quit in a C locale"
 

@@ -7,7 +7,7 @@
 start 80 24 --
 expect_screen "RUNNING" "training starts"
 expect_screen "loss (log)" "the loss plot at 80x24"
-check "no gap plot at 80x24" sh -c "! tmux -L $SOCK capture-pane -p -t t | grep -q 'generalization gap'"
+check "no gap plot at 80x24" sh -c "! tmux -L $SOCK -f /dev/null capture-pane -p -t t | grep -q 'generalization gap'"
 tm send-keys -t t -l "set bs 6"
 wait_for "gglab> set bs 6" 5 >/dev/null
 
