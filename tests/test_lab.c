@@ -220,13 +220,18 @@ static void test_export(void)
 	int fd = mkstemp(path);
 	close(fd);
 	char line[256];
-	snprintf(line, sizeof line, "data circles; model mlp 8x1; train 100; export csv %s", path);
+	snprintf(line, sizeof line, "data circles; model mlp 8x1; train 100; set wd 0.001; train 10; export csv %s", path);
 	CHECK(run_cmds(L, line) == 0, "export");
 	FILE *f = fopen(path, "r");
-	char head[1024] = "", row[1024] = "";
+	char head[1024] = "", row[1024] = "", rest[4096] = "";
 	CHECK(f && fgets(head, sizeof head, f) && fgets(row, sizeof row, f), "read back");
-	if (f)
+	if (f) {
+		size_t got = fread(rest, 1, sizeof rest - 1, f);
+		rest[got] = 0;
 		fclose(f);
+	}
+	CHECK(strstr(head, ",momentum,wd,clip,events\n") != NULL, "settings and events columns: %s", head);
+	CHECK(strstr(rest, ",\"wd 0->0.001 @100\"\n") != NULL, "the event is in its row: %s", rest);
 	CHECK(!strncmp(head, "run,step,epoch,", 15), "header %s", head);
 	CHECK(strstr(head, "train_loss") && strstr(head, "test_err") && strstr(head, "gap_loss") &&
 		      strstr(head, "dist") && strstr(head, "batch_loss"), "metric columns");

@@ -10,7 +10,7 @@
 
 const char *const lab_col_names[NCOLS] = {
 	"epoch", "lr", "bs", "batch_loss", "train_loss", "train_err", "test_loss", "test_err",
-	"gap_loss", "gap_err", "dist", "wnorm", "grad_norm",
+	"gap_loss", "gap_err", "dist", "wnorm", "grad_norm", "momentum", "wd", "clip",
 };
 
 /* ---- the data cache: a data set is loaded once and shared by the runs using it ----- */
@@ -209,6 +209,9 @@ void run_evaluate(lab *L, run *r)
 	v[COL_DIST] = l2_dist(r->model->params, r->w0, r->model->nparams);
 	v[COL_WNORM] = l2_dist(r->model->params, NULL, r->model->nparams);
 	v[COL_GRAD_NORM] = r->grad_norm;
+	v[COL_MOMENTUM] = r->ocfg.kind == NN_SGD ? r->ocfg.momentum : r->ocfg.beta1;
+	v[COL_WD] = r->ocfg.wd;
+	v[COL_CLIP] = r->ocfg.clip;
 	r->loss_sum = 0;
 	r->loss_n = 0;
 	r->last_eval = r->step;

@@ -58,7 +58,7 @@ int store_export_csv(series_store *s, const char *path, char *err)
 		series_colname(s, c, name, sizeof name);
 		fprintf(f, ",%s", name);
 	}
-	fputc('\n', f);
+	fputs(",events\n", f);
 	for (int r = 0; r < nruns; r++) {
 		series_status st;
 		series_get_status(s, r, &st);
@@ -70,6 +70,9 @@ int store_export_csv(series_store *s, const char *path, char *err)
 		series_read(s, r, 0, 0, n, steps, NULL);
 		for (int c = 0; c < ncols; c++)
 			series_read(s, r, c, 0, n, NULL, vals + (size_t)c * n);
+		size_t ne = series_nevents(s, r), e = 0;
+		series_event *ev = gg_xmalloc((ne ? ne : 1) * sizeof *ev);
+		series_read_events(s, r, 0, ne, ev);
 		for (size_t i = 0; i < n; i++) {
 			fprintf(f, "%s,%ld", st.name, steps[i]);
 			for (int c = 0; c < ncols; c++) {
@@ -79,8 +82,24 @@ int store_export_csv(series_store *s, const char *path, char *err)
 				else
 					fputc(',', f);
 			}
+			/* the events since the previous row (the last row takes any after it), quoted */
+			fputc(',', f);
+			int any = 0;
+			for (; e < ne && (ev[e].step <= steps[i] || i + 1 == n); e++) {
+				fputs(any ? "; " : "\"", f);
+				for (const char *p = ev[e].text; *p; p++) {
+					if (*p == '"') /* CSV doubles a quote inside a quoted field */
+						fputc('"', f);
+					fputc(*p, f);
+				}
+				fprintf(f, " @%ld", ev[e].step);
+				any = 1;
+			}
+			if (any)
+				fputc('"', f);
 			fputc('\n', f);
 		}
+		free(ev);
 		free(steps);
 		free(vals);
 	}
