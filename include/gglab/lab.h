@@ -113,5 +113,6 @@ int lab_schedule(lab *L, long step, long every, const cmd_call *call, char *err)
 int lab_save(lab *L, const char *path, char *err);
 int lab_load(lab *L, const char *path, char *err);
 int lab_check_run_name(const char *name, char *err);
+int lab_recipe(lab *L, int base, char *err);
 
 #endif

@@ -479,6 +479,24 @@ static int cmd_sync(cmd_ctx *ctx, int argc, char **argv, char *err)
 	return 0;
 }
 
+static int cmd_recipe(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	long base = 128;
+	if (strcmp(argv[1], "hoffer") != 0)
+		return gg_fail(err, "unknown recipe '%s' (known: hoffer)", argv[1]);
+	if (argc > 2) {
+		char key[32];
+		const char *v;
+		if (kv(argv[2], key, sizeof key, &v, err) < 0)
+			return -1;
+		if (strcmp(key, "base") != 0)
+			return unknown_key(key, "base", err);
+		if (cmd_parse_long("base", v, 1, 1 << 20, &base, err) < 0)
+			return -1;
+	}
+	return ctx->lab ? lab_recipe(ctx->lab, (int)base, err) : 0;
+}
+
 static int cmd_save(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
 	if (!*argv[1])
@@ -629,8 +647,8 @@ const cmd_entry cmd_table[] = {
 	  .min_args = 1, .max_args = 9, .flags = CMD_JOURNAL, .exec = cmd_opt,
 	  .args = "sgd adamw lr= momentum= nesterov= wd= clip= drops= factor= beta2=" },
 	{ .name = "set", .usage = "[-a] KEY VALUE [KEY VALUE ...]",
-	  .help = "change lr, bs, momentum, wd, clip, ghost or eval between two steps, all or "
-		  "nothing (-a: every run)",
+	  .help = "change a setting (lr bs momentum wd clip ghost eval base scale regime) between "
+		  "two steps, all or nothing (-a: every run)",
 	  .min_args = 2, .max_args = -1, .flags = CMD_JOURNAL, .exec = cmd_set, .args = "<setting>" },
 	{ .name = "train", .usage = "[-a] [N [steps|epochs]]",
 	  .help = "train N more steps or epochs (no N: until paused; -a: every run)",
@@ -655,6 +673,9 @@ const cmd_entry cmd_table[] = {
 	{ .name = "twin", .usage = "K [sets=S]",
 	  .help = "K runs of the current configuration differing only in seed (S disjoint training sets)",
 	  .min_args = 1, .max_args = 2, .flags = CMD_JOURNAL, .exec = cmd_twin, .args = "sets=" },
+	{ .name = "recipe", .usage = "hoffer [base=B]",
+	  .help = "the large-batch recipe for this batch size: sqrt lr scaling, ghost BN, regime, clip 5",
+	  .min_args = 1, .max_args = 2, .flags = CMD_JOURNAL, .exec = cmd_recipe, .args = "hoffer base=" },
 	{ .name = "rollback", .usage = "",
 	  .help = "return the current run to its last good evaluation (after a divergence)",
 	  .min_args = 0, .max_args = 0, .flags = CMD_JOURNAL, .exec = cmd_rollback },

@@ -39,6 +39,10 @@ typedef struct run {
 	nn_schedule sched;
 	int bs;
 	int eval_every;  /* 0: automatic (≤ ~15 % of training compute) */
+	/* the large-batch recipe (Hoffer et al. 2017); base_bs 0 turns scaling off */
+	int base_bs;     /* the batch size the lr and the schedule were tuned for */
+	double lr_scale; /* lr × (bs/base)^lr_scale: 0.5 square-root scaling, 1 linear */
+	int regime;      /* 1: drop epochs and `train N epochs` × bs/base (regime adaptation) */
 	/* state, valid once built */
 	int built;
 	lab_dataref *data;
@@ -109,6 +113,16 @@ struct lab {
 	char where[272];        /* origin of the command being executed, for messages */
 };
 
+/* One evaluation's values, by column, gathered before they are appended together. */
+#define ROW_MAX 256
+typedef struct {
+	int n;
+	int col[ROW_MAX];
+	double v[ROW_MAX];
+} lab_row;
+/* Sets a value by column name (registering the column on first use). */
+void lab_row_set(lab *L, lab_row *row, const char *name, double v);
+
 /* run.c */
 run *run_new(lab *L, const char *name, uint64_t seed);
 run *run_fork(lab *L, const run *src, const char *name);
@@ -123,6 +137,7 @@ void run_publish(lab *L, run *r);
 int run_eval_interval(const run *r);
 double run_epoch(const run *r);
 double run_lr(const run *r);
+double run_regime_factor(const run *r);
 lab_dataref *lab_dataref_get(lab *L, const data_spec *spec, char *err);
 void lab_dataref_put(lab *L, lab_dataref *d);
 

@@ -90,6 +90,12 @@ static double get_setting(const run *r, const char *key)
 		return r->mcfg.ghost;
 	if (!strcmp(key, "eval"))
 		return r->eval_every;
+	if (!strcmp(key, "base"))
+		return r->base_bs;
+	if (!strcmp(key, "scale"))
+		return r->lr_scale;
+	if (!strcmp(key, "regime"))
+		return r->regime;
 	return NAN;
 }
 
@@ -113,6 +119,12 @@ static void put_setting(run *r, const char *key, double v)
 			nn_model_set_ghost(r->model, (int)v);
 	} else if (!strcmp(key, "eval"))
 		r->eval_every = (int)v;
+	else if (!strcmp(key, "base"))
+		r->base_bs = (int)v;
+	else if (!strcmp(key, "scale"))
+		r->lr_scale = v;
+	else if (!strcmp(key, "regime"))
+		r->regime = (int)v;
 	if (r->built)
 		r->opt.cfg = r->ocfg;
 }
@@ -168,15 +180,19 @@ static int train_one(lab *L, run *r, double n, int epochs, char *err)
 		return -1;
 	if (r->state == RUN_DIVERGED)
 		lab_say(L, "%s: resuming a diverged run (rollback returns to its last good state)", r->name);
+	double k = epochs ? run_regime_factor(r) : 1.0;
 	if (n > 0) {
 		r->goal_kind = epochs ? GOAL_EPOCHS : GOAL_STEPS;
-		r->goal = epochs ? run_epoch(r) + n : r->step + n;
+		r->goal = epochs ? run_epoch(r) + n * k : r->step + n;
 	} else {
 		r->goal_kind = GOAL_NONE;
 	}
 	r->state = RUN_RUNNING;
 	r->rate_t0 = 0;
-	if (n > 0)
+	if (n > 0 && k != 1.0)
+		lab_say(L, "%s: training %g epochs (%g x %g: regime adaptation) from step %ld", r->name,
+			n * k, n, k, r->step);
+	else if (n > 0)
 		lab_say(L, "%s: training %g %s from step %ld", r->name, n, epochs ? "epochs" : "steps",
 			r->step);
 	else
@@ -283,6 +299,25 @@ int lab_show(lab *L, char *err)
 		if (shown)
 			lab_say(L, "%s", line);
 	}
+	return 0;
+}
+
+/* The large-batch recipe of Hoffer et al. 2017 for the current run's batch size, as
+ * ordinary settings (so it composes, is journaled, and `show` lists it): square-root lr
+ * scaling from the base batch size, ghost batch norm with G = 128 where the model has
+ * it, regime adaptation, and a global gradient clip of 5. */
+int lab_recipe(lab *L, int base, char *err)
+{
+	run *r = lab_current(L);
+	const char *keys[5] = { "base", "scale", "regime", "clip", "ghost" };
+	double vals[5] = { base, 0.5, 1, 5, 128 };
+	int n = r->mcfg.norm == NN_NORM_GBN ? 5 : 4;
+	if (lab_set(L, 0, n, keys, vals, err) < 0)
+		return -1;
+	lab_say(L, "%s: recipe hoffer: lr %g -> %g for bs %d (sqrt(%d/%d)), epochs x %g, clip 5%s",
+		r->name, r->ocfg.lr, run_lr(r), r->bs, r->bs, base, run_regime_factor(r),
+		n == 5 ? ", ghost batches of 128" :
+			 "; ghost batch norm needs a model with norm=gbn (model mlp ... norm=gbn)");
 	return 0;
 }
 

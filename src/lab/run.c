@@ -99,9 +99,24 @@ double run_epoch(const run *r)
 	return r->built ? (double)r->cur.epoch + (double)r->cur.pos / r->cur.n : 0.0;
 }
 
+/* bs/base when regime adaptation is on: "train longer" multiplies every epoch count. */
+double run_regime_factor(const run *r)
+{
+	return r->regime && r->base_bs > 0 ? (double)r->bs / r->base_bs : 1.0;
+}
+
+/* The learning rate now: the base lr, scaled for the batch size if the recipe says so,
+ * times the schedule's drops (whose epochs regime adaptation stretches). */
 double run_lr(const run *r)
 {
-	return nn_schedule_lr(&r->sched, r->ocfg.lr, run_epoch(r));
+	double lr = r->ocfg.lr;
+	if (r->base_bs > 0 && r->lr_scale != 0)
+		lr *= pow((double)r->bs / r->base_bs, r->lr_scale);
+	nn_schedule s = r->sched;
+	double k = run_regime_factor(r);
+	for (int i = 0; i < s.n; i++)
+		s.at[i] *= k;
+	return nn_schedule_lr(&s, (float)lr, run_epoch(r));
 }
 
 /* Steps between evaluations. Automatic: an evaluation forwards 2·n_eval examples, about a
@@ -172,20 +187,68 @@ static double l2_dist(const float *a, const float *b, size_t n)
 	return sqrt(s);
 }
 
-static void log_row(lab *L, run *r, const double *v)
+void lab_row_set(lab *L, lab_row *row, const char *name, double v)
 {
+	int c = series_col(L->series, name);
+	for (int i = 0; i < row->n; i++)
+		if (row->col[i] == c) {
+			row->v[i] = v;
+			return;
+		}
+	if (row->n < ROW_MAX) {
+		row->col[row->n] = c;
+		row->v[row->n++] = v;
+	}
+}
+
+/* Appends the row to the run's series and to the --log stream. */
+static void emit_row(lab *L, run *r, const lab_row *row)
+{
+	int ncols = series_ncols(L->series);
+	double *vals = gg_xmalloc((size_t)ncols * sizeof *vals);
+	for (int c = 0; c < ncols; c++)
+		vals[c] = NAN;
+	for (int i = 0; i < row->n; i++)
+		vals[row->col[i]] = row->v[i];
+	series_append(L->series, r->sid, r->step, vals, ncols);
+	free(vals);
 	if (!L->log)
 		return;
 	gzprintf(L->log, "{\"run\":\"%s\",\"step\":%ld", r->name, r->step);
-	for (int c = 0; c < NCOLS; c++) {
-		if (isfinite(v[c]))
-			gzprintf(L->log, ",\"%s\":%.9g", lab_col_names[c], v[c]);
+	for (int i = 0; i < row->n; i++) {
+		char name[64];
+		series_colname(L->series, row->col[i], name, sizeof name);
+		if (isfinite(row->v[i]))
+			gzprintf(L->log, ",\"%s\":%.9g", name, row->v[i]);
 		else
-			gzprintf(L->log, ",\"%s\":null", lab_col_names[c]);
+			gzprintf(L->log, ",\"%s\":null", name);
 	}
 	gzputs(L->log, "}\n");
 	/* A sync flush makes every row readable while the run goes on and after a crash. */
 	gzflush(L->log, Z_SYNC_FLUSH);
+}
+
+/* ‖W − W₀‖_F of each layer, as columns dist_<layer>. */
+static void layer_distances(lab *L, run *r, lab_row *row)
+{
+	const nn_model *m = r->model;
+	double *sq = gg_xcalloc((size_t)m->nlayers, sizeof *sq);
+	for (int v = 0; v < m->nviews; v++) {
+		const nn_view *w = &m->views[v];
+		size_t n = (size_t)w->rows * w->cols;
+		double s = 0;
+		for (size_t i = 0; i < n; i++) {
+			double d = (double)m->params[w->off + i] - r->w0[w->off + i];
+			s += d * d;
+		}
+		sq[w->layer] += s;
+	}
+	for (int l = 0; l < m->nlayers; l++) {
+		char name[48];
+		snprintf(name, sizeof name, "dist_%s", m->layer_names[l]);
+		lab_row_set(L, row, name, sqrt(sq[l]));
+	}
+	free(sq);
 }
 
 /* Evaluates in eval mode on the fixed subsets and appends one row to the series. */
@@ -218,11 +281,11 @@ void run_evaluate(lab *L, run *r)
 	if (isfinite(v[COL_TRAIN_LOSS]) && isfinite(v[COL_TEST_LOSS]) && isfinite(v[COL_DIST]))
 		run_snapshot(r);
 
-	double row[NCOLS];
+	lab_row row = { 0 };
 	for (int c = 0; c < NCOLS; c++)
-		row[L->cols[c]] = v[c]; /* columns were registered first, in this order */
-	series_append(L->series, r->sid, r->step, row, NCOLS);
-	log_row(L, r, v);
+		lab_row_set(L, &row, lab_col_names[c], v[c]);
+	layer_distances(L, r, &row);
+	emit_row(L, r, &row);
 	lab_post(L, LAB_MSG_PROGRESS, r->sid, r->step,
 		 "%s step %ld epoch %.2f lr %.4g bs %d batch_loss %.4f train %.4f/%.2f%% "
 		 "test %.4f/%.2f%% gap %.4f dist %.4g",
@@ -365,6 +428,9 @@ static void copy_config(run *dst, const run *src)
 	dst->sched = src->sched;
 	dst->bs = src->bs;
 	dst->eval_every = src->eval_every;
+	dst->base_bs = src->base_bs;
+	dst->lr_scale = src->lr_scale;
+	dst->regime = src->regime;
 	dst->part = src->part;
 	dst->parts = src->parts;
 }

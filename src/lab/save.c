@@ -109,6 +109,9 @@ static void put_config(gg_buf *b, const run *r)
 	PUT(b, r->sched);
 	PUT(b, r->bs);
 	PUT(b, r->eval_every);
+	PUT(b, r->base_bs);
+	PUT(b, r->lr_scale);
+	PUT(b, r->regime);
 	PUT(b, r->part);
 	PUT(b, r->parts);
 	PUT(b, r->twin_group);
@@ -260,6 +263,9 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 		GET(&rd, r->sched);
 		GET(&rd, r->bs);
 		GET(&rd, r->eval_every);
+		GET(&rd, r->base_bs);
+		GET(&rd, r->lr_scale);
+		GET(&rd, r->regime);
 		GET(&rd, r->part);
 		GET(&rd, r->parts);
 		GET(&rd, r->twin_group);
@@ -297,6 +303,9 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 				GET(&rd, s->sched);
 				GET(&rd, s->bs);
 				GET(&rd, s->eval_every);
+				GET(&rd, s->base_bs);
+				GET(&rd, s->lr_scale);
+				GET(&rd, s->regime);
 				GET(&rd, s->part);
 				GET(&rd, s->parts);
 				GET(&rd, s->twin_group);

@@ -12,6 +12,9 @@ const lab_setting lab_settings[] = {
 	{ "clip", 0, 1e6, 0, "global gradient-norm clip; 0 turns it off" },
 	{ "ghost", 1, 1 << 20, 1, "ghost-batch size G of a norm=gbn model" },
 	{ "eval", 0, 1 << 30, 1, "steps between evaluations; 0 = automatic (about 15% of compute)" },
+	{ "base", 0, 1 << 20, 1, "base batch size of the large-batch recipe; 0 turns scaling off" },
+	{ "scale", 0, 2, 0, "lr is multiplied by (bs/base)^scale: 0.5 square root, 1 linear" },
+	{ "regime", 0, 1, 1, "1: drop epochs and 'train N epochs' are multiplied by bs/base" },
 };
 const int lab_nsettings = sizeof lab_settings / sizeof lab_settings[0];
 

@@ -16,7 +16,7 @@ case "$(line 1)" in *"lr 0.2"*) pass ;; *) fail "status shows the new lr: $(line
 # bad input: an error, the usage, and nothing changes
 type_line "set lr abc"
 expect_screen "lr: 'abc' is not a number" "a bad value is refused"
-expect_screen "usage: set KEY VALUE" "with the usage"
+expect_screen "usage: set " "with the usage"
 type_line "set lr 0.5 bs 0"
 expect_screen "bs=0 is out of range" "a bad multi-setting is refused"
 type_line "frobnicate 3"
@@ -80,4 +80,5 @@ tm send-keys -t t C-d
 expect_screen "gglab-exit=0" "Ctrl-D on an empty line quits"
 check "history is kept" grep -qx "set lr 0.2" "$TMP/state/gglab/history"
 check "bad lines are in the history too" grep -qx "frobnicate 3" "$TMP/state/gglab/history"
+check "no errors on stderr" clean_stderr
 finish

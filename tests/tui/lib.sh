@@ -133,3 +133,8 @@ alt_screen() {
 status_step() {
 	line 1 | sed -n 's/.*step \([0-9.]*k\{0,1\}\).*/\1/p'
 }
+
+# clean_stderr: gglab wrote no error (and no sanitizer report) on stderr.
+clean_stderr() {
+	! grep -qiE 'error|sanitizer|leak' "$TMP/stderr"
+}

@@ -40,4 +40,5 @@ tm resize-window -t t -x 70 -y 20
 expect_screen "terminal too small" "the notice again"
 type_line quit
 expect_screen "gglab-exit=0" "quit from the notice"
+check "no errors on stderr" clean_stderr
 finish
