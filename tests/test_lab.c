@@ -230,7 +230,7 @@ static void test_export(void)
 		rest[got] = 0;
 		fclose(f);
 	}
-	CHECK(strstr(head, ",momentum,wd,clip,events\n") != NULL, "settings and events columns: %s", head);
+	CHECK(strstr(head, ",momentum,wd,clip,dist_fc1,dist_head,events\n") != NULL, "settings, layer distances and events columns: %s", head);
 	CHECK(strstr(rest, ",\"wd 0->0.001 @100\"\n") != NULL, "the event is in its row: %s", rest);
 	CHECK(!strncmp(head, "run,step,epoch,", 15), "header %s", head);
 	CHECK(strstr(head, "train_loss") && strstr(head, "test_err") && strstr(head, "gap_loss") &&

@@ -375,7 +375,7 @@ static const char *comp_args;   /* the hints of the command being completed */
 static int comp_commands;       /* completing the command name itself */
 
 /* One generator for everything: command names, the hint words of a command's `args`,
- * and the classes in it (<setting>, <command>, <series>, <file>). */
+ * and the classes in it (<setting>, <command>, <series>, <run>, <file>). */
 static char *comp_gen(const char *text, int state)
 {
 	static int phase, idx;
@@ -437,7 +437,18 @@ static char *comp_gen(const char *text, int state)
 		phase = 3;
 		idx = 0;
 	}
-	if (phase == 3 && comp_args && strstr(comp_args, "<file>")) {
+	if (phase == 3) { /* run names */
+		if (comp_args && strstr(comp_args, "<run>"))
+			while (idx < series_nruns(the_ui->S)) {
+				series_status st;
+				series_get_status(the_ui->S, idx++, &st);
+				if (!st.dropped && st.name[0] && strncmp(st.name, text, len) == 0)
+					return gg_xstrdup(st.name);
+			}
+		phase = 4;
+		idx = 0;
+	}
+	if (phase == 4 && comp_args && strstr(comp_args, "<file>")) {
 		rl_filename_completion_desired = 1;
 		char *m = rl_filename_completion_function(text, idx++);
 		return m;
