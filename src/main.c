@@ -206,6 +206,7 @@ int main(int argc, char **argv)
 		cmd_list_free(&script);
 		return EXIT_RUNTIME;
 	}
+	char note[4200];
 	if (resume) {
 		int was_headless;
 		if (lab_resume(L, resume, &was_headless, err) < 0) {
@@ -216,6 +217,9 @@ int main(int argc, char **argv)
 		/* continue as the saved session ran: headless stays headless */
 		headless = headless || was_headless;
 		fprintf(stderr, "gglab: resumed from %s\n", resume);
+		snprintf(note, sizeof note, "gglab: resumed from %s", resume);
+		uo.idle = 1;
+		uo.note = note;
 	}
 	/* Signals are blocked before the trainer thread starts, so that it inherits the block
 	 * and never receives them; the main thread then takes them (the screen only while it

@@ -12,6 +12,8 @@ typedef struct {
 	int ascii;      /* force the ASCII canvas (--ascii) */
 	int color;      /* 0 with --no-color or NO_COLOR */
 	long frames;    /* exit after this many frames (--frames, for tests); 0 = never */
+	int idle;       /* start nothing (a resumed session or a view of finished files) */
+	const char *note; /* the first line of the event log when idle */
 } ui_options;
 
 struct ui;

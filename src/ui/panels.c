@@ -203,7 +203,7 @@ void ui_draw_status(struct ui *u)
 	char a[32], b[32];
 
 	snprintf(seg[n].text, sizeof seg[n].text, "%s", st.name[0] ? st.name : "-");
-	seg[n].prio = 3, seg[n++].role = ROLE_STATUS_KEY;
+	seg[n].prio = nruns > 1 ? 9 : 3, seg[n++].role = ROLE_STATUS_KEY; /* which run, when it matters */
 	if (nruns > 1) {
 		snprintf(seg[n].text, sizeof seg[n].text, "+%d run%s", nruns - 1, nruns > 2 ? "s" : "");
 		seg[n].prio = 3, seg[n++].role = ROLE_STATUS;
@@ -622,7 +622,7 @@ static void job_loss(struct ui *u, plotjob *j, int epochs, int *best_run, double
 	*best = INFINITY;
 	*best_step = -1;
 	*best_run = -1;
-	int cur = series_current(u->S);
+	int cur = series_current(u->S), have_batch = 0;
 	for (int r = 0; r < series_nruns(u->S) && r < 4; r++) {
 		double *x, *y;
 		size_t n;
@@ -632,10 +632,7 @@ static void job_loss(struct ui *u, plotjob *j, int epochs, int *best_run, double
 		ui_role rtest = r ? run_roles[(r - 1) % 3] : ROLE_TEST;
 		if (!u->errors && (n = read_xy(u, r, "batch_loss", epochs, &x, &y))) {
 			add_line(j, x, y, n, new_series(j, ROLE_BATCH, '+'));
-			if (r == 0) {
-				snprintf(lbl, sizeof lbl, "%sminibatch", pre);
-				add_legend(j, mk_batch, ROLE_BATCH, lbl);
-			}
+			have_batch = 1;
 		}
 		if ((n = read_xy(u, r, tr, epochs, &x, &y))) {
 			add_curve(u, j, x, y, n, r ? rtrain : ROLE_TRAIN_RAW, rtrain, '.', gl_train[r]);
@@ -657,6 +654,9 @@ static void job_loss(struct ui *u, plotjob *j, int epochs, int *best_run, double
 			add_legend(j, mk_test, rtest, lbl);
 		}
 	}
+	/* last in the legend: the first to go when the title row is short */
+	if (have_batch)
+		add_legend(j, mk_batch, ROLE_BATCH, "minibatch");
 }
 
 /* Builds, draws and copies one plot panel. */

@@ -394,6 +394,8 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 		ui_log(u, ROLE_INFO, "running the script (%d command%s); type to take over, F1 for help",
 		       script->n, script->n == 1 ? "" : "s");
 		lab_submit(L, script, 1);
+	} else if (o->idle) {
+		ui_log(u, ROLE_INFO, "%s; type help or press F1", o->note ? o->note : "gglab");
 	} else {
 		ui_log(u, ROLE_INFO, "gglab: training the default setup; type help or press F1");
 		ui_run_line(u, "train", 1);
@@ -449,8 +451,17 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
 	int status = u->exit_status;
-	if (status)
+	if (status) {
+		/* An SSH drop or a kill: the terminal is restored; keep everything and say how
+		 * to go on (the message may go nowhere if the terminal is gone, the file stays). */
+		char path[4096], reason[GG_ERRLEN];
 		fprintf(stderr, "gglab: terminated by a signal or a lost terminal\n");
+		if (lab_autosave(L, path, sizeof path, reason) == 0)
+			fprintf(stderr, "gglab: saved everything to %s; continue with: gglab --resume %s\n",
+				path, path);
+		else
+			fprintf(stderr, "gglab: could not save a checkpoint: %s\n", reason);
+	}
 	free(u);
 	return status;
 }

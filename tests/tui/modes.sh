@@ -97,4 +97,22 @@ check "gglab's pid found" test -n "$pid"
 expect_screen "gglab-exit=1" "SIGTERM exits with status 1"
 check "SIGTERM leaves the alternate screen" test "$(alt_screen)" = 0
 expect_screen "before-gglab" "SIGTERM restores the normal screen"
+check "SIGTERM autosaves" grep -q "saved everything to .*continue with: gglab --resume" "$TMP/stderr"
+
+# SIGHUP (the SSH link dies) mid-run: a checkpoint that resumes where the run was
+start 80 24 --
+expect_screen "RUNNING" "started for SIGHUP"
+wait_for "step 2" 20 >/dev/null
+pid=$(pgrep -P "$(tm display -p -t t '#{pane_pid}')" gglab)
+[ -n "$pid" ] && kill -HUP "$pid"
+expect_screen "gglab-exit=1" "SIGHUP exits with status 1"
+ckpt=$(sed -n 's/.*continue with: gglab --resume //p' "$TMP/stderr")
+check "SIGHUP writes an autosave" test -s "$ckpt"
+check "and names the journal" grep -q "journal of this session" "$TMP/stderr"
+XDG_STATE_HOME="$TMP/state" "$GGLAB" --threads 1 --resume "$ckpt" >"$TMP/out" 2>"$TMP/err" </dev/null
+RC=$?
+ERR=$(cat "$TMP/err")
+expect_rc 0 "the autosave resumes (headless, stdout not a terminal)"
+expect_err "resumed from $ckpt" "resume says where from"
+if printf '%s' "$ERR" | grep -q "summary: r1 RUNNING step [1-9]"; then pass; else fail "the resumed run is where it was: $ERR"; fi
 finish

@@ -1,0 +1,685 @@
+/* probes.c — PH⁰ dimension, NAIS-Net margins and twin agreement; see probes.h. */
+#include "gglab/probes.h"
+#include "gglab/rng.h"
+#include "gglab/util.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ==== random projection ================================================================ */
+
+#define PROJ_BLOCK 256 /* parameters per seeded block of G */
+
+/* The generator of G's block b: independent of P and of how the caller chunks its work. */
+static void proj_block_rng(gg_rng *r, uint64_t seed, size_t block)
+{
+	gg_rng_seed(r, gg_rng_derive(seed, "phdim-projection") +
+			       (uint64_t)block * 0x9E3779B97F4A7C15ULL);
+}
+
+/* Within a block, each group of 8 parameters draws ⌈k/8⌉ words; byte j of that stream holds
+ * column j's signs for the group's 8 parameters, bit t for parameter t (set = negative). */
+static void proj_group_bytes(uint8_t *bytes, gg_rng *r, int k)
+{
+	for (int q = 0; q < (k + 7) / 8; q++) {
+		uint64_t x = gg_rng_next(r);
+		for (int b = 0; b < 8; b++)
+			bytes[8 * q + b] = (uint8_t)(x >> (8 * b));
+	}
+}
+
+void phdim_project(double *y, const float *w, size_t P, int k, uint64_t seed)
+{
+	double S[256];                 /* S[m] = Σ_t (bit t of m ? −w_t : +w_t) over a group */
+	uint8_t bytes[PHDIM_MAX_K + 8]; /* [k rounded up to 8] */
+	gg_rng r;
+
+	for (int j = 0; j < k; j++)
+		y[j] = 0;
+	for (size_t b0 = 0; b0 < P; b0 += PROJ_BLOCK) {
+		size_t b1 = P - b0 < PROJ_BLOCK ? P : b0 + PROJ_BLOCK;
+		proj_block_rng(&r, seed, b0 / PROJ_BLOCK);
+		for (size_t g = b0; g < b1; g += 8) {
+			double t[8] = {0};
+			for (size_t i = g; i < g + 8 && i < b1; i++)
+				t[i - g] = w[i];
+			S[0] = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+			for (int bit = 0; bit < 8; bit++) {
+				int half = 1 << bit;
+				double d = -2.0 * t[bit];
+				for (int m = 0; m < half; m++)
+					S[half + m] = S[m] + d;
+			}
+			proj_group_bytes(bytes, &r, k);
+			for (int j = 0; j < k; j++)
+				y[j] += S[bytes[j]];
+		}
+	}
+	double scale = 1.0 / sqrt((double)k);
+	for (int j = 0; j < k; j++)
+		y[j] *= scale;
+}
+
+void phdim_project_naive(double *y, const float *w, size_t P, int k, uint64_t seed)
+{
+	uint8_t bytes[PHDIM_MAX_K + 8];
+	gg_rng r;
+
+	for (int j = 0; j < k; j++)
+		y[j] = 0;
+	for (size_t b0 = 0; b0 < P; b0 += PROJ_BLOCK) {
+		size_t b1 = P - b0 < PROJ_BLOCK ? P : b0 + PROJ_BLOCK;
+		proj_block_rng(&r, seed, b0 / PROJ_BLOCK);
+		for (size_t g = b0; g < b1; g += 8) {
+			proj_group_bytes(bytes, &r, k);
+			for (size_t i = g; i < g + 8 && i < b1; i++)
+				for (int j = 0; j < k; j++) {
+					int neg = (bytes[j] >> (i - g)) & 1;
+					y[j] += (neg ? -1.0 : 1.0) / sqrt((double)k) * w[i];
+				}
+		}
+	}
+}
+
+/* ==== the ring of iterates ============================================================= */
+
+int phdim_ring_init(phdim_ring *r, int cap, int dim, size_t P, phdim_metric metric,
+		    uint64_t seed, char *err)
+{
+	memset(r, 0, sizeof *r);
+	if (cap < PHDIM_MIN_POINTS)
+		return gg_fail(err, "PH dimension ring: %d iterates is too few (need at least %d)",
+			       cap, PHDIM_MIN_POINTS);
+	if (dim < 1)
+		return gg_fail(err, "PH dimension ring: dimension %d must be at least 1", dim);
+	if (P > 0 && dim > PHDIM_MAX_K)
+		return gg_fail(err, "PH dimension ring: projection dimension %d exceeds %d", dim,
+			       PHDIM_MAX_K);
+	if (metric != PHDIM_L1 && metric != PHDIM_L2)
+		return gg_fail(err, "PH dimension ring: unknown metric %d", (int)metric);
+	r->cap = cap;
+	r->dim = dim;
+	r->P = P;
+	r->metric = metric;
+	r->seed = seed;
+	r->pts = gg_xmalloc((size_t)cap * (size_t)dim * sizeof(float));
+	if (P > 0) {
+		r->anchor = gg_xcalloc((size_t)dim, sizeof(double));
+		r->proj = gg_xcalloc((size_t)dim, sizeof(double));
+	}
+	return 0;
+}
+
+void phdim_ring_free(phdim_ring *r)
+{
+	free(r->pts);
+	free(r->anchor);
+	free(r->proj);
+	memset(r, 0, sizeof *r);
+}
+
+void phdim_ring_clear(phdim_ring *r)
+{
+	r->pushed = 0;
+	r->head = 0;
+}
+
+void phdim_ring_push_params(phdim_ring *r, const float *w)
+{
+	phdim_project(r->proj, w, r->P, r->dim, r->seed);
+	if (r->pushed == 0)
+		memcpy(r->anchor, r->proj, (size_t)r->dim * sizeof(double));
+	float *dst = r->pts + (size_t)r->head * (size_t)r->dim;
+	for (int j = 0; j < r->dim; j++)
+		dst[j] = (float)(r->proj[j] - r->anchor[j]);
+	r->head = (r->head + 1) % r->cap;
+	r->pushed++;
+}
+
+void phdim_ring_push(phdim_ring *r, const float *v)
+{
+	memcpy(r->pts + (size_t)r->head * (size_t)r->dim, v, (size_t)r->dim * sizeof(float));
+	r->head = (r->head + 1) % r->cap;
+	r->pushed++;
+}
+
+int phdim_ring_count(const phdim_ring *r)
+{
+	return r->pushed < r->cap ? (int)r->pushed : r->cap;
+}
+
+int phdim_ring_snapshot(const phdim_ring *r, float *out)
+{
+	int n = phdim_ring_count(r);
+	int first = n < r->cap ? 0 : r->head; /* oldest slot */
+	size_t row = (size_t)r->dim * sizeof(float);
+	for (int i = 0; i < n; i++)
+		memcpy(out + (size_t)i * (size_t)r->dim,
+		       r->pts + (size_t)((first + i) % r->cap) * (size_t)r->dim, row);
+	return n;
+}
+
+/* ==== the estimator ==================================================================== */
+
+/* Four partial sums keep the loops free of a serial dependency chain. */
+static double dist_l2(const float *a, const float *b, int dim)
+{
+	float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	int j = 0;
+	for (; j + 4 <= dim; j += 4) {
+		float d0 = a[j] - b[j], d1 = a[j + 1] - b[j + 1];
+		float d2 = a[j + 2] - b[j + 2], d3 = a[j + 3] - b[j + 3];
+		s0 += d0 * d0;
+		s1 += d1 * d1;
+		s2 += d2 * d2;
+		s3 += d3 * d3;
+	}
+	for (; j < dim; j++) {
+		float d = a[j] - b[j];
+		s0 += d * d;
+	}
+	return sqrt((double)((s0 + s1) + (s2 + s3)));
+}
+
+static double dist_l1(const float *a, const float *b, int dim)
+{
+	float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	int j = 0;
+	for (; j + 4 <= dim; j += 4) {
+		s0 += fabsf(a[j] - b[j]);
+		s1 += fabsf(a[j + 1] - b[j + 1]);
+		s2 += fabsf(a[j + 2] - b[j + 2]);
+		s3 += fabsf(a[j + 3] - b[j + 3]);
+	}
+	for (; j < dim; j++)
+		s0 += fabsf(a[j] - b[j]);
+	return (double)((s0 + s1) + (s2 + s3));
+}
+
+double phdim_mst_length(const float *pts, const int *idx, int n, int dim, phdim_metric metric,
+			void *scratch)
+{
+	if (n < 2)
+		return 0;
+	double *key = scratch;          /* [n] distance from the tree to each remaining point */
+	int *rem = (int *)(key + n);    /* [n] remaining point indices (key[] runs parallel) */
+	size_t d = (size_t)dim;
+	int nrem = n - 1;
+	for (int i = 0; i < nrem; i++) {
+		rem[i] = idx ? idx[i + 1] : i + 1;
+		key[i] = DBL_MAX;
+	}
+	int cur = idx ? idx[0] : 0;
+	double total = 0;
+	while (nrem > 0) {
+		const float *pc = pts + (size_t)cur * d;
+		int best = 0;
+		for (int i = 0; i < nrem; i++) {
+			const float *pv = pts + (size_t)rem[i] * d;
+			double dv = metric == PHDIM_L1 ? dist_l1(pc, pv, dim) : dist_l2(pc, pv, dim);
+			if (dv < key[i])
+				key[i] = dv;
+			if (key[i] < key[best])
+				best = i;
+		}
+		total += key[best];
+		cur = rem[best];
+		nrem--;
+		rem[best] = rem[nrem];
+		key[best] = key[nrem];
+	}
+	return total;
+}
+
+int phdim_estimate(phdim_result *res, const float *pts, int N, int dim, phdim_metric metric,
+		   int nsizes, uint64_t seed, char *err)
+{
+	memset(res, 0, sizeof *res);
+	res->dim = res->slope = res->intercept = res->r2 = NAN;
+	if (N < PHDIM_MIN_POINTS)
+		return gg_fail(err, "PH dimension needs at least %d iterates, have %d: %d more",
+			       PHDIM_MIN_POINTS, N < 0 ? 0 : N, PHDIM_MIN_POINTS - (N < 0 ? 0 : N));
+	if (dim < 1)
+		return gg_fail(err, "PH dimension: point dimension %d must be at least 1", dim);
+	if (metric != PHDIM_L1 && metric != PHDIM_L2)
+		return gg_fail(err, "PH dimension: unknown metric %d", (int)metric);
+	if (nsizes == 0)
+		nsizes = PHDIM_DEFAULT_SIZES;
+	if (nsizes < PHDIM_MIN_SIZES || nsizes > PHDIM_MAX_SIZES)
+		return gg_fail(err, "PH dimension: %d subset sizes out of range (%d…%d)", nsizes,
+			       PHDIM_MIN_SIZES, PHDIM_MAX_SIZES);
+	for (size_t i = 0; i < (size_t)N * (size_t)dim; i++)
+		if (!isfinite(pts[i]))
+			return gg_fail(err, "PH dimension: point %zu has a non-finite coordinate",
+				       i / (size_t)dim);
+
+	/* Sizes evenly spread over [N/5, N]; N ≥ 40 and nsizes ≤ 32 keep them distinct. */
+	int lo = N / 5;
+	for (int s = 0; s < nsizes; s++)
+		res->n[s] = lo + (int)lround((double)s * (N - lo) / (nsizes - 1));
+	res->nsizes = nsizes;
+
+	int *perm = gg_xmalloc((size_t)N * sizeof(int)); /* [N] */
+	void *scratch = gg_xmalloc(PHDIM_MST_SCRATCH(N));
+	for (int i = 0; i < N; i++)
+		perm[i] = i;
+	gg_rng r;
+	gg_rng_seed(&r, gg_rng_derive(seed, "phdim-subsets"));
+	for (int s = 0; s < nsizes; s++) {
+		int n = res->n[s];
+		/* Partial Fisher–Yates: a uniform n-subset whatever order perm is in. */
+		for (int i = 0; i < n; i++) {
+			int j = i + (int)gg_rng_below(&r, (uint32_t)(N - i));
+			int t = perm[i];
+			perm[i] = perm[j];
+			perm[j] = t;
+		}
+		res->E[s] = phdim_mst_length(pts, perm, n, dim, metric, scratch);
+	}
+	free(perm);
+	free(scratch);
+
+	double sx = 0, sy = 0;
+	for (int s = 0; s < nsizes; s++) {
+		if (!(res->E[s] > 0))
+			return gg_fail(err, "PH dimension: the %d sampled iterates are all identical "
+				       "(MST length 0)", res->n[s]);
+		sx += log((double)res->n[s]);
+		sy += log(res->E[s]);
+	}
+	double mx = sx / nsizes, my = sy / nsizes, sxx = 0, sxy = 0, syy = 0;
+	for (int s = 0; s < nsizes; s++) {
+		double dx = log((double)res->n[s]) - mx, dy = log(res->E[s]) - my;
+		sxx += dx * dx;
+		sxy += dx * dy;
+		syy += dy * dy;
+	}
+	res->slope = sxy / sxx;
+	res->intercept = my - res->slope * mx;
+	double ssres = 0;
+	for (int s = 0; s < nsizes; s++) {
+		double e = log(res->E[s]) - (res->intercept + res->slope * log((double)res->n[s]));
+		ssres += e * e;
+	}
+	res->r2 = syy > 0 ? 1 - ssres / syy : 1;
+	if (res->slope >= 1)
+		return gg_fail(err, "PH dimension: fit slope %.3f ≥ 1 (R² %.3f), no finite "
+			       "dimension", res->slope, res->r2);
+	res->dim = 1.0 / (1 - res->slope); /* α = 1 */
+	return 0;
+}
+
+/* ==== NAIS-Net margins ================================================================= */
+
+void margin_stable_matrix(float *A, const float *R, int n, float eps)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			double s = 0; /* (RᵀR)_ij = Σ_k R_ki R_kj */
+			for (int k = 0; k < n; k++)
+				s += (double)R[(size_t)k * n + i] * R[(size_t)k * n + j];
+			A[(size_t)i * n + j] = (float)(-s - (i == j ? eps : 0));
+		}
+}
+
+static int margin_check(const float *A, int n, float h, const char *what, char *err)
+{
+	if (n < 1)
+		return gg_fail(err, "%s: matrix size %d must be at least 1", what, n);
+	if (!isfinite(h))
+		return gg_fail(err, "%s: step h is not finite", what);
+	for (size_t i = 0; i < (size_t)n * (size_t)n; i++)
+		if (!isfinite(A[i]))
+			return gg_fail(err, "%s: A[%zu][%zu] is not finite", what, i / (size_t)n,
+				       i % (size_t)n);
+	return 0;
+}
+
+/* out[n] = (I + hA)·v */
+static void mat_apply(double *out, const float *A, int n, double h, const double *v)
+{
+	for (int i = 0; i < n; i++) {
+		const float *a = A + (size_t)i * n;
+		double s = 0;
+		for (int j = 0; j < n; j++)
+			s += (double)a[j] * v[j];
+		out[i] = v[i] + h * s;
+	}
+}
+
+/* out[n] = (I + hA)ᵀ·v */
+static void mat_apply_t(double *out, const float *A, int n, double h, const double *v)
+{
+	for (int j = 0; j < n; j++)
+		out[j] = v[j];
+	for (int i = 0; i < n; i++) {
+		const float *a = A + (size_t)i * n;
+		double hv = h * v[i];
+		for (int j = 0; j < n; j++)
+			out[j] += hv * a[j];
+	}
+}
+
+static double vdot(const double *a, const double *b, int n)
+{
+	double s = 0;
+	for (int i = 0; i < n; i++)
+		s += a[i] * b[i];
+	return s;
+}
+
+/* Scales v to unit length; returns its former norm. */
+static double vnormalize(double *v, int n)
+{
+	double s = sqrt(vdot(v, v, n));
+	if (s > 0)
+		for (int i = 0; i < n; i++)
+			v[i] /= s;
+	return s;
+}
+
+/* v −= (v·q) q */
+static void vorth(double *v, const double *q, int n)
+{
+	double c = vdot(v, q, n);
+	for (int i = 0; i < n; i++)
+		v[i] -= c * q[i];
+}
+
+/* A deterministic start vector, orthogonalized against q (if given) and normalized. */
+static void vstart(double *v, int n, uint64_t stream, const double *q)
+{
+	gg_rng r;
+	gg_rng_seed(&r, gg_rng_derive(stream, "margin-start"));
+	for (int i = 0; i < n; i++)
+		v[i] = gg_rng_normal(&r);
+	if (q) {
+		vorth(v, q, n);
+		vorth(v, q, n);
+	}
+	vnormalize(v, n);
+}
+
+/* Largest |λ| of [[a, b], [c, d]]. */
+static double eig2_maxabs(double a, double b, double c, double d)
+{
+	double tr = a + d, det = a * d - b * c;
+	double disc = 0.25 * tr * tr - det;
+	if (disc >= 0) {
+		double s = sqrt(disc);
+		return fmax(fabs(0.5 * tr + s), fabs(0.5 * tr - s));
+	}
+	return sqrt(det); /* complex pair: |λ|² = det > 0 */
+}
+
+#define MARGIN_DEFAULT_ITERS 2000
+#define MARGIN_TOL 1e-10
+#define MARGIN_SETTLE 5 /* consecutive iterations within tolerance */
+
+int margin_spectral(margin_spectral_result *res, const float *A, int n, float h, int max_iter,
+		    char *err)
+{
+	memset(res, 0, sizeof *res);
+	res->margin = res->rho = NAN;
+	if (margin_check(A, n, h, "spectral margin", err) < 0)
+		return -1;
+	if (max_iter <= 0)
+		max_iter = MARGIN_DEFAULT_ITERS;
+	if (n == 1) {
+		res->rho = fabs(1.0 + (double)h * A[0]);
+		res->margin = 1 - res->rho;
+		res->converged = 1;
+		return 0;
+	}
+	double *q1 = gg_xmalloc(4 * (size_t)n * sizeof(double)); /* [n] each */
+	double *q2 = q1 + n, *z1 = q2 + n, *z2 = z1 + n;
+	vstart(q1, n, 1, NULL);
+	vstart(q2, n, 2, q1);
+	double rho = 0, prev = -1, logsum = 0;
+	int settled = 0, it, half = max_iter / 2, nlog = 0;
+	for (it = 1; it <= max_iter; it++) {
+		mat_apply(z1, A, n, h, q1);
+		mat_apply(z2, A, n, h, q2);
+		/* Rayleigh–Ritz on span(q1, q2): H = QᵀMQ. */
+		rho = eig2_maxabs(vdot(q1, z1, n), vdot(q1, z2, n), vdot(q2, z1, n),
+				  vdot(q2, z2, n));
+		double g = vnormalize(z1, n);
+		if (g == 0) { /* M·q1 = 0: restart the block from fresh directions */
+			vstart(z1, n, 3 + (uint64_t)it, q1);
+		} else if (it > half) {
+			logsum += log(g);
+			nlog++;
+		}
+		vorth(z2, z1, n);
+		vorth(z2, z1, n);
+		if (vnormalize(z2, n) <= 1e-13 * (g > 0 ? g : 1))
+			vstart(z2, n, 7 + (uint64_t)it, z1);
+		memcpy(q1, z1, (size_t)n * sizeof(double));
+		memcpy(q2, z2, (size_t)n * sizeof(double));
+		if (fabs(rho - prev) <= MARGIN_TOL * fmax(rho, DBL_MIN)) {
+			if (++settled >= MARGIN_SETTLE)
+				break;
+		} else {
+			settled = 0;
+		}
+		prev = rho;
+	}
+	res->converged = settled >= MARGIN_SETTLE;
+	res->iters = res->converged ? it : max_iter;
+	if (!res->converged && nlog > 0)
+		rho = fmax(rho, exp(logsum / nlog));
+	res->rho = rho;
+	res->margin = 1 - rho;
+	free(q1);
+	return 0;
+}
+
+int margin_norm(double *out, const float *A, int n, float h, int max_iter, char *err)
+{
+	*out = NAN;
+	if (margin_check(A, n, h, "norm margin", err) < 0)
+		return -1;
+	if (max_iter <= 0)
+		max_iter = MARGIN_DEFAULT_ITERS;
+	double *v = gg_xmalloc(2 * (size_t)n * sizeof(double)); /* [n] each */
+	double *u = v + n;
+	vstart(v, n, 1, NULL);
+	double sigma2 = 0, prev = -1;
+	int settled = 0;
+	for (int it = 0; it < max_iter && settled < MARGIN_SETTLE; it++) {
+		mat_apply(u, A, n, h, v);
+		mat_apply_t(v, A, n, h, u);
+		sigma2 = vnormalize(v, n); /* ‖MᵀM v‖ for a unit v → σ_max² */
+		if (sigma2 == 0)
+			break;
+		settled = fabs(sigma2 - prev) <= MARGIN_TOL * sigma2 ? settled + 1 : 0;
+		prev = sigma2;
+	}
+	free(v);
+	*out = 1 - sqrt(sigma2);
+	return 0;
+}
+
+double margin_gershgorin(const float *A, int n, float h)
+{
+	double g = INFINITY;
+	for (int i = 0; i < n; i++) {
+		const float *a = A + (size_t)i * n;
+		double off = 0;
+		for (int j = 0; j < n; j++)
+			if (j != i)
+				off += fabs((double)a[j]);
+		double gi = 1 - fabs(1 + (double)h * a[i]) - (double)h * off;
+		if (gi < g)
+			g = gi;
+	}
+	return g;
+}
+
+int margin_contraction(double *out, int *used, const float *xkm2, const float *xkm1,
+		       const float *xk, int B, int n, char *err)
+{
+	*out = NAN;
+	if (used)
+		*used = 0;
+	if (B < 1 || n < 1)
+		return gg_fail(err, "contraction ratio: batch %d × width %d is empty", B, n);
+	double sum = 0;
+	int cnt = 0;
+	for (int b = 0; b < B; b++) {
+		size_t o = (size_t)b * (size_t)n;
+		double num = 0, den = 0;
+		for (int i = 0; i < n; i++) {
+			double a = (double)xk[o + i] - xkm1[o + i];
+			double c = (double)xkm1[o + i] - xkm2[o + i];
+			num += a * a;
+			den += c * c;
+		}
+		if (den > 0) {
+			sum += sqrt(num / den);
+			cnt++;
+		}
+	}
+	if (used)
+		*used = cnt;
+	if (cnt == 0)
+		return gg_fail(err, "contraction ratio: no row of the %d-row probe batch moved "
+			       "between stages K−2 and K−1", B);
+	*out = sum / cnt;
+	return 0;
+}
+
+/* ==== twin agreement =================================================================== */
+
+static int agree_check(const float *probs, int R, int U, int C, char *err)
+{
+	if (R < 2)
+		return gg_fail(err, "twin agreement needs at least 2 runs, have %d", R < 0 ? 0 : R);
+	if (U < 1)
+		return gg_fail(err, "twin agreement needs at least 1 held-out point, have %d", U);
+	if (C < 2)
+		return gg_fail(err, "twin agreement needs at least 2 classes, have %d", C);
+	size_t per = (size_t)U * (size_t)C;
+	for (size_t i = 0; i < (size_t)R * per; i++)
+		if (!isfinite(probs[i]))
+			return gg_fail(err, "twin agreement: run %zu has a non-finite probability "
+				       "at held-out point %zu", i / per, (i % per) / (size_t)C);
+	return 0;
+}
+
+static int argmax(const float *p, int C)
+{
+	int best = 0;
+	for (int c = 1; c < C; c++)
+		if (p[c] > p[best])
+			best = c;
+	return best;
+}
+
+static double clamp_log(double p)
+{
+	return log(p > AGREE_PMIN ? p : AGREE_PMIN);
+}
+
+int agree_disagreement(double *out, const float *probs, int R, int U, int C, char *err)
+{
+	*out = NAN;
+	if (agree_check(probs, R, U, C, err) < 0)
+		return -1;
+	int *am = gg_xmalloc((size_t)R * sizeof(int)); /* [R] argmax per run at one point */
+	long differ = 0;
+	for (int u = 0; u < U; u++) {
+		for (int r = 0; r < R; r++)
+			am[r] = argmax(probs + ((size_t)r * U + u) * C, C);
+		for (int r = 0; r < R; r++)
+			for (int s = r + 1; s < R; s++)
+				differ += am[r] != am[s];
+	}
+	free(am);
+	*out = (double)differ / ((double)U * R * (R - 1) / 2);
+	return 0;
+}
+
+/* Σ over ordered pairs a ≠ b of KL(p_a ‖ p_b), with p[n][C] and lp[n][C] its clamped logs. */
+static double kl_pairs(const double *p, const double *lp, int n, int C)
+{
+	double s = 0;
+	for (int a = 0; a < n; a++)
+		for (int b = 0; b < n; b++) {
+			if (a == b)
+				continue;
+			const double *pa = p + (size_t)a * C;
+			const double *la = lp + (size_t)a * C, *lb = lp + (size_t)b * C;
+			for (int c = 0; c < C; c++)
+				s += pa[c] * (la[c] - lb[c]);
+		}
+	return s;
+}
+
+int agree_inconsistency(double *out, const float *probs, int R, int U, int C, char *err)
+{
+	*out = NAN;
+	if (agree_check(probs, R, U, C, err) < 0)
+		return -1;
+	double *p = gg_xmalloc(2 * (size_t)R * C * sizeof(double)); /* [R][C] at one point */
+	double *lp = p + (size_t)R * C;                             /* [R][C] its logs */
+	double sum = 0;
+	for (int u = 0; u < U; u++) {
+		for (int r = 0; r < R; r++)
+			for (int c = 0; c < C; c++) {
+				double v = probs[((size_t)r * U + u) * C + c];
+				p[(size_t)r * C + c] = v;
+				lp[(size_t)r * C + c] = clamp_log(v);
+			}
+		sum += kl_pairs(p, lp, R, C);
+	}
+	free(p);
+	*out = sum / ((double)U * R * (R - 1));
+	return 0;
+}
+
+int agree_instability(double *out, const float *probs, const int *set, int S, int R, int U,
+		      int C, char *err)
+{
+	*out = NAN;
+	if (agree_check(probs, R, U, C, err) < 0)
+		return -1;
+	if (S < 2)
+		return gg_fail(err, "instability needs at least 2 training sets, have %d",
+			       S < 0 ? 0 : S);
+	int *cnt = gg_xcalloc((size_t)S, sizeof(int)); /* [S] runs per set */
+	for (int r = 0; r < R; r++) {
+		if (set[r] < 0 || set[r] >= S) {
+			free(cnt);
+			return gg_fail(err, "instability: run %d is in set %d, outside 0…%d", r,
+				       set[r], S - 1);
+		}
+		cnt[set[r]]++;
+	}
+	for (int z = 0; z < S; z++)
+		if (cnt[z] == 0) {
+			free(cnt);
+			return gg_fail(err, "instability: training set %d of %d has no runs", z, S);
+		}
+	double *f = gg_xmalloc(2 * (size_t)S * C * sizeof(double)); /* [S][C] f̄_Z at a point */
+	double *lf = f + (size_t)S * C;                             /* [S][C] its logs */
+	double sum = 0;
+	for (int u = 0; u < U; u++) {
+		memset(f, 0, (size_t)S * C * sizeof(double));
+		for (int r = 0; r < R; r++)
+			for (int c = 0; c < C; c++)
+				f[(size_t)set[r] * C + c] += probs[((size_t)r * U + u) * C + c];
+		for (int z = 0; z < S; z++)
+			for (int c = 0; c < C; c++) {
+				f[(size_t)z * C + c] /= cnt[z];
+				lf[(size_t)z * C + c] = clamp_log(f[(size_t)z * C + c]);
+			}
+		sum += kl_pairs(f, lf, S, C);
+	}
+	free(f);
+	free(cnt);
+	*out = sum / ((double)U * S * (S - 1));
+	return 0;
+}
