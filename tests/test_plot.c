@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gglab/fit.h"
 #include "plot.h"
 #include "test.h"
 
@@ -624,7 +625,7 @@ static void test_fit(void)
 	x[N] = 0, y[N] = 5;
 	x[N + 1] = -3, y[N + 1] = 5;
 	x[N + 2] = 10, y[N + 2] = NAN;
-	CHECK(plot_fit(x, y, N + 3, 0, &a, &b, &r2) == N, "uses only x > 0, finite y");
+	CHECK(fit_line(x, y, N + 3, 0, &a, &b, &r2) == N, "uses only x > 0, finite y");
 	CHECK_NEAR(a, 1.5, 1e-12, "a recovered");
 	CHECK_NEAR(b, 0.7, 1e-12, "b recovered");
 	CHECK_NEAR(r2, 1, 1e-12, "R² = 1 on exact data");
@@ -632,7 +633,7 @@ static void test_fit(void)
 	/* Deterministic ±noise: R² drops below 1, the fit stays close. */
 	for (int i = 0; i < N; i++)
 		y[i] += (i % 2 ? 0.05 : -0.05) * (1 + i % 3);
-	plot_fit(x, y, N, 0, &a, &b, &r2);
+	fit_line(x, y, N, 0, &a, &b, &r2);
 	CHECK(r2 < 1 && r2 > 0.9, "R² with noise: %g", r2);
 	CHECK_NEAR(b, 0.7, 0.02, "b with noise");
 
@@ -640,33 +641,33 @@ static void test_fit(void)
 	double ra, rb;
 	for (int i = 0; i < N; i++)
 		y[i] = 2 * sqrt(x[i]);
-	plot_fit(x, y, N, 1, &a, &b, &ra);
+	fit_line(x, y, N, 1, &a, &b, &ra);
 	CHECK_NEAR(b, 2, 1e-9, "√ fit slope");
 	CHECK_NEAR(a, 0, 1e-9, "√ fit intercept");
-	plot_fit(x, y, N, 0, &a, &b, &rb);
+	fit_line(x, y, N, 0, &a, &b, &rb);
 	CHECK(ra > rb, "√ data: R²(√) = %g > R²(ln) = %g", ra, rb);
 	for (int i = 0; i < N; i++)
 		y[i] = log(x[i]);
-	plot_fit(x, y, N, 1, &a, &b, &ra);
-	plot_fit(x, y, N, 0, &a, &b, &rb);
+	fit_line(x, y, N, 1, &a, &b, &ra);
+	fit_line(x, y, N, 0, &a, &b, &rb);
 	CHECK(rb > ra, "ln data: R²(ln) = %g > R²(√) = %g", rb, ra);
 	CHECK_NEAR(rb, 1, 1e-12, "ln data: log fit is exact");
 
 	/* Degenerate inputs. */
-	CHECK(plot_fit(x, y, 0, 0, &a, &b, &r2) == 0, "no points");
-	CHECK(plot_fit(x, y, 1, 0, &a, &b, &r2) == 1 && isnan(a) && isnan(b) && isnan(r2),
+	CHECK(fit_line(x, y, 0, 0, &a, &b, &r2) == 0, "no points");
+	CHECK(fit_line(x, y, 1, 0, &a, &b, &r2) == 1 && isnan(a) && isnan(b) && isnan(r2),
 	      "one point: NaN");
 	double xs[3] = {4, 4, 4}, ys[3] = {1, 2, 3};
-	CHECK(plot_fit(xs, ys, 3, 1, &a, &b, &r2) == 3 && isnan(b), "one x: no slope");
+	CHECK(fit_line(xs, ys, 3, 1, &a, &b, &r2) == 3 && isnan(b), "one x: no slope");
 	double xf[3] = {1, 2, 3}, yf[3] = {2, 2, 2};
-	CHECK(plot_fit(xf, yf, 3, 0, &a, &b, &r2) == 3 && r2 == 1 && b == 0 && a == 2,
+	CHECK(fit_line(xf, yf, 3, 0, &a, &b, &r2) == 3 && r2 == 1 && b == 0 && a == 2,
 	      "flat y: exact fit, R² = 1");
 	/* Late in a long run ln x is large and nearly constant: still accurate. */
 	for (int i = 0; i < N; i++) {
 		x[i] = 1e9 + i * 1000.0;
 		y[i] = 3 - 0.25 * log(x[i]);
 	}
-	plot_fit(x, y, N, 0, &a, &b, &r2);
+	fit_line(x, y, N, 0, &a, &b, &r2);
 	CHECK_NEAR(b, -0.25, 1e-4, "slope on a far, narrow x range");
 }
 

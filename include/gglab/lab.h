@@ -114,5 +114,6 @@ int lab_save(lab *L, const char *path, char *err);
 int lab_load(lab *L, const char *path, char *err);
 int lab_check_run_name(const char *name, char *err);
 int lab_recipe(lab *L, int base, char *err);
+int lab_fit(lab *L, long from, long to, char *err);
 
 #endif

@@ -34,7 +34,24 @@ typedef struct {
 	double steps_per_s;
 	long goal;      /* step the current train goal ends at; -1 none (train until paused) */
 	int dropped;    /* the run was dropped; kept for its series */
+	long fit_from, fit_to; /* the `fit` window for d ≈ a + b·ln t, in steps; 0, 0 = all */
+	int twin_group; /* > 0 for runs made by `twin`; a group's agreement run has it too */
+	int agreement;  /* 1 for a twin group's agreement series (not a trained run) */
 } series_status;
+
+/* The decision boundary of a run on a 2-D data set: the predicted class on a grid over
+ * the plane, and a sample of training points, refreshed at evaluations. */
+#define SERIES_GRID_MAX 200
+#define SERIES_POINTS_MAX 400
+typedef struct {
+	int w, h;                 /* grid cells; 0 when there is none */
+	double x0, x1, y0, y1;    /* the plane the grid covers (x left→right, y bottom→top) */
+	unsigned char cls[SERIES_GRID_MAX * SERIES_GRID_MAX]; /* [h][w], row 0 at the top */
+	int npoints;
+	float px[SERIES_POINTS_MAX], py[SERIES_POINTS_MAX];
+	unsigned char pcls[SERIES_POINTS_MAX]; /* training labels */
+	long step;
+} series_grid;
 
 typedef struct {
 	long step;
@@ -61,6 +78,7 @@ void series_mark(series_store *s, int run, long step, int kind, const char *fmt,
 	__attribute__((format(printf, 5, 6)));
 void series_set_status(series_store *s, int run, const series_status *st);
 void series_set_current(series_store *s, int run); /* the run `set` and the status line refer to */
+void series_set_grid(series_store *s, int run, const series_grid *g);
 
 /* Checkpoints: one run's rows (columns by name) and events; load appends to an empty run
  * and returns -1 when the data is malformed. */
@@ -85,5 +103,7 @@ size_t series_nevents(series_store *s, int run);
 size_t series_read_events(series_store *s, int run, size_t from, size_t max, series_event *out);
 void series_get_status(series_store *s, int run, series_status *out);
 int series_current(series_store *s);
+/* Copies a run's decision-boundary grid; 0 if it has one, -1 if not. */
+int series_get_grid(series_store *s, int run, series_grid *out);
 
 #endif

@@ -497,6 +497,29 @@ static int cmd_recipe(cmd_ctx *ctx, int argc, char **argv, char *err)
 	return ctx->lab ? lab_recipe(ctx->lab, (int)base, err) : 0;
 }
 
+static int cmd_fit(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	long from = 0, to = 0;
+	for (int i = 1; i < argc; i++) {
+		char key[32];
+		const char *v;
+		if (kv(argv[i], key, sizeof key, &v, err) < 0)
+			return -1;
+		if (!strcmp(key, "from")) {
+			if (cmd_parse_long("from", v, 0, 1L << 50, &from, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "to")) {
+			if (cmd_parse_long("to", v, 1, 1L << 50, &to, err) < 0)
+				return -1;
+		} else {
+			return unknown_key(key, "from to", err);
+		}
+	}
+	if (to > 0 && to <= from)
+		return gg_fail(err, "to=%ld must be after from=%ld", to, from);
+	return ctx->lab ? lab_fit(ctx->lab, from, to, err) : 0;
+}
+
 static int cmd_save(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
 	if (!*argv[1])
@@ -676,6 +699,9 @@ const cmd_entry cmd_table[] = {
 	{ .name = "recipe", .usage = "hoffer [base=B]",
 	  .help = "the large-batch recipe for this batch size: sqrt lr scaling, ghost BN, regime, clip 5",
 	  .min_args = 1, .max_args = 2, .flags = CMD_JOURNAL, .exec = cmd_recipe, .args = "hoffer base=" },
+	{ .name = "fit", .usage = "[from=STEP] [to=STEP]",
+	  .help = "fit dist = a + b ln t (and a + b sqrt t) over a window of steps; the screen draws it",
+	  .min_args = 0, .max_args = 2, .flags = 0, .exec = cmd_fit, .args = "from= to=" },
 	{ .name = "rollback", .usage = "",
 	  .help = "return the current run to its last good evaluation (after a divergence)",
 	  .min_args = 0, .max_args = 0, .flags = CMD_JOURNAL, .exec = cmd_rollback },

@@ -69,6 +69,7 @@ typedef struct run {
 	double pub_t;    /* when status was last published */
 	int part, parts; /* trains on the part-th of `parts` disjoint training subsets */
 	int twin_group;  /* > 0: made by the twin command with this group number */
+	long fit_from, fit_to; /* the `fit` window in steps (0, 0: everything) */
 	struct run *snap; /* state at the last good evaluation, for rollback (built runs) */
 } run;
 

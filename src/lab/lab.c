@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gglab/fit.h"
 #include "gglab/store.h"
 #include "gglab/util.h"
 #include "internal.h"
@@ -319,6 +320,46 @@ int lab_recipe(lab *L, int base, char *err)
 		n == 5 ? ", ghost batches of 128" :
 			 "; ghost batch norm needs a model with norm=gbn (model mlp ... norm=gbn)");
 	return 0;
+}
+
+/* Fits d ≈ a + b·ln t (and d ≈ a + b·√t) to the current run's distance from init over
+ * [from, to] (to ≤ 0: the end), and keeps the window for the screen's distance panel. */
+int lab_fit(lab *L, long from, long to, char *err)
+{
+	run *r = lab_current(L);
+	int col = series_find_col(L->series, "dist");
+	size_t n = series_nrows(L->series, r->sid);
+	long *steps = gg_xmalloc((n ? n : 1) * sizeof *steps);
+	double *d = gg_xmalloc((n ? n : 1) * sizeof *d), *t = gg_xmalloc((n ? n : 1) * sizeof *t);
+	n = series_read(L->series, r->sid, col, 0, n, steps, d);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (steps[i] > 0 && steps[i] >= from && (to <= 0 || steps[i] <= to) && isfinite(d[i])) {
+			t[m] = (double)steps[i];
+			d[m++] = d[i];
+		}
+	int rc = 0;
+	if (m < 3) {
+		char end[32] = "the end";
+		if (to > 0)
+			snprintf(end, sizeof end, "%ld", to);
+		rc = gg_fail(err, "%s: steps %ld..%s hold %zu evaluation%s after step 0; a fit needs at "
+				  "least 3", r->name, from, end, m, m == 1 ? "" : "s");
+	} else {
+		double a, b, r2, sa, sb, sr2;
+		fit_line(t, d, m, 0, &a, &b, &r2);
+		fit_line(t, d, m, 1, &sa, &sb, &sr2);
+		r->fit_from = from;
+		r->fit_to = to > 0 ? to : 0;
+		lab_say(L, "%s: dist = %.4g + %.4g ln t over steps %.0f..%.0f (%zu points): diffusion "
+			   "rate b %.4g, R^2 %.4f; sqrt fit: R^2 %.4f%s",
+			r->name, a, b, t[0], t[m - 1], m, b, r2, sr2,
+			r2 > sr2 ? " (log wins)" : " (sqrt wins)");
+	}
+	free(steps);
+	free(d);
+	free(t);
+	return rc;
 }
 
 /* ---- runs ------------------------------------------------------------------------------ */

@@ -387,6 +387,9 @@ void run_publish(lab *L, run *r)
 	st.lr = run_lr(r);
 	st.bs = r->bs;
 	st.steps_per_s = r->rate;
+	st.fit_from = r->fit_from;
+	st.fit_to = r->fit_to;
+	st.twin_group = r->twin_group;
 	st.goal = -1;
 	if (r->goal_kind == GOAL_STEPS)
 		st.goal = (long)r->goal;

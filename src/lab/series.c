@@ -21,6 +21,7 @@ typedef struct {
 	size_t nev, evcap;
 	series_event *ev;
 	series_status status;
+	series_grid *grid; /* NULL until a 2-D data set publishes one */
 } series_run;
 
 struct series_store {
@@ -57,6 +58,7 @@ void series_free(series_store *s)
 		free(R->vals);
 		free(R->steps);
 		free(R->ev);
+		free(R->grid);
 	}
 	free(s->runs);
 	free(s->cols);
@@ -428,4 +430,27 @@ int series_load_run(series_store *s, int run, void *in)
 	free(vals);
 	free(ev);
 	return ok ? 0 : -1;
+}
+
+void series_set_grid(series_store *s, int run, const series_grid *g)
+{
+	pthread_mutex_lock(&s->mu);
+	series_run *R = &s->runs[run];
+	if (!R->grid)
+		R->grid = gg_xmalloc(sizeof *R->grid);
+	*R->grid = *g;
+	bump(s);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int series_get_grid(series_store *s, int run, series_grid *out)
+{
+	int rc = -1;
+	pthread_mutex_lock(&s->mu);
+	if (run >= 0 && run < s->nruns && s->runs[run].grid) {
+		*out = *s->runs[run].grid;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "gglab/fit.h"
 #include "gglab/util.h"
 #include "tui.h"
 
@@ -710,9 +711,9 @@ static void render_plot(struct ui *u, ui_panel *p)
 		double *x, *y;
 		size_t n = read_xy(u, cur, "dist", 0, &x, &y);
 		if (n) {
-			plot_fit(x, y, n, 0, &fit_a, &fit_b, &fit_r2);
+			fit_line(x, y, n, 0, &fit_a, &fit_b, &fit_r2);
 			double sa, sb;
-			plot_fit(x, y, n, 1, &sa, &sb, &sq_r2);
+			fit_line(x, y, n, 1, &sa, &sb, &sq_r2);
 			add_line(j, x, y, n, new_series(j, ROLE_DIST, '*'));
 			add_legend(j, u->braille ? "●" : "*", ROLE_DIST, u->utf8 ? "‖w−w₀‖" : "|w-w0|");
 			fit_series = new_series(j, ROLE_FIT, '-');

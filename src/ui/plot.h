@@ -70,9 +70,5 @@ void plot_tick_label(double v, char *buf, size_t len, int width);
 /* Exponential moving average (alpha = weight of the past, 0 = none) over y, NaN-aware. */
 void plot_ema(const double *y, size_t n, double alpha, double *out);
 
-/* Least squares y ≈ a + b·f(x) with f = ln (log fit) or √ (sqrt fit), over points with
- * x > 0 and finite y. Returns the number of points used; fills a, b and R². */
-size_t plot_fit(const double *x, const double *y, size_t n, int sqrt_fit, double *a, double *b,
-		double *r2);
 
 #endif

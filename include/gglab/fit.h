@@ -1,0 +1,13 @@
+/* fit.h — least squares y ≈ a + b·f(x), f = ln x (the log-t fit of the distance from
+ * initialization) or f = √x (the diffusive alternative it is compared with). */
+#ifndef GGLAB_FIT_H
+#define GGLAB_FIT_H
+
+#include <stddef.h>
+
+/* Uses the points with x > 0 and finite y; returns how many. Fills a, b and R² (NaN with
+ * fewer than two points or a single x; R² = 1 when y is flat and fitted exactly). */
+size_t fit_line(const double *x, const double *y, size_t n, int sqrt_fit, double *a, double *b,
+		double *r2);
+
+#endif

@@ -1,0 +1,808 @@
+/* test_probes.c — the instruments against references that share no code with them: the
+ * projection against its entry-by-entry definition and the Johnson–Lindenstrauss norm
+ * property; Prim's MST against Kruskal on a sorted edge list; the PH⁰ estimator on point
+ * clouds of known dimension; spectral margins against matrices built with a known spectrum
+ * (diagonal, orthogonally similar to diagonal, non-normal with a dominant rotation block)
+ * and against cyclic Jacobi for symmetric ones; agreement against hand-computed cases. */
+#include "gglab/probes.h"
+#include "gglab/rng.h"
+#include "gglab/util.h"
+#include "test.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float *fvec(size_t n)
+{
+	return gg_xcalloc(n, sizeof(float));
+}
+
+/* ==== projection ======================================================================= */
+
+static void test_projection(void)
+{
+	gg_rng r;
+	gg_rng_seed(&r, 11);
+	size_t P = 256 * 5 + 13; /* several blocks and a ragged last group */
+	float *w = fvec(P);
+	for (size_t i = 0; i < P; i++)
+		w[i] = gg_rng_normal(&r);
+	double y[PHDIM_MAX_K], z[PHDIM_MAX_K];
+	int ks[] = {1, 7, 64, 128, 200, PHDIM_MAX_K};
+	for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+		int k = ks[t];
+		phdim_project(y, w, P, k, 5);
+		phdim_project_naive(z, w, P, k, 5);
+		double worst = 0;
+		for (int j = 0; j < k; j++)
+			worst = fmax(worst, fabs(y[j] - z[j]));
+		CHECK(worst < 1e-9, "k=%d: fast and naive projections differ by %g", k, worst);
+	}
+
+	/* Deterministic for a seed, different across seeds. */
+	phdim_project(y, w, P, 128, 5);
+	phdim_project(z, w, P, 128, 5);
+	CHECK(memcmp(y, z, 128 * sizeof(double)) == 0, "same seed, different projection");
+	phdim_project(z, w, P, 128, 6);
+	CHECK(memcmp(y, z, 128 * sizeof(double)) != 0, "seed does not change the projection");
+
+	/* G does not depend on P: trailing zeros change nothing. */
+	float *wz = fvec(P + 1000);
+	memcpy(wz, w, P * sizeof(float));
+	phdim_project(z, wz, P + 1000, 128, 5);
+	double worst = 0;
+	for (int j = 0; j < 128; j++)
+		worst = fmax(worst, fabs(y[j] - z[j]));
+	CHECK(worst < 1e-9, "projection depends on the vector length: %g", worst);
+	free(wz);
+
+	/* Linear: G(a + 2b) = Ga + 2Gb. */
+	float *b = fvec(P), *c = fvec(P);
+	for (size_t i = 0; i < P; i++) {
+		b[i] = gg_rng_normal(&r);
+		c[i] = w[i] + 2 * b[i];
+	}
+	double yb[128], yc[128];
+	phdim_project(yb, b, P, 128, 5);
+	phdim_project(yc, c, P, 128, 5);
+	worst = 0;
+	for (int j = 0; j < 128; j++)
+		worst = fmax(worst, fabs(yc[j] - (y[j] + 2 * yb[j])));
+	CHECK(worst < 1e-4, "projection is not linear: %g", worst);
+
+	/* JL: E‖Gv‖² = ‖v‖²; each ratio has relative sd √(2/k) ≈ 0.088 at k = 256, the mean of
+	 * 40 has ≈ 0.014, so 0.05 is a 3.5σ band; every single ratio within 0.5. */
+	double mean = 0, lo = 1e9, hi = 0;
+	for (int t = 0; t < 40; t++) {
+		double n2 = 0, m2 = 0;
+		for (size_t i = 0; i < P; i++) {
+			b[i] = gg_rng_normal(&r) * (i % 3 ? 1.0f : 0.1f);
+			n2 += (double)b[i] * b[i];
+		}
+		phdim_project(z, b, P, 256, 99);
+		for (int j = 0; j < 256; j++)
+			m2 += z[j] * z[j];
+		mean += m2 / n2 / 40;
+		lo = fmin(lo, m2 / n2);
+		hi = fmax(hi, m2 / n2);
+	}
+	CHECK_NEAR(mean, 1.0, 0.05, "mean ‖Gv‖²/‖v‖² over 40 vectors");
+	CHECK(lo > 0.5 && hi < 1.5, "a single ratio strayed: [%g, %g]", lo, hi);
+	free(b);
+	free(c);
+	free(w);
+}
+
+static void test_projection_timing(void)
+{
+	size_t P = 700000;
+	float *w = fvec(P);
+	gg_rng r;
+	gg_rng_seed(&r, 3);
+	for (size_t i = 0; i < P; i++)
+		w[i] = 0.05f * gg_rng_normal(&r);
+	double y[128], best = 1e9;
+	for (int rep = 0; rep < 3; rep++) {
+		double t0 = gg_now();
+		phdim_project(y, w, P, 128, 1);
+		best = fmin(best, gg_now() - t0);
+	}
+	/* Informational (sanitizer builds are several times slower); a loose ceiling only. */
+	printf("projection: P=%zu k=128 in %.1f ms (best of 3)\n", P, 1e3 * best);
+	CHECK(best < 2.0, "projection took %.3f s", best);
+	CHECK(isfinite(y[0]), "projection produced %g", y[0]);
+	free(w);
+}
+
+/* ==== ring ============================================================================= */
+
+static void test_ring(void)
+{
+	char err[GG_ERRLEN];
+	phdim_ring ring;
+	CHECK(phdim_ring_init(&ring, 12, 4, 0, PHDIM_L1, 1, err) == -1, "tiny ring accepted");
+	CHECK(strstr(err, "40") != NULL, "message: %s", err);
+	CHECK(phdim_ring_init(&ring, 50, 0, 0, PHDIM_L1, 1, err) == -1, "dim 0 accepted");
+	CHECK(phdim_ring_init(&ring, 50, 600, 1000, PHDIM_L2, 1, err) == -1, "k 600 accepted");
+
+	/* Loss vectors: stored as given, snapshot oldest first across the wrap. */
+	CHECK(phdim_ring_init(&ring, 40, 3, 0, PHDIM_L1, 1, err) == 0, "%s", err);
+	float v[3], snap[40 * 3];
+	for (int t = 0; t < 100; t++) {
+		v[0] = (float)t;
+		v[1] = (float)(2 * t);
+		v[2] = -1;
+		phdim_ring_push(&ring, v);
+	}
+	CHECK(phdim_ring_count(&ring) == 40, "count %d", phdim_ring_count(&ring));
+	CHECK(phdim_ring_snapshot(&ring, snap) == 40, "snapshot count");
+	int inorder = 1;
+	for (int i = 0; i < 40; i++)
+		inorder &= snap[3 * i] == (float)(60 + i) && snap[3 * i + 1] == (float)(120 + 2 * i);
+	CHECK(inorder, "snapshot not oldest-first: first %g last %g", snap[0], snap[3 * 39]);
+	phdim_ring_clear(&ring);
+	CHECK(phdim_ring_count(&ring) == 0, "clear left %d", phdim_ring_count(&ring));
+	phdim_ring_push(&ring, v);
+	CHECK(phdim_ring_snapshot(&ring, snap) == 1 && snap[0] == 99, "after clear");
+	phdim_ring_free(&ring);
+
+	/* Projected iterates: stored minus the first projection, so differences between stored
+	 * points match differences of projections even when ‖w‖ ≫ ‖Δw‖. */
+	size_t P = 3000;
+	int k = 32;
+	CHECK(phdim_ring_init(&ring, 40, k, P, PHDIM_L2, 8, err) == 0, "%s", err);
+	float *w = fvec(P);
+	gg_rng r;
+	gg_rng_seed(&r, 4);
+	for (size_t i = 0; i < P; i++)
+		w[i] = 100 + gg_rng_normal(&r);
+	double y0[32], y1[32];
+	phdim_project(y0, w, P, k, 8);
+	phdim_ring_push_params(&ring, w);
+	for (size_t i = 0; i < P; i++)
+		w[i] += 1e-4f * (float)(i % 7) - 3e-4f;
+	phdim_project(y1, w, P, k, 8);
+	phdim_ring_push_params(&ring, w);
+	float s2[2 * 32];
+	CHECK(phdim_ring_snapshot(&ring, s2) == 2, "two points");
+	double d_ring = 0, d_proj = 0;
+	for (int j = 0; j < k; j++) {
+		d_ring += ((double)s2[k + j] - s2[j]) * ((double)s2[k + j] - s2[j]);
+		d_proj += (y1[j] - y0[j]) * (y1[j] - y0[j]);
+	}
+	CHECK(s2[0] == 0, "first stored point is the anchor itself: %g", s2[0]);
+	CHECK_NEAR(sqrt(d_ring), sqrt(d_proj), 1e-3 * sqrt(d_proj), "stored distance");
+	free(w);
+	phdim_ring_free(&ring);
+}
+
+/* ==== MST reference: Kruskal over every edge =========================================== */
+
+typedef struct {
+	double w;
+	int a, b;
+} edge;
+
+static int edge_cmp(const void *x, const void *y)
+{
+	double a = ((const edge *)x)->w, b = ((const edge *)y)->w;
+	return (a > b) - (a < b);
+}
+
+static int uf_find(int *par, int x)
+{
+	while (par[x] != x)
+		x = par[x] = par[par[x]];
+	return x;
+}
+
+static double kruskal(const float *pts, int n, int dim, int l1)
+{
+	int m = n * (n - 1) / 2, e = 0;
+	edge *E = gg_xmalloc((size_t)m * sizeof(edge));
+	for (int a = 0; a < n; a++)
+		for (int b = a + 1; b < n; b++) {
+			double s = 0;
+			for (int j = 0; j < dim; j++) {
+				double d = (double)pts[a * dim + j] - pts[b * dim + j];
+				s += l1 ? fabs(d) : d * d;
+			}
+			E[e++] = (edge){l1 ? s : sqrt(s), a, b};
+		}
+	qsort(E, (size_t)m, sizeof(edge), edge_cmp);
+	int *par = gg_xmalloc((size_t)n * sizeof(int));
+	for (int i = 0; i < n; i++)
+		par[i] = i;
+	double total = 0;
+	for (int i = 0; i < m; i++) {
+		int a = uf_find(par, E[i].a), b = uf_find(par, E[i].b);
+		if (a != b) {
+			par[a] = b;
+			total += E[i].w;
+		}
+	}
+	free(par);
+	free(E);
+	return total;
+}
+
+static void test_mst(void)
+{
+	gg_rng r;
+	gg_rng_seed(&r, 21);
+	int n = 150, dim = 5;
+	float *pts = fvec((size_t)n * dim);
+	void *scratch = gg_xmalloc(PHDIM_MST_SCRATCH(n));
+	for (int trial = 0; trial < 4; trial++) {
+		for (int i = 0; i < n * dim; i++)
+			pts[i] = gg_rng_normal(&r);
+		int l1 = trial & 1;
+		double prim = phdim_mst_length(pts, NULL, n, dim, l1 ? PHDIM_L1 : PHDIM_L2, scratch);
+		double ref = kruskal(pts, n, dim, l1);
+		CHECK_NEAR(prim, ref, 1e-4 * ref, "trial %d (%s)", trial, l1 ? "L1" : "L2");
+	}
+	/* Through an index list: the subset {0, 2, 4, …} equals Kruskal on the copied subset. */
+	int idx[75];
+	float *sub = fvec((size_t)75 * dim);
+	for (int i = 0; i < 75; i++) {
+		idx[i] = 2 * i;
+		memcpy(sub + i * dim, pts + 2 * i * dim, (size_t)dim * sizeof(float));
+	}
+	double prim = phdim_mst_length(pts, idx, 75, dim, PHDIM_L2, scratch);
+	CHECK_NEAR(prim, kruskal(sub, 75, dim, 0), 1e-4 * prim, "indexed subset");
+	/* Collinear points 0, 1, 3, 6: the MST is the chain, length 6. */
+	float line[4] = {3, 0, 6, 1};
+	CHECK_NEAR(phdim_mst_length(line, NULL, 4, 1, PHDIM_L2, scratch), 6.0, 1e-12, "chain");
+	CHECK(phdim_mst_length(line, NULL, 1, 1, PHDIM_L2, scratch) == 0, "one point");
+	free(sub);
+	free(scratch);
+	free(pts);
+}
+
+/* ==== PH⁰ dimension ==================================================================== */
+
+enum { SEGMENT, SQUARE, CUBE };
+
+/* N points [N][4]: a segment embedded obliquely in R⁴, a unit square, or a unit cube (the
+ * unused coordinates are zero). */
+static float *cloud(int shape, int N, uint64_t seed)
+{
+	gg_rng r;
+	gg_rng_seed(&r, seed);
+	float *p = fvec((size_t)N * 4);
+	for (int i = 0; i < N; i++) {
+		float *x = p + 4 * i;
+		if (shape == SEGMENT) {
+			float t = gg_rng_uniform(&r);
+			x[0] = t;
+			x[1] = 2 * t;
+			x[2] = -t;
+			x[3] = 0.5f;
+		} else {
+			for (int j = 0; j < (shape == SQUARE ? 2 : 3); j++)
+				x[j] = gg_rng_uniform(&r);
+		}
+	}
+	return p;
+}
+
+static void test_phdim_known(void)
+{
+	char err[GG_ERRLEN];
+	const char *names[] = {"segment", "square", "cube"};
+	for (int shape = SEGMENT; shape <= CUBE; shape++) {
+		for (uint64_t seed = 1; seed <= 3; seed++) {
+			int N = 1000 + 400 * (int)seed;
+			float *p = cloud(shape, N, 100 * seed + (uint64_t)shape);
+			phdim_result res;
+			int rc = phdim_estimate(&res, p, N, 4, PHDIM_L2, 0, seed, err);
+			CHECK(rc == 0, "%s: %s", names[shape], err);
+			double want = shape + 1;
+			CHECK_NEAR(res.dim, want, 0.15 * want, "%s N=%d seed %d (R² %.3f)",
+				   names[shape], N, (int)seed, res.r2);
+			CHECK(res.r2 > 0.9 || shape == SEGMENT, "%s R² %.3f", names[shape], res.r2);
+			CHECK(res.nsizes == PHDIM_DEFAULT_SIZES && res.n[0] == N / 5 &&
+				      res.n[res.nsizes - 1] == N,
+			      "sizes %d…%d", res.n[0], res.n[res.nsizes - 1]);
+			printf("phdim %-7s N=%d seed %d: %.3f (R² %.4f)\n", names[shape], N,
+			       (int)seed, res.dim, res.r2);
+			free(p);
+		}
+	}
+	/* L1 (the loss-vector variant's metric) sees the same dimension: any norm scales alike. */
+	float *p = cloud(SQUARE, 1500, 77);
+	phdim_result res;
+	CHECK(phdim_estimate(&res, p, 1500, 4, PHDIM_L1, 12, 5, err) == 0, "%s", err);
+	CHECK_NEAR(res.dim, 2.0, 0.3, "L1 square (R² %.3f)", res.r2);
+	CHECK(res.nsizes == 12, "nsizes %d", res.nsizes);
+	free(p);
+}
+
+static void test_phdim_errors(void)
+{
+	char err[GG_ERRLEN];
+	phdim_result res, res2;
+	float *p = cloud(SQUARE, 400, 9);
+	CHECK(phdim_estimate(&res, p, 12, 4, PHDIM_L2, 0, 1, err) == -1, "12 points accepted");
+	CHECK(strcmp(err, "PH dimension needs at least 40 iterates, have 12: 28 more") == 0,
+	      "message: %s", err);
+	CHECK(isnan(res.dim), "dim on failure: %g", res.dim);
+	CHECK(phdim_estimate(&res, p, 39, 4, PHDIM_L2, 0, 1, err) == -1 &&
+		      strstr(err, "have 39: 1 more"),
+	      "39: %s", err);
+	CHECK(phdim_estimate(&res, p, 40, 4, PHDIM_L2, 0, 1, err) == 0, "40 refused: %s", err);
+	CHECK(res.n[0] == 8 && res.n[9] == 40, "sizes at the minimum: %d…%d", res.n[0], res.n[9]);
+	int distinct = 1;
+	for (int s = 1; s < res.nsizes; s++)
+		distinct &= res.n[s] > res.n[s - 1];
+	CHECK(distinct, "subset sizes not increasing");
+	CHECK(phdim_estimate(&res, p, 400, 4, PHDIM_L2, 7, 1, err) == -1, "7 sizes accepted");
+	CHECK(phdim_estimate(&res, p, 400, 4, PHDIM_L2, 33, 1, err) == -1, "33 sizes accepted");
+	CHECK(phdim_estimate(&res, p, 400, 0, PHDIM_L2, 0, 1, err) == -1, "dim 0 accepted");
+
+	/* Deterministic for a seed; another seed draws other subsets. */
+	CHECK(phdim_estimate(&res, p, 400, 4, PHDIM_L2, 0, 42, err) == 0, "%s", err);
+	CHECK(phdim_estimate(&res2, p, 400, 4, PHDIM_L2, 0, 42, err) == 0, "%s", err);
+	CHECK(memcmp(&res, &res2, sizeof res) == 0, "same seed, different result");
+	CHECK(phdim_estimate(&res2, p, 400, 4, PHDIM_L2, 0, 43, err) == 0, "%s", err);
+	CHECK(res.E[0] != res2.E[0], "seed ignored");
+
+	/* Identical points: no dimension. A NaN coordinate: refused. */
+	float *same = fvec(100 * 4);
+	CHECK(phdim_estimate(&res, same, 100, 4, PHDIM_L2, 0, 1, err) == -1 &&
+		      strstr(err, "identical"),
+	      "identical points: %s", err);
+	p[17] = NAN;
+	CHECK(phdim_estimate(&res, p, 400, 4, PHDIM_L2, 0, 1, err) == -1 &&
+		      strstr(err, "point 4 "),
+	      "NaN: %s", err);
+	free(same);
+	free(p);
+}
+
+/* ==== NAIS-Net margins ================================================================= */
+
+/* Cyclic Jacobi eigenvalues of a symmetric S[n][n] (destroyed) into ev[n]. */
+static void jacobi(double *S, double *ev, int n)
+{
+	for (int sweep = 0; sweep < 100; sweep++) {
+		double off = 0;
+		for (int i = 0; i < n; i++)
+			for (int j = i + 1; j < n; j++)
+				off += S[i * n + j] * S[i * n + j];
+		if (off < 1e-26)
+			break;
+		for (int p = 0; p < n; p++)
+			for (int q = p + 1; q < n; q++) {
+				double apq = S[p * n + q];
+				if (fabs(apq) < 1e-300)
+					continue;
+				double th = (S[q * n + q] - S[p * n + p]) / (2 * apq);
+				double t = (th >= 0 ? 1 : -1) / (fabs(th) + sqrt(th * th + 1));
+				double c = 1 / sqrt(t * t + 1), s = t * c;
+				for (int k = 0; k < n; k++) { /* columns p, q */
+					double a = S[k * n + p], b = S[k * n + q];
+					S[k * n + p] = c * a - s * b;
+					S[k * n + q] = s * a + c * b;
+				}
+				for (int k = 0; k < n; k++) { /* rows p, q */
+					double a = S[p * n + k], b = S[q * n + k];
+					S[p * n + k] = c * a - s * b;
+					S[q * n + k] = s * a + c * b;
+				}
+			}
+	}
+	for (int i = 0; i < n; i++)
+		ev[i] = S[i * n + i];
+}
+
+/* A = (M − I)/h for M[n][n] given in double. */
+static void a_from_m(float *A, const double *M, int n, double h)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+			A[i * n + j] = (float)((M[i * n + j] - (i == j)) / h);
+}
+
+/* M = Q·D·Qᵀ with the Householder reflection Q = I − 2uuᵀ (‖u‖ = 1), D = diag(d). */
+static void sym_known(double *M, const double *d, int n, gg_rng *r)
+{
+	double *u = gg_xmalloc((size_t)n * sizeof(double)), s = 0;
+	for (int i = 0; i < n; i++) {
+		u[i] = gg_rng_normal(r);
+		s += u[i] * u[i];
+	}
+	for (int i = 0; i < n; i++)
+		u[i] /= sqrt(s);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			double v = 0;
+			for (int k = 0; k < n; k++) {
+				double qik = (i == k) - 2 * u[i] * u[k];
+				double qjk = (j == k) - 2 * u[j] * u[k];
+				v += qik * d[k] * qjk;
+			}
+			M[i * n + j] = v;
+		}
+	free(u);
+}
+
+/* M = T·D·T⁻¹ with D = blockdiag(s·Rot(θ), diag(rest)) and the non-orthogonal
+ * T = I + u vᵀ, vᵀu = 0 (so T⁻¹ = I − u vᵀ): a non-normal matrix whose dominant
+ * eigenvalues are the complex pair s·e^{±iθ}. */
+static void rot_known(double *M, int n, double s, double th, const double *rest)
+{
+	double *D = gg_xcalloc((size_t)n * n, sizeof(double));
+	double *TD = gg_xcalloc((size_t)n * n, sizeof(double));
+	D[0] = s * cos(th);
+	D[1] = -s * sin(th);
+	D[n] = s * sin(th);
+	D[n + 1] = s * cos(th);
+	for (int i = 2; i < n; i++)
+		D[i * n + i] = rest[i - 2];
+	double u[64], v[64];
+	for (int i = 0; i < n; i++) {
+		u[i] = (i % 2) ? 0.7 : 0;   /* odd coordinates */
+		v[i] = (i % 2) ? 0 : 0.9;   /* even coordinates: vᵀu = 0 */
+	}
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			double a = 0;
+			for (int k = 0; k < n; k++)
+				a += ((i == k) + u[i] * v[k]) * D[k * n + j];
+			TD[i * n + j] = a;
+		}
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			double a = 0;
+			for (int k = 0; k < n; k++)
+				a += TD[i * n + k] * ((k == j) - u[k] * v[j]);
+			M[i * n + j] = a;
+		}
+	free(D);
+	free(TD);
+}
+
+static void test_stable_matrix(void)
+{
+	float R[4] = {1, 2, 3, 4}, A[4];
+	margin_stable_matrix(A, R, 2, 0.01f);
+	/* RᵀR = [[10, 14], [14, 20]] */
+	CHECK_NEAR(A[0], -10.01, 1e-5, "A00");
+	CHECK_NEAR(A[1], -14.0, 1e-5, "A01");
+	CHECK_NEAR(A[2], -14.0, 1e-5, "A10");
+	CHECK_NEAR(A[3], -20.01, 1e-5, "A11");
+}
+
+static void test_margin_diagonal(void)
+{
+	char err[GG_ERRLEN];
+	int n = 6;
+	float A[36] = {0};
+	float d[6] = {-0.1f, -0.5f, -1.0f, -1.5f, -0.3f, -1.9f};
+	for (int i = 0; i < n; i++)
+		A[i * n + i] = d[i];
+	margin_spectral_result res;
+	for (int t = 0; t < 3; t++) {
+		float h = t == 0 ? 0.5f : t == 1 ? 1.0f : 0.25f;
+		double exact = 1e9;
+		for (int i = 0; i < n; i++)
+			exact = fmin(exact, 1 - fabs(1 + (double)h * d[i]));
+		CHECK(margin_spectral(&res, A, n, h, 0, err) == 0, "%s", err);
+		CHECK(res.converged, "diagonal h=%g did not converge (%d iters)", h, res.iters);
+		CHECK_NEAR(res.margin, exact, 1e-7, "diagonal spectral h=%g", h);
+		CHECK_NEAR(margin_gershgorin(A, n, h), exact, 1e-12, "diagonal Gershgorin h=%g", h);
+		double nm;
+		CHECK(margin_norm(&nm, A, n, h, 0, err) == 0, "%s", err);
+		CHECK_NEAR(nm, exact, 1e-7, "diagonal norm margin h=%g", h);
+	}
+	/* h = 1: −1.9 → |1 − 1.9| = 0.9 dominates 0.9 from −0.1 too; exact either way. A 1×1. */
+	float a1 = -2.5f;
+	CHECK(margin_spectral(&res, &a1, 1, 1.0f, 0, err) == 0 && fabs(res.margin + 0.5) < 1e-12,
+	      "1×1 margin %g", res.margin);
+	/* A = −I, h = 1: M = 0, ρ = 0. */
+	float Z[4] = {-1, 0, 0, -1};
+	CHECK(margin_spectral(&res, Z, 2, 1.0f, 0, err) == 0 && fabs(res.margin - 1) < 1e-12,
+	      "zero M margin %g", res.margin);
+}
+
+static void test_margin_symmetric(void)
+{
+	char err[GG_ERRLEN];
+	gg_rng r;
+	gg_rng_seed(&r, 31);
+	int n = 16;
+	double d[16], M[256];
+	float A[256];
+	/* Known spectrum with a negative dominant eigenvalue: ρ = 0.9. */
+	for (int i = 0; i < n; i++)
+		d[i] = 0.8 - 0.1 * i; /* 0.8 … −0.7 */
+	d[5] = -0.9;
+	sym_known(M, d, n, &r);
+	a_from_m(A, M, n, 0.5);
+	margin_spectral_result res;
+	CHECK(margin_spectral(&res, A, n, 0.5f, 0, err) == 0, "%s", err);
+	CHECK_NEAR(res.rho, 0.9, 1e-5, "symmetric known spectrum (%d iters)", res.iters);
+	CHECK(margin_gershgorin(A, n, 0.5f) <= res.margin + 1e-9, "Gershgorin above m_ρ");
+
+	/* Outside the unit circle: ρ = 1.2 → margin −0.2. */
+	d[5] = 1.2;
+	sym_known(M, d, n, &r);
+	a_from_m(A, M, n, 0.5);
+	CHECK(margin_spectral(&res, A, n, 0.5f, 0, err) == 0, "%s", err);
+	CHECK_NEAR(res.margin, -0.2, 1e-5, "unstable symmetric");
+}
+
+static void test_margin_nonsymmetric(void)
+{
+	char err[GG_ERRLEN];
+	int n = 8;
+	double M[64], rest[6] = {0.5, -0.6, 0.3, 0.1, -0.2, 0.7};
+	float A[64];
+	margin_spectral_result res;
+	double s[] = {0.9, 1.05};
+	for (int t = 0; t < 2; t++) {
+		rot_known(M, n, s[t], 0.7, rest);
+		a_from_m(A, M, n, 0.5);
+		CHECK(margin_spectral(&res, A, n, 0.5f, 0, err) == 0, "%s", err);
+		CHECK(res.converged, "rotation s=%g did not converge", s[t]);
+		CHECK_NEAR(res.margin, 1 - s[t], 1e-5, "rotation-scaled non-normal (%d iters)",
+			   res.iters);
+		double nm;
+		CHECK(margin_norm(&nm, A, n, 0.5f, 0, err) == 0, "%s", err);
+		CHECK(nm <= res.margin + 1e-9, "norm margin %g above spectral %g", nm, res.margin);
+		CHECK(margin_gershgorin(A, n, 0.5f) <= res.margin + 1e-9, "Gershgorin above m_ρ");
+	}
+	CHECK(res.margin < 0, "expanding block has margin %g", res.margin);
+
+	/* A plain 2×2 rotation by 90° scaled 0.8: a single power vector never settles. */
+	float A2[4];
+	double R2[4] = {0, -0.8, 0.8, 0};
+	a_from_m(A2, R2, 2, 1.0);
+	CHECK(margin_spectral(&res, A2, 2, 1.0f, 0, err) == 0, "%s", err);
+	CHECK_NEAR(res.margin, 0.2, 1e-6, "2×2 rotation");
+	double nm;
+	CHECK(margin_norm(&nm, A2, 2, 1.0f, 0, err) == 0 && fabs(nm - 0.2) < 1e-6, "norm %g", nm);
+
+	/* Three eigenvalues of modulus 1 (a 3-cycle permutation): the block of two cannot
+	 * settle; the Gelfand fallback still finds ρ = 1. */
+	double C3[9] = {0, 0, 1, 1, 0, 0, 0, 1, 0};
+	float A3[9];
+	a_from_m(A3, C3, 3, 1.0);
+	CHECK(margin_spectral(&res, A3, 3, 1.0f, 400, err) == 0, "%s", err);
+	CHECK_NEAR(res.rho, 1.0, 1e-6, "3-cycle (converged %d)", res.converged);
+}
+
+/* A stable-parametrized A after the projection has m_ρ ≥ 0 for every h ≤ 1; checked
+ * against Jacobi eigenvalues of the symmetric M. */
+static void test_margin_stable(void)
+{
+	char err[GG_ERRLEN];
+	gg_rng r;
+	gg_rng_seed(&r, 41);
+	int n = 24;
+	float eps = 0.01f;
+	float *R = fvec((size_t)n * n), *A = fvec((size_t)n * n);
+	double *S = gg_xmalloc((size_t)n * n * sizeof(double)), ev[24];
+	for (int trial = 0; trial < 3; trial++) {
+		for (int i = 0; i < n * n; i++)
+			R[i] = (trial + 1) * gg_rng_normal(&r);
+		/* The projection: if ‖RᵀR‖_F > δ = 1 − 2ε, scale R by √(δ/‖RᵀR‖_F). */
+		margin_stable_matrix(A, R, n, 0);
+		double fro = 0;
+		for (int i = 0; i < n * n; i++)
+			fro += (double)A[i] * A[i];
+		fro = sqrt(fro);
+		double delta = 1 - 2 * eps;
+		if (fro > delta)
+			for (int i = 0; i < n * n; i++)
+				R[i] *= (float)sqrt(delta / fro);
+		margin_stable_matrix(A, R, n, eps);
+		float hs[] = {0.1f, 0.5f, 1.0f};
+		for (int t = 0; t < 3; t++) {
+			float h = hs[t];
+			margin_spectral_result res;
+			CHECK(margin_spectral(&res, A, n, h, 0, err) == 0, "%s", err);
+			CHECK(res.margin >= 0, "stable trial %d h=%g margin %g", trial, h, res.margin);
+			for (int i = 0; i < n; i++)
+				for (int j = 0; j < n; j++)
+					S[i * n + j] = (i == j) + (double)h * A[i * n + j];
+			jacobi(S, ev, n);
+			double rho = 0;
+			for (int i = 0; i < n; i++)
+				rho = fmax(rho, fabs(ev[i]));
+			CHECK_NEAR(res.rho, rho, 1e-6, "stable trial %d h=%g vs Jacobi (%d iters)",
+				   trial, h, res.iters);
+			CHECK(res.margin >= h * eps * 0.999, "margin %g below hε", res.margin);
+		}
+	}
+	free(S);
+	free(R);
+	free(A);
+
+	/* Gershgorin never exceeds m_ρ, on random non-symmetric matrices. */
+	int ok = 1;
+	for (int trial = 0; trial < 20; trial++) {
+		float B[36];
+		for (int i = 0; i < 36; i++)
+			B[i] = 0.3f * gg_rng_normal(&r) - (i % 7 == 0 ? 1.0f : 0.0f);
+		margin_spectral_result res;
+		margin_spectral(&res, B, 6, 0.5f, 0, err);
+		ok &= margin_gershgorin(B, 6, 0.5f) <= res.margin + 1e-9;
+	}
+	CHECK(ok, "Gershgorin exceeded the spectral margin");
+}
+
+static void test_margin_errors(void)
+{
+	char err[GG_ERRLEN];
+	margin_spectral_result res;
+	float A[4] = {0, 1, NAN, 0};
+	CHECK(margin_spectral(&res, A, 2, 0.5f, 0, err) == -1 && strstr(err, "A[1][0]"),
+	      "NaN: %s", err);
+	CHECK(margin_spectral(&res, A, 0, 0.5f, 0, err) == -1, "n = 0 accepted");
+	double nm;
+	CHECK(margin_norm(&nm, A, 2, 0.5f, 0, err) == -1, "norm with NaN accepted");
+	A[2] = 0;
+	CHECK(margin_spectral(&res, A, 2, INFINITY, 0, err) == -1, "h = inf accepted");
+}
+
+static void test_contraction(void)
+{
+	char err[GG_ERRLEN];
+	int B = 5, n = 7;
+	float *x[3];
+	for (int k = 0; k < 3; k++)
+		x[k] = fvec((size_t)B * n);
+	gg_rng r;
+	gg_rng_seed(&r, 51);
+	double ratio = 0.6;
+	/* x(k) = r^k·v per row (k = K−2, K−1, K as 3, 4, 5); row 2 is at rest (v = 0). */
+	for (int b = 0; b < B; b++)
+		for (int i = 0; i < n; i++) {
+			double v = b == 2 ? 0 : gg_rng_normal(&r);
+			for (int k = 0; k < 3; k++)
+				x[k][b * n + i] = (float)(pow(ratio, 3 + k) * v);
+		}
+	double out;
+	int used;
+	CHECK(margin_contraction(&out, &used, x[0], x[1], x[2], B, n, err) == 0, "%s", err);
+	CHECK_NEAR(out, ratio, 1e-5, "geometric sequence");
+	CHECK(used == B - 1, "used %d rows", used);
+	CHECK(margin_contraction(&out, NULL, x[0], x[0], x[0], B, n, err) == -1 &&
+		      strstr(err, "moved"),
+	      "all at rest: %s", err);
+	CHECK(margin_contraction(&out, NULL, x[0], x[1], x[2], 0, n, err) == -1, "B = 0");
+	for (int k = 0; k < 3; k++)
+		free(x[k]);
+}
+
+/* ==== twin agreement =================================================================== */
+
+static double kl2(double p0, double q0)
+{
+	return p0 * log(p0 / q0) + (1 - p0) * log((1 - p0) / (1 - q0));
+}
+
+static void test_agree(void)
+{
+	char err[GG_ERRLEN];
+	double out;
+	/* Identical runs: all three are 0. */
+	float same[3][4][3];
+	for (int r = 0; r < 3; r++)
+		for (int u = 0; u < 4; u++) {
+			same[r][u][0] = 0.2f + 0.1f * u;
+			same[r][u][1] = 0.5f - 0.1f * u;
+			same[r][u][2] = 0.3f;
+		}
+	int set3[3] = {0, 1, 1};
+	CHECK(agree_disagreement(&out, &same[0][0][0], 3, 4, 3, err) == 0 && out == 0, "dis %g", out);
+	CHECK(agree_inconsistency(&out, &same[0][0][0], 3, 4, 3, err) == 0 && out == 0, "C %g", out);
+	CHECK(agree_instability(&out, &same[0][0][0], set3, 2, 3, 4, 3, err) == 0 && out == 0,
+	      "S %g", out);
+
+	/* Disagreement by hand: 3 runs, 4 points, argmaxes
+	 *   run 0: 0 1 1 0    run 1: 0 0 1 1    run 2: 1 1 1 0
+	 * pairs (0,1): 2/4, (0,2): 1/4, (1,2): 3/4 → mean 0.5. */
+	int am[3][4] = {{0, 1, 1, 0}, {0, 0, 1, 1}, {1, 1, 1, 0}};
+	float dp[3][4][2];
+	for (int r = 0; r < 3; r++)
+		for (int u = 0; u < 4; u++) {
+			dp[r][u][am[r][u]] = 0.6f + 0.05f * r;
+			dp[r][u][1 - am[r][u]] = 0.4f - 0.05f * r;
+		}
+	CHECK(agree_disagreement(&out, &dp[0][0][0], 3, 4, 2, err) == 0, "%s", err);
+	CHECK_NEAR(out, 0.5, 1e-12, "hand disagreement");
+	/* Ties go to the lowest class: (0.5, 0.5) vs (0.4, 0.6) differ, vs (0.6, 0.4) agree. */
+	float tie[3][1][2] = {{{0.5f, 0.5f}}, {{0.4f, 0.6f}}, {{0.6f, 0.4f}}};
+	CHECK(agree_disagreement(&out, &tie[0][0][0], 3, 1, 2, err) == 0, "%s", err);
+	CHECK_NEAR(out, 2.0 / 3, 1e-12, "ties (pairs 01 and 12 differ)");
+
+	/* KL by hand and its asymmetry: C is the mean over ordered pairs. */
+	float pq[2][1][2] = {{{0.5f, 0.5f}}, {{0.9f, 0.1f}}};
+	double kpq = kl2(0.5, 0.9), kqp = kl2(0.9, 0.5);
+	CHECK(fabs(kpq - kqp) > 0.1, "test case not asymmetric");
+	CHECK(agree_inconsistency(&out, &pq[0][0][0], 2, 1, 2, err) == 0, "%s", err);
+	CHECK_NEAR(out, 0.5 * (kpq + kqp), 1e-7, "two-run inconsistency");
+	/* Three runs: six ordered pairs. */
+	float p3[3][1][2] = {{{0.5f, 0.5f}}, {{0.9f, 0.1f}}, {{0.2f, 0.8f}}};
+	double want = (kl2(.5, .9) + kl2(.9, .5) + kl2(.5, .2) + kl2(.2, .5) + kl2(.9, .2) +
+		       kl2(.2, .9)) / 6;
+	CHECK(agree_inconsistency(&out, &p3[0][0][0], 3, 1, 2, err) == 0, "%s", err);
+	CHECK_NEAR(out, want, 1e-6, "three-run inconsistency");
+	/* A hard zero stays finite through the clamp: KL((½,½) ‖ (1,0)) = ½ln½ + ½(ln½ − ln 1e-12). */
+	float hz[2][1][2] = {{{0.5f, 0.5f}}, {{1.0f, 0.0f}}};
+	want = 0.5 * ((0.5 * log(0.5) + 0.5 * (log(0.5) - log(1e-12))) + log(2.0));
+	CHECK(agree_inconsistency(&out, &hz[0][0][0], 2, 1, 2, err) == 0 && isfinite(out), "%s", err);
+	CHECK_NEAR(out, want, 1e-6, "clamped zero");
+
+	/* Instability by hand: runs 0,1 in set 0, runs 2,3 in set 1, one point, two classes.
+	 * f̄_0 = mean(0.6, 0.8) = 0.7, f̄_1 = mean(0.2, 0.4) = 0.3. */
+	float ps[4][1][2] = {{{0.6f, 0.4f}}, {{0.8f, 0.2f}}, {{0.2f, 0.8f}}, {{0.4f, 0.6f}}};
+	int set[4] = {0, 0, 1, 1};
+	CHECK(agree_instability(&out, &ps[0][0][0], set, 2, 4, 1, 2, err) == 0, "%s", err);
+	CHECK_NEAR(out, 0.5 * (kl2(0.7, 0.3) + kl2(0.3, 0.7)), 1e-6, "two sets");
+	/* Three sets of unequal size (1, 2, 1 runs): f̄ = 0.6, (0.8+0.2)/2 = 0.5, 0.4. */
+	int set3b[4] = {0, 1, 1, 2};
+	want = (kl2(.6, .5) + kl2(.5, .6) + kl2(.6, .4) + kl2(.4, .6) + kl2(.5, .4) + kl2(.4, .5)) /
+	       6;
+	CHECK(agree_instability(&out, &ps[0][0][0], set3b, 3, 4, 1, 2, err) == 0, "%s", err);
+	CHECK_NEAR(out, want, 1e-6, "three sets");
+	/* Averaging inside a set: runs that differ but share a set mean give S = 0 < C. */
+	float pm[4][1][2] = {{{0.6f, 0.4f}}, {{0.4f, 0.6f}}, {{0.4f, 0.6f}}, {{0.6f, 0.4f}}};
+	CHECK(agree_instability(&out, &pm[0][0][0], set, 2, 4, 1, 2, err) == 0, "%s", err);
+	CHECK_NEAR(out, 0.0, 1e-7, "equal set means");
+	CHECK(agree_inconsistency(&out, &pm[0][0][0], 4, 1, 2, err) == 0 && out > 0.01, "C %g", out);
+}
+
+static void test_agree_errors(void)
+{
+	char err[GG_ERRLEN];
+	double out;
+	float p[2][2][2] = {{{0.5f, 0.5f}, {0.3f, 0.7f}}, {{0.5f, 0.5f}, {0.3f, 0.7f}}};
+	int set[2] = {0, 1};
+	CHECK(agree_disagreement(&out, &p[0][0][0], 1, 2, 2, err) == -1, "one run accepted");
+	CHECK(strcmp(err, "twin agreement needs at least 2 runs, have 1") == 0, "message: %s", err);
+	CHECK(isnan(out), "out on failure %g", out);
+	CHECK(agree_inconsistency(&out, &p[0][0][0], 1, 2, 2, err) == -1, "C with one run");
+	CHECK(agree_instability(&out, &p[0][0][0], set, 2, 1, 2, 2, err) == -1, "S with one run");
+	CHECK(agree_instability(&out, &p[0][0][0], set, 1, 2, 2, 2, err) == -1 &&
+		      strstr(err, "at least 2 training sets, have 1"),
+	      "one set: %s", err);
+	int bad[2] = {0, 2};
+	CHECK(agree_instability(&out, &p[0][0][0], bad, 2, 2, 2, 2, err) == -1 && strstr(err, "run 1"),
+	      "set out of range: %s", err);
+	int empty[2] = {0, 0};
+	CHECK(agree_instability(&out, &p[0][0][0], empty, 2, 2, 2, 2, err) == -1 &&
+		      strstr(err, "set 1 of 2 has no runs"),
+	      "empty set: %s", err);
+	CHECK(agree_disagreement(&out, &p[0][0][0], 2, 0, 2, err) == -1, "U = 0 accepted");
+	CHECK(agree_disagreement(&out, &p[0][0][0], 2, 2, 1, err) == -1, "C = 1 accepted");
+	p[1][1][0] = NAN;
+	CHECK(agree_inconsistency(&out, &p[0][0][0], 2, 2, 2, err) == -1 &&
+		      strstr(err, "run 1") && strstr(err, "point 1"),
+	      "NaN: %s", err);
+}
+
+int main(void)
+{
+	test_projection();
+	test_projection_timing();
+	test_ring();
+	test_mst();
+	test_phdim_known();
+	test_phdim_errors();
+	test_stable_matrix();
+	test_margin_diagonal();
+	test_margin_symmetric();
+	test_margin_nonsymmetric();
+	test_margin_stable();
+	test_margin_errors();
+	test_contraction();
+	test_agree();
+	test_agree_errors();
+	return test_report();
+}
