@@ -12,6 +12,7 @@
 #include "gglab/bench.h"
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
+#include "gglab/store.h"
 #include "gglab/ui.h"
 #include "gglab/util.h"
 
@@ -25,6 +26,8 @@ static void usage(FILE *out)
 	      "       gglab --batch FILE [OPTIONS]    run a script headless\n"
 	      "       gglab -c 'CMD; CMD' [OPTIONS]   run commands headless\n"
 	      "       gglab --check FILE              only parse a script and report errors\n"
+	      "       gglab --view FILE.jsonl.gz ...  compare finished metrics files on screen\n"
+	      "       gglab --resume CHECKPOINT       continue a saved or autosaved session\n"
 	      "       gglab bench [SECONDS]           measure training throughput against sgemm\n"
 	      "       COMMANDS | gglab                a script on standard input runs headless\n"
 	      "\n"
@@ -36,6 +39,7 @@ static void usage(FILE *out)
 	      "      --log FILE       stream every evaluation to FILE as gzip'd JSON lines\n"
 	      "      --journal FILE   write the session's journal (a replayable script) to FILE\n"
 	      "      --resume FILE    continue from a checkpoint (save, or the autosave on SIGHUP)\n"
+	      "      --view FILE...   compare finished metrics files (--log, export jsonl) on screen\n"
 	      "      --seed N         seed of the first run (default 1)\n"
 	      "      --threads N      BLAS threads (default: all cores); replay needs the same N\n"
 	      "      --fps N          screen frames per second, at most (default 10)\n"
@@ -66,10 +70,60 @@ static int parse_positive(const char *opt, const char *s, long lo, long hi, long
 	return 0;
 }
 
+/* --view FILE...: finished metrics files on the screen (or summarized, headless). */
+static int view_files(int n, char **files, lab_options *lo, ui_options *uo)
+{
+	char err[GG_ERRLEN];
+	if (n < 1) {
+		fprintf(stderr, "gglab: --view needs one or more metrics files (.jsonl or .jsonl.gz)\n");
+		return EXIT_USAGE;
+	}
+	lo->view = 1;
+	lo->batch = !isatty(STDOUT_FILENO);
+	lab *L = lab_new(lo, err);
+	if (!L) {
+		fprintf(stderr, "gglab: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	for (int i = 0; i < n; i++)
+		if (store_view_load(lab_series(L), files[i], err) < 0) {
+			fprintf(stderr, "gglab: %s\n", err);
+			lab_free(L);
+			return EXIT_RUNTIME;
+		}
+	series_set_current(lab_series(L), 1); /* the first run of the first file */
+	int status = 0;
+	if (lo->batch) {
+		ui_summary(L, stdout);
+	} else {
+		char note[256];
+		snprintf(note, sizeof note, "viewing %d file%s (%d run%s)", n, n == 1 ? "" : "s",
+			 series_nruns(lab_series(L)) - 1, series_nruns(lab_series(L)) == 2 ? "" : "s");
+		uo->idle = 1;
+		uo->note = note;
+		sigset_t block;
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
+		sigaddset(&block, SIGWINCH);
+		pthread_sigmask(SIG_BLOCK, &block, NULL);
+		if (lab_start(L, err) < 0) {
+			fprintf(stderr, "gglab: %s\n", err);
+			lab_free(L);
+			return EXIT_RUNTIME;
+		}
+		cmd_list none = { 0 };
+		status = ui_tui(L, &none, uo);
+	}
+	lab_free(L);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_LOG, OPT_SEED, OPT_THREADS, OPT_FPS, OPT_ASCII, OPT_NOCOLOR,
-	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME };
+	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME, OPT_VIEW };
 	static const struct option longopts[] = {
 		{ "batch", required_argument, NULL, 'b' },
 		{ "check", required_argument, NULL, OPT_CHECK },
@@ -82,12 +136,14 @@ int main(int argc, char **argv)
 		{ "frames", required_argument, NULL, OPT_FRAMES },
 		{ "journal", required_argument, NULL, OPT_JOURNAL },
 		{ "resume", required_argument, NULL, OPT_RESUME },
+		{ "view", no_argument, NULL, OPT_VIEW },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *batch_file = NULL, *check_file = NULL, *cmds = NULL, *screen_file = NULL;
 	const char *resume = NULL;
+	int view = 0;
 	lab_options lo = { .seed = 1 };
 	ui_options uo = { .fps = 10, .color = getenv("NO_COLOR") == NULL };
 	long v;
@@ -101,6 +157,7 @@ int main(int argc, char **argv)
 		case OPT_LOG: lo.log_path = optarg; break;
 		case OPT_JOURNAL: lo.journal_path = optarg; break;
 		case OPT_RESUME: resume = optarg; break;
+		case OPT_VIEW: view = 1; break;
 		case OPT_SEED:
 			if (parse_positive("--seed", optarg, 0, 2147483647L, &v) < 0)
 				return EXIT_USAGE;
@@ -146,6 +203,8 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (view)
+		return view_files(argc - optind, argv + optind, &lo, &uo);
 	if (optind < argc) {
 		fprintf(stderr, "gglab: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);

@@ -28,6 +28,7 @@ typedef struct {
 	const char *log_path; /* --log FILE.jsonl.gz, or NULL */
 	const char *journal_path; /* --journal FILE, or NULL for none */
 	int batch;            /* headless: report progress lines, reject unbounded train */
+	int view;             /* viewing finished metrics files: nothing trains */
 } lab_options;
 
 typedef enum {

@@ -155,6 +155,12 @@ lab *lab_new(const lab_options *o, char *err)
 	L->cur = 0;
 	series_set_current(L->series, r->sid);
 	run_publish(L, r);
+	if (o->view) { /* the files' runs are the whole show */
+		series_status st;
+		series_get_status(L->series, r->sid, &st);
+		st.dropped = 1;
+		series_set_status(L->series, r->sid, &st);
+	}
 	return L;
 }
 
@@ -269,7 +275,12 @@ static int execute(lab *L, const cmd_call *c, int script)
 	int journaled = L->journal && (c->entry->flags & CMD_JOURNAL);
 	if (journaled)
 		journal_sync_text(L, sync, sizeof sync);
-	int rc = cmd_exec(&ctx, c, err);
+	int rc;
+	if (L->opt.view && strcmp(c->entry->name, "export") != 0)
+		rc = gg_fail(err, "%s: this is a view of finished metrics files; nothing trains here "
+				  "(export works)", c->entry->name);
+	else
+		rc = cmd_exec(&ctx, c, err);
 	run *r = lab_current(L);
 	if (rc == 0 && !script && L->script.n && strcmp(c->entry->name, "pause") == 0) {
 		/* `pause` typed at the prompt is how a person takes over from a running script */

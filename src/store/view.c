@@ -234,10 +234,16 @@ int store_view_load(series_store *s, const char *path, char *err)
 			series_append(s, r, step, vals, series_ncols(s));
 			if (step > st.step)
 				st.step = step;
-			int ce = series_find_col(s, "epoch");
-			for (int i = 0; i < n; i++)
-				if (ce >= 0 && !strcmp(kvs[i].key, "epoch") && isfinite(kvs[i].num))
+			for (int i = 0; i < n; i++) { /* the status shows where the run ended */
+				if (kvs[i].is_str || !isfinite(kvs[i].num))
+					continue;
+				if (!strcmp(kvs[i].key, "epoch"))
 					st.epoch = kvs[i].num;
+				else if (!strcmp(kvs[i].key, "lr"))
+					st.lr = kvs[i].num;
+				else if (!strcmp(kvs[i].key, "bs"))
+					st.bs = (int)kvs[i].num;
+			}
 			series_set_status(s, r, &st);
 			rows++;
 		}
