@@ -25,7 +25,7 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o);
 
 /* Screen commands (CMD_UI), called on the UI thread by the command table's exec
  * functions after they have validated their arguments. Each returns 0 or -1 with err. */
-typedef enum { UI_VIEW_AUTO, UI_VIEW_LOSS, UI_VIEW_GAP, UI_VIEW_DIST, UI_VIEW_INST } ui_view;
+typedef enum { UI_VIEW_AUTO, UI_VIEW_LOSS, UI_VIEW_GAP, UI_VIEW_DIST, UI_VIEW_INST, UI_VIEW_BOUNDARY } ui_view;
 typedef enum { UI_X_STEPS, UI_X_EPOCHS, UI_X_LOGSTEPS } ui_xaxis;
 int ui_cmd_view(struct ui *u, ui_view v, char *err);
 int ui_cmd_xaxis(struct ui *u, ui_xaxis x, char *err);

@@ -556,11 +556,11 @@ static int toggle_arg(int argc, char **argv, int *on, char *err)
 
 static int cmd_view(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
-	static const char *names[] = { "auto", "loss", "gap", "dist", "inst" };
-	for (int v = 0; v < 5; v++)
+	static const char *names[] = { "auto", "loss", "gap", "dist", "inst", "boundary" };
+	for (int v = 0; v < 6; v++)
 		if (!strcmp(argv[1], names[v]) || (v == 4 && !strcmp(argv[1], "instruments")))
 			return ctx->ui ? ui_cmd_view(ctx->ui, (ui_view)v, err) : 0;
-	return gg_fail(err, "unknown view '%s' (known: auto loss gap dist inst)", argv[1]);
+	return gg_fail(err, "unknown view '%s' (known: auto loss gap dist inst boundary)", argv[1]);
 }
 
 static int cmd_xaxis(cmd_ctx *ctx, int argc, char **argv, char *err)
@@ -722,10 +722,10 @@ const cmd_entry cmd_table[] = {
 	  .min_args = 1, .max_args = 1, .flags = CMD_JOURNAL, .exec = cmd_load, .args = "<file>" },
 	{ .name = "source", .usage = "PATH", .help = "run the commands in a script file",
 	  .min_args = 1, .max_args = 1, .flags = 0, .exec = cmd_source, .args = "<file>" },
-	{ .name = "view", .usage = "auto|loss|gap|dist|inst",
-	  .help = "choose the panel to show large (auto: as many as fit)",
+	{ .name = "view", .usage = "auto|loss|gap|dist|inst|boundary",
+	  .help = "choose the panel to show large (auto: as many as fit; boundary: 2-D data sets)",
 	  .min_args = 1, .max_args = 1, .flags = CMD_UI, .exec = cmd_view,
-	  .args = "auto loss gap dist inst" },
+	  .args = "auto loss gap dist inst boundary" },
 	{ .name = "xaxis", .usage = "steps|epochs|log", .help = "plot against steps, epochs or log-steps",
 	  .min_args = 1, .max_args = 1, .flags = CMD_UI, .exec = cmd_xaxis, .args = "steps epochs log" },
 	{ .name = "logx", .usage = "[on|off]", .help = "log-steps on the x axis (no argument: toggle)",

@@ -70,6 +70,7 @@ typedef struct run {
 	int part, parts; /* trains on the part-th of `parts` disjoint training subsets */
 	int twin_group;  /* > 0: made by the twin command with this group number */
 	long fit_from, fit_to; /* the `fit` window in steps (0, 0: everything) */
+	double grid_t;   /* when the decision-boundary grid was last published */
 	struct run *snap; /* state at the last good evaluation, for rollback (built runs) */
 } run;
 

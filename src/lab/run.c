@@ -251,6 +251,61 @@ static void layer_distances(lab *L, run *r, lab_row *row)
 	free(sq);
 }
 
+/* The decision boundary of a 2-D data set for the screen: predicted classes on a grid
+ * over the training points' range, and a sample of those points. Display only (not part
+ * of the series), so it is refreshed at most twice a second whatever the eval rate. */
+static void publish_boundary(lab *L, run *r)
+{
+	const data_set *ds = r->data->ds;
+	double now = gg_now();
+	if (ds->dim != 2 || now - r->grid_t < 0.5)
+		return;
+	r->grid_t = now;
+	static __thread series_grid g; /* large: not on the stack */
+	g.w = 96;
+	g.h = 64;
+	double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+	for (int i = 0; i < ds->n_train; i++) {
+		double x = ds->train_x[2 * i], y = ds->train_x[2 * i + 1];
+		x0 = x < x0 ? x : x0;
+		x1 = x > x1 ? x : x1;
+		y0 = y < y0 ? y : y0;
+		y1 = y > y1 ? y : y1;
+	}
+	double mx = 0.08 * (x1 - x0) + 1e-6, my = 0.08 * (y1 - y0) + 1e-6;
+	g.x0 = x0 - mx;
+	g.x1 = x1 + mx;
+	g.y0 = y0 - my;
+	g.y1 = y1 + my;
+	int n = g.w * g.h, C = ds->classes;
+	float *pts = gg_xmalloc((size_t)n * 2 * sizeof *pts), *probs = gg_xmalloc((size_t)n * C * sizeof *probs);
+	for (int row = 0; row < g.h; row++)
+		for (int col = 0; col < g.w; col++) {
+			float *p = pts + 2 * (row * g.w + col);
+			p[0] = (float)(g.x0 + (col + 0.5) * (g.x1 - g.x0) / g.w);
+			p[1] = (float)(g.y1 - (row + 0.5) * (g.y1 - g.y0) / g.h); /* row 0 at the top */
+		}
+	nn_model_eval(r->model, pts, NULL, n, 0, NULL, NULL, probs);
+	for (int i = 0; i < n; i++) {
+		int best = 0;
+		for (int c = 1; c < C; c++)
+			if (probs[i * C + c] > probs[i * C + best])
+				best = c;
+		g.cls[i] = (unsigned char)best;
+	}
+	int stride = ds->n_train > SERIES_POINTS_MAX ? ds->n_train / SERIES_POINTS_MAX : 1;
+	g.npoints = 0;
+	for (int i = 0; i < ds->n_train && g.npoints < SERIES_POINTS_MAX; i += stride) {
+		g.px[g.npoints] = ds->train_x[2 * i];
+		g.py[g.npoints] = ds->train_x[2 * i + 1];
+		g.pcls[g.npoints++] = ds->train_y[i];
+	}
+	g.step = r->step;
+	series_set_grid(L->series, r->sid, &g);
+	free(pts);
+	free(probs);
+}
+
 /* Evaluates in eval mode on the fixed subsets and appends one row to the series. */
 void run_evaluate(lab *L, run *r)
 {
@@ -286,6 +341,7 @@ void run_evaluate(lab *L, run *r)
 		lab_row_set(L, &row, lab_col_names[c], v[c]);
 	layer_distances(L, r, &row);
 	emit_row(L, r, &row);
+	publish_boundary(L, r);
 	lab_post(L, LAB_MSG_PROGRESS, r->sid, r->step,
 		 "%s step %ld epoch %.2f lr %.4g bs %d batch_loss %.4f train %.4f/%.2f%% "
 		 "test %.4f/%.2f%% gap %.4f dist %.4g",
@@ -342,6 +398,7 @@ void run_step(lab *L, run *r)
 	if (r->step - r->last_eval >= run_eval_interval(r))
 		run_evaluate(L, r);
 	if (goal_reached(r)) {
+		r->grid_t = 0; /* the screen shows the boundary where training stopped */
 		if (r->last_eval != r->step)
 			run_evaluate(L, r);
 		r->state = RUN_PAUSED;
