@@ -797,6 +797,54 @@ static void test_cursor(void)
 	data_free(ds);
 }
 
+/* The held-out split (twin agreement) is disjoint from the training set and from the
+ * evaluation subsets, and present for synthetic sets and fashion subsets. */
+static int same_row(const float *a, const float *b, int dim)
+{
+	return memcmp(a, b, sizeof(float) * (size_t)dim) == 0;
+}
+
+static void test_heldout(void)
+{
+	char err[GG_ERRLEN], dir[600];
+	data_spec s;
+	data_set *ds = NULL;
+	data_spec_default(&s);
+	strcpy(s.name, "circles");
+	CHECK(data_load(&ds, &s, err) == 0, "%s", err);
+	if (ds) {
+		CHECK(ds->n_heldout == 1000, "synthetic held-out points: %d", ds->n_heldout);
+		int shared = 0;
+		for (int i = 0; i < ds->n_heldout; i++)
+			for (int j = 0; j < ds->n_train; j++)
+				shared += same_row(ds->heldout_x + 2 * i, ds->train_x + 2 * j, 2);
+		CHECK(shared == 0, "synthetic held-out points are fresh (%d shared)", shared);
+		data_free(ds);
+		ds = NULL;
+	}
+	snprintf(dir, sizeof dir, "%s/data/fashion-mini", GGLAB_SRCDIR);
+	setenv("GGLAB_DATA", dir, 1);
+	data_spec_default(&s);
+	s.n = 500;
+	CHECK(data_load(&ds, &s, err) == 0, "%s", err);
+	if (ds) {
+		CHECK(ds->n_heldout == 1500, "fashion held-out: the 1500 images the subset left out (%d)",
+		      ds->n_heldout);
+		int shared = 0;
+		for (int i = 0; i < ds->n_heldout; i += 7)
+			for (int j = 0; j < ds->n_train; j++)
+				shared += same_row(ds->heldout_x + (size_t)i * 784, ds->train_x + (size_t)j * 784, 784);
+		CHECK(shared == 0, "held-out images are not training images (%d shared)", shared);
+		data_free(ds);
+		ds = NULL;
+	}
+	s.n = 0; /* every mini training image in use, and the test set is all evaluation */
+	CHECK(data_load(&ds, &s, err) == 0 && ds->n_heldout == 0, "no held-out split left: %d",
+	      ds ? ds->n_heldout : -1);
+	data_free(ds);
+	unsetenv("GGLAB_DATA");
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/gglab-test-data-XXXXXX");
@@ -812,6 +860,7 @@ int main(void)
 	test_fashion_dirs();
 	test_fashion_mini();
 	test_fashion_full();
+	test_heldout();
 	remove_tree(tmpdir);
 	return test_report();
 }

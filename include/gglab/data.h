@@ -52,6 +52,12 @@ typedef struct {
 	int n_eval;       /* size of each fixed evaluation subset */
 	float *eval_train_x; uint8_t *eval_train_y; /* [n_eval] fixed subset of train, copied */
 	float *eval_test_x;  uint8_t *eval_test_y;  /* [n_eval] fixed subset of test, copied */
+	/* A held-out split disjoint from the training set and from the evaluation subsets,
+	 * used without its labels (twin agreement): fashion takes training images the subset
+	 * left out, else test images outside the test evaluation subset; synthetic sets draw
+	 * fresh points. n_heldout may be 0 (fashion with every image in use). */
+	int n_heldout;
+	float *heldout_x; /* [n_heldout][dim] */
 } data_set;
 
 /* Validates the spec (known name, n within the available data, noise in [0,1]) and loads.

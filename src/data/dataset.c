@@ -21,6 +21,7 @@
 
 #define SYSTEM_FASHION_DIR "/usr/share/datasets/fashion-mnist"
 #define BUNDLED_FASHION_DIR GGLAB_DATADIR "/fashion-mini"
+#define HELDOUT_MAX 2000
 #define FASHION_SIDE 28
 #define FASHION_CLASSES 10
 #define SYNTH_TRAIN 1000 /* default training-set size of a synthetic set */
@@ -237,8 +238,9 @@ static void add_label_noise(uint8_t *y, int n, int classes, float noise, uint64_
 }
 
 /* Copies k randomly chosen examples of x/y into ex/ey. */
+/* k seeded picks copied into ex/ey, then h more (disjoint from them) into hx. */
 static void pick_subset(const float *x, const uint8_t *y, int n, int dim, int k, uint64_t seed,
-			const char *stream, float *ex, uint8_t *ey)
+			const char *stream, float *ex, uint8_t *ey, int h, float *hx)
 {
 	gg_rng r;
 	gg_rng_seed(&r, gg_rng_derive(seed, stream));
@@ -252,6 +254,13 @@ static void pick_subset(const float *x, const uint8_t *y, int n, int dim, int k,
 		idx[j] = t;
 		memcpy(ex + (size_t)i * dim, x + (size_t)idx[i] * dim, sizeof(float) * (size_t)dim);
 		ey[i] = y[idx[i]];
+	}
+	for (int i = k; i < k + h && i < n; i++) { /* the partial shuffle goes on: disjoint picks */
+		int j = i + (int)gg_rng_below(&r, (uint32_t)(n - i));
+		int t = idx[i];
+		idx[i] = idx[j];
+		idx[j] = t;
+		memcpy(hx + (size_t)(i - k) * dim, x + (size_t)idx[i] * dim, sizeof(float) * (size_t)dim);
 	}
 	free(idx);
 }
@@ -307,11 +316,28 @@ static int load_fashion(data_set *ds, char *err)
 	} else {
 		int *sel = gg_xmalloc(sizeof(int) * (size_t)n);
 		select_balanced(tr_lab.data, avail, FASHION_CLASSES, n, ds->spec.seed, sel);
+		uint8_t *used = gg_xcalloc((size_t)avail, 1);
 		for (int i = 0; i < n; i++) {
 			pixels_to_float(ds->train_x + (size_t)i * dim,
 					tr_img.data + (size_t)sel[i] * dim, dim);
 			ds->train_y[i] = tr_lab.data[sel[i]];
+			used[sel[i]] = 1;
 		}
+		/* the held-out split: training images the subset left out, a seeded choice */
+		int nleft = avail - n, k = 0;
+		int *left = gg_xmalloc(sizeof(int) * (size_t)(nleft ? nleft : 1));
+		for (int i = 0; i < avail; i++)
+			if (!used[i])
+				left[k++] = i;
+		gg_rng hr;
+		gg_rng_seed(&hr, gg_rng_derive(ds->spec.seed, "data-heldout"));
+		gg_rng_shuffle(&hr, left, nleft);
+		ds->n_heldout = nleft < HELDOUT_MAX ? nleft : HELDOUT_MAX;
+		ds->heldout_x = gg_xmalloc(sizeof(float) * dim * (size_t)(ds->n_heldout ? ds->n_heldout : 1));
+		for (int i = 0; i < ds->n_heldout; i++)
+			pixels_to_float(ds->heldout_x + (size_t)i * dim, tr_img.data + (size_t)left[i] * dim, dim);
+		free(left);
+		free(used);
 		free(sel);
 	}
 	ds->test_x = gg_xmalloc(sizeof(float) * te_img.size);
@@ -340,6 +366,11 @@ static void load_synth(data_set *ds, int dim, int classes)
 	ds->test_y = gg_xmalloc((size_t)ds->n_test);
 	data_synth_fill(s->name, dim, s->seed, "train", ds->n_train, ds->train_x, ds->train_y);
 	data_synth_fill(s->name, dim, s->seed, "test", ds->n_test, ds->test_x, ds->test_y);
+	ds->n_heldout = SYNTH_TEST;
+	ds->heldout_x = gg_xmalloc(sizeof(float) * (size_t)dim * (size_t)ds->n_heldout);
+	uint8_t *unused = gg_xmalloc((size_t)ds->n_heldout);
+	data_synth_fill(s->name, dim, s->seed, "heldout", ds->n_heldout, ds->heldout_x, unused);
+	free(unused);
 }
 
 int data_load(data_set **out, const data_spec *spec, char *err)
@@ -381,10 +412,16 @@ int data_load(data_set **out, const data_spec *spec, char *err)
 	ds->eval_train_y = gg_xmalloc((size_t)ds->n_eval);
 	ds->eval_test_x = gg_xmalloc(sizeof(float) * d * (size_t)ds->n_eval);
 	ds->eval_test_y = gg_xmalloc((size_t)ds->n_eval);
+	int h = 0; /* fashion with no training image left over holds out test images instead */
+	if (fashion && ds->n_heldout == 0) {
+		h = ds->n_test - ds->n_eval < HELDOUT_MAX ? ds->n_test - ds->n_eval : HELDOUT_MAX;
+		ds->n_heldout = h;
+		ds->heldout_x = gg_xmalloc(sizeof(float) * d * (size_t)(h ? h : 1));
+	}
 	pick_subset(ds->train_x, ds->train_y, ds->n_train, ds->dim, ds->n_eval, spec->seed,
-		    "data-eval-train", ds->eval_train_x, ds->eval_train_y);
+		    "data-eval-train", ds->eval_train_x, ds->eval_train_y, 0, NULL);
 	pick_subset(ds->test_x, ds->test_y, ds->n_test, ds->dim, ds->n_eval, spec->seed,
-		    "data-eval-test", ds->eval_test_x, ds->eval_test_y);
+		    "data-eval-test", ds->eval_test_x, ds->eval_test_y, h, ds->heldout_x);
 	*out = ds;
 	return 0;
 }
@@ -401,6 +438,7 @@ void data_free(data_set *ds)
 	free(ds->eval_train_y);
 	free(ds->eval_test_x);
 	free(ds->eval_test_y);
+	free(ds->heldout_x);
 	free(ds);
 }
 
