@@ -172,6 +172,15 @@ void nn_nais_backward(float *du, float *dA, float *dBm, float *db, float *gx, fl
 /* Chain rule through A = −RᵀR − εI: dR[n][n] += −R·(dA + dAᵀ). sym[n][n] is scratch. */
 void nn_nais_dR(float *dR, float *sym, const float *dA, const float *R, int n);
 
+/* NAIS instruments. For block blk (0-based) of a nais model: copies its A[n][n] (formed
+ * from R when stable) into A; runs x[B][in] (B ≤ 512, eval mode) up to the block's input
+ * and unrolls K stages there (K ≤ 0: the training depth; K ≥ 3), leaving x(K−2), x(K−1),
+ * x(K) in last3[3][B][n]. With tol > 0, used[B] receives the stages each row needed until
+ * ‖x(k+1) − x(k)‖ ≤ tol·(1 + ‖x(k)‖), at most K (pattern-dependent depth). Returns -1 for
+ * a model without NAIS blocks or a bad blk. */
+int nn_nais_probe(nn_model *m, const float *x, int B, int blk, int K, float tol, float *A,
+		  float *last3, int *used);
+
 /* Sets flush-to-zero and denormals-are-zero for the calling thread (x86 SSE; a no-op
  * elsewhere). Momentum of a dead unit decays into denormals, which makes every update
  * touching them an order of magnitude slower; the trainer thread and the benchmark call

@@ -690,3 +690,69 @@ int nn_model_project(nn_model *m)
 		count += project_R(par(m, m->work->blk[i].P), m->work->dA, m->cfg.width, m->cfg.eps);
 	return count;
 }
+
+int nn_nais_probe(nn_model *m, const float *x, int B, int blk, int K, float tol, float *A,
+		  float *last3, int *used)
+{
+	const nn_config *c = &m->cfg;
+	if (c->kind != NN_NAIS || blk < 0 || blk >= c->blocks || B < 1 || B > EVAL_CHUNK)
+		return -1;
+	if (K <= 0)
+		K = c->stages;
+	if (K < 3)
+		K = 3;
+	reserve_eval(m);
+	form_A(m);
+	struct nn_work *w = m->work;
+	int W = c->width;
+	size_t BW = (size_t)B * W;
+	memcpy(A, block_A(m, blk), (size_t)W * W * sizeof *A);
+	/* the input projection, then the blocks before blk at their training depth */
+	float *u = w->e[0], *cur = w->e[1], *cc = w->e[2], *s = w->e[3];
+	const dense_plan *p = &w->hid[0];
+	nn_dense_forward(u, x, par(m, p->w), par(m, p->b), B, c->in, W);
+	act_forward(c->act, u, BW);
+	for (int i = 0; i < blk; i++) {
+		const block_plan *q = &w->blk[i];
+		nn_dense_forward(cc, u, par(m, q->Bm), par(m, q->b), B, W, W);
+		for (int k = 0; k < c->stages; k++)
+			nn_nais_stage(cur, s, k ? cur : NULL, cc, block_A(m, i), B, W, c->h, c->act);
+		float *t = u;
+		u = cur;
+		cur = t;
+	}
+	/* block blk: the last three states rotate through last3 */
+	const block_plan *q = &w->blk[blk];
+	nn_dense_forward(cc, u, par(m, q->Bm), par(m, q->b), B, W, W);
+	if (used)
+		for (int b = 0; b < B; b++)
+			used[b] = 0;
+	float *prev = NULL;
+	for (int k = 0; k < K; k++) {
+		float *next = last3 + (size_t)(k % 3) * BW;
+		nn_nais_stage(next, s, prev, cc, block_A(m, blk), B, W, c->h, c->act);
+		for (int b = 0; used && tol > 0 && b < B; b++) {
+			if (used[b])
+				continue;
+			double dd = 0, nx = 0;
+			for (int j = 0; j < W; j++) {
+				double xp = prev ? prev[(size_t)b * W + j] : 0, xn = next[(size_t)b * W + j];
+				dd += (xn - xp) * (xn - xp);
+				nx += xp * xp;
+			}
+			if (sqrt(dd) <= tol * (1 + sqrt(nx)))
+				used[b] = k + 1;
+		}
+		prev = next;
+	}
+	for (int b = 0; used && b < B; b++)
+		if (!used[b])
+			used[b] = K;
+	/* put x(K−2), x(K−1), x(K) in order */
+	float *tmp = gg_xmalloc(3 * BW * sizeof *tmp);
+	for (int i = 0; i < 3; i++)
+		memcpy(tmp + (size_t)i * BW, last3 + (size_t)((K - 3 + i) % 3) * BW, BW * sizeof *tmp);
+	memcpy(last3, tmp, 3 * BW * sizeof *tmp);
+	free(tmp);
+	return 0;
+}

@@ -22,7 +22,12 @@ typedef enum {
 	ROLE_TRAIN, ROLE_TRAIN_RAW, ROLE_TEST, ROLE_TEST_RAW, ROLE_BATCH,
 	ROLE_GAP, ROLE_GAP_RAW, ROLE_DIST, ROLE_FIT, ROLE_FIT2,
 	ROLE_INST0, ROLE_INST1, ROLE_INST2, ROLE_INST3,
-	ROLE_RUN1, ROLE_RUN2, ROLE_RUN3,
+	/* one colour per overlaid run (up to UI_MAXRUNS): its test/gap curves, and a
+	 * quieter variant of the same colour for its train curve */
+	ROLE_RUN0, ROLE_RUN1, ROLE_RUN2, ROLE_RUN3, ROLE_RUN4, ROLE_RUN5, ROLE_RUN6, ROLE_RUN7,
+	ROLE_RUN0_TR, ROLE_RUN1_TR, ROLE_RUN2_TR, ROLE_RUN3_TR,
+	ROLE_RUN4_TR, ROLE_RUN5_TR, ROLE_RUN6_TR, ROLE_RUN7_TR,
+	ROLE_INST4, ROLE_INST5, ROLE_ZERO, ROLE_WINDOW,
 	ROLE_MARKER, ROLE_MARKER_TEXT, ROLE_BEST,
 	ROLE_STATUS, ROLE_STATUS_KEY, ROLE_RUNNING, ROLE_PAUSED, ROLE_DIVERGED, ROLE_IDLE,
 	ROLE_INFO, ROLE_ERROR, ROLE_ECHO, ROLE_PROMPT, ROLE_HINT, ROLE_WARN,
@@ -33,14 +38,22 @@ typedef enum {
 void ui_theme_init(int color);
 attr_t ui_role_attr(ui_role r);
 short ui_role_pair(ui_role r);
+/* Colours not tied to a role (the decision-boundary heatmap: one pair per combination of
+ * class colours). ui_colors() is 0 in the monochrome scheme, else how many colours the
+ * terminal has; ui_pair(fg, bg) finds or makes a pair (0 when out of pairs). */
+int ui_colors(void);
+short ui_pair(short fg, short bg);
+
 static inline void ui_setrole(WINDOW *w, ui_role r)
 {
 	wattr_set(w, ui_role_attr(r), ui_role_pair(r), NULL);
 }
 
 /* ---- the screen's state ---------------------------------------------------------------- */
-enum { UI_P_LOSS, UI_P_GAP, UI_P_DIST, UI_P_INST, UI_NKINDS };
+/* UI_P_BOUNDARY only shows as the main panel of `view boundary`. */
+enum { UI_P_LOSS, UI_P_GAP, UI_P_DIST, UI_P_INST, UI_P_BOUNDARY, UI_NKINDS };
 #define UI_MAXINST 8
+#define UI_MAXRUNS 8   /* runs overlaid in one plot */
 #define UI_LOGN 256
 
 typedef struct {
@@ -77,7 +90,7 @@ struct ui {
 	long zoom;           /* last N steps; 0 = all */
 	int follow;
 	long frozen_hi;      /* x end while follow is off */
-	int ninst;
+	int ninst;           /* 0: the instruments panel chooses what to plot */
 	char inst[UI_MAXINST][32];
 	unsigned gen;        /* bumped by every settings change */
 
