@@ -8,54 +8,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/lab/internal.h"
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
 #include "gglab/util.h"
+#include "labtest.h"
 #include "test.h"
 
 static void fail_parse(void *arg, const char *msg)
 {
-	fprintf(stderr, "parse error: %s\n", msg);
-	(*(int *)arg)++;
-}
-
-/* Runs commands on this thread, as the trainer would; steps running runs until they stop. */
-static int run_cmds(lab *L, const char *line)
-{
-	cmd_list l = { 0 };
-	int nerr = 0;
-	cmd_parse_line(line, "test", &l, fail_parse, &nerr);
-	CHECK(nerr == 0, "parse '%s'", line);
-	int rc = 0;
-	for (int i = 0; i < l.n && rc == 0; i++) {
-		char err[GG_ERRLEN];
-		cmd_ctx ctx = { .lab = L, .script = 1 };
-		rc = cmd_exec(&ctx, &l.calls[i], err);
-		if (rc < 0)
-			fprintf(stderr, "(expected?) %s\n", err);
-		for (int guard = 0; guard < 10000000; guard++) {
-			int any = 0;
-			for (int k = 0; k < L->nruns; k++)
-				if (L->runs[k]->state == RUN_RUNNING && L->runs[k]->goal_kind != GOAL_NONE) {
-					run_step(L, L->runs[k]);
-					any = 1;
-				}
-			if (!any)
-				break;
-		}
-	}
-	cmd_list_free(&l);
-	return rc;
+	labtest_parse_error(arg, msg);
 }
 
 static lab *new_lab(int batch)
 {
-	char err[GG_ERRLEN];
-	lab_options o = { .seed = 1, .threads = 1, .batch = batch };
-	lab *L = lab_new(&o, err);
-	CHECK(L != NULL, "lab_new: %s", err);
-	return L;
+	return new_lab_opts(batch, NULL);
 }
 
 /* Collects the lab's messages into one string. */

@@ -9,70 +9,23 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../src/lab/internal.h"
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
 #include "gglab/store.h"
 #include "gglab/util.h"
+#include "labtest.h"
 #include "test.h"
 
 static char tmpdir[] = "/tmp/gglab-test-runs-XXXXXX";
-static char last_err[GG_ERRLEN];
 
 static void fail_parse(void *arg, const char *msg)
 {
-	fprintf(stderr, "parse error: %s\n", msg);
-	(*(int *)arg)++;
-}
-
-/* Plays the trainer on this thread: runs each command, then steps running runs (and fires
- * scheduled commands at round boundaries) until every goal is reached. */
-static int run_cmds(lab *L, const char *line)
-{
-	cmd_list l = { 0 };
-	int nerr = 0;
-	cmd_parse_line(line, "test", &l, fail_parse, &nerr);
-	CHECK(nerr == 0, "parse '%s'", line);
-	int rc = 0;
-	last_err[0] = 0;
-	for (int i = 0; i < l.n && rc == 0; i++) {
-		cmd_ctx ctx = { .lab = L, .script = 1 };
-		rc = cmd_exec(&ctx, &l.calls[i], last_err);
-		for (int guard = 0; rc == 0 && guard < 1000000; guard++) {
-			int any = 0;
-			for (int k = 0; k < L->nruns; k++)
-				if (L->runs[k]->state == RUN_RUNNING && L->runs[k]->goal_kind != GOAL_NONE) {
-					run_step(L, L->runs[k]);
-					any = 1;
-				}
-			for (int k = 0; k < L->nsched; k++) /* as the trainer's fire_scheduled */
-				if (L->sched[k].r->step >= L->sched[k].step) {
-					cmd_call c;
-					cmd_call_copy(&c, &L->sched[k].call);
-					lab_sched s = L->sched[k];
-					L->sched[k] = L->sched[--L->nsched];
-					char e[GG_ERRLEN];
-					cmd_ctx cx = { .lab = L, .script = 1 };
-					cmd_exec(&cx, &c, e);
-					cmd_call_free(&c);
-					cmd_call_free(&s.call);
-					k--;
-				}
-			if (!any)
-				break;
-		}
-	}
-	cmd_list_free(&l);
-	return rc;
+	labtest_parse_error(arg, msg);
 }
 
 static lab *new_lab(const char *journal)
 {
-	char err[GG_ERRLEN];
-	lab_options o = { .seed = 1, .threads = 1, .batch = 0, .journal_path = journal };
-	lab *L = lab_new(&o, err);
-	CHECK(L != NULL, "lab_new: %s", err);
-	return L;
+	return new_lab_opts(0, journal);
 }
 
 static size_t column(lab *L, const char *run_name, const char *col, long *steps, double *v)
@@ -325,6 +278,17 @@ static long step_of(lab *L, int rid)
 	return st.step;
 }
 
+static int sid_of(lab *L, const char *name)
+{
+	for (int i = 0; i < series_nruns(lab_series(L)); i++) {
+		series_status st;
+		series_get_status(lab_series(L), i, &st);
+		if (!strcmp(st.name, name))
+			return i;
+	}
+	return -1;
+}
+
 static void wait_steps(lab *L, int rid, long step)
 {
 	double t0 = gg_now();
@@ -369,7 +333,8 @@ static void test_journal(void)
 	submit(A, "set lr 0.2 momentum 0.8");
 	wait_steps(A, 1, 600);
 	submit(A, "twin 2; run use t1.1; train; run use r1");
-	wait_steps(A, 2, 100);
+	wait_msg(A, "twin:");
+	wait_steps(A, sid_of(A, "t1.1"), 100);
 	submit(A, "pause");
 	wait_msg(A, "paused at step");
 	submit(A, "train -a 77");

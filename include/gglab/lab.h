@@ -95,7 +95,7 @@ int lab_set(lab *L, int all, int n, const char *const *keys, const double *vals,
 /* n ≤ 0: train until paused. epochs: n counts epochs rather than steps. all: every run. */
 int lab_train(lab *L, int all, double n, int epochs, char *err);
 int lab_pause(lab *L, char *err);
-int lab_eval_full(lab *L, char *err);
+int lab_eval_full(lab *L, int stages, char *err);
 int lab_show(lab *L, char *err);
 int lab_export_csv(lab *L, const char *path, char *err);
 int lab_export_jsonl(lab *L, const char *path, char *err);
@@ -116,5 +116,9 @@ int lab_load(lab *L, const char *path, char *err);
 int lab_check_run_name(const char *name, char *err);
 int lab_recipe(lab *L, int base, char *err);
 int lab_fit(lab *L, long from, long to, char *err);
+int lab_margins(lab *L, char *err);
+/* on 1: start keeping iterates (n points, projected to k, every stride steps, estimate every
+ * `every` evaluations; loss: the L1 loss-vector variant on m examples); -1: off; 0: now. */
+int lab_phdim(lab *L, int on, int n, int k, int stride, int every, int loss, int m, char *err);
 
 #endif

@@ -133,18 +133,21 @@ typedef struct {
  *   settles) as well as a dominant real eigenvalue. Converged when the block spans an
  *   invariant subspace (‖MQ − QH‖_F ≤ 1e-10·‖H‖_F); then the estimate is exact up to
  *   rounding. If not after max_iter (0: 2000) iterations — e.g. three eigenvalues share the
- *   largest modulus, or the second and third do — ρ is the larger of the last Ritz value
- *   and the mean growth factor of the power iterate over the second half of the iterations
- *   (Gelfand's formula), and converged = 0.
+ *   largest modulus, or the second and third nearly do, as is common for random matrices —
+ *   ρ is the larger of the last Ritz value and the mean growth factor of the power iterate
+ *   over the second half of the iterations (Gelfand's formula), and converged = 0. That
+ *   errs, if at all, toward a larger ρ (a smaller margin). On random 16…128-wide matrices
+ *   the unconverged value after 2000 iterations matched a 100× longer run to 7 digits.
+ *   Cost ~18 ms for n = 64 when all 2000 iterations run.
  * Fails on n < 1 or a non-finite h or entry of A. */
 int margin_spectral(margin_spectral_result *res, const float *A, int n, float h, int max_iter,
 		    char *err);
 
-/* 1 − ‖I + hA‖₂ (spectral norm by power iteration on MᵀM, max_iter 0: 2000). Since
- * ρ ≤ ‖M‖₂ this is a lower bound on m_ρ, and when > 0 a certificate that the linear part
- * contracts in the Euclidean norm. The iteration approaches ‖M‖₂ from below, so the value
- * returned errs (by the tolerance 1e-10 relative, or less if unconverged) toward larger. */
-int margin_norm(double *out, const float *A, int n, float h, int max_iter, char *err);
+/* Norm margin 1 − ‖I + hA‖₂ of A[n][n]: the spectral norm as √λ_max(MᵀM), by the same
+ * Lanczos as the symmetric spectral path applied to MᵀM (exact up to rounding for
+ * n ≤ 300). Since ρ ≤ ‖M‖₂ this is a lower bound on m_ρ, equal to it for symmetric A, and
+ * when > 0 a certificate that the linear part of a stage contracts in the Euclidean norm. */
+int margin_norm(double *out, const float *A, int n, float h, char *err);
 
 /* Gershgorin margin g = min_i [1 − |1 + h·a_ii| − h·Σ_{j≠i}|a_ij|] of A[n][n]: every
  * eigenvalue of I + hA lies in a disc centred 1 + h·a_ii of radius h·Σ_{j≠i}|a_ij|, so g > 0

@@ -74,6 +74,9 @@ void series_truncate(series_store *s, int run, long step);
 /* Appends a row: vals[ncols] as the columns stood when the caller looked them up; columns
  * added later read NaN for this row. */
 void series_append(series_store *s, int run, long step, const double *vals, int nvals);
+/* Sets one value in the run's row for `step` (a result that arrived later, e.g. a PH
+ * dimension computed in the background); -1 when the run has no row for that step. */
+int series_update(series_store *s, int run, long step, int col, double v);
 void series_mark(series_store *s, int run, long step, int kind, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 void series_set_status(series_store *s, int run, const series_status *st);

@@ -333,7 +333,70 @@ static int cmd_pause(cmd_ctx *ctx, int argc, char **argv, char *err)
 
 static int cmd_eval(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
-	return ctx->lab ? lab_eval_full(ctx->lab, err) : 0;
+	long stages = 0;
+	if (argc > 1) {
+		char key[32];
+		const char *v;
+		if (kv(argv[1], key, sizeof key, &v, err) < 0)
+			return -1;
+		if (strcmp(key, "stages") != 0)
+			return unknown_key(key, "stages", err);
+		if (cmd_parse_long("stages", v, 1, 1000, &stages, err) < 0)
+			return -1;
+	}
+	return ctx->lab ? lab_eval_full(ctx->lab, (int)stages, err) : 0;
+}
+
+static int cmd_margins(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	return ctx->lab ? lab_margins(ctx->lab, err) : 0;
+}
+
+static int cmd_phdim(cmd_ctx *ctx, int argc, char **argv, char *err)
+{
+	int on = 0, loss = 0;
+	long n = 1000, k = 128, stride = 1, every = 0, m = 200;
+	int i = 1;
+	if (argc > 1 && !strcmp(argv[1], "on"))
+		on = 1, i = 2;
+	else if (argc > 1 && !strcmp(argv[1], "off"))
+		on = -1, i = 2;
+	else if (argc > 1 && !strcmp(argv[1], "now"))
+		i = 2;
+	if (on <= 0 && i < argc)
+		return gg_fail(err, "options go with 'phdim on'");
+	for (; i < argc; i++) {
+		char key[32];
+		const char *v;
+		if (kv(argv[i], key, sizeof key, &v, err) < 0)
+			return -1;
+		if (!strcmp(key, "n")) {
+			if (cmd_parse_long("n", v, 40, 100000, &n, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "k")) {
+			if (cmd_parse_long("k", v, 1, 512, &k, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "stride")) {
+			if (cmd_parse_long("stride", v, 1, 1000000, &stride, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "every")) {
+			if (cmd_parse_long("every", v, 0, 1000000, &every, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "m")) {
+			if (cmd_parse_long("m", v, 2, 2000, &m, err) < 0)
+				return -1;
+		} else if (!strcmp(key, "mode")) {
+			if (!strcmp(v, "loss"))
+				loss = 1;
+			else if (strcmp(v, "weights") != 0)
+				return gg_fail(err, "mode must be weights or loss, got '%s'", v);
+		} else {
+			return unknown_key(key, "n k stride every mode m", err);
+		}
+	}
+	return ctx->lab ? lab_phdim(ctx->lab, on, (int)n, (int)k, (int)stride, (int)every, loss, (int)m,
+				    err)
+			: 0;
 }
 
 static int cmd_show(cmd_ctx *ctx, int argc, char **argv, char *err)
@@ -670,7 +733,7 @@ const cmd_entry cmd_table[] = {
 	  .min_args = 1, .max_args = 9, .flags = CMD_JOURNAL, .exec = cmd_opt,
 	  .args = "sgd adamw lr= momentum= nesterov= wd= clip= drops= factor= beta2=" },
 	{ .name = "set", .usage = "[-a] KEY VALUE [KEY VALUE ...]",
-	  .help = "change a setting (lr bs momentum wd clip ghost eval base scale regime) between "
+	  .help = "change a setting (lr bs momentum wd clip ghost eval tol kmax base scale regime) between "
 		  "two steps, all or nothing (-a: every run)",
 	  .min_args = 2, .max_args = -1, .flags = CMD_JOURNAL, .exec = cmd_set, .args = "<setting>" },
 	{ .name = "train", .usage = "[-a] [N [steps|epochs]]",
@@ -679,8 +742,16 @@ const cmd_entry cmd_table[] = {
 	  .args = "steps epochs" },
 	{ .name = "pause", .usage = "", .help = "stop training after the current step",
 	  .min_args = 0, .max_args = 0, .flags = CMD_JOURNAL, .exec = cmd_pause },
-	{ .name = "eval", .usage = "", .help = "evaluate the current run on the full train and test sets now",
-	  .min_args = 0, .max_args = 0, .flags = 0, .exec = cmd_eval },
+	{ .name = "eval", .usage = "[stages=K]",
+	  .help = "evaluate the current run on the full train and test sets now (a nais model: K stages)",
+	  .min_args = 0, .max_args = 1, .flags = 0, .exec = cmd_eval, .args = "stages=" },
+	{ .name = "margins", .usage = "",
+	  .help = "print the NAIS-Net stability margins of the current run now",
+	  .min_args = 0, .max_args = 0, .flags = 0, .exec = cmd_margins },
+	{ .name = "phdim", .usage = "[now | off | on [n=N] [k=K] [stride=S] [every=E] [mode=weights|loss] [m=M]]",
+	  .help = "PH dimension of the trajectory: keep the last N iterates (on), estimate (now)",
+	  .min_args = 0, .max_args = 7, .flags = CMD_JOURNAL, .exec = cmd_phdim,
+	  .args = "on off now n= k= stride= every= mode= m=" },
 	{ .name = "show", .usage = "", .help = "print the current run's configuration, settings and last metrics",
 	  .min_args = 0, .max_args = 0, .flags = 0, .exec = cmd_show },
 	{ .name = "export", .usage = "csv|jsonl PATH",

@@ -71,6 +71,13 @@ typedef struct run {
 	int twin_group;  /* > 0: made by the twin command with this group number */
 	long fit_from, fit_to; /* the `fit` window in steps (0, 0: everything) */
 	double grid_t;   /* when the decision-boundary grid was last published */
+	float nais_tol;  /* pattern-dependent depth at evaluation: 0 off */
+	int nais_kmax;   /* stages to unroll at most when probing (0: the training depth) */
+	void *ph;        /* phdim_ring *: the last iterates, when the PH dimension is on */
+	int ph_stride;   /* push every this many steps */
+	int ph_every;    /* estimate every this many evaluations (0: only on demand) */
+	int ph_m;        /* loss-vector variant: examples per point */
+	long ph_evals;
 	struct run *snap; /* state at the last good evaluation, for rollback (built runs) */
 } run;
 
@@ -111,6 +118,15 @@ struct lab {
 	lab_sched *sched;
 	int nsched;
 	int twin_groups;
+	int *twin_sid;          /* [group] the series of a twin group's agreement */
+	long *twin_last;        /* [group] the step of its last row */
+	/* the PH dimension worker (started on first use) */
+	pthread_t ph_thread;
+	int ph_started, ph_busy, ph_stop;
+	pthread_mutex_t ph_mu;
+	pthread_cond_t ph_cv;
+	struct ph_job *ph_todo, *ph_done;
+	int ph_ready;           /* under mu: results are waiting for the trainer */
 	int cols[NCOLS];
 	char where[272];        /* origin of the command being executed, for messages */
 };
@@ -124,6 +140,25 @@ typedef struct {
 } lab_row;
 /* Sets a value by column name (registering the column on first use). */
 void lab_row_set(lab *L, lab_row *row, const char *name, double v);
+
+/* Appends a row to series sid (a run's, or a twin group's) and to the --log stream. */
+void lab_emit_row(lab *L, int sid, long step, const char *name, const lab_row *row);
+/* Writes two late values for a row already logged (a background result). */
+void lab_log_values(lab *L, const char *name, long step, const char *k1, double v1,
+		    const char *k2, double v2);
+
+/* instruments.c */
+void inst_nais(lab *L, run *r, lab_row *row);
+int inst_twin_series(lab *L, int group);
+void inst_twins(lab *L);
+void inst_phdim_step(lab *L, run *r);
+void inst_phdim_eval(lab *L, run *r);
+int inst_phdim_now(lab *L, run *r, char *err);
+int inst_phdim_on(lab *L, run *r, int n, int k, int stride, int every, int loss, int m, char *err);
+void inst_phdim_off(run *r);
+void inst_phdim_collect(lab *L);
+void inst_phdim_wait(lab *L);
+void inst_free(lab *L);
 
 /* run.c */
 run *run_new(lab *L, const char *name, uint64_t seed);

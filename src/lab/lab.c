@@ -91,6 +91,10 @@ static double get_setting(const run *r, const char *key)
 		return r->mcfg.ghost;
 	if (!strcmp(key, "eval"))
 		return r->eval_every;
+	if (!strcmp(key, "tol"))
+		return r->nais_tol;
+	if (!strcmp(key, "kmax"))
+		return r->nais_kmax;
 	if (!strcmp(key, "base"))
 		return r->base_bs;
 	if (!strcmp(key, "scale"))
@@ -120,6 +124,10 @@ static void put_setting(run *r, const char *key, double v)
 			nn_model_set_ghost(r->model, (int)v);
 	} else if (!strcmp(key, "eval"))
 		r->eval_every = (int)v;
+	else if (!strcmp(key, "tol"))
+		r->nais_tol = (float)v;
+	else if (!strcmp(key, "kmax"))
+		r->nais_kmax = (int)v;
 	else if (!strcmp(key, "base"))
 		r->base_bs = (int)v;
 	else if (!strcmp(key, "scale"))
@@ -232,16 +240,22 @@ int lab_pause(lab *L, char *err)
 	return 0;
 }
 
-int lab_eval_full(lab *L, char *err)
+int lab_eval_full(lab *L, int stages, char *err)
 {
 	run *r = lab_current(L);
 	if (run_build(L, r, err) < 0)
 		return -1;
+	if (stages > 0 && r->mcfg.kind != NN_NAIS)
+		return gg_fail(err, "eval stages=%d: %s is an mlp; stages apply to a nais model", stages,
+			       r->name);
 	const data_set *ds = r->data->ds;
 	double trl = 0, tel = 0;
 	long tre = 0, tee = 0;
-	nn_model_eval(r->model, ds->train_x, ds->train_y, ds->n_train, 0, &trl, &tre, NULL);
-	nn_model_eval(r->model, ds->test_x, ds->test_y, ds->n_test, 0, &tel, &tee, NULL);
+	nn_model_eval(r->model, ds->train_x, ds->train_y, ds->n_train, stages, &trl, &tre, NULL);
+	nn_model_eval(r->model, ds->test_x, ds->test_y, ds->n_test, stages, &tel, &tee, NULL);
+	if (stages > 0)
+		lab_say(L, "%s: unrolled %d stages per block (trained with %d):", r->name, stages,
+			r->mcfg.stages);
 	trl /= ds->n_train;
 	tel /= ds->n_test;
 	double trerr = (double)tre / ds->n_train, teerr = (double)tee / ds->n_test;
@@ -360,6 +374,51 @@ int lab_fit(lab *L, long from, long to, char *err)
 	free(d);
 	free(t);
 	return rc;
+}
+
+/* NAIS margins of the current run, now: what every evaluation records, printed. */
+int lab_margins(lab *L, char *err)
+{
+	run *r = lab_current(L);
+	if (r->mcfg.kind != NN_NAIS)
+		return gg_fail(err, "%s is an mlp: NAIS margins need a NAIS-Net ('model nais width=W "
+				    "blocks=B stages=K')", r->name);
+	if (run_build(L, r, err) < 0)
+		return -1;
+	lab_row row = { 0 };
+	inst_nais(L, r, &row);
+	for (int i = 0; i < row.n; i++) {
+		char name[64];
+		series_colname(L->series, row.col[i], name, sizeof name);
+		lab_say(L, "%s @ step %ld: %-22s %.6g", r->name, r->step, name, row.v[i]);
+	}
+	return 0;
+}
+
+int lab_phdim(lab *L, int on, int n, int k, int stride, int every, int loss, int m, char *err)
+{
+	run *r = lab_current(L);
+	if (on < 0) {
+		inst_phdim_off(r);
+		lab_say(L, "%s: PH dimension off", r->name);
+		return 0;
+	}
+	if (on > 0) {
+		if (inst_phdim_on(L, r, n, k, stride, every, loss, m, err) < 0)
+			return -1;
+		if (loss)
+			lab_say(L, "%s: PH dimension on: the last %d iterates as losses on %d fixed training "
+				   "examples (L1)%s", r->name, n, m, every ? "" : "; 'phdim' estimates");
+		else
+			lab_say(L, "%s: PH dimension on: the last %d iterates, every %d step%s, projected "
+				   "to %d dims%s", r->name, n, stride, stride == 1 ? "" : "s", k,
+				every ? "" : "; 'phdim' estimates");
+		return 0;
+	}
+	if (inst_phdim_now(L, r, err) < 0)
+		return -1;
+	lab_say(L, "%s: PH dimension of the last iterates: estimating in the background", r->name);
+	return 0;
 }
 
 /* ---- runs ------------------------------------------------------------------------------ */
@@ -522,7 +581,7 @@ int lab_twin(lab *L, int k, int sets, char *err)
 	if (tmpl->bs > n_part)
 		return gg_fail(err, "bs=%d is larger than each of %d training sets (%d examples)",
 			       tmpl->bs, sets, n_part);
-	int g = ++L->twin_groups;
+	int g = L->twin_groups + 1;
 	uint64_t seed = next_seed(L);
 	for (int i = 0; i < k; i++) {
 		char name[32];
@@ -530,6 +589,8 @@ int lab_twin(lab *L, int k, int sets, char *err)
 		if (lab_find_run(L, name))
 			return gg_fail(err, "a run named '%s' exists already", name);
 	}
+	L->twin_groups = g;
+	inst_twin_series(L, g);
 	for (int i = 0; i < k; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "t%d.%d", g, i + 1);
@@ -578,6 +639,7 @@ int lab_schedule(lab *L, long step, long every, const cmd_call *call, char *err)
 
 int lab_export_csv(lab *L, const char *path, char *err)
 {
+	inst_phdim_wait(L);
 	if (store_export_csv(L->series, path, err) < 0)
 		return -1;
 	lab_say(L, "exported every run's series to %s", path);
@@ -586,6 +648,7 @@ int lab_export_csv(lab *L, const char *path, char *err)
 
 int lab_export_jsonl(lab *L, const char *path, char *err)
 {
+	inst_phdim_wait(L);
 	if (store_export_jsonl(L->series, path, err) < 0)
 		return -1;
 	lab_say(L, "exported every run's series and events to %s", path);

@@ -474,21 +474,28 @@ static double tridiag_rho(const double *a, const double *b, int m)
 	return fmax(fabs(ext[0]), fabs(ext[1]));
 }
 
-/* Symmetric M = I + hA: Lanczos with full reorthogonalization, Krylov dimension up to
+/* Lanczos with full reorthogonalization on a symmetric operator — M = I + hA for a
+ * symmetric A, or MᵀM for any A when gram is set — with Krylov dimension up to
  * min(n, MARGIN_LANCZOS), stopping early once the extreme Ritz values settle or the Krylov
- * space becomes invariant (then they are exact). */
-static void spectral_lanczos(margin_spectral_result *res, const float *A, int n, double h)
+ * space becomes invariant (then they are exact). res->rho = max |λ| of the operator. */
+static void spectral_lanczos(margin_spectral_result *res, const float *A, int n, double h,
+			     int gram)
 {
 	int mmax = n < MARGIN_LANCZOS ? n : MARGIN_LANCZOS;
 	double *V = gg_xmalloc((size_t)(mmax + 1) * (size_t)n * sizeof(double)); /* [m+1][n] */
-	double *w = gg_xmalloc((size_t)n * sizeof(double));                       /* [n] */
+	double *w = gg_xmalloc(2 * (size_t)n * sizeof(double)); /* [n], then [n] scratch */
 	double *a = gg_xmalloc(2 * (size_t)mmax * sizeof(double)), *b = a + mmax; /* T */
 	vstart(V, n, 1, NULL);
 	double rho = 0, prev = -1;
 	int m, settled = 0, done = 0;
 	for (m = 1; m <= mmax && !done; m++) {
 		double *v = V + (size_t)(m - 1) * n;
-		mat_apply(w, A, n, h, v);
+		if (gram) {
+			mat_apply(w + n, A, n, h, v);
+			mat_apply_t(w, A, n, h, w + n);
+		} else {
+			mat_apply(w, A, n, h, v);
+		}
 		a[m - 1] = vdot(w, v, n);
 		for (int pass = 0; pass < 2; pass++) /* twice is enough (Kahan–Parlett) */
 			for (int j = 0; j < m; j++)
@@ -582,7 +589,7 @@ int margin_spectral(margin_spectral_result *res, const float *A, int n, float h,
 		res->rho = fabs(1.0 + (double)h * A[0]);
 		res->converged = 1;
 	} else if (is_symmetric(A, n)) {
-		spectral_lanczos(res, A, n, h);
+		spectral_lanczos(res, A, n, h, 0);
 	} else {
 		spectral_block2(res, A, n, h, max_iter);
 	}
@@ -590,29 +597,14 @@ int margin_spectral(margin_spectral_result *res, const float *A, int n, float h,
 	return 0;
 }
 
-int margin_norm(double *out, const float *A, int n, float h, int max_iter, char *err)
+int margin_norm(double *out, const float *A, int n, float h, char *err)
 {
 	*out = NAN;
 	if (margin_check(A, n, h, "norm margin", err) < 0)
 		return -1;
-	if (max_iter <= 0)
-		max_iter = MARGIN_DEFAULT_ITERS;
-	double *v = gg_xmalloc(2 * (size_t)n * sizeof(double)); /* [n] each */
-	double *u = v + n;
-	vstart(v, n, 1, NULL);
-	double sigma2 = 0, prev = -1;
-	int settled = 0;
-	for (int it = 0; it < max_iter && settled < MARGIN_SETTLE; it++) {
-		mat_apply(u, A, n, h, v);
-		mat_apply_t(v, A, n, h, u);
-		sigma2 = vnormalize(v, n); /* ‖MᵀM v‖ for a unit v → σ_max² */
-		if (sigma2 == 0)
-			break;
-		settled = fabs(sigma2 - prev) <= MARGIN_TOL * sigma2 ? settled + 1 : 0;
-		prev = sigma2;
-	}
-	free(v);
-	*out = 1 - sqrt(sigma2);
+	margin_spectral_result res;
+	spectral_lanczos(&res, A, n, h, 1); /* λ_max(MᵀM) = ‖M‖₂² */
+	*out = 1 - sqrt(res.rho);
 	return 0;
 }
 

@@ -70,6 +70,7 @@ static void free_snap(run *r);
 void run_unbuild(lab *L, run *r)
 {
 	free_snap(r);
+	inst_phdim_off(r);
 	if (!r->built)
 		return;
 	nn_model_free(r->model);
@@ -201,8 +202,7 @@ void lab_row_set(lab *L, lab_row *row, const char *name, double v)
 	}
 }
 
-/* Appends the row to the run's series and to the --log stream. */
-static void emit_row(lab *L, run *r, const lab_row *row)
+void lab_emit_row(lab *L, int sid, long step, const char *name, const lab_row *row)
 {
 	int ncols = series_ncols(L->series);
 	double *vals = gg_xmalloc((size_t)ncols * sizeof *vals);
@@ -210,21 +210,31 @@ static void emit_row(lab *L, run *r, const lab_row *row)
 		vals[c] = NAN;
 	for (int i = 0; i < row->n; i++)
 		vals[row->col[i]] = row->v[i];
-	series_append(L->series, r->sid, r->step, vals, ncols);
+	series_append(L->series, sid, step, vals, ncols);
 	free(vals);
 	if (!L->log)
 		return;
-	gzprintf(L->log, "{\"run\":\"%s\",\"step\":%ld", r->name, r->step);
+	gzprintf(L->log, "{\"run\":\"%s\",\"step\":%ld", name, step);
 	for (int i = 0; i < row->n; i++) {
-		char name[64];
-		series_colname(L->series, row->col[i], name, sizeof name);
+		char col[64];
+		series_colname(L->series, row->col[i], col, sizeof col);
 		if (isfinite(row->v[i]))
-			gzprintf(L->log, ",\"%s\":%.9g", name, row->v[i]);
+			gzprintf(L->log, ",\"%s\":%.9g", col, row->v[i]);
 		else
-			gzprintf(L->log, ",\"%s\":null", name);
+			gzprintf(L->log, ",\"%s\":null", col);
 	}
 	gzputs(L->log, "}\n");
 	/* A sync flush makes every row readable while the run goes on and after a crash. */
+	gzflush(L->log, Z_SYNC_FLUSH);
+}
+
+void lab_log_values(lab *L, const char *name, long step, const char *k1, double v1,
+		    const char *k2, double v2)
+{
+	if (!L->log)
+		return;
+	gzprintf(L->log, "{\"run\":\"%s\",\"step\":%ld,\"%s\":%.9g,\"%s\":%.9g}\n", name, step,
+		 k1, v1, k2, v2);
 	gzflush(L->log, Z_SYNC_FLUSH);
 }
 
@@ -340,8 +350,10 @@ void run_evaluate(lab *L, run *r)
 	for (int c = 0; c < NCOLS; c++)
 		lab_row_set(L, &row, lab_col_names[c], v[c]);
 	layer_distances(L, r, &row);
-	emit_row(L, r, &row);
+	inst_nais(L, r, &row);
+	lab_emit_row(L, r->sid, r->step, r->name, &row);
 	publish_boundary(L, r);
+	inst_phdim_eval(L, r);
 	lab_post(L, LAB_MSG_PROGRESS, r->sid, r->step,
 		 "%s step %ld epoch %.2f lr %.4g bs %d batch_loss %.4f train %.4f/%.2f%% "
 		 "test %.4f/%.2f%% gap %.4f dist %.4g",
@@ -393,6 +405,7 @@ void run_step(lab *L, run *r)
 	}
 	r->rescales += nn_model_project(r->model) > 0;
 	r->step++;
+	inst_phdim_step(L, r);
 	r->loss_sum += loss;
 	r->loss_n++;
 	if (r->step - r->last_eval >= run_eval_interval(r))

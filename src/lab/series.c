@@ -167,6 +167,26 @@ void series_copy_run(series_store *s, int from, int to)
 	pthread_mutex_unlock(&s->mu);
 }
 
+int series_update(series_store *s, int run, long step, int col, double v)
+{
+	int rc = -1;
+	pthread_mutex_lock(&s->mu);
+	series_run *R = &s->runs[run];
+	grow_cols(s, R);
+	for (size_t i = R->nrows; i-- > 0;) {
+		if (R->steps[i] < step)
+			break;
+		if (R->steps[i] == step && col >= 0 && col < s->ncols) {
+			R->vals[col][i] = v;
+			rc = 0;
+			break;
+		}
+	}
+	bump(s);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 void series_truncate(series_store *s, int run, long step)
 {
 	pthread_mutex_lock(&s->mu);

@@ -12,6 +12,8 @@ const lab_setting lab_settings[] = {
 	{ "clip", 0, 1e6, 0, "global gradient-norm clip; 0 turns it off" },
 	{ "ghost", 1, 1 << 20, 1, "ghost-batch size G of a norm=gbn model" },
 	{ "eval", 0, 1 << 30, 1, "steps between evaluations; 0 = automatic (about 15% of compute)" },
+	{ "tol", 0, 1, 0, "NAIS depth probe: a stage counts until |dx| <= tol(1+|x|); 0 off" },
+	{ "kmax", 0, 1000, 1, "NAIS probes unroll at most this many stages (0: the training depth)" },
 	{ "base", 0, 1 << 20, 1, "base batch size of the large-batch recipe; 0 turns scaling off" },
 	{ "scale", 0, 2, 0, "lr is multiplied by (bs/base)^scale: 0.5 square root, 1 linear" },
 	{ "regime", 0, 1, 1, "1: drop epochs and 'train N epochs' are multiplied by bs/base" },

@@ -205,6 +205,7 @@ void lab_free(lab *L)
 	if (!L)
 		return;
 	stop_thread(L);
+	inst_free(L);
 	journal_close(L);
 	for (int i = 0; i < L->nsched; i++)
 		cmd_call_free(&L->sched[i].call);
@@ -300,6 +301,7 @@ static int execute(lab *L, const cmd_call *c, int script)
 
 static void script_finish(lab *L, lab_msg_kind kind)
 {
+	inst_phdim_wait(L); /* every estimate the script asked for is in before it is done */
 	cmd_list_free(&L->script);
 	L->script_pos = 0;
 	L->script_wait = 0;
@@ -438,6 +440,7 @@ static void *trainer_main(void *arg)
 		}
 		pthread_mutex_unlock(&L->mu);
 
+		inst_phdim_collect(L);
 		fire_scheduled(L);
 		script_advance(L);
 		int stepped = 0;
@@ -446,10 +449,13 @@ static void *trainer_main(void *arg)
 				run_step(L, L->runs[i]);
 				stepped = 1;
 			}
+		if (stepped)
+			inst_twins(L);
 
 		pthread_mutex_lock(&L->mu);
+		L->ph_ready = 0;
 		int script_ready = L->script.n && !(L->script_wait && any_running(L, 1));
-		if (!stepped && !script_ready && !L->inq.n && !L->inscript.n && !L->stop)
+		if (!stepped && !script_ready && !L->inq.n && !L->inscript.n && !L->stop && !L->ph_ready)
 			pthread_cond_wait(&L->cv, &L->mu);
 	}
 	pthread_mutex_unlock(&L->mu);

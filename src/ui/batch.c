@@ -38,6 +38,22 @@ void ui_summary(lab *L, FILE *out)
 		if (st.dropped)
 			continue;
 		size_t n = series_nrows(s, r);
+		if (st.agreement) {
+			double dis, te, inc, ins;
+			series_last(s, r, series_find_col(s, "disagree"), &dis);
+			series_last(s, r, series_find_col(s, "twins_test_err"), &te);
+			series_last(s, r, series_find_col(s, "incons"), &inc);
+			series_last(s, r, series_find_col(s, "instab"), &ins);
+			char line[400];
+			if (!n)
+				snprintf(line, sizeof line, "summary: %s: the twins never evaluated together", st.name);
+			else
+				snprintf(line, sizeof line,
+					 "summary: %s @ step %ld: disagreement %.4f vs the twins' test error %.4f | "
+					 "inconsistency %.4f | instability %.4f", st.name, st.step, dis, te, inc, ins);
+			put_plain(out, "", line);
+			continue;
+		}
 		if (!n) {
 			fprintf(out, "summary: %s %s, no evaluations\n", st.name, series_state_name(st.state));
 			continue;

@@ -10,7 +10,7 @@ static const char *const keys_text[] = {
 	"keys (they never collide with editing the prompt)",
 	"  F1          this help",
 	"  F2          pause / resume training (pause, train)",
-	"  F3          next view: auto, loss, gap, dist, inst (view)",
+	"  F3          next view: auto, loss, gap, dist, inst, boundary (view)",
 	"  F4          plot losses or error rates (metric)",
 	"  F5          log y axis on/off (logy)",
 	"  F6          x axis: steps, epochs, log-steps (xaxis)",

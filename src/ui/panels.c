@@ -96,6 +96,43 @@ static void fmt_count(double v, char *buf, size_t len)
 		plot_tick_label(v, buf, len, 5);
 }
 
+/* ---- which runs a plot overlays ----------------------------------------------------------- */
+
+/* The runs a plot overlays: not dropped (`run drop`, the hidden default run of --view) and
+ * not a twin group's agreement series (not a trained run: the instruments panel shows it).
+ * In store order, so a run keeps its place, colour and glyph from frame to frame; when
+ * there are more than UI_MAXRUNS the current run takes the last place. */
+typedef struct {
+	int id[UI_MAXRUNS];
+	int n;      /* overlaid */
+	int total;  /* visible in all (more than n past UI_MAXRUNS) */
+	int cur;    /* the current run, or the first visible one when it is not; -1: none */
+	int slot;   /* the current run's place in id[] */
+} runset;
+
+static void visible_runs(struct ui *u, runset *rs)
+{
+	int nr = series_nruns(u->S), want = series_current(u->S), have_cur = 0;
+	rs->n = rs->total = 0;
+	for (int r = 0; r < nr; r++) {
+		series_status st;
+		series_get_status(u->S, r, &st);
+		if (st.dropped || st.agreement)
+			continue;
+		rs->total++;
+		if (rs->n < UI_MAXRUNS)
+			rs->id[rs->n++] = r;
+		else if (r == want)
+			rs->id[UI_MAXRUNS - 1] = r;
+		have_cur |= r == want;
+	}
+	rs->cur = have_cur ? want : rs->n ? rs->id[0] : -1;
+	rs->slot = 0;
+	for (int k = 0; k < rs->n; k++)
+		if (rs->id[k] == rs->cur)
+			rs->slot = k;
+}
+
 /* ---- layout ---------------------------------------------------------------------------- */
 
 void ui_free_windows(struct ui *u)
@@ -145,9 +182,10 @@ void ui_layout(struct ui *u)
 	u->status_dirty = u->log_dirty = 1;
 
 	int top = 1, ph = H - 2 - log_h;
-	int mainp = u->view == UI_VIEW_AUTO ? UI_P_LOSS : (int)u->view - 1;
-	int others[UI_NKINDS - 1], no = 0;
-	for (int k = 0; k < UI_NKINDS; k++)
+	int mainp = u->view == UI_VIEW_AUTO ? UI_P_LOSS : u->view == UI_VIEW_BOUNDARY ? UI_P_BOUNDARY
+		    : (int)u->view - 1;
+	int others[UI_NKINDS], no = 0;
+	for (int k = 0; k < UI_P_BOUNDARY; k++) /* the boundary map only ever shows as the main plot */
 		if (k != mainp)
 			others[no++] = k;
 	if (W >= 120) {
@@ -196,7 +234,9 @@ void ui_draw_status(struct ui *u)
 	int W = getmaxx(w);
 	segment seg[12];
 	int n = 0;
-	int cur = series_current(u->S), nruns = series_nruns(u->S);
+	runset rs;
+	visible_runs(u, &rs);
+	int cur = rs.cur, nruns = rs.total;
 	series_status st;
 	memset(&st, 0, sizeof st);
 	if (cur >= 0)
@@ -371,11 +411,18 @@ typedef struct {
 	int nseries;
 	pdata lines[64];
 	int nlines;
-	/* legend: glyph, role, label */
-	struct { char glyph[8]; ui_role role; char label[48]; } leg[16];
+	/* legend: glyph, role, label; `must` entries (the run names) get room before the
+	 * title's notes do */
+	struct { char glyph[16]; ui_role role; char label[48]; int must; } leg[16];
 	int nleg;
+	/* glyphs at the newest point of each overlaid run's curve: in braille the curves
+	 * differ only by colour, and these tell them apart in monochrome too */
+	struct { double x, y; char glyph[8]; ui_role role; } ends[2 * UI_MAXRUNS];
+	int nends;
 	char title[160], note[200];
+	char hint[200];  /* a line or two of advice above the plot (empty: none) */
 	int logx, logy;
+	int zero;        /* keep y = 0 in range and draw the zero line (stability margins) */
 } plotjob;
 
 static int new_series(plotjob *j, ui_role role, char glyph)
@@ -419,6 +466,12 @@ static size_t read_xy(struct ui *u, int run, const char *col, int epochs, double
 	long *steps = gg_xmalloc(n * sizeof *steps);
 	double *y = gg_xmalloc(n * sizeof *y), *x = gg_xmalloc(n * sizeof *x);
 	n = series_read(S, run, c, 0, n, steps, y);
+	if (!n) { /* a rollback shortened the run meanwhile */
+		free(steps);
+		free(x);
+		free(y);
+		return 0;
+	}
 	if (epochs && ce >= 0)
 		series_read(S, run, ce, 0, n, NULL, x);
 	else
@@ -599,65 +652,457 @@ static void draw_events(struct ui *u, plotjob *j, int run, double ratio)
 	free(ev);
 }
 
-static const char *run_prefix(struct ui *u, int run, char *buf, size_t len)
+/* The agreement series of the current run's twin group, else the newest one; -1: none. */
+static int agreement_run(struct ui *u, int cur)
 {
-	if (series_nruns(u->S) <= 1) {
-		buf[0] = 0;
-		return buf;
+	series_status cs;
+	series_get_status(u->S, cur, &cs);
+	int found = -1;
+	for (int r = 0; r < series_nruns(u->S); r++) {
+		series_status st;
+		series_get_status(u->S, r, &st);
+		if (st.dropped || !st.agreement)
+			continue;
+		if (cs.twin_group > 0 && st.twin_group == cs.twin_group)
+			return r;
+		found = r;
 	}
-	series_status st;
-	series_get_status(u->S, run, &st);
-	snprintf(buf, len, "%s ", st.name);
-	return buf;
+	return found;
 }
 
-/* Per-run styles for runs after the first (the first keeps the train/test colours). */
-static const ui_role run_roles[3] = { ROLE_RUN1, ROLE_RUN2, ROLE_RUN3 };
+/* Per-run styles (overlay of two or more runs): a colour each, the train curve in a quieter
+ * variant of it; a shape each, filled for train and hollow for test; in the ASCII canvas a
+ * pair of dot glyphs each. A single run keeps the classic train/test colours. */
+static const char *const run_filled[UI_MAXRUNS] = { "●", "■", "◆", "▲", "▼", "★", "♥", "✚" };
+static const char *const run_hollow[UI_MAXRUNS] = { "○", "□", "◇", "△", "▽", "☆", "♡", "✛" };
+static const char run_ascii_train[] = "*x+=~^:;", run_ascii_test[] = "o#@%&$O8";
 
-static void job_loss(struct ui *u, plotjob *j, int epochs, int *best_run, double *best, long *best_step)
+static ui_role run_role(int slot, int train)
+{
+	return (ui_role)((train ? ROLE_RUN0_TR : ROLE_RUN0) + slot % UI_MAXRUNS);
+}
+
+static void add_legend_must(plotjob *j, const char *glyph, ui_role role, const char *label)
+{
+	add_legend(j, glyph, role, label);
+	if (j->nleg > 0 && !strcmp(j->leg[j->nleg - 1].label, label))
+		j->leg[j->nleg - 1].must = 1;
+}
+
+/* One overlaid run's curve: its EMA alone when smoothing (raw lines of several runs would
+ * bury each other), else the raw values; its glyph goes at the newest point. */
+static void add_run_curve(struct ui *u, plotjob *j, double *x, double *y, size_t n, ui_role role,
+			  char ascii, const char *end)
+{
+	if (u->smooth > 0) {
+		double *ys = gg_xmalloc((n ? n : 1) * sizeof *ys);
+		plot_ema(y, n, u->smooth, ys);
+		free(y);
+		y = ys;
+	}
+	for (size_t i = n; i-- > 0;)
+		if (isfinite(x[i]) && isfinite(y[i])) {
+			if (j->nends < 2 * UI_MAXRUNS) {
+				j->ends[j->nends].x = x[i];
+				j->ends[j->nends].y = y[i];
+				snprintf(j->ends[j->nends].glyph, sizeof j->ends[j->nends].glyph, "%s", end);
+				j->ends[j->nends++].role = role;
+			}
+			break;
+		}
+	add_line(j, x, y, n, new_series(j, role, ascii));
+}
+
+static void run_name(struct ui *u, int run, char *buf, size_t len)
+{
+	series_status st;
+	series_get_status(u->S, run, &st);
+	snprintf(buf, len, "%s", st.name);
+}
+
+/* Legend entries of an overlay: one per run (its glyphs and name), "+N more", and a key to
+ * the glyphs, which goes first when the row is short. */
+static void legend_runs(struct ui *u, plotjob *j, const runset *rs, int pairs)
+{
+	for (int k = 0; k < rs->n; k++) {
+		char g[16], name[40];
+		if (u->braille)
+			snprintf(g, sizeof g, "%s%s", run_filled[k], pairs ? run_hollow[k] : "");
+		else
+			snprintf(g, sizeof g, "%c%c", run_ascii_train[k], pairs ? run_ascii_test[k] : 0);
+		run_name(u, rs->id[k], name, sizeof name);
+		add_legend_must(j, g, run_role(k, 0), name);
+	}
+	if (rs->total > rs->n) {
+		char more[32];
+		snprintf(more, sizeof more, "+%d more", rs->total - rs->n);
+		add_legend(j, "", ROLE_DIM, more);
+	}
+	if (pairs) {
+		char key[48];
+		if (u->braille)
+			snprintf(key, sizeof key, "%s train %s test", run_filled[0], run_hollow[0]);
+		else
+			snprintf(key, sizeof key, "%c train %c test", run_ascii_train[0], run_ascii_test[0]);
+		add_legend(j, "", ROLE_DIM, key);
+	}
+}
+
+static void job_loss(struct ui *u, plotjob *j, const runset *rs, int epochs, int *best_run,
+		     double *best, long *best_step)
 {
 	const char *tr = u->errors ? "train_err" : "train_loss", *te = u->errors ? "test_err" : "test_loss";
-	static const char gl_train[] = "*x&%", gl_test[] = "o#@$";
 	const char *mk_train = u->braille ? "●" : "*", *mk_test = u->braille ? "▲" : "o",
 		   *mk_batch = u->braille ? "◆" : "+";
+	int multi = rs->n > 1, have_batch = 0;
 	*best = INFINITY;
 	*best_step = -1;
 	*best_run = -1;
-	int cur = series_current(u->S), have_batch = 0;
-	for (int r = 0; r < series_nruns(u->S) && r < 4; r++) {
+	for (int k = 0; k < rs->n; k++) {
+		int r = rs->id[k];
 		double *x, *y;
 		size_t n;
-		char pre[40], lbl[48];
-		run_prefix(u, r, pre, sizeof pre);
-		ui_role rtrain = r ? run_roles[(r - 1) % 3] : ROLE_TRAIN;
-		ui_role rtest = r ? run_roles[(r - 1) % 3] : ROLE_TEST;
-		if (!u->errors && (n = read_xy(u, r, "batch_loss", epochs, &x, &y))) {
+		/* minibatch losses of the current run only: several runs' would be noise */
+		if (!u->errors && r == rs->cur && (n = read_xy(u, r, "batch_loss", epochs, &x, &y))) {
 			add_line(j, x, y, n, new_series(j, ROLE_BATCH, '+'));
 			have_batch = 1;
 		}
 		if ((n = read_xy(u, r, tr, epochs, &x, &y))) {
-			add_curve(u, j, x, y, n, r ? rtrain : ROLE_TRAIN_RAW, rtrain, '.', gl_train[r]);
-			snprintf(lbl, sizeof lbl, "%strain", pre);
-			add_legend(j, mk_train, rtrain, lbl);
+			if (multi) {
+				add_run_curve(u, j, x, y, n, run_role(k, 1), run_ascii_train[k], run_filled[k]);
+			} else {
+				add_curve(u, j, x, y, n, ROLE_TRAIN_RAW, ROLE_TRAIN, '.', '*');
+				add_legend(j, mk_train, ROLE_TRAIN, "train");
+			}
 		}
 		if ((n = read_xy(u, r, te, epochs, &x, &y))) {
-			/* the best test value of the current run */
-			if (r == cur || (cur < 0 && r == 0)) {
+			if (r == rs->cur) { /* the best test value of the current run */
 				long *steps = gg_xmalloc(n * sizeof *steps);
-				series_read(u->S, r, series_find_col(u->S, te), 0, n, steps, NULL);
-				for (size_t i = 0; i < n; i++)
+				size_t m = series_read(u->S, r, series_find_col(u->S, te), 0, n, steps, NULL);
+				for (size_t i = 0; i < m; i++)
 					if (isfinite(y[i]) && y[i] < *best)
 						*best = y[i], *best_step = steps[i], *best_run = r;
 				free(steps);
 			}
-			add_curve(u, j, x, y, n, r ? rtest : ROLE_TEST_RAW, rtest, ',', gl_test[r]);
-			snprintf(lbl, sizeof lbl, "%stest", pre);
-			add_legend(j, mk_test, rtest, lbl);
+			if (multi) {
+				add_run_curve(u, j, x, y, n, run_role(k, 0), run_ascii_test[k], run_hollow[k]);
+			} else {
+				add_curve(u, j, x, y, n, ROLE_TEST_RAW, ROLE_TEST, ',', 'o');
+				add_legend(j, mk_test, ROLE_TEST, "test");
+			}
 		}
 	}
+	if (multi)
+		legend_runs(u, j, rs, 1);
 	/* last in the legend: the first to go when the title row is short */
 	if (have_batch)
 		add_legend(j, mk_batch, ROLE_BATCH, "minibatch");
+}
+
+static void job_gap(struct ui *u, plotjob *j, const runset *rs, int epochs)
+{
+	const char *col = u->errors ? "gap_err" : "gap_loss";
+	int multi = rs->n > 1;
+	for (int k = 0; k < rs->n; k++) {
+		double *x, *y;
+		size_t n = read_xy(u, rs->id[k], col, epochs, &x, &y);
+		if (!n)
+			continue;
+		if (multi) {
+			add_run_curve(u, j, x, y, n, run_role(k, 0), run_ascii_test[k], run_filled[k]);
+		} else {
+			add_curve(u, j, x, y, n, ROLE_GAP_RAW, ROLE_GAP, '.', '#');
+			add_legend(j, u->braille ? "■" : "#", ROLE_GAP,
+				   u->errors ? "test-train err" : "test-train loss");
+		}
+	}
+	if (multi)
+		legend_runs(u, j, rs, 0);
+	j->zero = 0;
+	snprintf(j->title, sizeof j->title, "%s", multi ? (u->errors ? "gap (test-train err)"
+						     : "gap (test-train loss)") : "generalization gap");
+}
+
+/* The distance-from-init panel's fit: over the run's `fit from= to=` window (0, 0: all),
+ * drawn over that window only, whose ends are marked. */
+typedef struct {
+	double a, b, r2, sq_r2;
+	double x0, x1;     /* the steps the fit used */
+	long from, to;     /* the window as set (0: open) */
+	int series;        /* -1: nothing to draw */
+} distfit;
+
+static void job_dist(struct ui *u, plotjob *j, const runset *rs, distfit *f)
+{
+	f->a = f->b = f->r2 = f->sq_r2 = NAN;
+	f->series = -1;
+	f->x0 = f->x1 = NAN;
+	series_status st;
+	series_get_status(u->S, rs->cur, &st);
+	f->from = st.fit_from > 0 ? st.fit_from : 0;
+	f->to = st.fit_to > 0 ? st.fit_to : 0;
+	double *x, *y;
+	size_t n = read_xy(u, rs->cur, "dist", 0, &x, &y);
+	if (n) {
+		double *wx = gg_xmalloc(n * sizeof *wx), *wy = gg_xmalloc(n * sizeof *wy);
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (x[i] > 0 && x[i] >= (double)f->from && (!f->to || x[i] <= (double)f->to) &&
+			    isfinite(y[i])) {
+				wx[m] = x[i];
+				wy[m++] = y[i];
+				f->x0 = m == 1 ? x[i] : fmin(f->x0, x[i]);
+				f->x1 = m == 1 ? x[i] : fmax(f->x1, x[i]);
+			}
+		double sa, sb;
+		fit_line(wx, wy, m, 0, &f->a, &f->b, &f->r2);
+		fit_line(wx, wy, m, 1, &sa, &sb, &f->sq_r2);
+		free(wx);
+		free(wy);
+		add_line(j, x, y, n, new_series(j, ROLE_DIST, '*'));
+		add_legend(j, u->braille ? "●" : "*", ROLE_DIST, u->utf8 ? "‖w−w₀‖" : "|w-w0|");
+		f->series = new_series(j, ROLE_FIT, '-');
+		add_legend(j, u->braille ? "─" : "-", ROLE_FIT, u->utf8 ? "a+b·ln t" : "a+b*ln t");
+		if (f->from || f->to)
+			add_legend(j, u->braille ? "⡇" : ":", ROLE_WINDOW, "fit window");
+	}
+	if (rs->total > 1)
+		snprintf(j->title, sizeof j->title, "distance from init (%s)", st.name);
+	else
+		snprintf(j->title, sizeof j->title, "distance from init");
+}
+
+static void draw_fit(plotjob *j, const distfit *f)
+{
+	if (f->series < 0 || !isfinite(f->b))
+		return;
+	/* across the axis when the fit is over everything, else over the window's points */
+	double lo = j->a.x0, hi = j->a.x1;
+	if (f->from || f->to) {
+		lo = fmax(lo, f->x0);
+		hi = fmin(hi, f->x1);
+		if (!(hi > lo))
+			return;
+	}
+	int np = j->c.dw > 2 ? j->c.dw : 2;
+	double *fx = gg_xmalloc((size_t)np * sizeof *fx), *fy = gg_xmalloc((size_t)np * sizeof *fy);
+	double l0 = log(lo), l1 = log(hi);
+	for (int i = 0; i < np; i++) {
+		fx[i] = exp(l0 + (l1 - l0) * i / (np - 1));
+		fy[i] = f->a + f->b * log(fx[i]);
+	}
+	plot_series s = { fx, fy, (size_t)np, f->series };
+	plot_draw(&j->c, &j->a, &s);
+	free(fx);
+	free(fy);
+	if (f->from > 0)
+		plot_vmarker(&j->c, &j->a, (double)f->from, ROLE_WINDOW);
+	if (f->to > 0)
+		plot_vmarker(&j->c, &j->a, (double)f->to, ROLE_WINDOW);
+}
+
+/* ---- the instruments panel ------------------------------------------------------------- */
+
+/* Columns the trainer publishes on a twin group's agreement series, not on a trained run. */
+static int is_agreement_col(const char *c)
+{
+	static const char *const names[] = { "disagree", "twins_test_err", "incons", "instab",
+					     "incons_instab", "twins_gap" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (!strcmp(c, names[i]))
+			return 1;
+	return 0;
+}
+
+/* The newest finite value of a column of a run (NaN: none): instruments are computed at
+ * some evaluations only, so the last row is often empty. */
+static double last_finite(struct ui *u, int run, const char *col)
+{
+	double *x, *y, v = NAN;
+	size_t n = read_xy(u, run, col, 0, &x, &y);
+	for (size_t i = n; i-- > 0;)
+		if (isfinite(y[i])) {
+			v = y[i];
+			break;
+		}
+	free(x);
+	free(y);
+	return v;
+}
+
+static int has_values(struct ui *u, int run, const char *col)
+{
+	return run >= 0 && isfinite(last_finite(u, run, col));
+}
+
+typedef struct {
+	int run;
+	char col[48], label[48];
+} inst_pick;
+
+static int pick(inst_pick *p, int n, int run, const char *col, const char *label)
+{
+	if (n >= UI_MAXINST)
+		return n;
+	p[n].run = run;
+	snprintf(p[n].col, sizeof p[n].col, "%.47s", col);
+	snprintf(p[n].label, sizeof p[n].label, "%.47s", label ? label : col);
+	return n + 1;
+}
+
+/* The text of the newest event of a run that contains `what`, from there to the closing
+ * parenthesis ("(projected to 64 dims)"); empty when there is none. */
+static void event_phrase(struct ui *u, int run, const char *what, char *out, size_t len)
+{
+	out[0] = 0;
+	size_t ne = series_nevents(u->S, run);
+	if (!ne)
+		return;
+	series_event *ev = gg_xmalloc(ne * sizeof *ev);
+	ne = series_read_events(u->S, run, 0, ne, ev);
+	for (size_t i = ne; i-- > 0;) {
+		const char *p = strstr(ev[i].text, what);
+		if (p) {
+			const char *e = strchr(p, ')');
+			snprintf(out, len, "%.*s", (int)(e ? e - p + 1 : (long)strlen(p)), p);
+			break;
+		}
+	}
+	free(ev);
+}
+
+/* What the instruments panel plots by default, by priority: NAIS-Net margins (when the
+ * model has NAIS blocks), twin agreement (when a twin group has an agreement series),
+ * the PH dimension, else the weight and gradient norms with a hint how to get the others.
+ * Extra facts go into the title's note. Returns how many curves were picked. */
+static int inst_auto(struct ui *u, int cur, inst_pick *p, char *note, size_t nlen, int *zero,
+		     char *hint, size_t hlen)
+{
+	int n = 0, ncols = series_ncols(u->S);
+	const char *dot = u->utf8 ? " · " : " - ";
+	char name[64], lbl[48];
+	note[0] = hint[0] = 0;
+	*zero = 0;
+	/* NAIS-Net: the spectral and Gershgorin margins of each block, its contraction ratio
+	 * while there is room; a negative margin must show below zero */
+	static const char *const nais[][2] = { { "nais_margin_", "margin " }, { "nais_gersh_", "gersh " },
+					       { "nais_contract_", "contract " } };
+	for (int kind = 0; kind < 3; kind++)
+		for (int c = 0; c < ncols; c++) {
+			size_t pl = strlen(nais[kind][0]);
+			if (series_colname(u->S, c, name, sizeof name) < 0 || strncmp(name, nais[kind][0], pl) ||
+			    !has_values(u, cur, name))
+				continue;
+			if (kind == 2 && n >= 4)
+				continue;
+			snprintf(lbl, sizeof lbl, "%s%s", nais[kind][1], name + pl);
+			n = pick(p, n, cur, name, lbl);
+		}
+	if (n) {
+		*zero = 1;
+		double v = last_finite(u, cur, "nais_rescaled");
+		size_t l = strlen(note);
+		if (isfinite(v))
+			l += (size_t)snprintf(note + l, nlen - l, "%srescaled %.0f%%", dot, 100 * v);
+		v = last_finite(u, cur, "nais_stages");
+		if (isfinite(v) && l < nlen)
+			snprintf(note + l, nlen - l, "%sstages %.2g", dot, v);
+		return n;
+	}
+	/* twin agreement: disagreement beside the twins' test error (they should track each
+	 * other), C (or C + S beside the gap when there are several training sets) */
+	int a = agreement_run(u, cur);
+	if (a >= 0 && has_values(u, a, "disagree")) {
+		n = pick(p, n, a, "disagree", NULL);
+		if (has_values(u, a, "twins_test_err"))
+			n = pick(p, n, a, "twins_test_err", "test err");
+		if (has_values(u, a, "incons_instab")) {
+			n = pick(p, n, a, "incons_instab", "C+S");
+			if (has_values(u, a, "twins_gap"))
+				n = pick(p, n, a, "twins_gap", "gap");
+		} else if (has_values(u, a, "incons")) {
+			n = pick(p, n, a, "incons", "C");
+		}
+		return n;
+	}
+	if (has_values(u, cur, "phdim")) {
+		n = pick(p, n, cur, "phdim", "PH dim");
+		double r2 = last_finite(u, cur, "phdim_r2");
+		char proj[80];
+		size_t l = 0;
+		if (isfinite(r2))
+			l = (size_t)snprintf(note, nlen, u->utf8 ? "%sfit R²=%.3f" : "%sfit R^2=%.3f", dot, r2);
+		event_phrase(u, cur, "(projected", proj, sizeof proj);
+		if (proj[0] && l < nlen)
+			snprintf(note + l, nlen - l, " %s", proj);
+		return n;
+	}
+	n = pick(p, n, cur, "grad_norm", NULL);
+	n = pick(p, n, cur, "wnorm", NULL);
+	snprintf(hint, hlen, "no instruments yet: NAIS margins need a nais model, agreement needs "
+			     "`twin K`, PH dimension needs `phdim`");
+	return n;
+}
+
+static void job_inst(struct ui *u, plotjob *j, const runset *rs, int epochs)
+{
+	static const char gl[] = "oxs#@%&=";
+	static const char *const mk[] = { "●", "▲", "◆", "■", "★", "♦", "○", "△" };
+	static const ui_role roles[] = { ROLE_INST0, ROLE_INST1, ROLE_INST2, ROLE_INST3, ROLE_INST4,
+					 ROLE_INST5, ROLE_RUN6, ROLE_RUN7 };
+	inst_pick p[UI_MAXINST];
+	int np = 0, cur = rs->cur;
+	char note[160] = "";
+	j->zero = 0;
+	if (u->ninst > 0) { /* `plot COL ...` */
+		int a = agreement_run(u, cur);
+		for (int i = 0; i < u->ninst; i++) {
+			np = pick(p, np, is_agreement_col(u->inst[i]) && a >= 0 ? a : cur, u->inst[i], NULL);
+			if (!strncmp(u->inst[i], "nais_margin_", 12) || !strncmp(u->inst[i], "nais_gersh_", 11))
+				j->zero = 1;
+		}
+	} else {
+		np = inst_auto(u, cur, p, note, sizeof note, &j->zero, j->hint, sizeof j->hint);
+	}
+	int allpos = 1;
+	double mn = INFINITY, mx = -INFINITY;
+	for (int i = 0; i < np; i++) {
+		double *x, *y;
+		size_t n = read_xy(u, p[i].run, p[i].col, epochs, &x, &y), m = 0;
+		if (!n)
+			continue;
+		/* instruments are computed at some evaluations only: join the ones there are
+		 * instead of leaving isolated dots between empty rows */
+		for (size_t k = 0; k < n; k++)
+			if (isfinite(y[k]) && isfinite(x[k])) {
+				x[m] = x[k];
+				y[m++] = y[k];
+			}
+		n = m;
+		for (size_t k = 0; k < n; k++)
+			if (isfinite(y[k])) {
+				if (y[k] <= 0)
+					allpos = 0;
+				mn = fmin(mn, y[k]);
+				mx = fmax(mx, y[k]);
+			}
+		add_line(j, x, y, n, new_series(j, roles[i], gl[i]));
+		char g[2] = { gl[i], 0 };
+		/* every curve labelled: the labels get room before the notes */
+		add_legend_must(j, u->braille ? mk[i] : g, roles[i], p[i].label);
+	}
+	/* magnitudes apart (a norm and a gradient): a log axis shows both */
+	j->logy = !j->zero && allpos && mx > 20 * mn;
+	/* whose instruments: the run's, or its twin group's agreement series */
+	char who[48] = "";
+	int whose = np > 0 ? p[0].run : cur;
+	if (rs->total > 1 || whose != cur) {
+		char name[40];
+		run_name(u, whose, name, sizeof name);
+		snprintf(who, sizeof who, " (%s)", name);
+	}
+	snprintf(j->title, sizeof j->title, "instruments%s%s", who, j->logy ? " (log)" : "");
+	snprintf(j->note, sizeof j->note, "%s", note);
 }
 
 /* Builds, draws and copies one plot panel. */
@@ -673,87 +1118,51 @@ static void render_plot(struct ui *u, ui_panel *p)
 	plotjob *j = gg_xcalloc(1, sizeof *j);
 	int epochs = u->xaxis == UI_X_EPOCHS && p->kind != UI_P_DIST;
 	j->logx = p->kind == UI_P_DIST || u->xaxis == UI_X_LOGSTEPS;
-	int cur = series_current(u->S);
-	if (cur < 0)
-		cur = 0;
-	double ratio = step_ratio(u, cur, epochs);
+	runset rs;
+	visible_runs(u, &rs);
+	int cur = rs.cur;
+	double ratio = cur >= 0 ? step_ratio(u, cur, epochs) : 1;
 	int best_run = -1;
-	double best = NAN, fit_a = NAN, fit_b = NAN, fit_r2 = NAN, sq_r2 = NAN;
+	double best = NAN;
 	long best_step = -1;
 	const char *xname = epochs ? "epochs" : j->logx ? "log steps" : "steps";
-	int fit_series = -1;
+	distfit fit = { .series = -1, .b = NAN };
 
-	switch (p->kind) {
+	switch (cur < 0 ? -1 : p->kind) {
 	case UI_P_LOSS:
 		j->logy = u->logy;
-		job_loss(u, j, epochs, &best_run, &best, &best_step);
+		job_loss(u, j, &rs, epochs, &best_run, &best, &best_step);
 		snprintf(j->title, sizeof j->title, "%s%s", u->errors ? "error rate" : "loss",
 			 j->logy ? " (log)" : "");
 		break;
-	case UI_P_GAP: {
-		const char *col = u->errors ? "gap_err" : "gap_loss";
-		for (int r = 0; r < series_nruns(u->S) && r < 4; r++) {
-			double *x, *y;
-			size_t n = read_xy(u, r, col, epochs, &x, &y);
-			if (!n)
-				continue;
-			ui_role rr = r ? run_roles[(r - 1) % 3] : ROLE_GAP;
-			add_curve(u, j, x, y, n, r ? rr : ROLE_GAP_RAW, rr, '.', "#x&%"[r]);
-			char pre[40], lbl[48];
-			snprintf(lbl, sizeof lbl, "%s%s", run_prefix(u, r, pre, sizeof pre),
-				 u->errors ? "test-train err" : "test-train loss");
-			add_legend(j, u->braille ? "■" : "#", rr, lbl);
-		}
-		snprintf(j->title, sizeof j->title, "generalization gap");
+	case UI_P_GAP:
+		job_gap(u, j, &rs, epochs);
 		break;
-	}
-	case UI_P_DIST: {
-		double *x, *y;
-		size_t n = read_xy(u, cur, "dist", 0, &x, &y);
-		if (n) {
-			fit_line(x, y, n, 0, &fit_a, &fit_b, &fit_r2);
-			double sa, sb;
-			fit_line(x, y, n, 1, &sa, &sb, &sq_r2);
-			add_line(j, x, y, n, new_series(j, ROLE_DIST, '*'));
-			add_legend(j, u->braille ? "●" : "*", ROLE_DIST, u->utf8 ? "‖w−w₀‖" : "|w-w0|");
-			fit_series = new_series(j, ROLE_FIT, '-');
-			add_legend(j, u->braille ? "─" : "-", ROLE_FIT, u->utf8 ? "a+b·ln t" : "a+b*ln t");
-		}
-		snprintf(j->title, sizeof j->title, "distance from init");
+	case UI_P_DIST:
+		job_dist(u, j, &rs, &fit);
 		xname = "log steps";
 		break;
-	}
-	case UI_P_INST: {
-		static const char gl[] = "oxs#@%&=";
-		const char *mk[] = { "●", "▲", "◆", "■", "★", "♦", "○", "△" };
-		int allpos = 1;
-		double mn = INFINITY, mx = -INFINITY;
-		for (int i = 0; i < u->ninst; i++) {
-			double *x, *y;
-			size_t n = read_xy(u, cur, u->inst[i], epochs, &x, &y);
-			if (!n)
-				continue;
-			for (size_t k = 0; k < n; k++)
-				if (isfinite(y[k])) {
-					if (y[k] <= 0)
-						allpos = 0;
-					mn = fmin(mn, y[k]);
-					mx = fmax(mx, y[k]);
-				}
-			ui_role rr = (ui_role)(ROLE_INST0 + i % 4);
-			add_line(j, x, y, n, new_series(j, rr, gl[i]));
-			char g[2] = { gl[i], 0 };
-			add_legend(j, u->braille ? mk[i] : g, rr, u->inst[i]);
-		}
-		/* magnitudes apart (a norm and a gradient): a log axis shows both */
-		j->logy = allpos && mx > 20 * mn;
-		snprintf(j->title, sizeof j->title, "instruments%s", j->logy ? " (log)" : "");
+	case UI_P_INST:
+		job_inst(u, j, &rs, epochs);
+		break;
+	default:
+		snprintf(j->title, sizeof j->title, "%s", p->kind == UI_P_LOSS ? "loss" : p->kind == UI_P_GAP
+			 ? "generalization gap" : p->kind == UI_P_DIST ? "distance from init" : "instruments");
 		break;
 	}
+
+	/* advice above the plot: as many rows as it wraps to, leaving the plot most of it */
+	int hint_rows = 0;
+	if (j->hint[0]) {
+		hint_rows = wrapped_rows(j->hint, W - 1);
+		if (hint_rows > (H - 2) / 3)
+			hint_rows = (H - 2) / 3 > 0 ? (H - 2) / 3 : 1;
+		put_wrapped(w, 1, 0, hint_rows, j->hint, W - 1, ROLE_HINT);
 	}
+	int top = 1 + hint_rows;
 
 	/* canvas geometry: y labels left, x labels below, title above */
-	int yw = 7, cw = W - yw - 1, ch = H - 2;
+	int yw = 7, cw = W - yw - 1, ch = H - 2 - hint_rows;
 	plot_canvas_init(&j->c, cw, ch, u->braille ? PLOT_BRAILLE : PLOT_ASCII);
 	j->a.logx = j->logx;
 	j->a.logy = j->logy;
@@ -778,11 +1187,17 @@ static void render_plot(struct ui *u, ui_panel *p)
 	}
 	double ylo, yhi;
 	int have = visible_range(j, j->logy, &ylo, &yhi);
+	if (have && j->zero) { /* margins: whether they are above or below zero is the point */
+		ylo = fmin(ylo, 0);
+		yhi = fmax(yhi, 0);
+		if (yhi <= ylo)
+			yhi = ylo + 1;
+	}
 	if (have)
 		y_stable(p, ylo, yhi, j->logy, &j->a.y0, &j->a.y1);
 
 	if (have) {
-		if (p->kind == UI_P_GAP && j->a.y0 < 0 && j->a.y1 > 0) {
+		if ((p->kind == UI_P_GAP || p->kind == UI_P_INST) && !j->logy && j->a.y0 < 0 && j->a.y1 >= 0) {
 			/* the zero line, under the data */
 			int zs = new_series(j, ROLE_AXIS, '-');
 			double zy = plot_map_y(&j->c, &j->a, 0);
@@ -793,18 +1208,16 @@ static void render_plot(struct ui *u, ui_panel *p)
 			plot_series s = { j->lines[i].x, j->lines[i].y, j->lines[i].n, j->lines[i].series };
 			plot_draw(&j->c, &j->a, &s);
 		}
-		if (fit_series >= 0 && isfinite(fit_b)) {
-			int np = j->c.dw > 2 ? j->c.dw : 2;
-			double *fx = gg_xmalloc((size_t)np * sizeof *fx), *fy = gg_xmalloc((size_t)np * sizeof *fy);
-			double l0 = log(j->a.x0), l1 = log(j->a.x1);
-			for (int i = 0; i < np; i++) {
-				fx[i] = exp(l0 + (l1 - l0) * i / (np - 1));
-				fy[i] = fit_a + fit_b * log(fx[i]);
-			}
-			plot_series s = { fx, fy, (size_t)np, fit_series };
-			plot_draw(&j->c, &j->a, &s);
-			free(fx);
-			free(fy);
+		draw_fit(j, &fit);
+		/* each overlaid run's glyph at its newest point (the ASCII canvas draws every
+		 * dot in the run's glyph already) */
+		for (int i = 0; i < j->nends && j->c.mode == PLOT_BRAILLE; i++) {
+			double px = plot_map_x(&j->c, &j->a, j->ends[i].x), py = plot_map_y(&j->c, &j->a, j->ends[i].y);
+			if (isnan(px) || isnan(py) || px < 0 || py < 0 || px >= j->c.dw || py >= j->c.dh)
+				continue;
+			plot_text(&j->c, (int)floor(px + 0.5) / 2 < j->c.w ? (int)floor(px + 0.5) / 2 : j->c.w - 1,
+				  (int)floor(py + 0.5) / 4 < j->c.h ? (int)floor(py + 0.5) / 4 : j->c.h - 1,
+				  j->ends[i].glyph, j->ends[i].role);
 		}
 		if (p->kind != UI_P_DIST)
 			draw_events(u, j, cur, ratio);
@@ -812,7 +1225,7 @@ static void render_plot(struct ui *u, ui_panel *p)
 
 	/* ---- copy to the window ---- */
 	for (int cy = 0; cy < j->c.h; cy++) {
-		wmove(w, 1 + cy, yw);
+		wmove(w, top + cy, yw);
 		for (int cx = 0; cx < j->c.w; cx++) {
 			int role;
 			wchar_t wc = plot_cell(&j->c, cx, cy, j->glyphs, &role);
@@ -830,7 +1243,7 @@ static void render_plot(struct ui *u, ui_panel *p)
 	}
 	/* y axis: a line with ticks and labels */
 	const char *vline = u->utf8 ? "│" : "|", *vtick = u->utf8 ? "┤" : "+";
-	for (int y = 1; y <= ch; y++) {
+	for (int y = top; y < top + ch; y++) {
 		wmove(w, y, yw - 1);
 		put_text(w, vline, 1, ROLE_AXIS);
 	}
@@ -848,9 +1261,9 @@ static void render_plot(struct ui *u, ui_panel *p)
 			last_row = row;
 			char lbl[16];
 			plot_tick_label(t[i], lbl, sizeof lbl, yw - 2);
-			wmove(w, 1 + row, yw - 2 - (int)strlen(lbl));
+			wmove(w, top + row, yw - 2 - (int)strlen(lbl));
 			put_text(w, lbl, yw - 2, ROLE_LABEL);
-			wmove(w, 1 + row, yw - 1);
+			wmove(w, top + row, yw - 1);
 			put_text(w, vtick, 1, ROLE_AXIS);
 		}
 		/* x axis labels on the bottom row */
@@ -881,7 +1294,7 @@ static void render_plot(struct ui *u, ui_panel *p)
 		}
 	} else {
 		const char *msg = "no data yet";
-		wmove(w, 1 + ch / 2, yw + (cw - (int)strlen(msg)) / 2);
+		wmove(w, top + ch / 2, yw + (cw - (int)strlen(msg)) / 2);
 		put_text(w, msg, cw, ROLE_DIM);
 	}
 
@@ -894,9 +1307,19 @@ static void render_plot(struct ui *u, ui_panel *p)
 		char bs[32];
 		fmt_count((double)best_step, bs, sizeof bs);
 		snprintf(note, sizeof note, "%sbest test %.4g @ %s", dot, best, bs);
-	} else if (p->kind == UI_P_DIST && isfinite(fit_b)) {
+	} else if (p->kind == UI_P_DIST && isfinite(fit.b)) {
 		snprintf(note, sizeof note, u->utf8 ? "%sb=%.3g R²=%.3f (√t R²=%.3f)" : "%sb=%.3g R^2=%.3f (sqrt t R^2=%.3f)",
-			 dot, fit_b, fit_r2, sq_r2);
+			 dot, fit.b, fit.r2, fit.sq_r2);
+		if (fit.from || fit.to) {
+			size_t l = strlen(note);
+			char f0[32], f1[32] = "end";
+			fmt_count((double)fit.from, f0, sizeof f0);
+			if (fit.to)
+				fmt_count((double)fit.to, f1, sizeof f1);
+			snprintf(note + l, sizeof note - l, "%sfit %s..%s", dot, f0, f1);
+		}
+	} else if (p->kind == UI_P_INST) {
+		snprintf(note, sizeof note, "%s", j->note);
 	}
 	if (p->kind != UI_P_DIST && p->kind != UI_P_INST && u->smooth > 0) {
 		size_t l = strlen(note);
@@ -912,34 +1335,315 @@ static void render_plot(struct ui *u, ui_panel *p)
 		size_t l = strlen(note);
 		snprintf(note + l, sizeof note - l, "%spaused view", dot);
 	}
-	x += put_text(w, note, W - 1 - x, p->kind == UI_P_LOSS ? ROLE_BEST : ROLE_DIM);
-	/* legend, right-aligned, as much as fits */
-	int lw = 0, nfit = 0;
-	for (int i = 0; i < j->nleg; i++) {
-		int wdt = text_width(j->leg[i].glyph) + 1 + text_width(j->leg[i].label) + 2;
-		if (x + 2 + lw + wdt > W - 1)
+	/* The legend, right-aligned: the run names first (they say which curve is which, the
+	 * notes can be cut for them), then the rest in order as long as it fits. */
+	int lw = 0, show[16] = { 0 };
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < j->nleg; i++) {
+			if (show[i] || j->leg[i].must != !pass)
+				continue;
+			int wdt = (j->leg[i].glyph[0] ? text_width(j->leg[i].glyph) + 1 : 0) +
+				  text_width(j->leg[i].label) + 2;
+			int room = pass == 0 ? W - 1 - x : W - 1 - x - text_width(note) - 2;
+			if (lw + wdt > room)
+				break;
+			lw += wdt;
+			show[i] = 1;
+		}
+	int nw = W - 1 - x - (lw ? lw + 1 : 0);
+	/* a note that does not fit loses whole parts, not half a number */
+	while (text_width(note) > nw) {
+		char *cut = NULL;
+		for (char *q = strstr(note + 1, dot); q; q = strstr(q + 1, dot))
+			cut = q;
+		if (!cut)
 			break;
-		lw += wdt;
-		nfit++;
+		*cut = 0;
 	}
+	x += put_text(w, note, nw > 0 ? nw : 0, p->kind == UI_P_LOSS ? ROLE_BEST : ROLE_DIM);
 	int lx = W - 1 - lw;
-	for (int i = 0; i < nfit; i++) {
+	for (int i = 0; i < j->nleg; i++) {
+		if (!show[i])
+			continue;
 		wmove(w, 0, lx);
-		lx += put_text(w, j->leg[i].glyph, 2, j->leg[i].role);
-		lx += put_text(w, " ", 1, ROLE_TEXT);
-		lx += put_text(w, j->leg[i].label, 40, ROLE_TEXT);
+		if (j->leg[i].glyph[0]) {
+			lx += put_text(w, j->leg[i].glyph, 2, j->leg[i].role);
+			lx += put_text(w, " ", 1, ROLE_TEXT);
+		}
+		lx += put_text(w, j->leg[i].label, 40, j->leg[i].must || j->leg[i].glyph[0] ? ROLE_TEXT : ROLE_DIM);
 		lx += put_text(w, "  ", 2, ROLE_TEXT);
 	}
+	(void)x;
 	free_job(j);
 	free(j);
+}
+
+/* ---- the decision boundary ------------------------------------------------------------- */
+
+/* Class colours: dark region backgrounds with the training points in a bright version of
+ * their label's colour on top (a point on its own class' region stays visible, and a
+ * misclassified one shows another hue). With 8 colours the regions take the plain colours
+ * and the points black or white, whichever reads on them; their shape tells the label. */
+#define NCLS_STYLE 6
+static const short cls_region8[NCLS_STYLE] = { COLOR_BLUE, COLOR_RED, COLOR_GREEN, COLOR_YELLOW,
+					      COLOR_MAGENTA, COLOR_CYAN };
+static const short cls_point8[NCLS_STYLE] = { COLOR_WHITE, COLOR_WHITE, COLOR_BLACK, COLOR_BLACK,
+					     COLOR_WHITE, COLOR_BLACK };
+static const short cls_region256[NCLS_STYLE] = { 24, 88, 28, 100, 90, 30 };
+static const short cls_point256[NCLS_STYLE] = { 51, 210, 119, 229, 213, 123 };
+static const char *const cls_glyph[NCLS_STYLE] = { "●", "○", "■", "□", "▲", "△" };
+static const char *const cls_glyph_ascii[NCLS_STYLE] = { "x", "o", "*", "@", "%", "&" };
+/* Without colour, shading per class: as far apart as the number of classes allows. */
+static const char *const shade_utf8[4] = { " ", "░", "▒", "▓" };
+static const char *const shade_ascii[4] = { " ", ".", ":", "=" };
+
+static short region_color(int c)
+{
+	return ui_colors() >= 256 ? cls_region256[c % NCLS_STYLE] : cls_region8[c % NCLS_STYLE];
+}
+
+static short point_color(int c)
+{
+	return ui_colors() >= 256 ? cls_point256[c % NCLS_STYLE] : cls_point8[c % NCLS_STYLE];
+}
+
+static const char *shade(struct ui *u, int c, int ncls)
+{
+	int k = ncls <= 1 ? 0 : ncls == 2 ? 2 * c : ncls <= 4 ? c * 3 / (ncls - 1) : c % 4;
+	return (u->braille ? shade_utf8 : shade_ascii)[k];
+}
+
+/* One character cell with explicit colours (0 pair: the monochrome scheme). */
+static void put_cell_color(WINDOW *w, const char *s, short fg, short bg, attr_t attr)
+{
+	wchar_t wc;
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	if (mbrtowc(&wc, s, strlen(s), &st) > (size_t)-3 || !wc)
+		wc = L' ';
+	cchar_t cc;
+	wchar_t ws[2] = { wc, 0 };
+	short pair = ui_colors() ? ui_pair(fg, bg) : 0;
+	setcchar(&cc, ws, attr, pair, NULL);
+	wadd_wch(w, &cc);
+}
+
+static uint64_t grid_key(struct ui *u, int run)
+{
+	series_grid *g = gg_xmalloc(sizeof *g);
+	uint64_t k = 0;
+	if (run >= 0 && series_get_grid(u->S, run, g) == 0)
+		k = (uint64_t)g->step * 1000003u + (uint64_t)g->w * 1009u + (uint64_t)g->h + 1;
+	free(g);
+	return k;
+}
+
+/* `view boundary`: the predicted class over the plane as a half-block heatmap (two grid
+ * rows per terminal row, the upper one as ▀'s colour, the lower as the background), the
+ * training points on top, axes, and the classes on the right. Aspect is kept: a half
+ * cell is about square. */
+static void render_boundary(struct ui *u, ui_panel *p)
+{
+	WINDOW *w = p->win;
+	int W = p->w, H = p->h;
+	werase(w);
+	runset rs;
+	visible_runs(u, &rs);
+	series_grid *g = gg_xmalloc(sizeof *g);
+	int have = rs.cur >= 0 && series_get_grid(u->S, rs.cur, g) == 0 && g->w > 0 && g->h > 0 &&
+		   g->w <= SERIES_GRID_MAX && g->h <= SERIES_GRID_MAX && g->x1 > g->x0 && g->y1 > g->y0;
+	series_status st;
+	memset(&st, 0, sizeof st);
+	if (rs.cur >= 0)
+		series_get_status(u->S, rs.cur, &st);
+	const char *dot = u->utf8 ? " · " : " - ";
+	static const char *const planar[] = { "spiral", "circles", "xor", "gauss" };
+	int is2d = 0;
+	for (size_t i = 0; i < sizeof planar / sizeof *planar; i++)
+		is2d |= !strncmp(st.data, planar[i], strlen(planar[i]));
+	/* a map from before the run changed its data (or restarted) is not this run's */
+	if (have && (!is2d || g->step > st.step))
+		have = 0;
+
+	wmove(w, 0, 1);
+	int x = 1 + put_text(w, "decision boundary", W - 2, ROLE_TITLE);
+	if (!have) {
+		char msg[300];
+		if (rs.cur < 0)
+			snprintf(msg, sizeof msg, "no runs to show");
+		else if (is2d) /* the trainer publishes the map at evaluations */
+			snprintf(msg, sizeof msg, "no decision boundary yet: it comes with %s's next "
+				 "evaluation", st.name);
+		else
+			snprintf(msg, sizeof msg, "view boundary needs a 2-D data set (spiral, circles, xor, "
+				 "gauss); this run uses %s", st.data[0] ? st.data : "no data yet");
+		int rows = wrapped_rows(msg, W - 4);
+		put_wrapped(w, H / 2 - rows / 2 > 1 ? H / 2 - rows / 2 : 1, 0, H - 2, msg, W - 4, ROLE_WARN);
+		free(g);
+		wnoutrefresh(w);
+		return;
+	}
+	int ncls = 1;
+	for (int i = 0; i < g->w * g->h; i++)
+		if (g->cls[i] + 1 > ncls)
+			ncls = g->cls[i] + 1;
+	for (int i = 0; i < g->npoints && i < SERIES_POINTS_MAX; i++)
+		if (g->pcls[i] + 1 > ncls)
+			ncls = g->pcls[i] + 1;
+
+	/* title: which run, when, and how well it does */
+	char note[200], a[32];
+	fmt_count((double)g->step, a, sizeof a);
+	double tre = last_finite(u, rs.cur, "train_err"), tee = last_finite(u, rs.cur, "test_err");
+	int l = snprintf(note, sizeof note, "%s%s%sstep %s", dot, st.name, dot, a);
+	if (isfinite(tre))
+		l += snprintf(note + l, sizeof note - (size_t)l, "%strain err %.3f", dot, tre);
+	if (isfinite(tee) && l < (int)sizeof note)
+		snprintf(note + l, sizeof note - (size_t)l, "%stest err %.3f", dot, tee);
+	put_text(w, note, W - 1 - x, ROLE_DIM);
+
+	/* geometry: y labels left, x labels below, the classes right when there is room */
+	int yw = 7, ch = H - 2, avail = W - yw - 1;
+	int color = ui_colors() >= 8, half = color && u->braille;
+	double aspect = (g->x1 - g->x0) / (g->y1 - g->y0);
+	int cols = (int)floor(aspect * 2 * ch + 0.5);
+	int info = avail - cols >= 14 ? 12 : 0;
+	if (cols > avail - info) {
+		cols = avail - info;
+		ch = (int)floor(cols / aspect / 2 + 0.5);
+		if (ch > H - 2)
+			ch = H - 2;
+		if (ch < 2)
+			ch = 2;
+	}
+	if (cols < 4) {
+		free(g);
+		wnoutrefresh(w);
+		return;
+	}
+	int prow = 2 * ch; /* grid rows sampled: two per terminal row */
+	for (int r = 0; r < ch; r++) {
+		wmove(w, 1 + r, yw);
+		for (int c = 0; c < cols; c++) {
+			int gx = (int)((c + 0.5) * g->w / cols);
+			int gt = (int)((2 * r + 0.5) * g->h / prow), gb = (int)((2 * r + 1.5) * g->h / prow);
+			gx = gx < g->w ? gx : g->w - 1;
+			gt = gt < g->h ? gt : g->h - 1;
+			gb = gb < g->h ? gb : g->h - 1;
+			int ct = g->cls[gt * g->w + gx], cb = g->cls[gb * g->w + gx];
+			if (half)
+				put_cell_color(w, "▀", region_color(ct), region_color(cb), A_NORMAL);
+			else if (color)
+				put_cell_color(w, " ", COLOR_WHITE, region_color(cb), A_NORMAL);
+			else
+				put_cell_color(w, shade(u, cb, ncls), -1, -1, A_NORMAL);
+		}
+	}
+	/* the training points, thinned so they do not hide the regions in a small panel */
+	int maxp = cols * ch / 3 > 1 ? cols * ch / 3 : 1, np = g->npoints < SERIES_POINTS_MAX ? g->npoints : SERIES_POINTS_MAX;
+	int stride = np > maxp ? (np + maxp - 1) / maxp : 1;
+	for (int i = 0; i < np; i += stride) {
+		double fx = (g->px[i] - g->x0) / (g->x1 - g->x0), fy = (g->y1 - g->py[i]) / (g->y1 - g->y0);
+		if (!(fx >= 0 && fx < 1 && fy >= 0 && fy < 1))
+			continue;
+		int c = (int)(fx * cols), pr = (int)(fy * prow), r = pr / 2;
+		int gx = (int)((c + 0.5) * g->w / cols), gy = (int)((pr + 0.5) * g->h / prow);
+		gx = gx < g->w ? gx : g->w - 1;
+		gy = gy < g->h ? gy : g->h - 1;
+		int under = g->cls[gy * g->w + gx], label = g->pcls[i];
+		wmove(w, 1 + r, yw + c);
+		if (color)
+			put_cell_color(w, u->braille ? cls_glyph[label % NCLS_STYLE] : cls_glyph_ascii[label % NCLS_STYLE],
+				       point_color(label), region_color(under), A_BOLD);
+		else
+			put_cell_color(w, u->braille ? cls_glyph[label % NCLS_STYLE] : cls_glyph_ascii[label % NCLS_STYLE],
+				       -1, -1, A_BOLD);
+	}
+
+	/* axes */
+	const char *vline = u->utf8 ? "│" : "|", *vtick = u->utf8 ? "┤" : "+";
+	for (int y = 1; y <= ch; y++) {
+		wmove(w, y, yw - 1);
+		put_text(w, vline, 1, ROLE_AXIS);
+	}
+	double t[16];
+	int nt = plot_ticks(g->y0, g->y1, 0, ch / 2 > 2 ? (ch / 2 < 8 ? ch / 2 : 8) : 2, t), last = -2;
+	for (int i = 0; i < nt; i++) {
+		int row = (int)floor((g->y1 - t[i]) / (g->y1 - g->y0) * ch);
+		if (row < 0 || row >= ch || row == last)
+			continue;
+		last = row;
+		char lbl[16];
+		plot_tick_label(t[i], lbl, sizeof lbl, yw - 2);
+		wmove(w, 1 + row, yw - 2 - (int)strlen(lbl));
+		put_text(w, lbl, yw - 2, ROLE_LABEL);
+		wmove(w, 1 + row, yw - 1);
+		put_text(w, vtick, 1, ROLE_AXIS);
+	}
+	nt = plot_ticks(g->x0, g->x1, 0, cols / 10 < 2 ? 2 : cols / 10, t);
+	int end = yw - 1;
+	for (int i = 0; i < nt; i++) {
+		int col = yw + (int)floor((t[i] - g->x0) / (g->x1 - g->x0) * cols);
+		char lbl[16];
+		plot_tick_label(t[i], lbl, sizeof lbl, 6);
+		int lw = (int)strlen(lbl), lx = col - lw / 2;
+		if (lx < yw - 1)
+			lx = yw - 1;
+		if (lx + lw > yw + cols || lx <= end)
+			continue;
+		wmove(w, 1 + ch, lx);
+		put_text(w, lbl, lw, ROLE_LABEL);
+		end = lx + lw;
+	}
+
+	/* the classes: region swatch, point glyph, number */
+	if (info) {
+		int ix = yw + cols + 2;
+		wmove(w, 1, ix);
+		put_text(w, "class", W - ix, ROLE_DIM);
+		for (int c = 0; c < ncls && 2 + c < H - 1; c++) {
+			wmove(w, 2 + c, ix);
+			for (int k = 0; k < 2; k++) {
+				if (half)
+					put_cell_color(w, "█", region_color(c), -1, A_NORMAL);
+				else if (color)
+					put_cell_color(w, " ", COLOR_WHITE, region_color(c), A_NORMAL);
+				else
+					put_cell_color(w, shade(u, c, ncls), -1, -1, A_NORMAL);
+			}
+			put_text(w, " ", 1, ROLE_TEXT);
+			if (color)
+				put_cell_color(w, u->braille ? cls_glyph[c % NCLS_STYLE] : cls_glyph_ascii[c % NCLS_STYLE],
+					       point_color(c), region_color(c), A_BOLD);
+			else
+				put_cell_color(w, u->braille ? cls_glyph[c % NCLS_STYLE] : cls_glyph_ascii[c % NCLS_STYLE],
+					       -1, -1, A_BOLD);
+			char num[16];
+			snprintf(num, sizeof num, " %d", c);
+			put_text(w, num, W - ix - 4, ROLE_TEXT);
+		}
+		if (ncls + 4 < H - 1) {
+			wmove(w, ncls + 3, ix);
+			put_text(w, "area: model", W - ix - 1, ROLE_DIM);
+			wmove(w, ncls + 4, ix);
+			put_text(w, "mark: data", W - ix - 1, ROLE_DIM);
+		}
+	}
+	free(g);
 }
 
 /* What a plot shows, summarized: re-render when it changes. */
 static uint64_t data_key(struct ui *u)
 {
 	uint64_t k = (uint64_t)series_nruns(u->S) * 1000003u + (uint64_t)series_ncols(u->S);
-	for (int r = 0; r < series_nruns(u->S); r++)
+	for (int r = 0; r < series_nruns(u->S); r++) {
+		series_status st;
+		series_get_status(u->S, r, &st);
 		k = k * 1099511628211u + series_nrows(u->S, r) * 31u + series_nevents(u->S, r);
+		/* a drop, a new `fit` window, a run that became a twin: same rows, new picture */
+		k = k * 31u + (uint64_t)(st.dropped * 2 + st.agreement) + (uint64_t)st.twin_group * 5u;
+		k = k * 1099511628211u + (uint64_t)st.fit_from * 7u + (uint64_t)st.fit_to;
+	}
 	k = k * 31u + (uint64_t)series_current(u->S);
 	return k;
 }
@@ -983,11 +1687,23 @@ void ui_draw_frame(struct ui *u)
 			ui_panel *p = &u->panels[i];
 			if (!p->win)
 				continue;
-			if (p->dirty || p->gen != u->gen || p->key != key) {
-				render_plot(u, p);
+			uint64_t pk = key;
+			if (i == UI_P_BOUNDARY) { /* the grid may come a moment after its row */
+				runset rs;
+				visible_runs(u, &rs);
+				pk = key * 31u + grid_key(u, rs.cur);
+			}
+			int late = i == UI_P_INST && p->version != v && gg_now() - p->when >= 1.0;
+			if (p->dirty || p->gen != u->gen || p->key != pk || late) {
+				if (i == UI_P_BOUNDARY)
+					render_boundary(u, p);
+				else
+					render_plot(u, p);
 				p->dirty = 0;
 				p->gen = u->gen;
-				p->key = key;
+				p->key = pk;
+				p->version = v;
+				p->when = gg_now();
 			}
 			wnoutrefresh(p->win);
 		}

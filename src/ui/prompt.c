@@ -222,7 +222,7 @@ static int act_pause(int count, int key)
 static int act_view(int count, int key)
 {
 	char err[GG_ERRLEN];
-	ui_cmd_view(the_ui, (ui_view)((the_ui->view + 1) % (UI_VIEW_INST + 1)), err);
+	ui_cmd_view(the_ui, (ui_view)((the_ui->view + 1) % (UI_VIEW_BOUNDARY + 1)), err);
 	return 0;
 }
 

@@ -8,6 +8,7 @@ typedef struct {
 	short fg, bg;    /* -1: the terminal's default */
 	attr_t color;    /* attributes on top of the pair in the colour scheme */
 	attr_t mono;     /* attributes in the monochrome scheme */
+	short fg256;     /* fg on a 256-colour terminal, where 8 colours run out (0: fg) */
 } role_style;
 
 static const role_style styles[ROLE_COUNT] = {
@@ -30,9 +31,29 @@ static const role_style styles[ROLE_COUNT] = {
 	[ROLE_INST1] = { COLOR_YELLOW, -1, A_BOLD, A_NORMAL },
 	[ROLE_INST2] = { COLOR_GREEN, -1, A_BOLD, A_DIM },
 	[ROLE_INST3] = { COLOR_MAGENTA, -1, A_BOLD, A_UNDERLINE },
-	[ROLE_RUN1] = { COLOR_BLUE, -1, A_BOLD, A_UNDERLINE },
-	[ROLE_RUN2] = { COLOR_RED, -1, A_BOLD, A_UNDERLINE },
-	[ROLE_RUN3] = { COLOR_WHITE, -1, A_BOLD, A_UNDERLINE },
+	/* Overlaid runs: eight basic colours run out after six usable ones, so the last two
+	 * add an underline there and take 256-colour hues where the terminal has them. In
+	 * monochrome the runs differ by the glyphs at their curves' ends and in the legend. */
+	[ROLE_RUN0] = { COLOR_CYAN, -1, A_BOLD, A_BOLD },
+	[ROLE_RUN1] = { COLOR_YELLOW, -1, A_BOLD, A_BOLD | A_UNDERLINE },
+	[ROLE_RUN2] = { COLOR_MAGENTA, -1, A_BOLD, A_NORMAL },
+	[ROLE_RUN3] = { COLOR_GREEN, -1, A_BOLD, A_UNDERLINE },
+	[ROLE_RUN4] = { COLOR_BLUE, -1, A_BOLD, A_BOLD, 75 },
+	[ROLE_RUN5] = { COLOR_RED, -1, A_BOLD, A_BOLD | A_UNDERLINE },
+	[ROLE_RUN6] = { COLOR_WHITE, -1, A_BOLD, A_NORMAL, 208 },
+	[ROLE_RUN7] = { COLOR_CYAN, -1, A_BOLD | A_UNDERLINE, A_UNDERLINE, 141 },
+	[ROLE_RUN0_TR] = { COLOR_CYAN, -1, A_NORMAL, A_DIM },
+	[ROLE_RUN1_TR] = { COLOR_YELLOW, -1, A_NORMAL, A_DIM | A_UNDERLINE },
+	[ROLE_RUN2_TR] = { COLOR_MAGENTA, -1, A_NORMAL, A_DIM },
+	[ROLE_RUN3_TR] = { COLOR_GREEN, -1, A_NORMAL, A_DIM | A_UNDERLINE },
+	[ROLE_RUN4_TR] = { COLOR_BLUE, -1, A_NORMAL, A_DIM, 75 },
+	[ROLE_RUN5_TR] = { COLOR_RED, -1, A_NORMAL, A_DIM | A_UNDERLINE },
+	[ROLE_RUN6_TR] = { COLOR_WHITE, -1, A_NORMAL, A_DIM, 208 },
+	[ROLE_RUN7_TR] = { COLOR_CYAN, -1, A_UNDERLINE, A_DIM | A_UNDERLINE, 141 },
+	[ROLE_INST4] = { COLOR_RED, -1, A_BOLD, A_BOLD | A_UNDERLINE },
+	[ROLE_INST5] = { COLOR_BLUE, -1, A_BOLD, A_DIM | A_UNDERLINE, 75 },
+	[ROLE_ZERO] = { -1, -1, A_NORMAL, A_NORMAL },
+	[ROLE_WINDOW] = { COLOR_RED, -1, A_NORMAL, A_DIM },
 	[ROLE_MARKER] = { COLOR_MAGENTA, -1, A_NORMAL, A_DIM },
 	[ROLE_MARKER_TEXT] = { COLOR_MAGENTA, -1, A_NORMAL, A_NORMAL },
 	[ROLE_BEST] = { COLOR_YELLOW, -1, A_NORMAL, A_BOLD },
@@ -50,36 +71,49 @@ static const role_style styles[ROLE_COUNT] = {
 	[ROLE_WARN] = { COLOR_YELLOW, -1, A_BOLD, A_BOLD },
 };
 
-static int use_color;
+static int use_color, defaults;
 static short pairs[ROLE_COUNT];
+
+/* Every pair made so far, so roles and heatmap colours share them. */
+#define MAXPAIRS 256
+static struct { short fg, bg; } made[MAXPAIRS];
+static short nmade;
+
+short ui_pair(short fg, short bg)
+{
+	if (!use_color)
+		return 0;
+	if (fg < 0 && bg < 0)
+		return 0;
+	for (short i = 1; i <= nmade; i++)
+		if (made[i - 1].fg == fg && made[i - 1].bg == bg)
+			return i;
+	if (nmade + 1 >= COLOR_PAIRS || nmade >= MAXPAIRS)
+		return 0;
+	/* Without default colours, -1 means the usual white on black. */
+	init_pair((short)(nmade + 1), fg < 0 && !defaults ? COLOR_WHITE : fg,
+		  bg < 0 && !defaults ? COLOR_BLACK : bg);
+	made[nmade].fg = fg;
+	made[nmade].bg = bg;
+	return ++nmade;
+}
+
+int ui_colors(void)
+{
+	return use_color ? COLORS : 0;
+}
 
 void ui_theme_init(int color)
 {
 	use_color = color && has_colors() && start_color() == OK;
+	nmade = 0;
 	if (!use_color)
 		return;
 	/* The terminal's own background and text colour, so the screen fits its theme. */
-	int defaults = use_default_colors() == OK;
-	short next = 1;
+	defaults = use_default_colors() == OK;
 	for (int r = 0; r < ROLE_COUNT; r++) {
-		short fg = styles[r].fg, bg = styles[r].bg;
-		if (!defaults) {
-			fg = fg < 0 ? COLOR_WHITE : fg;
-			bg = bg < 0 ? COLOR_BLACK : bg;
-		}
-		if (styles[r].fg < 0 && styles[r].bg < 0) {
-			pairs[r] = 0;
-			continue;
-		}
-		/* share a pair with an earlier role of the same colours */
-		pairs[r] = 0;
-		for (int q = 0; q < r; q++)
-			if (pairs[q] && styles[q].fg == styles[r].fg && styles[q].bg == styles[r].bg)
-				pairs[r] = pairs[q];
-		if (!pairs[r] && next < COLOR_PAIRS) {
-			init_pair(next, fg, bg);
-			pairs[r] = next++;
-		}
+		short fg = styles[r].fg256 && COLORS >= 256 ? styles[r].fg256 : styles[r].fg;
+		pairs[r] = ui_pair(fg, styles[r].bg);
 	}
 }
 

@@ -380,9 +380,7 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	u->logy = 1;
 	u->smooth = 0.6;
 	u->follow = 1;
-	u->ninst = 2;
-	snprintf(u->inst[0], sizeof u->inst[0], "grad_norm");
-	snprintf(u->inst[1], sizeof u->inst[1], "wnorm");
+	u->ninst = 0; /* the instruments panel picks what the current run has */
 	ui_theme_init(o->color);
 	ui_relayout(u);
 
@@ -468,12 +466,12 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 
 /* ---- screen commands ------------------------------------------------------------------- */
 
-static const char *view_names[] = { "auto", "loss", "gap", "dist", "inst" };
+static const char *view_names[] = { "auto", "loss", "gap", "dist", "inst", "boundary" };
 static const char *xaxis_names[] = { "steps", "epochs", "log-steps" };
 
 int ui_cmd_view(struct ui *u, ui_view v, char *err)
 {
-	if ((int)v < 0 || v > UI_VIEW_INST)
+	if ((int)v < 0 || v > UI_VIEW_BOUNDARY)
 		return gg_fail(err, "unknown view");
 	u->view = v;
 	ui_relayout(u);
@@ -546,6 +544,12 @@ int ui_cmd_plot(struct ui *u, int n, char **names, char *err)
 {
 	if (n < 1 || n > UI_MAXINST)
 		return gg_fail(err, "plot takes 1 to %d series names", UI_MAXINST);
+	if (n == 1 && strcmp(names[0], "auto") == 0) {
+		u->ninst = 0;
+		ui_touch(u);
+		ui_log(u, ROLE_DIM, "instruments: chosen by what the current run has");
+		return 0;
+	}
 	for (int i = 0; i < n; i++)
 		if (series_find_col(u->S, names[i]) < 0) {
 			char known[600] = "";

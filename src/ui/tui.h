@@ -63,6 +63,10 @@ typedef struct {
 	uint64_t key;   /* what the data looked like at the last render (rows, events, runs) */
 	unsigned gen;   /* the settings generation it was rendered with */
 	int dirty;      /* new window, resize, or forced */
+	/* the store's version and the time at the last render: results that arrive late
+	 * (series_update, e.g. a background PH dimension) change a row in place, not the key */
+	uint64_t version;
+	double when;
 	/* The ranges last shown: kept while the data still fits them well, so the picture
 	 * does not rescale (and repaint every cell) on every new point. */
 	int have_range;

@@ -138,3 +138,28 @@ status_step() {
 clean_stderr() {
 	! grep -qiE 'error|sanitizer|leak' "$TMP/stderr"
 }
+
+# wait_line N ERE [SECONDS]: until row N of the screen matches the extended regex ERE.
+wait_line() {
+	local n=$1 re=$2 limit=${3:-$DEADLINE} i=0
+	local max=$((limit * 20))
+	while [ $i -lt $max ]; do
+		if line "$n" | grep -qE -- "$re"; then
+			return 0
+		fi
+		alive || return 1
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# expect_line N ERE DESCRIPTION: waits for row N to match; on failure shows the screen.
+expect_line() {
+	if wait_line "$1" "$2"; then
+		pass
+	else
+		fail "$3: row $1 never matched '$2'; the screen was:"
+		screen >&2
+	fi
+}

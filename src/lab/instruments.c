@@ -1,0 +1,394 @@
+/* instruments.c — the quantities of the four papers, measured while a run trains:
+ *   - NAIS-Net stability margins per block (Ciccone et al. 2018), at every evaluation;
+ *   - twin-run agreement (Jiang et al. 2022; Johnson & Zhang 2023), when every twin of a
+ *     group has evaluated at the same step, on the held-out split without its labels;
+ *   - the PH dimension of the trajectory (Tan et al. 2024): iterates go into a ring at
+ *     every step, and the estimate runs on a background worker so training never stalls.
+ * The math is in probes.c; this file decides when, on what, and where results go. Only
+ * the trainer thread touches runs: the worker gets a copy of the points and hands its
+ * result back through a queue the trainer empties between steps. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gglab/probes.h"
+#include "gglab/util.h"
+#include "internal.h"
+
+/* r->ph is a phdim_ring (internal.h keeps it opaque so only this file needs probes.h). */
+#define RING(r) ((phdim_ring *)(r)->ph)
+
+#define PROBE_ROWS 64 /* examples of the probe batch for the NAIS contraction and depth */
+
+/* ---- NAIS-Net margins --------------------------------------------------------------------- */
+
+void inst_nais(lab *L, run *r, lab_row *row)
+{
+	const nn_config *c = &r->model->cfg;
+	if (c->kind != NN_NAIS)
+		return;
+	const data_set *ds = r->data->ds;
+	int B = ds->n_eval < PROBE_ROWS ? ds->n_eval : PROBE_ROWS, n = c->width;
+	float *A = gg_xmalloc((size_t)n * n * sizeof *A);
+	float *last3 = gg_xmalloc((size_t)3 * B * n * sizeof *last3);
+	int *used = gg_xmalloc((size_t)B * sizeof *used);
+	double stages_sum = 0;
+	long stages_n = 0;
+	for (int blk = 0; blk < c->blocks; blk++) {
+		if (nn_nais_probe(r->model, ds->eval_test_x, B, blk, r->nais_kmax, r->nais_tol, A, last3,
+				  r->nais_tol > 0 ? used : NULL) < 0)
+			continue;
+		char name[64], err[GG_ERRLEN];
+		margin_spectral_result sr;
+		snprintf(name, sizeof name, "nais_margin_nais%d", blk + 1);
+		/* 500 iterations: exact for stable (symmetric) blocks; for free ones the estimate is
+		 * conservative when unconverged, and a block of width 256 stays near 0.1 s */
+		lab_row_set(L, row, name, margin_spectral(&sr, A, n, c->h, 500, err) == 0 ? sr.margin : NAN);
+		snprintf(name, sizeof name, "nais_gersh_nais%d", blk + 1);
+		lab_row_set(L, row, name, margin_gershgorin(A, n, c->h));
+		double ratio;
+		size_t BN = (size_t)B * n;
+		snprintf(name, sizeof name, "nais_contract_nais%d", blk + 1);
+		lab_row_set(L, row, name,
+			    margin_contraction(&ratio, NULL, last3, last3 + BN, last3 + 2 * BN, B, n, err) == 0
+				    ? ratio : NAN);
+		for (int b = 0; r->nais_tol > 0 && b < B; b++) {
+			stages_sum += used[b];
+			stages_n++;
+		}
+	}
+	lab_row_set(L, row, "nais_rescaled", r->step > 0 ? (double)r->rescales / r->step : 0);
+	if (stages_n)
+		lab_row_set(L, row, "nais_stages", stages_sum / stages_n);
+	free(A);
+	free(last3);
+	free(used);
+}
+
+/* ---- twin agreement ------------------------------------------------------------------------ */
+
+/* The series of a twin group's agreement, made when the group is. */
+int inst_twin_series(lab *L, int group)
+{
+	char name[32];
+	snprintf(name, sizeof name, "twins%d", group);
+	int sid = series_add_run(L->series, name);
+	series_status st = { 0 };
+	snprintf(st.name, sizeof st.name, "%s", name);
+	snprintf(st.model, sizeof st.model, "agreement of the runs t%d.*", group);
+	st.state = RUN_IDLE;
+	st.goal = -1;
+	st.twin_group = group;
+	st.agreement = 1;
+	series_set_status(L->series, sid, &st);
+	L->twin_sid = gg_xrealloc(L->twin_sid, (size_t)(group + 1) * sizeof *L->twin_sid);
+	L->twin_last = gg_xrealloc(L->twin_last, (size_t)(group + 1) * sizeof *L->twin_last);
+	L->twin_sid[group] = sid;
+	L->twin_last[group] = -1;
+	return sid;
+}
+
+static double last_value(lab *L, run *r, int col)
+{
+	double v;
+	series_last(L->series, r->sid, col, &v);
+	return v;
+}
+
+/* After a round: every group whose twins all evaluated at this same step gets a row. */
+void inst_twins(lab *L)
+{
+	for (int g = 1; g <= L->twin_groups; g++) {
+		run *tw[64];
+		int k = 0, sets = 1;
+		for (int i = 0; i < L->nruns && k < 64; i++)
+			if (L->runs[i]->twin_group == g)
+				tw[k++] = L->runs[i];
+		if (k < 2)
+			continue;
+		long step = tw[0]->step;
+		int ready = step > L->twin_last[g];
+		for (int i = 0; i < k && ready; i++)
+			ready = tw[i]->built && tw[i]->step == step && tw[i]->last_eval == step &&
+				tw[i]->data == tw[0]->data && tw[i]->model->cfg.classes == tw[0]->model->cfg.classes;
+		if (!ready)
+			continue;
+		L->twin_last[g] = step;
+		const data_set *ds = tw[0]->data->ds;
+		int U = ds->n_heldout, C = ds->classes;
+		if (U < 1)
+			continue;
+		float *probs = gg_xmalloc((size_t)k * U * C * sizeof *probs);
+		int *set = gg_xmalloc((size_t)k * sizeof *set);
+		double test_err = 0, gap = 0;
+		for (int i = 0; i < k; i++) {
+			nn_model_eval(tw[i]->model, ds->heldout_x, NULL, U, 0, NULL, NULL,
+				      probs + (size_t)i * U * C);
+			set[i] = tw[i]->parts > 1 ? tw[i]->part : 0;
+			if (tw[i]->parts > sets)
+				sets = tw[i]->parts;
+			test_err += last_value(L, tw[i], L->cols[COL_TEST_ERR]) / k;
+			gap += last_value(L, tw[i], L->cols[COL_GAP_LOSS]) / k;
+		}
+		char err[GG_ERRLEN];
+		double dis = NAN, inc = NAN, ins = NAN;
+		if (agree_disagreement(&dis, probs, k, U, C, err) < 0 ||
+		    agree_inconsistency(&inc, probs, k, U, C, err) < 0)
+			dis = inc = NAN;
+		if (sets > 1 && agree_instability(&ins, probs, set, sets, k, U, C, err) < 0)
+			ins = NAN;
+		lab_row row = { 0 };
+		lab_row_set(L, &row, "disagree", dis);
+		lab_row_set(L, &row, "twins_test_err", test_err);
+		lab_row_set(L, &row, "incons", inc);
+		lab_row_set(L, &row, "instab", ins);
+		lab_row_set(L, &row, "incons_instab", sets > 1 ? inc + ins : NAN);
+		lab_row_set(L, &row, "twins_gap", gap);
+		char name[32];
+		snprintf(name, sizeof name, "twins%d", g);
+		lab_emit_row(L, L->twin_sid[g], step, name, &row);
+		series_status st;
+		series_get_status(L->series, L->twin_sid[g], &st);
+		st.step = step;
+		st.epoch = run_epoch(tw[0]);
+		series_set_status(L->series, L->twin_sid[g], &st);
+		free(probs);
+		free(set);
+	}
+}
+
+/* ---- PH dimension ---------------------------------------------------------------------------- */
+
+typedef struct ph_job {
+	int sid;          /* the run's series */
+	long step;        /* the evaluation step the result belongs to */
+	char name[32];
+	float *pts;       /* [n][dim] a copy of the ring, oldest first */
+	int n, dim;
+	phdim_metric metric;
+	uint64_t seed;
+	int rc;
+	phdim_result res;
+	char err[GG_ERRLEN];
+	struct ph_job *next;
+} ph_job;
+
+static void push_job(ph_job **list, ph_job *j)
+{
+	j->next = NULL;
+	while (*list)
+		list = &(*list)->next;
+	*list = j;
+}
+
+/* The worker: estimates, then hands the job back and wakes the trainer. */
+static void *ph_worker(void *arg)
+{
+	lab *L = arg;
+	pthread_mutex_lock(&L->ph_mu);
+	for (;;) {
+		while (!L->ph_todo && !L->ph_stop)
+			pthread_cond_wait(&L->ph_cv, &L->ph_mu);
+		if (L->ph_stop)
+			break;
+		ph_job *j = L->ph_todo;
+		L->ph_todo = j->next;
+		L->ph_busy = 1;
+		pthread_mutex_unlock(&L->ph_mu);
+		j->rc = phdim_estimate(&j->res, j->pts, j->n, j->dim, j->metric, 0, j->seed, j->err);
+		pthread_mutex_lock(&L->ph_mu);
+		push_job(&L->ph_done, j);
+		L->ph_busy = 0;
+		pthread_cond_broadcast(&L->ph_cv);
+		pthread_mutex_unlock(&L->ph_mu);
+		pthread_mutex_lock(&L->mu); /* a trainer asleep on an empty queue wakes up */
+		L->ph_ready = 1;
+		pthread_cond_signal(&L->cv);
+		pthread_mutex_unlock(&L->mu);
+		pthread_mutex_lock(&L->ph_mu);
+	}
+	pthread_mutex_unlock(&L->ph_mu);
+	return NULL;
+}
+
+/* Trainer thread: results that came back go into their runs' rows and to the log. */
+void inst_phdim_collect(lab *L)
+{
+	if (!L->ph_started)
+		return;
+	pthread_mutex_lock(&L->ph_mu);
+	ph_job *done = L->ph_done;
+	L->ph_done = NULL;
+	pthread_mutex_unlock(&L->ph_mu);
+	while (done) {
+		ph_job *j = done;
+		done = j->next;
+		if (j->rc == 0) {
+			series_update(L->series, j->sid, j->step, series_col(L->series, "phdim"), j->res.dim);
+			series_update(L->series, j->sid, j->step, series_col(L->series, "phdim_r2"), j->res.r2);
+			lab_log_values(L, j->name, j->step, "phdim", j->res.dim, "phdim_r2", j->res.r2);
+			lab_post(L, LAB_MSG_INFO, j->sid, j->step,
+				 "%s: PH dimension %.3f (fit R^2 %.3f, %d subset sizes of %d %s) @ step %ld",
+				 j->name, j->res.dim, j->res.r2, j->res.nsizes, j->n,
+				 j->metric == PHDIM_L1 ? "loss vectors, L1" : "iterates projected to k dims",
+				 j->step);
+		} else {
+			lab_post(L, LAB_MSG_ERROR, j->sid, j->step, "%s: PH dimension: %s", j->name, j->err);
+		}
+		free(j->pts);
+		free(j);
+	}
+}
+
+/* Waits until the worker has nothing left, then collects: an export or the end of a script
+ * sees every estimate it asked for, so results do not depend on timing. */
+void inst_phdim_wait(lab *L)
+{
+	if (!L->ph_started)
+		return;
+	pthread_mutex_lock(&L->ph_mu);
+	while (L->ph_todo || L->ph_busy)
+		pthread_cond_wait(&L->ph_cv, &L->ph_mu);
+	pthread_mutex_unlock(&L->ph_mu);
+	inst_phdim_collect(L);
+}
+
+void inst_free(lab *L)
+{
+	if (L->ph_started) {
+		pthread_mutex_lock(&L->ph_mu);
+		L->ph_stop = 1;
+		pthread_cond_broadcast(&L->ph_cv);
+		pthread_mutex_unlock(&L->ph_mu);
+		pthread_join(L->ph_thread, NULL);
+		L->ph_started = 0;
+		for (ph_job *lists[2] = { L->ph_todo, L->ph_done }, **l = lists; l < lists + 2; l++)
+			while (*l) {
+				ph_job *j = *l;
+				*l = j->next;
+				free(j->pts);
+				free(j);
+			}
+		pthread_mutex_destroy(&L->ph_mu);
+		pthread_cond_destroy(&L->ph_cv);
+	}
+	free(L->twin_sid);
+	free(L->twin_last);
+}
+
+/* Per-example losses of the m fixed training examples: the "data-dependent" point. */
+static void loss_vector(run *r, float *out)
+{
+	const data_set *ds = r->data->ds;
+	int m = r->ph_m, C = ds->classes;
+	float *probs = gg_xmalloc((size_t)m * C * sizeof *probs);
+	nn_model_eval(r->model, ds->eval_train_x, NULL, m, 0, NULL, NULL, probs);
+	for (int i = 0; i < m; i++) {
+		float p = probs[(size_t)i * C + ds->eval_train_y[i]];
+		out[i] = -logf(p > 1e-30f ? p : 1e-30f);
+	}
+	free(probs);
+}
+
+/* After every step of a run with the PH dimension on: the iterate goes into its ring. */
+void inst_phdim_step(lab *L, run *r)
+{
+	(void)L;
+	if (!r->ph || r->step % r->ph_stride)
+		return;
+	if (RING(r)->P) {
+		phdim_ring_push_params(RING(r), r->model->params);
+	} else {
+		float *v = gg_xmalloc((size_t)r->ph_m * sizeof *v);
+		loss_vector(r, v);
+		phdim_ring_push(RING(r), v);
+		free(v);
+	}
+}
+
+/* Queues an estimate on a copy of the ring; the result lands in the row of this step. */
+int inst_phdim_now(lab *L, run *r, char *err)
+{
+	if (!r->ph)
+		return gg_fail(err, "%s: the PH dimension is off: 'phdim on' starts keeping iterates",
+			       r->name);
+	int n = phdim_ring_count(RING(r));
+	if (n < PHDIM_MIN_POINTS)
+		return gg_fail(err, "PH dimension needs at least %d iterates, have %d: %d more "
+				    "(train %d more steps)", PHDIM_MIN_POINTS, n, PHDIM_MIN_POINTS - n,
+			       (PHDIM_MIN_POINTS - n) * r->ph_stride);
+	if (!L->ph_started) {
+		pthread_mutex_init(&L->ph_mu, NULL);
+		pthread_cond_init(&L->ph_cv, NULL);
+		if (pthread_create(&L->ph_thread, NULL, ph_worker, L) != 0)
+			return gg_fail(err, "cannot start the PH dimension worker");
+		L->ph_started = 1;
+	}
+	if (r->last_eval != r->step)
+		run_evaluate(L, r); /* the result needs a row to live in */
+	ph_job *j = gg_xcalloc(1, sizeof *j);
+	j->sid = r->sid;
+	j->step = r->step;
+	snprintf(j->name, sizeof j->name, "%s", r->name);
+	j->dim = RING(r)->dim;
+	j->n = n;
+	j->metric = RING(r)->metric;
+	j->seed = gg_rng_derive(r->seed, "phdim-subsets") ^ (uint64_t)r->step;
+	j->pts = gg_xmalloc((size_t)n * j->dim * sizeof *j->pts);
+	phdim_ring_snapshot(RING(r), j->pts);
+	pthread_mutex_lock(&L->ph_mu);
+	push_job(&L->ph_todo, j);
+	pthread_cond_broadcast(&L->ph_cv);
+	pthread_mutex_unlock(&L->ph_mu);
+	return 0;
+}
+
+/* At an evaluation: with `phdim every=E`, an estimate every E evaluations once the ring
+ * is full enough. */
+void inst_phdim_eval(lab *L, run *r)
+{
+	if (!r->ph || r->ph_every <= 0 || ++r->ph_evals % r->ph_every)
+		return;
+	char err[GG_ERRLEN];
+	if (phdim_ring_count(RING(r)) >= PHDIM_MIN_POINTS)
+		inst_phdim_now(L, r, err);
+}
+
+int inst_phdim_on(lab *L, run *r, int n, int k, int stride, int every, int loss, int m, char *err)
+{
+	if (!r->built)
+		return gg_fail(err, "%s has not started: train it first (the iterates are its steps)",
+			       r->name);
+	if (loss && m > r->data->ds->n_eval)
+		return gg_fail(err, "m=%d is more than the %d fixed training examples", m,
+			       r->data->ds->n_eval);
+	phdim_ring *ph = gg_xcalloc(1, sizeof *ph);
+	if (phdim_ring_init(ph, n, loss ? m : k, loss ? 0 : r->model->nparams,
+			    loss ? PHDIM_L1 : PHDIM_L2, gg_rng_derive(r->seed, "phdim-projection"), err) < 0) {
+		free(ph);
+		return -1;
+	}
+	inst_phdim_off(r);
+	r->ph = ph;
+	r->ph_stride = stride;
+	r->ph_every = every;
+	r->ph_m = m;
+	r->ph_evals = 0;
+	if (loss)
+		series_mark(L->series, r->sid, r->step, SERIES_EV_INFO,
+			    "phdim on: last %d iterates as losses on %d examples (L1)", n, m);
+	else
+		series_mark(L->series, r->sid, r->step, SERIES_EV_INFO,
+			    "phdim on: last %d iterates (projected to %d dims)", n, k);
+	return 0;
+}
+
+void inst_phdim_off(run *r)
+{
+	if (!r->ph)
+		return;
+	phdim_ring_free(RING(r));
+	free(r->ph);
+	r->ph = NULL;
+}

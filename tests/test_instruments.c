@@ -1,0 +1,141 @@
+/* test_instruments.c — the instruments as the trainer records them: distances per layer,
+ * the d ≈ a + b·ln t fit and its window, the large-batch recipe, NAIS margins (stable and
+ * free), twin agreement, the PH dimension in the background, and their bad inputs. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "labtest.h"
+#include "gglab/store.h"
+#include "test.h"
+
+static double last(lab *L, const char *run_name, const char *col, long *step)
+{
+	series_store *s = lab_series(L);
+	for (int i = 0; i < series_nruns(s); i++) {
+		series_status st;
+		series_get_status(s, i, &st);
+		if (!st.dropped && !strcmp(st.name, run_name)) {
+			double v;
+			long at = series_last(s, i, series_find_col(s, col), &v);
+			if (step)
+				*step = at;
+			return v;
+		}
+	}
+	return NAN;
+}
+
+static void test_distance_and_fit(void)
+{
+	lab *L = new_lab_opts(1, NULL);
+	CHECK(run_cmds(L, "data circles; model mlp 16x2; train 400") == 0, "train");
+	double d = last(L, "r1", "dist", NULL), d1 = last(L, "r1", "dist_fc1", NULL),
+	       d2 = last(L, "r1", "dist_fc2", NULL), dh = last(L, "r1", "dist_head", NULL);
+	CHECK(fabs(d * d - (d1 * d1 + d2 * d2 + dh * dh)) < 1e-6 * d * d,
+	      "per-layer distances add up to the whole: %g vs %g %g %g", d, d1, d2, dh);
+	CHECK(last(L, "r1", "wnorm", NULL) > 0, "wnorm");
+	CHECK(run_cmds(L, "fit from=50 to=300") == 0 && lab_current(L)->fit_from == 50 &&
+		      lab_current(L)->fit_to == 300, "fit window kept: %s", last_err);
+	CHECK(run_cmds(L, "fit from=390 to=395") < 0 && strstr(last_err, "needs at least 3"),
+	      "a window with fewer than three points: %s", last_err);
+	lab_free(L);
+}
+
+static void test_recipe(void)
+{
+	lab *L = new_lab_opts(1, NULL);
+	run_cmds(L, "data spiral; model mlp 16x2 norm=gbn ghost=32; opt sgd lr=0.1 drops=2; set bs 512");
+	CHECK(run_cmds(L, "recipe hoffer base=128") == 0, "recipe: %s", last_err);
+	run *r = lab_current(L);
+	CHECK(r->base_bs == 128 && r->lr_scale == 0.5 && r->regime == 1 && r->ocfg.clip == 5 &&
+		      r->mcfg.ghost == 128, "settings applied");
+	CHECK(fabs(run_lr(r) - 0.2) < 1e-6, "lr scaled by sqrt(512/128): %g", run_lr(r));
+	CHECK(run_cmds(L, "train 1 epochs") == 0 && run_epoch(r) >= 4 - 1e-9 && run_epoch(r) < 4.6,
+	      "regime adaptation: 1 epoch becomes 4 (%g)", run_epoch(r));
+	/* the drop at epoch 2 moves to epoch 8 */
+	CHECK(fabs(run_lr(r) - 0.2) < 1e-6, "no drop yet at epoch %g: lr %g", run_epoch(r), run_lr(r));
+	run_cmds(L, "train 1.2 epochs");
+	CHECK(fabs(run_lr(r) - 0.02) < 1e-6, "dropped after epoch 8: lr %g at %g", run_lr(r), run_epoch(r));
+	lab_free(L);
+}
+
+static void test_nais(void)
+{
+	lab *L = new_lab_opts(1, NULL);
+	CHECK(run_cmds(L, "margins") < 0 && strstr(last_err, "NAIS margins need a NAIS-Net"),
+	      "margins of an mlp: %s", last_err);
+	CHECK(run_cmds(L, "data circles; model nais width=12 blocks=2 stages=4; opt sgd lr=0.5; "
+			  "set tol 0.05 kmax 12; train 300") == 0, "nais");
+	double m1 = last(L, "r1", "nais_margin_nais1", NULL), m2 = last(L, "r1", "nais_margin_nais2", NULL);
+	CHECK(m1 >= -1e-9 && m2 >= -1e-9, "stable blocks keep a non-negative margin: %g %g", m1, m2);
+	double g = last(L, "r1", "nais_gersh_nais1", NULL);
+	CHECK(isfinite(g) && g <= m1 + 1e-9, "Gershgorin is a lower bound: %g <= %g", g, m1);
+	double st = last(L, "r1", "nais_stages", NULL);
+	CHECK(st >= 1 && st <= 12, "pattern-dependent depth within kmax: %g", st);
+	double c = last(L, "r1", "nais_contract_nais1", NULL);
+	CHECK(isfinite(c) && c > 0, "contraction ratio: %g", c);
+	double f = last(L, "r1", "nais_rescaled", NULL);
+	CHECK(f >= 0 && f <= 1, "fraction rescaled: %g", f);
+	CHECK(run_cmds(L, "eval stages=40") == 0, "unrolled past the training depth");
+
+	/* the unconstrained block: the same start, and with a large step its margin goes negative */
+	CHECK(run_cmds(L, "model nais width=12 blocks=1 stages=4 stable=off; opt sgd lr=0.5; train 300") == 0,
+	      "free");
+	double mf = last(L, "r1", "nais_margin_nais1", NULL);
+	CHECK(mf < 0, "a stable=off block's margin can go negative: %g", mf);
+	CHECK(run_cmds(L, "model mlp 8x1; eval stages=5") < 0 && strstr(last_err, "stages apply to a nais"),
+	      "eval stages= on an mlp: %s", last_err);
+	lab_free(L);
+}
+
+static void test_twins(void)
+{
+	lab *L = new_lab_opts(1, NULL);
+	CHECK(run_cmds(L, "data spiral n=600; model mlp 16x2; set bs 50; twin 4 sets=2; train -a 300") == 0,
+	      "twins: %s", last_err);
+	long at = -1;
+	double dis = last(L, "twins1", "disagree", &at), te = last(L, "twins1", "twins_test_err", NULL);
+	double inc = last(L, "twins1", "incons", NULL), ins = last(L, "twins1", "instab", NULL);
+	CHECK(at == 300, "agreement at the twins' last evaluation (%ld)", at);
+	CHECK(dis >= 0 && dis <= 1 && te >= 0 && te <= 1, "disagreement %g and test error %g", dis, te);
+	CHECK(inc > 0 && ins > 0 && fabs(last(L, "twins1", "incons_instab", NULL) - (inc + ins)) < 1e-12,
+	      "C %g, S %g and C+S", inc, ins);
+	/* twins differ only in their seed: r1 and the twins share data and model */
+	CHECK(lab_find_run(L, "t1.1")->seed != lab_find_run(L, "t1.2")->seed, "seeds differ");
+	CHECK(run_cmds(L, "twin 2; run use t2.1; train 100; run use t2.2; train 60") == 0, "twins 2");
+	CHECK(isnan(last(L, "twins2", "disagree", NULL)), "no agreement while twins are at different steps");
+	lab_free(L);
+}
+
+static void test_phdim(void)
+{
+	lab *L = new_lab_opts(1, NULL);
+	CHECK(run_cmds(L, "data xor; model mlp 8x1; phdim on") < 0 && strstr(last_err, "train it first"),
+	      "phdim before training: %s", last_err);
+	CHECK(run_cmds(L, "train 10; phdim on n=200 k=32") == 0, "phdim on: %s", last_err);
+	CHECK(run_cmds(L, "train 25; phdim") < 0 && strstr(last_err, "needs at least 40 iterates, have 25: 15 more"),
+	      "too few iterates: %s", last_err);
+	CHECK(run_cmds(L, "set lr 0.5; train 300; phdim") == 0, "phdim now: %s", last_err);
+	inst_phdim_wait(L);
+	long at;
+	double ph = last(L, "r1", "phdim", &at), r2 = last(L, "r1", "phdim_r2", NULL);
+	CHECK(at == lab_current(L)->step && isfinite(ph) && ph > 0 && isfinite(r2),
+	      "the estimate lands in the row of its step: %g (R^2 %g) @ %ld", ph, r2, at);
+	/* the loss-vector variant, estimated every evaluation */
+	CHECK(run_cmds(L, "phdim on n=100 mode=loss m=50 every=1; train 200") == 0, "loss variant: %s", last_err);
+	inst_phdim_wait(L);
+	CHECK(isfinite(last(L, "r1", "phdim", NULL)), "loss-vector estimate");
+	CHECK(run_cmds(L, "phdim off; phdim") < 0 && strstr(last_err, "off"), "off: %s", last_err);
+	lab_free(L);
+}
+
+int main(void)
+{
+	test_distance_and_fit();
+	test_recipe();
+	test_nais();
+	test_twins();
+	test_phdim();
+	return test_report();
+}

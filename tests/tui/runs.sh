@@ -1,0 +1,60 @@
+#!/bin/sh
+# runs.sh — several runs on one screen: a run and its fork are overlaid with a legend that
+# names both and the status line names the current one; `run use` switches it; `run drop`
+# takes a run off the plot; `gglab --view` shows a file's runs and not the hidden default
+# run; `view inst` without instruments says how to get them; `view boundary` draws the
+# decision boundary of a 2-D data set and explains itself on fashion.
+. "${srcdir:-.}/tests/tui/lib.sh"
+
+printf '%s\n' 'data spiral n=500; model mlp 16x2; train 300; fork; set lr 0.01; train -a 200' \
+	>"$TMP/two.gg"
+start 80 24 -- -x "$TMP/two.gg"
+expect_screen "script done" "the script runs"
+expect_screen "r1.f1 reached its goal" "the fork trains"
+# row 2 is the loss plot's title row, with the legend at its right end
+expect_line 2 ' r1  .* r1\.f1 ' "the legend names both runs"
+expect_line 1 '^ r1\.f1  \+1 run ' "the status line names the current run (the fork)"
+has_braille && pass || fail "braille curves for two runs"
+
+type_line "run use r1"
+expect_line 1 '^ r1  \+1 run ' "run use: the status line names the new current run"
+type_line "view boundary"
+expect_line 2 'decision boundary .* r1 .*step 500.*train err' "view boundary: the run, its step and errors"
+if screen | grep -q '▀'; then pass; else fail "view boundary draws a half-block map"; screen >&2; fi
+type_line "view gap"
+expect_line 2 ' r1  .* r1\.f1 ' "the gap plot names both runs"
+type_line "view auto"
+
+type_line "run drop r1.f1"
+expect_screen "run r1.f1 dropped" "the fork is dropped"
+expect_line 2 'train .*test' "one run again: the train/test legend"
+if wait_line 2 'r1\.f1' 2; then fail "a dropped run stays in the legend: $(line 2)"; else pass; fi
+case "$(line 1)" in *"+1 run"*) fail "a dropped run is still counted: $(line 1)" ;; *) pass ;; esac
+type_line quit
+expect_screen "gglab-exit=0" "quit"
+check "no errors on stderr" clean_stderr
+
+# --view: the file's two runs, not the default run the lab starts with (hidden, dropped)
+"$GGLAB" --threads 1 -c "data spiral n=500; model mlp 16x2; train 100; fork; set lr 0.01; train -a 50; export jsonl $TMP/two.jsonl" \
+	>"$TMP/out" 2>&1
+check "export jsonl for --view" test -s "$TMP/two.jsonl"
+start 80 24 -- --view "$TMP/two.jsonl"
+expect_screen "viewing 1 file (2 runs)" "--view opens the file"
+expect_line 2 ' r1  .* r1\.f1 ' "--view: the legend names the file's runs"
+expect_line 1 '^ r1  \+1 run ' "--view: two runs, the hidden default one not counted"
+type_line "view inst"
+expect_screen "no instruments yet: NAIS margins need a nais model" "view inst without instruments says so"
+expect_screen "grad_norm" "and plots the norms meanwhile"
+type_line quit
+expect_screen "gglab-exit=0" "quit the view"
+
+# view boundary on a data set that is not 2-D
+start 80 24 --
+expect_screen "RUNNING" "the default setup trains"
+type_line "view boundary"
+expect_screen "view boundary needs a 2-D data set" "view boundary on fashion explains"
+expect_screen "this run uses fashion" "and names the run's data"
+type_line quit
+expect_screen "gglab-exit=0" "quit"
+check "no errors on stderr" clean_stderr
+finish
