@@ -86,7 +86,8 @@ const lab_setting *lab_setting_find(const char *name);
 
 void lab_say(lab *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-int lab_data(lab *L, const data_spec *spec, char *err);
+/* keep: a built run keeps its weights and optimizer (the data must have the same shape). */
+int lab_data(lab *L, const data_spec *spec, int keep, char *err);
 int lab_model(lab *L, const nn_config *cfg, char *err);
 int lab_opt(lab *L, const nn_opt_config *cfg, const nn_schedule *sched, char *err);
 /* All-or-nothing: every value is checked against the run (every run, with all) before

@@ -45,6 +45,7 @@ static int cmd_data(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
 	data_spec s;
 	data_spec_default(&s);
+	int keep = 0;
 	const char *names = DATA_NAMES;
 	size_t len = strlen(argv[1]);
 	int known = 0;
@@ -77,13 +78,16 @@ static int cmd_data(cmd_ctx *ctx, int argc, char **argv, char *err)
 			if (cmd_parse_long("dim", v, 2, 4096, &l, err) < 0)
 				return -1;
 			s.dim = (int)l;
+		} else if (!strcmp(key, "keep")) {
+			if (on_off("keep", v, &keep, err) < 0)
+				return -1;
 		} else {
-			return unknown_key(key, "n noise seed dim", err);
+			return unknown_key(key, "n noise seed dim keep", err);
 		}
 	}
 	if (!ctx->lab)
 		return 0;
-	return lab_data(ctx->lab, &s, err);
+	return lab_data(ctx->lab, &s, keep, err);
 }
 
 /* ---- model ----------------------------------------------------------------------------- */
@@ -716,10 +720,10 @@ static int cmd_quit(cmd_ctx *ctx, int argc, char **argv, char *err)
 }
 
 const cmd_entry cmd_table[] = {
-	{ .name = "data", .usage = "NAME [n=N] [noise=P] [seed=S] [dim=D]",
-	  .help = "choose the data set (" DATA_NAMES "); the run restarts",
-	  .min_args = 1, .max_args = 5, .flags = CMD_JOURNAL, .exec = cmd_data,
-	  .args = DATA_NAMES " n= noise= seed= dim=" },
+	{ .name = "data", .usage = "NAME [n=N] [noise=P] [seed=S] [dim=D] [keep=on]",
+	  .help = "choose the data set (" DATA_NAMES "); the run restarts (keep=on: keeps its weights)",
+	  .min_args = 1, .max_args = 6, .flags = CMD_JOURNAL, .exec = cmd_data,
+	  .args = DATA_NAMES " n= noise= seed= dim= keep=" },
 	{ .name = "model",
 	  .usage = "mlp WIDTHxDEPTH [act=relu|tanh] [norm=none|bn|gbn] [ghost=G] | "
 		   "nais width=W blocks=B stages=K [h=H] [eps=E] [stable=on|off]",

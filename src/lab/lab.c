@@ -20,19 +20,43 @@ static void restart(lab *L, run *r, const char *why)
 	r->goal_kind = GOAL_NONE;
 }
 
-int lab_data(lab *L, const data_spec *spec, char *err)
+int lab_data(lab *L, const data_spec *spec, int keep, char *err)
 {
 	run *r = lab_current(L);
 	lab_dataref *d = lab_dataref_get(L, spec, err);
 	if (!d)
 		return -1;
-	restart(L, r, "new data");
+	if (keep && r->built) {
+		/* The same network goes on learning from other data (e.g. true labels after
+		 * random ones: an adversarial initialization). Only the data position is new. */
+		if (d->ds->dim != r->data->ds->dim || d->ds->classes != r->data->ds->classes) {
+			lab_dataref_put(L, d);
+			return gg_fail(err, "keep=on needs data of the same shape: %s has %d features and %d "
+					    "classes, the model takes %d and %d", spec->name, d->ds->dim,
+				       d->ds->classes, r->data->ds->dim, r->data->ds->classes);
+		}
+		if (r->bs > d->ds->n_train) {
+			lab_dataref_put(L, d);
+			return gg_fail(err, "bs=%d is larger than the new training set (%d examples)", r->bs,
+				       d->ds->n_train);
+		}
+		data_cursor_free(&r->cur);
+		data_cursor_init_part(&r->cur, d->ds, gg_rng_derive(r->seed, "order") ^ (uint64_t)r->step,
+				      r->part, r->parts, d->ds->spec.seed);
+		inst_phdim_off(r);
+		series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "data %s%s (weights kept)",
+			    spec->name, spec->noise > 0 ? " noisy" : "");
+	} else {
+		restart(L, r, "new data");
+	}
 	lab_dataref_put(L, r->data);
 	r->data = d;
 	r->dspec = *spec;
 	char desc[256];
 	data_describe(d->ds, desc, sizeof desc);
-	lab_say(L, "data %s", desc);
+	lab_say(L, "data %s%s", desc, keep && r->built ? ", weights kept" : "");
+	if (keep && r->built)
+		lab_say(L, "%s: training goes on from step %ld on the new data", r->name, r->step);
 	return 0;
 }
 

@@ -9,6 +9,11 @@
  *   takes the top 55 % and two others share the bottom side by side; otherwise only the
  *   main plot shows.
  *
+ * Plots overlay every visible run (not dropped, not a twin group's agreement series; up to
+ * UI_MAXRUNS), each in its own colour with its own glyphs, and name them in the legend;
+ * the distance and instruments panels show the current run. `view boundary` makes the
+ * decision-boundary map the main panel (render_boundary).
+ *
  * A panel re-renders only when the data it shows (rows, events, runs), the settings or its
  * size changed; ranges are kept while the data fits them, and a followed x axis grows in
  * steps of 1-1.2-1.5-2-2.5-3-4-5-6-8, so most frames only add a few cells at the right end
@@ -435,14 +440,16 @@ static int new_series(plotjob *j, ui_role role, char glyph)
 	return j->nseries++;
 }
 
-static void add_legend(plotjob *j, const char *glyph, ui_role role, const char *label)
+/* Returns the entry's index, or -1 when the legend is full. */
+static int add_legend(plotjob *j, const char *glyph, ui_role role, const char *label)
 {
 	if (j->nleg >= 16)
-		return;
+		return -1;
 	snprintf(j->leg[j->nleg].glyph, sizeof j->leg[j->nleg].glyph, "%s", glyph);
 	j->leg[j->nleg].role = role;
 	snprintf(j->leg[j->nleg].label, sizeof j->leg[j->nleg].label, "%s", label);
-	j->nleg++;
+	j->leg[j->nleg].must = 0;
+	return j->nleg++;
 }
 
 static void free_job(plotjob *j)
@@ -684,9 +691,9 @@ static ui_role run_role(int slot, int train)
 
 static void add_legend_must(plotjob *j, const char *glyph, ui_role role, const char *label)
 {
-	add_legend(j, glyph, role, label);
-	if (j->nleg > 0 && !strcmp(j->leg[j->nleg - 1].label, label))
-		j->leg[j->nleg - 1].must = 1;
+	int i = add_legend(j, glyph, role, label);
+	if (i >= 0)
+		j->leg[i].must = 1;
 }
 
 /* One overlaid run's curve: its EMA alone when smoothing (raw lines of several runs would
@@ -1477,8 +1484,23 @@ static void render_boundary(struct ui *u, ui_panel *p)
 		else
 			snprintf(msg, sizeof msg, "view boundary needs a 2-D data set (spiral, circles, xor, "
 				 "gauss); this run uses %s", st.data[0] ? st.data : "no data yet");
-		int rows = wrapped_rows(msg, W - 4);
-		put_wrapped(w, H / 2 - rows / 2 > 1 ? H / 2 - rows / 2 : 1, 0, H - 2, msg, W - 4, ROLE_WARN);
+		/* one clause a line, centred (each wraps on its own if the panel is narrow) */
+		char *part[2] = { msg, strstr(msg, "; ") };
+		if (part[1]) {
+			*part[1] = 0;
+			part[1] += 2;
+		}
+		int y = H / 2 - 1 > 1 ? H / 2 - 1 : 1;
+		for (int i = 0; i < 2 && part[i] && y < H - 1; i++) {
+			int tw = text_width(part[i]), rows = wrapped_rows(part[i], W - 2);
+			if (rows == 1) {
+				wmove(w, y, (W - tw) / 2);
+				put_text(w, part[i], W - 1, ROLE_WARN);
+			} else {
+				put_wrapped(w, y, 0, H - 1 - y, part[i], W - 2, ROLE_WARN);
+			}
+			y += rows;
+		}
 		free(g);
 		wnoutrefresh(w);
 		return;
@@ -1693,8 +1715,16 @@ void ui_draw_frame(struct ui *u)
 				visible_runs(u, &rs);
 				pk = key * 31u + grid_key(u, rs.cur);
 			}
-			int late = i == UI_P_INST && p->version != v && gg_now() - p->when >= 1.0;
-			if (p->dirty || p->gen != u->gen || p->key != pk || late) {
+			double now = gg_now();
+			int late = i == UI_P_INST && p->version != v && now - p->when >= 1.0;
+			/* A new map changes cells all over the panel: once a second is live enough
+			 * and keeps the terminal output within budget. */
+			int changed = p->key != pk;
+			if (changed && i == UI_P_BOUNDARY && !p->dirty && p->gen == u->gen && now - p->when < 1.0) {
+				p->pending = 1;
+				changed = 0;
+			}
+			if (p->dirty || p->gen != u->gen || changed || late) {
 				if (i == UI_P_BOUNDARY)
 					render_boundary(u, p);
 				else
@@ -1703,7 +1733,8 @@ void ui_draw_frame(struct ui *u)
 				p->gen = u->gen;
 				p->key = pk;
 				p->version = v;
-				p->when = gg_now();
+				p->when = now;
+				p->pending = 0;
 			}
 			wnoutrefresh(p->win);
 		}

@@ -304,7 +304,7 @@ static int frame_due(struct ui *u, double now, int *timeout_ms)
 	int busy = u->opt.frames || ui_any_running(u) || u->status_dirty || u->log_dirty ||
 		   u->help_dirty || series_version(u->S) != u->status_version;
 	for (int i = 0; i < UI_NKINDS && !busy; i++)
-		busy = u->panels[i].win && u->panels[i].dirty;
+		busy = u->panels[i].win && (u->panels[i].dirty || u->panels[i].pending);
 	if (!busy) {
 		*timeout_ms = -1;
 		return 0;

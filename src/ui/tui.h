@@ -67,6 +67,7 @@ typedef struct {
 	 * (series_update, e.g. a background PH dimension) change a row in place, not the key */
 	uint64_t version;
 	double when;
+	int pending;    /* changed data waits for the panel's next allowed render */
 	/* The ranges last shown: kept while the data still fits them well, so the picture
 	 * does not rescale (and repaint every cell) on every new point. */
 	int have_range;
