@@ -8,6 +8,7 @@
  * the loop waits, never halfway through a curses call; main() blocks them before the
  * trainer thread starts, so that thread never sees them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <math.h>
@@ -29,9 +30,20 @@ static volatile sig_atomic_t got_signal;
 /* Crash handlers need the screen to put the terminal back; set while curses is active. */
 static volatile sig_atomic_t curses_active;
 
+/* OpenBLAS starts its threads before main can block signals, so a signal may land on one
+ * of them while this thread sleeps in ppoll: the handler also writes a byte to a pipe the
+ * loop polls, which wakes it whichever thread ran the handler. */
+static int sig_pipe[2] = { -1, -1 };
+
 static void on_signal(int sig)
 {
 	got_signal = sig;
+	if (sig_pipe[1] >= 0) {
+		int saved = errno;
+		ssize_t w = write(sig_pipe[1], "", 1);
+		(void)w;
+		errno = saved;
+	}
 }
 
 static struct sigaction crash_old[5];
@@ -343,6 +355,11 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGHUP);
 	sigdelset(&waitmask, SIGWINCH);
+	if (sig_pipe[0] < 0 && pipe(sig_pipe) == 0)
+		for (int i = 0; i < 2; i++) {
+			fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
+			fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+		}
 	/* Installed before newterm, so curses does not put in its own exit-on-SIGINT ones. */
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term, old_hup;
 	sigemptyset(&sa.sa_mask);
@@ -410,12 +427,16 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 				break;
 			continue;
 		}
-		struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
-				       { .fd = wake, .events = POLLIN } };
+		struct pollfd p[3] = { { .fd = STDIN_FILENO, .events = POLLIN },
+				       { .fd = wake, .events = POLLIN },
+				       { .fd = sig_pipe[0], .events = POLLIN } };
 		struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000L };
-		int n = ppoll(p, 2, timeout < 0 ? NULL : &ts, &waitmask);
+		int n = ppoll(p, 3, timeout < 0 ? NULL : &ts, &waitmask);
 		if (n < 0 && errno != EINTR)
 			break;
+		char drain[16];
+		while (sig_pipe[0] >= 0 && read(sig_pipe[0], drain, sizeof drain) > 0)
+			;
 		if (got_signal) {
 			int sig = got_signal;
 			got_signal = 0;
@@ -428,8 +449,11 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 				ui_log(u, ROLE_DIM, "interrupt: line cleared (quit leaves)");
 			}
 		}
-		if (n > 0 && (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p[0].revents & POLLIN)) {
-			u->exit_status = 1; /* the terminal went away */
+		/* The terminal went away (an SSH link or a terminal window closed): a hung-up tty
+		 * polls readable forever with nothing to read, so POLLHUP ends the session even
+		 * when POLLIN comes with it, or the loop would spin. */
+		if (n > 0 && (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+			u->exit_status = 1;
 			break;
 		}
 		/* Always try the keyboard: after SIGWINCH it returns KEY_RESIZE without bytes. */
@@ -445,13 +469,12 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	delscreen(scr);
 	for (int i = 0; i < 5; i++)
 		sigaction(crash_sigs[i], &crash_old[i], NULL);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
 	int status = u->exit_status;
 	if (status) {
 		/* An SSH drop or a kill: the terminal is restored; keep everything and say how
-		 * to go on (the message may go nowhere if the terminal is gone, the file stays). */
+		 * to go on (the message may go nowhere if the terminal is gone, the file stays).
+		 * Our handlers stay in place until then: a second SIGHUP, which a dying terminal
+		 * often sends, must not kill the process halfway through the save. */
 		char path[4096], reason[GG_ERRLEN];
 		fprintf(stderr, "gglab: terminated by a signal or a lost terminal\n");
 		if (lab_autosave(L, path, sizeof path, reason) == 0)
@@ -460,6 +483,9 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 		else
 			fprintf(stderr, "gglab: could not save a checkpoint: %s\n", reason);
 	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	free(u);
 	return status;
 }

@@ -115,4 +115,16 @@ ERR=$(cat "$TMP/err")
 expect_rc 0 "the autosave resumes (headless, stdout not a terminal)"
 expect_err "resumed from $ckpt" "resume says where from"
 if printf '%s' "$ERR" | grep -q "summary: r1 RUNNING step [1-9]"; then pass; else fail "the resumed run is where it was: $ERR"; fi
+
+# the terminal itself vanishes (the tmux server dies, as an SSH link does): gglab must not
+# spin on a dead tty but save and leave
+rm -rf "$TMP/state/gglab/autosave"
+start 80 24 --
+expect_screen "RUNNING" "started for a lost terminal"
+pid=$(pgrep -P "$(tm display -p -t t '#{pane_pid}')" gglab)
+tm kill-server
+i=0
+while [ $i -lt 200 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+check "gglab leaves when its terminal is gone" sh -c "! kill -0 $pid 2>/dev/null"
+check "and saves everything first" sh -c "ls '$TMP'/state/gglab/autosave/*.gglab >/dev/null 2>&1"
 finish
