@@ -33,6 +33,13 @@ struct series_store {
 	char (*cols)[48];
 };
 
+/* memcpy, but an empty copy may name NULL buffers (a run with no events yet). */
+static void copy_bytes(void *dst, const void *src, size_t n)
+{
+	if (n)
+		memcpy(dst, src, n);
+}
+
 static const char *state_names[] = { "IDLE", "RUNNING", "PAUSED", "DIVERGED", "DONE" };
 
 const char *series_state_name(run_state s)
@@ -153,15 +160,15 @@ void series_copy_run(series_store *s, int from, int to)
 	grow_cols(s, F);
 	grow_cols(s, T);
 	reserve_rows(T, F->nrows);
-	memcpy(T->steps, F->steps, F->nrows * sizeof *T->steps);
+	copy_bytes(T->steps, F->steps, F->nrows * sizeof *T->steps);
 	for (int c = 0; c < s->ncols; c++)
-		memcpy(T->vals[c], F->vals[c], F->nrows * sizeof(double));
+		copy_bytes(T->vals[c], F->vals[c], F->nrows * sizeof(double));
 	T->nrows = F->nrows;
 	if (F->nev > T->evcap) {
 		T->evcap = F->nev;
 		T->ev = gg_xrealloc(T->ev, T->evcap * sizeof *T->ev);
 	}
-	memcpy(T->ev, F->ev, F->nev * sizeof *T->ev);
+	copy_bytes(T->ev, F->ev, F->nev * sizeof *T->ev);
 	T->nev = F->nev;
 	bump(s);
 	pthread_mutex_unlock(&s->mu);
@@ -299,9 +306,9 @@ size_t series_read(series_store *s, int run, int col, size_t from, size_t max,
 		if (from < R->nrows) {
 			n = R->nrows - from < max ? R->nrows - from : max;
 			if (steps)
-				memcpy(steps, R->steps + from, n * sizeof *steps);
+				copy_bytes(steps, R->steps + from, n * sizeof *steps);
 			if (vals)
-				memcpy(vals, R->vals[col] + from, n * sizeof *vals);
+				copy_bytes(vals, R->vals[col] + from, n * sizeof *vals);
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -340,7 +347,7 @@ size_t series_read_events(series_store *s, int run, size_t from, size_t max, ser
 	if (run >= 0 && run < s->nruns && from < s->runs[run].nev) {
 		series_run *R = &s->runs[run];
 		n = R->nev - from < max ? R->nev - from : max;
-		memcpy(out, R->ev + from, n * sizeof *out);
+		copy_bytes(out, R->ev + from, n * sizeof *out);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return n;
@@ -427,18 +434,18 @@ int series_load_run(series_store *s, int run, void *in)
 		series_run *R = &s->runs[run];
 		grow_cols(s, R);
 		reserve_rows(R, n);
-		memcpy(R->steps, steps, n * sizeof *steps);
+		copy_bytes(R->steps, steps, n * sizeof *steps);
 		for (int c = 0; c < s->ncols; c++)
 			for (unsigned long long i = 0; i < n; i++)
 				R->vals[c][i] = NAN;
 		for (unsigned long long c = 0; c < ncols; c++)
-			memcpy(R->vals[map[c]], vals + c * n, n * sizeof *vals);
+			copy_bytes(R->vals[map[c]], vals + c * n, n * sizeof *vals);
 		R->nrows = n;
 		if (nev > R->evcap) {
 			R->evcap = nev;
 			R->ev = gg_xrealloc(R->ev, R->evcap * sizeof *R->ev);
 		}
-		memcpy(R->ev, ev, nev * sizeof *ev);
+		copy_bytes(R->ev, ev, nev * sizeof *ev);
 		for (unsigned long long i = 0; i < nev; i++)
 			R->ev[i].text[sizeof R->ev[i].text - 1] = 0;
 		R->nev = nev;
