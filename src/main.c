@@ -70,6 +70,19 @@ static int parse_positive(const char *opt, const char *s, long lo, long hi, long
 	return 0;
 }
 
+/* The signals a session handles itself, blocked (before the trainer thread starts, which
+ * inherits the mask and so never takes them) or unblocked again on this thread. */
+static void block_signals(int how)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGWINCH);
+	pthread_sigmask(how, &set, NULL);
+}
+
 /* --view FILE...: finished metrics files on the screen (or summarized, headless). */
 static int view_files(int n, char **files, lab_options *lo, ui_options *uo)
 {
@@ -101,13 +114,7 @@ static int view_files(int n, char **files, lab_options *lo, ui_options *uo)
 			 series_nruns(lab_series(L)) - 1, series_nruns(lab_series(L)) == 2 ? "" : "s");
 		uo->idle = 1;
 		uo->note = note;
-		sigset_t block;
-		sigemptyset(&block);
-		sigaddset(&block, SIGINT);
-		sigaddset(&block, SIGTERM);
-		sigaddset(&block, SIGHUP);
-		sigaddset(&block, SIGWINCH);
-		pthread_sigmask(SIG_BLOCK, &block, NULL);
+		block_signals(SIG_BLOCK);
 		if (lab_start(L, err) < 0) {
 			fprintf(stderr, "gglab: %s\n", err);
 			lab_free(L);
@@ -283,13 +290,7 @@ int main(int argc, char **argv)
 	/* Signals are blocked before the trainer thread starts, so that it inherits the block
 	 * and never receives them; the main thread then takes them (the screen only while it
 	 * waits for input, the batch printer at any time). */
-	sigset_t block;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGWINCH);
-	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	block_signals(SIG_BLOCK);
 	if (lab_start(L, err) < 0) {
 		fprintf(stderr, "gglab: %s\n", err);
 		lab_free(L);
@@ -297,7 +298,7 @@ int main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	if (headless)
-		pthread_sigmask(SIG_UNBLOCK, &block, NULL);
+		block_signals(SIG_UNBLOCK);
 	int status = headless ? ui_batch(L, &script, resume != NULL) : ui_tui(L, &script, &uo);
 	cmd_list_free(&script);
 	lab_free(L);

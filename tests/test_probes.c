@@ -95,26 +95,6 @@ static void test_projection(void)
 	free(w);
 }
 
-static void test_projection_timing(void)
-{
-	size_t P = 700000;
-	float *w = fvec(P);
-	gg_rng r;
-	gg_rng_seed(&r, 3);
-	for (size_t i = 0; i < P; i++)
-		w[i] = 0.05f * gg_rng_normal(&r);
-	double y[128], best = 1e9;
-	for (int rep = 0; rep < 3; rep++) {
-		double t0 = gg_now();
-		phdim_project(y, w, P, 128, 1);
-		best = fmin(best, gg_now() - t0);
-	}
-	/* Informational (sanitizer builds are several times slower); a loose ceiling only. */
-	printf("projection: P=%zu k=128 in %.1f ms (best of 3)\n", P, 1e3 * best);
-	CHECK(best < 2.0, "projection took %.3f s", best);
-	CHECK(isfinite(y[0]), "projection produced %g", y[0]);
-	free(w);
-}
 
 /* ==== ring ============================================================================= */
 
@@ -819,7 +799,6 @@ static void test_agree_errors(void)
 int main(void)
 {
 	test_projection();
-	test_projection_timing();
 	test_ring();
 	test_mst();
 	test_phdim_known();

@@ -816,8 +816,9 @@ const cmd_entry cmd_table[] = {
 	  .min_args = 1, .max_args = 1, .flags = CMD_UI, .exec = cmd_zoom, .args = "all" },
 	{ .name = "follow", .usage = "[on|off]", .help = "keep the newest step in view (no argument: toggle)",
 	  .min_args = 0, .max_args = 1, .flags = CMD_UI, .exec = cmd_follow, .args = "on off" },
-	{ .name = "plot", .usage = "SERIES [SERIES ...]",
-	  .help = "choose the series the instruments panel plots, by name (e.g. grad_norm wnorm)",
+	{ .name = "plot", .usage = "SERIES [SERIES ...] | auto",
+	  .help = "choose the series the instruments panel plots, by name (e.g. grad_norm wnorm); "
+		  "auto: its own choice",
 	  .min_args = 1, .max_args = 8, .flags = CMD_UI, .exec = cmd_plot, .args = "<series>" },
 	{ .name = "help", .usage = "[COMMAND]", .help = "list the commands, or explain one",
 	  .min_args = 0, .max_args = 1, .flags = CMD_UI, .exec = cmd_help, .args = "<command>" },

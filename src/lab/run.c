@@ -67,12 +67,9 @@ run *run_new(lab *L, const char *name, uint64_t seed)
 
 static void free_snap(run *r);
 
-void run_unbuild(lab *L, run *r)
+/* Frees the trained state (model, w₀, optimizer, data position, batch buffers). */
+static void free_state(run *r)
 {
-	free_snap(r);
-	inst_phdim_off(r);
-	if (!r->built)
-		return;
 	nn_model_free(r->model);
 	nn_opt_free(&r->opt);
 	data_cursor_free(&r->cur);
@@ -85,6 +82,14 @@ void run_unbuild(lab *L, run *r)
 	r->yb = NULL;
 	r->xb_cap = 0;
 	r->built = 0;
+}
+
+void run_unbuild(lab *L, run *r)
+{
+	free_snap(r);
+	inst_phdim_off(r);
+	if (r->built)
+		free_state(r);
 	(void)L;
 }
 
@@ -514,12 +519,8 @@ static void free_snap(run *r)
 {
 	if (!r->snap)
 		return;
-	run *s = r->snap;
-	nn_model_free(s->model);
-	nn_opt_free(&s->opt);
-	data_cursor_free(&s->cur);
-	free(s->w0);
-	free(s);
+	free_state(r->snap);
+	free(r->snap);
 	r->snap = NULL;
 }
 
@@ -588,13 +589,7 @@ int run_rollback(lab *L, run *r, char *err)
 		return gg_fail(err, "%s has no good evaluation to roll back to", r->name);
 	run *s = r->snap;
 	long from = r->step;
-	nn_model_free(r->model);
-	nn_opt_free(&r->opt);
-	data_cursor_free(&r->cur);
-	free(r->w0);
-	free(r->xb);
-	free(r->yb);
-	r->built = 0;
+	free_state(r);
 	copy_state(r, s);
 	/* Settings stay as they are now: rolling back is how one retries with a lower lr. */
 	nn_model_set_ghost(r->model, r->mcfg.ghost);

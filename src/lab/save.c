@@ -117,6 +117,25 @@ static void put_config(gg_buf *b, const run *r)
 	PUT(b, r->twin_group);
 }
 
+static void get_config(gg_reader *rd, run *r)
+{
+	gg_read_str(rd, r->name, sizeof r->name);
+	GET(rd, r->seed);
+	GET(rd, r->dspec);
+	GET(rd, r->mcfg);
+	GET(rd, r->ocfg);
+	GET(rd, r->sched);
+	GET(rd, r->bs);
+	GET(rd, r->eval_every);
+	GET(rd, r->base_bs);
+	GET(rd, r->lr_scale);
+	GET(rd, r->regime);
+	GET(rd, r->part);
+	GET(rd, r->parts);
+	GET(rd, r->twin_group);
+	r->dspec.name[sizeof r->dspec.name - 1] = 0;
+}
+
 static void describe(lab *L, char *buf, size_t len, int headless)
 {
 	size_t n = (size_t)snprintf(buf, len, "gglab %s checkpoint, %d run%s, %s\n", PACKAGE_VERSION,
@@ -255,25 +274,11 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 		run *r = gg_xcalloc(1, sizeof *r);
 		r->sid = -1;
 		runs[nruns] = r;
-		gg_read_str(&rd, r->name, sizeof r->name);
-		GET(&rd, r->seed);
-		GET(&rd, r->dspec);
-		GET(&rd, r->mcfg);
-		GET(&rd, r->ocfg);
-		GET(&rd, r->sched);
-		GET(&rd, r->bs);
-		GET(&rd, r->eval_every);
-		GET(&rd, r->base_bs);
-		GET(&rd, r->lr_scale);
-		GET(&rd, r->regime);
-		GET(&rd, r->part);
-		GET(&rd, r->parts);
-		GET(&rd, r->twin_group);
+		get_config(&rd, r);
 		GET(&rd, r->state);
 		GET(&rd, r->goal_kind);
 		GET(&rd, r->goal);
 		int built = (int)gg_read_u64(&rd);
-		r->dspec.name[sizeof r->dspec.name - 1] = 0;
 		char e2[GG_ERRLEN];
 		if (rd.bad || lab_check_run_name(r->name, e2) < 0 || nn_config_check(&r->mcfg, e2) < 0 ||
 		    (unsigned)r->state > RUN_DONE || r->bs < 1 || r->parts < 0 || r->part < 0 ||
@@ -295,20 +300,7 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 			}
 			if (gg_read_u64(&rd)) {
 				run *s = r->snap = gg_xcalloc(1, sizeof *s);
-				gg_read_str(&rd, s->name, sizeof s->name);
-				GET(&rd, s->seed);
-				GET(&rd, s->dspec);
-				GET(&rd, s->mcfg);
-				GET(&rd, s->ocfg);
-				GET(&rd, s->sched);
-				GET(&rd, s->bs);
-				GET(&rd, s->eval_every);
-				GET(&rd, s->base_bs);
-				GET(&rd, s->lr_scale);
-				GET(&rd, s->regime);
-				GET(&rd, s->part);
-				GET(&rd, s->parts);
-				GET(&rd, s->twin_group);
+				get_config(&rd, s);
 				s->data = r->data;
 				if (rd.bad || nn_config_check(&s->mcfg, e2) < 0 || get_state(&rd, s, e2) < 0) {
 					gg_fail(err, "%s: corrupt: the rollback point of %s", path, r->name);

@@ -136,6 +136,8 @@ void series_clear_run(series_store *s, int run)
 	pthread_mutex_lock(&s->mu);
 	s->runs[run].nrows = 0;
 	s->runs[run].nev = 0;
+	free(s->runs[run].grid); /* a new start: an old decision boundary means nothing */
+	s->runs[run].grid = NULL;
 	bump(s);
 	pthread_mutex_unlock(&s->mu);
 }

@@ -45,6 +45,25 @@ int store_atomic_commit(FILE *f, const char *tmp, const char *path, char *err)
 	return 0;
 }
 
+/* A copy of every row of run r: steps[n] and vals[ncols][n] (free both). */
+static size_t read_run(series_store *s, int r, int ncols, long **steps, double **vals)
+{
+	size_t n = series_nrows(s, r);
+	*steps = gg_xmalloc((n ? n : 1) * sizeof **steps);
+	*vals = gg_xmalloc((n ? n : 1) * (size_t)(ncols ? ncols : 1) * sizeof **vals);
+	n = series_read(s, r, 0, 0, n, *steps, NULL);
+	for (int c = 0; c < ncols; c++)
+		series_read(s, r, c, 0, n, NULL, *vals + (size_t)c * n);
+	return n;
+}
+
+static size_t read_events(series_store *s, int r, series_event **ev)
+{
+	size_t ne = series_nevents(s, r);
+	*ev = gg_xmalloc((ne ? ne : 1) * sizeof **ev);
+	return series_read_events(s, r, 0, ne, *ev);
+}
+
 int store_export_csv(series_store *s, const char *path, char *err)
 {
 	char tmp[4096];
@@ -64,15 +83,11 @@ int store_export_csv(series_store *s, const char *path, char *err)
 		series_get_status(s, r, &st);
 		if (st.dropped)
 			continue;
-		size_t n = series_nrows(s, r);
-		long *steps = gg_xmalloc((n ? n : 1) * sizeof *steps);
-		double *vals = gg_xmalloc((n ? n : 1) * (size_t)(ncols ? ncols : 1) * sizeof *vals);
-		series_read(s, r, 0, 0, n, steps, NULL);
-		for (int c = 0; c < ncols; c++)
-			series_read(s, r, c, 0, n, NULL, vals + (size_t)c * n);
-		size_t ne = series_nevents(s, r), e = 0;
-		series_event *ev = gg_xmalloc((ne ? ne : 1) * sizeof *ev);
-		series_read_events(s, r, 0, ne, ev);
+		long *steps;
+		double *vals;
+		size_t n = read_run(s, r, ncols, &steps, &vals);
+		series_event *ev;
+		size_t ne = read_events(s, r, &ev), e = 0;
 		for (size_t i = 0; i < n; i++) {
 			fprintf(f, "%s,%ld", st.name, steps[i]);
 			for (int c = 0; c < ncols; c++) {
@@ -145,12 +160,9 @@ int store_export_jsonl(series_store *s, const char *path, char *err)
 		fputs(",\"opt\":", f);
 		json_str(f, st.opt);
 		fprintf(f, ",\"state\":\"%s\",\"final_step\":%ld}\n", series_state_name(st.state), st.step);
-		size_t n = series_nrows(s, r);
-		long *steps = gg_xmalloc((n ? n : 1) * sizeof *steps);
-		double *vals = gg_xmalloc((n ? n : 1) * (size_t)(ncols ? ncols : 1) * sizeof *vals);
-		series_read(s, r, 0, 0, n, steps, NULL);
-		for (int c = 0; c < ncols; c++)
-			series_read(s, r, c, 0, n, NULL, vals + (size_t)c * n);
+		long *steps;
+		double *vals;
+		size_t n = read_run(s, r, ncols, &steps, &vals);
 		for (size_t i = 0; i < n; i++) {
 			fputs("{\"run\":", f);
 			json_str(f, st.name);
@@ -161,9 +173,8 @@ int store_export_jsonl(series_store *s, const char *path, char *err)
 			}
 			fputs("}\n", f);
 		}
-		size_t ne = series_nevents(s, r);
-		series_event *ev = gg_xmalloc((ne ? ne : 1) * sizeof *ev);
-		series_read_events(s, r, 0, ne, ev);
+		series_event *ev;
+		size_t ne = read_events(s, r, &ev);
 		for (size_t i = 0; i < ne; i++) {
 			fputs("{\"run\":", f);
 			json_str(f, st.name);
