@@ -24,11 +24,9 @@ int journal_open(lab *L, const char *path, char *err)
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
 	fprintf(L->journal,
 		"# gglab %s journal, %s\n"
-		"# Replay: gglab --batch %s --seed %llu%s%d\n"
-		"# (the same --threads as the session, %s, gives the same numbers bit for bit)\n",
-		PACKAGE_VERSION, when, path, (unsigned long long)L->opt.seed,
-		L->opt.threads > 0 ? " --threads " : " # threads: all cores, ", L->opt.threads,
-		L->opt.threads > 0 ? "as here" : "all cores");
+		"# Replay: gglab --batch %s --seed %llu --threads %d\n"
+		"# (the session's seed and thread count give the same numbers bit for bit)\n",
+		PACKAGE_VERSION, when, path, (unsigned long long)L->opt.seed, L->opt.threads);
 	fflush(L->journal);
 	return 0;
 }
