@@ -10,7 +10,7 @@ data teacher n=4000 dim=64
 model mlp 128x2 act=tanh norm=bn
 opt sgd lr=0.05 momentum=0.9
 set bs 16
-train 6000
+train 20000
 set lr 0.02 bs 32
 train 4000
 export csv $TMP/out.csv
