@@ -54,8 +54,10 @@ void ui_summary(lab *L, FILE *out)
 			put_plain(out, "", line);
 			continue;
 		}
-		if (!n) {
-			fprintf(out, "summary: %s %s, no evaluations\n", st.name, series_state_name(st.state));
+		if (!n) { /* a run that never started (e.g. `gglab -c help`) has nothing to sum up */
+			if (st.state != RUN_IDLE)
+				fprintf(out, "summary: %s %s, no evaluations\n", st.name,
+					series_state_name(st.state));
 			continue;
 		}
 		double trl, tel, tee, tre, d;
