@@ -188,6 +188,25 @@ static void test_checkpoint(void)
 	free(a);
 	free(b);
 
+	/* twins' agreement series and a PH dimension ring survive the checkpoint too */
+	const char *setup2 = "data spiral n=600; model mlp 16x2; set bs 50; twin 2; train -a 100; "
+			     "phdim on n=100 k=16";
+	A = new_lab(NULL);
+	CHECK(run_cmds(A, setup2) == 0, "setup 2: %s", last_err);
+	snprintf(line, sizeof line, "save %s; train -a 150; phdim; export csv %s", ck, csv1);
+	CHECK(run_cmds(A, line) == 0, "save and go on: %s", last_err);
+	lab_free(A);
+	B = new_lab(NULL);
+	snprintf(line, sizeof line, "load %s; train -a 150; phdim; export csv %s", ck, csv2);
+	CHECK(run_cmds(B, line) == 0, "load and go on: %s", last_err);
+	lab_free(B);
+	a = slurp(csv1, &n1);
+	b = slurp(csv2, &n2);
+	CHECK(a && b && n1 == n2 && strstr(a, "twins1,") && strstr(a, ",phdim") && !memcmp(a, b, n1),
+	      "with twins and a PH dimension: the same file after a resume (%zu vs %zu bytes)", n1, n2);
+	free(a);
+	free(b);
+
 	/* bad files: each refused with its reason, and the current runs untouched */
 	lab *C = new_lab(NULL);
 	CHECK(run_cmds(C, "data xor; model mlp 8x1; train 30") == 0, "C");

@@ -392,3 +392,57 @@ void inst_phdim_off(run *r)
 	free(r->ph);
 	r->ph = NULL;
 }
+
+/* ---- checkpoints: the ring of a run with the PH dimension on ------------------------------ */
+
+void inst_phdim_save(run *r, gg_buf *b)
+{
+	phdim_ring *ph = RING(r);
+	gg_buf_u64(b, ph != NULL);
+	if (!ph)
+		return;
+	gg_buf_u64(b, (unsigned long long)ph->cap);
+	gg_buf_u64(b, (unsigned long long)ph->dim);
+	gg_buf_u64(b, (unsigned long long)ph->P);
+	gg_buf_u64(b, (unsigned long long)ph->metric);
+	gg_buf_u64(b, (unsigned long long)ph->seed);
+	gg_buf_u64(b, (unsigned long long)ph->pushed);
+	gg_buf_u64(b, (unsigned long long)ph->head);
+	gg_buf_put(b, ph->pts, (size_t)ph->cap * ph->dim * sizeof *ph->pts);
+	if (ph->P)
+		gg_buf_put(b, ph->anchor, (size_t)ph->dim * sizeof *ph->anchor);
+	gg_buf_u64(b, (unsigned long long)r->ph_stride);
+	gg_buf_u64(b, (unsigned long long)r->ph_every);
+	gg_buf_u64(b, (unsigned long long)r->ph_m);
+	gg_buf_u64(b, (unsigned long long)r->ph_evals);
+}
+
+int inst_phdim_load(run *r, gg_reader *rd, char *err)
+{
+	if (!gg_read_u64(rd))
+		return rd->bad ? -1 : 0;
+	int cap = (int)gg_read_u64(rd), dim = (int)gg_read_u64(rd);
+	size_t P = (size_t)gg_read_u64(rd);
+	phdim_metric metric = (phdim_metric)gg_read_u64(rd);
+	uint64_t seed = gg_read_u64(rd);
+	if (rd->bad || (P && P != r->model->nparams) || cap > 10000000 || dim > 100000)
+		return gg_fail(err, "%s: corrupt PH dimension state", r->name);
+	phdim_ring *ph = gg_xcalloc(1, sizeof *ph);
+	if (phdim_ring_init(ph, cap, dim, P, metric, seed, err) < 0) {
+		free(ph);
+		return -1;
+	}
+	ph->pushed = (long)gg_read_u64(rd);
+	ph->head = (int)gg_read_u64(rd);
+	gg_read(rd, ph->pts, (size_t)cap * dim * sizeof *ph->pts);
+	if (P)
+		gg_read(rd, ph->anchor, (size_t)dim * sizeof *ph->anchor);
+	r->ph = ph;
+	r->ph_stride = (int)gg_read_u64(rd);
+	r->ph_every = (int)gg_read_u64(rd);
+	r->ph_m = (int)gg_read_u64(rd);
+	r->ph_evals = (long)gg_read_u64(rd);
+	if (rd->bad || ph->head < 0 || ph->head >= cap || r->ph_stride < 1)
+		return gg_fail(err, "%s: corrupt PH dimension state", r->name);
+	return 0;
+}

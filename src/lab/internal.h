@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "gglab/lab.h"
+#include "gglab/util.h"
 
 /* A loaded data set, shared by the runs that train on it. */
 typedef struct lab_dataref {
@@ -159,6 +160,8 @@ void inst_phdim_off(run *r);
 void inst_phdim_collect(lab *L);
 void inst_phdim_wait(lab *L);
 void inst_free(lab *L);
+void inst_phdim_save(run *r, gg_buf *b);
+int inst_phdim_load(run *r, gg_reader *rd, char *err);
 
 /* run.c */
 run *run_new(lab *L, const char *name, uint64_t seed);

@@ -170,6 +170,7 @@ int lab_save(lab *L, const char *path, char *err)
 	for (int i = 0; i < L->nruns; i++) {
 		run *r = L->runs[i];
 		put_config(&b, r);
+		gg_buf_u64(&b, (unsigned long long)r->sid); /* to rebuild the store in its order */
 		PUT(&b, r->state);
 		PUT(&b, r->goal_kind);
 		PUT(&b, r->goal);
@@ -181,8 +182,15 @@ int lab_save(lab *L, const char *path, char *err)
 				put_config(&b, r->snap);
 				put_state(&b, r->snap);
 			}
+			inst_phdim_save(r, &b);
 		}
 		series_save_run(L->series, r->sid, &b);
+	}
+	/* the twin groups' agreement series */
+	for (int g = 1; g <= L->twin_groups; g++) {
+		gg_buf_u64(&b, (unsigned long long)L->twin_sid[g]);
+		gg_buf_u64(&b, (unsigned long long)L->twin_last[g]);
+		series_save_run(L->series, L->twin_sid[g], &b);
 	}
 	gg_buf_u64(&b, (unsigned long long)L->nsched);
 	for (int i = 0; i < L->nsched; i++) {
@@ -246,6 +254,8 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	gg_reader rd = { .p = payload, .n = n };
 	run **runs = NULL;
 	size_t *series_at = NULL; /* where each run's series start in the payload */
+	size_t *twin_at = NULL;   /* where each twin group's agreement series start */
+	long *twin_last = NULL, *twin_orig = NULL, *orig_sid = NULL; /* orig: the saved store ids */
 	int nruns = 0, rc = -1, cur, groups;
 	lab_sched *sched = NULL;
 	int nsched = 0;
@@ -269,12 +279,14 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	}
 	runs = gg_xcalloc(nr, sizeof *runs);
 	series_at = gg_xcalloc(nr, sizeof *series_at);
+	orig_sid = gg_xcalloc(nr, sizeof *orig_sid);
 	for (nruns = 0; nruns < (int)nr; nruns++) {
 		/* the series id is assigned when the run is swapped in; build it detached */
 		run *r = gg_xcalloc(1, sizeof *r);
 		r->sid = -1;
 		runs[nruns] = r;
 		get_config(&rd, r);
+		orig_sid[nruns] = (long)gg_read_u64(&rd);
 		GET(&rd, r->state);
 		GET(&rd, r->goal_kind);
 		GET(&rd, r->goal);
@@ -308,6 +320,11 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 					goto out;
 				}
 			}
+			if (inst_phdim_load(r, &rd, e2) < 0) {
+				gg_fail(err, "%s: %s", path, rd.bad ? "corrupt: PH dimension state cut short" : e2);
+				nruns++;
+				goto out;
+			}
 		}
 		/* The series are checked by reading them into a scratch store; the real store
 		 * reads them again at the swap, when nothing can fail any more. */
@@ -318,6 +335,25 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 		if (bad) {
 			gg_fail(err, "%s: corrupt: the series of %s", path, r->name);
 			nruns++;
+			goto out;
+		}
+	}
+	if (groups < 0 || groups > 100000) {
+		gg_fail(err, "%s: corrupt: twin groups", path);
+		goto out;
+	}
+	twin_at = gg_xcalloc((size_t)groups + 1, sizeof *twin_at);
+	twin_last = gg_xcalloc((size_t)groups + 1, sizeof *twin_last);
+	twin_orig = gg_xcalloc((size_t)groups + 1, sizeof *twin_orig);
+	for (int g = 1; g <= groups; g++) {
+		twin_orig[g] = (long)gg_read_u64(&rd);
+		twin_last[g] = (long)gg_read_u64(&rd);
+		twin_at[g] = rd.off;
+		series_store *scratch = series_new();
+		int bad = series_load_run(scratch, series_add_run(scratch, "twins"), &rd) < 0;
+		series_free(scratch);
+		if (bad) {
+			gg_fail(err, "%s: corrupt: the agreement series of twin group %d", path, g);
 			goto out;
 		}
 	}
@@ -386,17 +422,42 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 		run_free(L, L->runs[i]);
 	}
 	free(L->runs);
-	for (int i = 0; i < nruns; i++) {
-		run *r = runs[i];
-		r->sid = series_add_run(L->series, r->name);
-		gg_reader again = { .p = payload, .n = n, .off = series_at[i] };
-		series_load_run(L->series, r->sid, &again);
+	for (int g = 1; g <= L->twin_groups; g++) { /* the old groups' series go with their runs */
+		series_status st;
+		series_get_status(L->series, L->twin_sid[g], &st);
+		st.dropped = 1;
+		series_set_status(L->series, L->twin_sid[g], &st);
+	}
+	L->twin_groups = groups;
+	/* The series come back in the order they had (runs and twin groups interleaved), so an
+	 * export after a resume is the same file as one that never stopped. */
+	for (int done = 0; done < nruns + groups; done++) {
+		int bi = -1, bg = -1;
+		long best = -1;
+		for (int i = 0; i < nruns; i++)
+			if (runs[i]->sid < 0 && (best < 0 || orig_sid[i] < best))
+				best = orig_sid[i], bi = i, bg = -1;
+		for (int g = 1; g <= groups; g++)
+			if (twin_at[g] && (best < 0 || twin_orig[g] < best))
+				best = twin_orig[g], bg = g, bi = -1;
+		if (bi >= 0) {
+			run *r = runs[bi];
+			r->sid = series_add_run(L->series, r->name);
+			gg_reader again = { .p = payload, .n = n, .off = series_at[bi] };
+			series_load_run(L->series, r->sid, &again);
+		} else {
+			int sid = inst_twin_series(L, bg);
+			gg_reader again = { .p = payload, .n = n, .off = twin_at[bg] };
+			series_load_run(L->series, sid, &again);
+			L->twin_last[bg] = twin_last[bg];
+			twin_at[bg] = 0;
+		}
 	}
 	L->runs = runs;
 	L->nruns = nruns;
 	L->sched = sched;
 	L->nsched = nsched;
-	L->twin_groups = groups;
+
 	L->cur = cur;
 	series_set_current(L->series, runs[cur]->sid);
 	runs = NULL;
@@ -418,6 +479,10 @@ out:
 			run_free(L, runs[i]);
 	free(runs);
 	free(series_at);
+	free(twin_at);
+	free(twin_last);
+	free(twin_orig);
+	free(orig_sid);
 	for (int i = 0; sched && i < nsched; i++)
 		cmd_call_free(&sched[i].call);
 	free(sched);
