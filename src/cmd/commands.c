@@ -39,6 +39,52 @@ static int on_off(const char *key, const char *v, int *out, char *err)
 	return 0;
 }
 
+/* One key=value option of a command: a number in a range, or a word (act=tanh) for the
+ * command to interpret. Every command's options go through parse_opts, so the messages
+ * for a missing '=', an unknown key or a value out of range are the same everywhere. */
+typedef struct {
+	const char *key;
+	double lo, hi;     /* the allowed range of a number */
+	int integer;       /* whole numbers only */
+	double *num;       /* where a number goes; NULL for a word */
+	const char **word; /* where a word goes */
+} opt_spec;
+
+#define OPT_NUM(k, lo, hi, p) { k, lo, hi, 0, p, NULL }
+#define OPT_INT(k, lo, hi, p) { k, lo, hi, 1, p, NULL }
+#define OPT_WORD(k, p) { k, 0, 0, 0, NULL, p }
+
+static int parse_opts(int argc, char **argv, const opt_spec *spec, int n, char *err)
+{
+	for (int i = 0; i < argc; i++) {
+		char key[32];
+		const char *v;
+		if (kv(argv[i], key, sizeof key, &v, err) < 0)
+			return -1;
+		const opt_spec *o = NULL;
+		for (int j = 0; j < n && !o; j++)
+			if (!strcmp(spec[j].key, key))
+				o = &spec[j];
+		if (!o) {
+			char known[256] = "";
+			for (int j = 0, len = 0; j < n && len < (int)sizeof known; j++)
+				len += snprintf(known + len, sizeof known - len, "%s%s", j ? " " : "", spec[j].key);
+			return unknown_key(key, known, err);
+		}
+		if (o->word) {
+			*o->word = v;
+		} else if (o->integer) {
+			long l;
+			if (cmd_parse_long(key, v, (long)o->lo, (long)o->hi, &l, err) < 0)
+				return -1;
+			*o->num = (double)l;
+		} else if (cmd_parse_double(key, v, o->lo, o->hi, o->num, err) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* ---- data ---------------------------------------------------------------------------- */
 
 static int cmd_data(cmd_ctx *ctx, int argc, char **argv, char *err)
@@ -55,36 +101,19 @@ static int cmd_data(cmd_ctx *ctx, int argc, char **argv, char *err)
 	if (!known)
 		return gg_fail(err, "unknown data set '%s' (known: %s)", argv[1], names);
 	snprintf(s.name, sizeof s.name, "%s", argv[1]);
-	for (int i = 2; i < argc; i++) {
-		char key[32];
-		const char *v;
-		long l;
-		double d;
-		if (kv(argv[i], key, sizeof key, &v, err) < 0)
-			return -1;
-		if (!strcmp(key, "n")) {
-			if (cmd_parse_long("n", v, 1, 10000000, &l, err) < 0)
-				return -1;
-			s.n = (int)l;
-		} else if (!strcmp(key, "noise")) {
-			if (cmd_parse_double("noise", v, 0, 1, &d, err) < 0)
-				return -1;
-			s.noise = (float)d;
-		} else if (!strcmp(key, "seed")) {
-			if (cmd_parse_long("seed", v, 0, 2147483647L, &l, err) < 0)
-				return -1;
-			s.seed = (uint64_t)l;
-		} else if (!strcmp(key, "dim")) {
-			if (cmd_parse_long("dim", v, 2, 4096, &l, err) < 0)
-				return -1;
-			s.dim = (int)l;
-		} else if (!strcmp(key, "keep")) {
-			if (on_off("keep", v, &keep, err) < 0)
-				return -1;
-		} else {
-			return unknown_key(key, "n noise seed dim keep", err);
-		}
-	}
+	double n = s.n, noise = s.noise, seed = (double)s.seed, dim = s.dim;
+	const char *keep_word = "off";
+	const opt_spec spec[] = {
+		OPT_INT("n", 1, 10000000, &n), OPT_NUM("noise", 0, 1, &noise),
+		OPT_INT("seed", 0, 2147483647L, &seed), OPT_INT("dim", 2, 4096, &dim),
+		OPT_WORD("keep", &keep_word),
+	};
+	if (parse_opts(argc - 2, argv + 2, spec, 5, err) < 0 || on_off("keep", keep_word, &keep, err) < 0)
+		return -1;
+	s.n = (int)n;
+	s.noise = (float)noise;
+	s.seed = (uint64_t)seed;
+	s.dim = (int)dim;
 	if (!ctx->lab)
 		return 0;
 	return lab_data(ctx->lab, &s, keep, err);
@@ -131,56 +160,39 @@ static int cmd_model(cmd_ctx *ctx, int argc, char **argv, char *err)
 	} else {
 		return gg_fail(err, "unknown model kind '%s' (known: mlp nais)", argv[1]);
 	}
-	for (; i < argc; i++) {
-		char key[32];
-		const char *v;
-		long l;
-		double d;
-		if (kv(argv[i], key, sizeof key, &v, err) < 0)
-			return -1;
-		if (!strcmp(key, "act")) {
-			if (parse_act(v, &c.act, err) < 0)
-				return -1;
-		} else if (c.kind == NN_MLP && !strcmp(key, "norm")) {
-			if (!strcmp(v, "none"))
-				c.norm = NN_NORM_NONE;
-			else if (!strcmp(v, "bn"))
-				c.norm = NN_NORM_BN;
-			else if (!strcmp(v, "gbn"))
-				c.norm = NN_NORM_GBN;
-			else
-				return gg_fail(err, "norm must be none, bn or gbn, got '%s'", v);
-		} else if (c.kind == NN_MLP && !strcmp(key, "ghost")) {
-			if (cmd_parse_long("ghost", v, 1, 1 << 20, &l, err) < 0)
-				return -1;
-			c.ghost = (int)l;
-		} else if (c.kind == NN_NAIS && !strcmp(key, "width")) {
-			if (cmd_parse_long("width", v, 1, 65536, &l, err) < 0)
-				return -1;
-			c.width = (int)l;
-		} else if (c.kind == NN_NAIS && !strcmp(key, "blocks")) {
-			if (cmd_parse_long("blocks", v, 1, 64, &l, err) < 0)
-				return -1;
-			c.blocks = (int)l;
-		} else if (c.kind == NN_NAIS && !strcmp(key, "stages")) {
-			if (cmd_parse_long("stages", v, 1, 1000, &l, err) < 0)
-				return -1;
-			c.stages = (int)l;
-		} else if (c.kind == NN_NAIS && !strcmp(key, "h")) {
-			if (cmd_parse_double("h", v, 1e-6, 10, &d, err) < 0)
-				return -1;
-			c.h = (float)d;
-		} else if (c.kind == NN_NAIS && !strcmp(key, "eps")) {
-			if (cmd_parse_double("eps", v, 1e-6, 0.499999, &d, err) < 0)
-				return -1;
-			c.eps = (float)d;
-		} else if (c.kind == NN_NAIS && !strcmp(key, "stable")) {
-			if (on_off("stable", v, &c.stable, err) < 0)
-				return -1;
-		} else {
-			return unknown_key(key, c.kind == NN_MLP ? "act norm ghost"
-								 : "width blocks stages h eps stable act", err);
-		}
+	const char *act = NULL, *norm = NULL, *stable = NULL;
+	double ghost = c.ghost, width = c.width, blocks = c.blocks, stages = c.stages, h = c.h,
+	       eps = c.eps;
+	const opt_spec mlp[] = {
+		OPT_WORD("act", &act), OPT_WORD("norm", &norm), OPT_INT("ghost", 1, 1 << 20, &ghost),
+	};
+	const opt_spec nais[] = {
+		OPT_INT("width", 1, 65536, &width), OPT_INT("blocks", 1, 64, &blocks),
+		OPT_INT("stages", 1, 1000, &stages), OPT_NUM("h", 1e-6, 10, &h),
+		OPT_NUM("eps", 1e-6, 0.499999, &eps), OPT_WORD("stable", &stable), OPT_WORD("act", &act),
+	};
+	if (parse_opts(argc - i, argv + i, c.kind == NN_MLP ? mlp : nais, c.kind == NN_MLP ? 3 : 7,
+		       err) < 0)
+		return -1;
+	if (act && parse_act(act, &c.act, err) < 0)
+		return -1;
+	if (norm && !strcmp(norm, "none"))
+		c.norm = NN_NORM_NONE;
+	else if (norm && !strcmp(norm, "bn"))
+		c.norm = NN_NORM_BN;
+	else if (norm && !strcmp(norm, "gbn"))
+		c.norm = NN_NORM_GBN;
+	else if (norm)
+		return gg_fail(err, "norm must be none, bn or gbn, got '%s'", norm);
+	if (stable && on_off("stable", stable, &c.stable, err) < 0)
+		return -1;
+	c.ghost = (int)ghost;
+	if (c.kind == NN_NAIS) {
+		c.width = (int)width;
+		c.blocks = (int)blocks;
+		c.stages = (int)stages;
+		c.h = (float)h;
+		c.eps = (float)eps;
 	}
 	if (!ctx->lab)
 		return 0;
@@ -199,54 +211,48 @@ static int cmd_opt(cmd_ctx *ctx, int argc, char **argv, char *err)
 		nn_opt_config_default(&c, NN_ADAMW);
 	else
 		return gg_fail(err, "unknown optimizer '%s' (known: sgd adamw)", argv[1]);
-	for (int i = 2; i < argc; i++) {
-		char key[32];
-		const char *v;
-		double d;
-		if (kv(argv[i], key, sizeof key, &v, err) < 0)
-			return -1;
-		const lab_setting *st = lab_setting_find(key);
-		if (st && (!strcmp(key, "lr") || !strcmp(key, "momentum") || !strcmp(key, "wd") ||
-			   !strcmp(key, "clip"))) {
-			if (cmd_parse_double(key, v, st->min, st->max, &d, err) < 0)
+	const lab_setting *lr = lab_setting_find("lr"), *mom = lab_setting_find("momentum"),
+			  *wd = lab_setting_find("wd"), *clip = lab_setting_find("clip");
+	double vlr = c.lr, vmom = c.kind == NN_SGD ? c.momentum : c.beta1, vwd = c.wd, vclip = c.clip,
+	       beta2 = c.beta2, factor = s.factor;
+	const char *nesterov = NULL, *drops = NULL;
+	const opt_spec sgd[] = {
+		OPT_NUM("lr", lr->min, lr->max, &vlr), OPT_NUM("momentum", mom->min, mom->max, &vmom),
+		OPT_WORD("nesterov", &nesterov), OPT_NUM("wd", wd->min, wd->max, &vwd),
+		OPT_NUM("clip", clip->min, clip->max, &vclip), OPT_WORD("drops", &drops),
+		OPT_NUM("factor", 1e-6, 1, &factor),
+	};
+	const opt_spec adamw[] = {
+		OPT_NUM("lr", lr->min, lr->max, &vlr), OPT_NUM("momentum", mom->min, mom->max, &vmom),
+		OPT_NUM("beta2", 0, 0.999999, &beta2), OPT_NUM("wd", wd->min, wd->max, &vwd),
+		OPT_NUM("clip", clip->min, clip->max, &vclip), OPT_WORD("drops", &drops),
+		OPT_NUM("factor", 1e-6, 1, &factor),
+	};
+	if (parse_opts(argc - 2, argv + 2, c.kind == NN_SGD ? sgd : adamw, 7, err) < 0)
+		return -1;
+	if (nesterov && on_off("nesterov", nesterov, &c.nesterov, err) < 0)
+		return -1;
+	c.lr = (float)vlr;
+	if (c.kind == NN_SGD)
+		c.momentum = (float)vmom;
+	else
+		c.beta1 = (float)vmom;
+	c.wd = (float)vwd;
+	c.clip = (float)vclip;
+	c.beta2 = (float)beta2;
+	s.factor = (float)factor;
+	if (drops) {
+		char buf[256];
+		snprintf(buf, sizeof buf, "%s", drops);
+		for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+			double d;
+			if (s.n == NN_MAX_DROPS)
+				return gg_fail(err, "drops: at most %d epochs", NN_MAX_DROPS);
+			if (cmd_parse_double("drops", tok, 0, 1e9, &d, err) < 0)
 				return -1;
-			if (!strcmp(key, "lr"))
-				c.lr = (float)d;
-			else if (!strcmp(key, "momentum") && c.kind == NN_SGD)
-				c.momentum = (float)d;
-			else if (!strcmp(key, "momentum"))
-				c.beta1 = (float)d;
-			else if (!strcmp(key, "wd"))
-				c.wd = (float)d;
-			else
-				c.clip = (float)d;
-		} else if (!strcmp(key, "nesterov") && c.kind == NN_SGD) {
-			if (on_off(key, v, &c.nesterov, err) < 0)
-				return -1;
-		} else if (!strcmp(key, "beta2") && c.kind == NN_ADAMW) {
-			if (cmd_parse_double(key, v, 0, 0.999999, &d, err) < 0)
-				return -1;
-			c.beta2 = (float)d;
-		} else if (!strcmp(key, "factor")) {
-			if (cmd_parse_double(key, v, 1e-6, 1, &d, err) < 0)
-				return -1;
-			s.factor = (float)d;
-		} else if (!strcmp(key, "drops")) {
-			char buf[256];
-			snprintf(buf, sizeof buf, "%s", v);
-			s.n = 0;
-			for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-				if (s.n == NN_MAX_DROPS)
-					return gg_fail(err, "drops: at most %d epochs", NN_MAX_DROPS);
-				if (cmd_parse_double("drops", tok, 0, 1e9, &d, err) < 0)
-					return -1;
-				if (s.n && d <= s.at[s.n - 1])
-					return gg_fail(err, "drops must be increasing epochs, e.g. drops=10,20,30");
-				s.at[s.n++] = d;
-			}
-		} else {
-			return unknown_key(key, c.kind == NN_SGD ? "lr momentum nesterov wd clip drops factor"
-								 : "lr momentum beta2 wd clip drops factor", err);
+			if (s.n && d <= s.at[s.n - 1])
+				return gg_fail(err, "drops must be increasing epochs, e.g. drops=10,20,30");
+			s.at[s.n++] = d;
 		}
 	}
 	if (!ctx->lab)
@@ -337,17 +343,10 @@ static int cmd_pause(cmd_ctx *ctx, int argc, char **argv, char *err)
 
 static int cmd_eval(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
-	long stages = 0;
-	if (argc > 1) {
-		char key[32];
-		const char *v;
-		if (kv(argv[1], key, sizeof key, &v, err) < 0)
-			return -1;
-		if (strcmp(key, "stages") != 0)
-			return unknown_key(key, "stages", err);
-		if (cmd_parse_long("stages", v, 1, 1000, &stages, err) < 0)
-			return -1;
-	}
+	double stages = 0;
+	const opt_spec spec[] = { OPT_INT("stages", 1, 1000, &stages) };
+	if (parse_opts(argc - 1, argv + 1, spec, 1, err) < 0)
+		return -1;
 	return ctx->lab ? lab_eval_full(ctx->lab, (int)stages, err) : 0;
 }
 
@@ -359,7 +358,7 @@ static int cmd_margins(cmd_ctx *ctx, int argc, char **argv, char *err)
 static int cmd_phdim(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
 	int on = 0, loss = 0;
-	long n = 1000, k = 128, stride = 1, every = 0, m = 200;
+	double n = 1000, k = 128, stride = 1, every = 0, m = 200;
 	int i = 1;
 	if (argc > 1 && !strcmp(argv[1], "on"))
 		on = 1, i = 2;
@@ -369,35 +368,18 @@ static int cmd_phdim(cmd_ctx *ctx, int argc, char **argv, char *err)
 		i = 2;
 	if (on <= 0 && i < argc)
 		return gg_fail(err, "options go with 'phdim on'");
-	for (; i < argc; i++) {
-		char key[32];
-		const char *v;
-		if (kv(argv[i], key, sizeof key, &v, err) < 0)
-			return -1;
-		if (!strcmp(key, "n")) {
-			if (cmd_parse_long("n", v, 40, 100000, &n, err) < 0)
-				return -1;
-		} else if (!strcmp(key, "k")) {
-			if (cmd_parse_long("k", v, 1, 512, &k, err) < 0)
-				return -1;
-		} else if (!strcmp(key, "stride")) {
-			if (cmd_parse_long("stride", v, 1, 1000000, &stride, err) < 0)
-				return -1;
-		} else if (!strcmp(key, "every")) {
-			if (cmd_parse_long("every", v, 0, 1000000, &every, err) < 0)
-				return -1;
-		} else if (!strcmp(key, "m")) {
-			if (cmd_parse_long("m", v, 2, 2000, &m, err) < 0)
-				return -1;
-		} else if (!strcmp(key, "mode")) {
-			if (!strcmp(v, "loss"))
-				loss = 1;
-			else if (strcmp(v, "weights") != 0)
-				return gg_fail(err, "mode must be weights or loss, got '%s'", v);
-		} else {
-			return unknown_key(key, "n k stride every mode m", err);
-		}
-	}
+	const char *mode = "weights";
+	const opt_spec spec[] = {
+		OPT_INT("n", 40, 100000, &n), OPT_INT("k", 1, 512, &k),
+		OPT_INT("stride", 1, 1000000, &stride), OPT_INT("every", 0, 1000000, &every),
+		OPT_WORD("mode", &mode), OPT_INT("m", 2, 2000, &m),
+	};
+	if (parse_opts(argc - i, argv + i, spec, 6, err) < 0)
+		return -1;
+	if (!strcmp(mode, "loss"))
+		loss = 1;
+	else if (strcmp(mode, "weights") != 0)
+		return gg_fail(err, "mode must be weights or loss, got '%s'", mode);
 	return ctx->lab ? lab_phdim(ctx->lab, on, (int)n, (int)k, (int)stride, (int)every, loss, (int)m,
 				    err)
 			: 0;
@@ -436,27 +418,18 @@ static int cmd_run(cmd_ctx *ctx, int argc, char **argv, char *err)
 		return gg_fail(err, "run %s needs a run name", sub);
 	if (lab_check_run_name(argv[2], err) < 0)
 		return -1;
-	long seed = 0;
-	int has_seed = 0;
+	double seed = -1; /* none given: the lab picks one */
 	if (!strcmp(sub, "new")) {
-		for (int i = 3; i < argc; i++) {
-			char key[32];
-			const char *v;
-			if (kv(argv[i], key, sizeof key, &v, err) < 0)
-				return -1;
-			if (strcmp(key, "seed") != 0)
-				return unknown_key(key, "seed", err);
-			if (cmd_parse_long("seed", v, 0, 2147483647L, &seed, err) < 0)
-				return -1;
-			has_seed = 1;
-		}
+		const opt_spec spec[] = { OPT_INT("seed", 0, 2147483647L, &seed) };
+		if (parse_opts(argc - 3, argv + 3, spec, 1, err) < 0)
+			return -1;
 	} else if (argc > 3) {
 		return gg_fail(err, "run %s takes one run name", sub);
 	}
 	if (!ctx->lab)
 		return 0;
 	if (!strcmp(sub, "new"))
-		return lab_run_new(ctx->lab, argv[2], has_seed, (uint64_t)seed, err);
+		return lab_run_new(ctx->lab, argv[2], seed >= 0, seed >= 0 ? (uint64_t)seed : 0, err);
 	if (!strcmp(sub, "use"))
 		return lab_run_use(ctx->lab, argv[2], err);
 	return lab_run_drop(ctx->lab, argv[2], err);
@@ -471,19 +444,13 @@ static int cmd_fork(cmd_ctx *ctx, int argc, char **argv, char *err)
 
 static int cmd_twin(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
-	long k, sets = 1;
+	long k;
+	double sets = 1;
 	if (cmd_parse_long("K", argv[1], 2, 64, &k, err) < 0)
 		return gg_fail(err, "twin needs K ≥ 2 runs to compare (at most 64), got '%s'", argv[1]);
-	if (argc > 2) {
-		char key[32];
-		const char *v;
-		if (kv(argv[2], key, sizeof key, &v, err) < 0)
-			return -1;
-		if (strcmp(key, "sets") != 0)
-			return unknown_key(key, "sets", err);
-		if (cmd_parse_long("sets", v, 1, k, &sets, err) < 0)
-			return -1;
-	}
+	const opt_spec spec[] = { OPT_INT("sets", 1, k, &sets) };
+	if (parse_opts(argc - 2, argv + 2, spec, 1, err) < 0)
+		return -1;
 	return ctx->lab ? lab_twin(ctx->lab, (int)k, (int)sets, err) : 0;
 }
 
@@ -548,43 +515,24 @@ static int cmd_sync(cmd_ctx *ctx, int argc, char **argv, char *err)
 
 static int cmd_recipe(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
-	long base = 128;
+	double base = 128;
 	if (strcmp(argv[1], "hoffer") != 0)
 		return gg_fail(err, "unknown recipe '%s' (known: hoffer)", argv[1]);
-	if (argc > 2) {
-		char key[32];
-		const char *v;
-		if (kv(argv[2], key, sizeof key, &v, err) < 0)
-			return -1;
-		if (strcmp(key, "base") != 0)
-			return unknown_key(key, "base", err);
-		if (cmd_parse_long("base", v, 1, 1 << 20, &base, err) < 0)
-			return -1;
-	}
+	const opt_spec spec[] = { OPT_INT("base", 1, 1 << 20, &base) };
+	if (parse_opts(argc - 2, argv + 2, spec, 1, err) < 0)
+		return -1;
 	return ctx->lab ? lab_recipe(ctx->lab, (int)base, err) : 0;
 }
 
 static int cmd_fit(cmd_ctx *ctx, int argc, char **argv, char *err)
 {
-	long from = 0, to = 0;
-	for (int i = 1; i < argc; i++) {
-		char key[32];
-		const char *v;
-		if (kv(argv[i], key, sizeof key, &v, err) < 0)
-			return -1;
-		if (!strcmp(key, "from")) {
-			if (cmd_parse_long("from", v, 0, 1L << 50, &from, err) < 0)
-				return -1;
-		} else if (!strcmp(key, "to")) {
-			if (cmd_parse_long("to", v, 1, 1L << 50, &to, err) < 0)
-				return -1;
-		} else {
-			return unknown_key(key, "from to", err);
-		}
-	}
+	double from = 0, to = 0;
+	const opt_spec spec[] = { OPT_INT("from", 0, 1L << 50, &from), OPT_INT("to", 1, 1L << 50, &to) };
+	if (parse_opts(argc - 1, argv + 1, spec, 2, err) < 0)
+		return -1;
 	if (to > 0 && to <= from)
-		return gg_fail(err, "to=%ld must be after from=%ld", to, from);
-	return ctx->lab ? lab_fit(ctx->lab, from, to, err) : 0;
+		return gg_fail(err, "to=%.0f must be after from=%.0f", to, from);
+	return ctx->lab ? lab_fit(ctx->lab, (long)from, (long)to, err) : 0;
 }
 
 static int cmd_save(cmd_ctx *ctx, int argc, char **argv, char *err)
