@@ -164,7 +164,7 @@ int gg_state_dir(const char *sub, char *buf, size_t len, char *err)
 {
 	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	int n;
-	if (state && *state)
+	if (state && *state == '/') /* the XDG spec: a relative path is to be ignored */
 		n = snprintf(buf, len, "%s/gglab%s%s", state, sub ? "/" : "", sub ? sub : "");
 	else if (home && *home)
 		n = snprintf(buf, len, "%s/.local/state/gglab%s%s", home, sub ? "/" : "", sub ? sub : "");

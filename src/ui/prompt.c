@@ -500,35 +500,13 @@ static void show_matches(char **matches, int num, int max)
 
 /* ---- history ---------------------------------------------------------------------------- */
 
-static int mkdirs(char *path)
-{
-	for (char *p = path + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			int rc = mkdir(path, 0700);
-			*p = '/';
-			if (rc < 0 && errno != EEXIST)
-				return -1;
-		}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 static void history_open(struct ui *u)
 {
-	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char dir[4000];
-	if (state && *state == '/')
-		snprintf(dir, sizeof dir, "%s/gglab", state);
-	else if (home && *home)
-		snprintf(dir, sizeof dir, "%s/.local/state/gglab", home);
-	else
-		return;
+	char dir[4000], err[GG_ERRLEN];
 	using_history();
 	stifle_history(HISTORY_MAX);
-	if (mkdirs(dir) < 0) {
-		ui_log(u, ROLE_WARN, "history is not kept: cannot create %s: %s", dir, strerror(errno));
+	if (gg_state_dir(NULL, dir, sizeof dir, err) < 0) {
+		ui_log(u, ROLE_WARN, "history is not kept: %s", err);
 		return;
 	}
 	snprintf(history_path, sizeof history_path, "%s/history", dir);
