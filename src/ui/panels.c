@@ -30,33 +30,41 @@
 
 /* ---- text helpers ---------------------------------------------------------------------- */
 
+/* The next character of s[*i..len) as it is shown, and its width: a byte that does not
+ * decode, and a control character, show as a one-column '?'. */
+static wchar_t next_char(const char *s, size_t len, size_t *i, mbstate_t *st, int *width)
+{
+	wchar_t wc;
+	size_t k = mbrtowc(&wc, s + *i, len - *i, st);
+	if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+		memset(st, 0, sizeof *st);
+		wc = L'?';
+		k = 1;
+	}
+	int cw = wc < 0x20 || wc == 0x7f ? -1 : wcwidth(wc);
+	if (cw < 0)
+		wc = L'?', cw = 1;
+	*i += k;
+	*width = cw;
+	return wc;
+}
+
 /* Writes UTF-8 (or ASCII) text at the cursor, at most maxw columns; returns the columns
- * used. Control characters become '?'. */
+ * used. */
 static int put_text(WINDOW *w, const char *s, int maxw, ui_role role)
 {
 	mbstate_t st;
 	memset(&st, 0, sizeof st);
 	size_t len = strlen(s), i = 0;
-	int used = 0;
+	int used = 0, cw;
 	while (i < len) {
-		wchar_t wc;
-		size_t k = mbrtowc(&wc, s + i, len - i, &st);
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			memset(&st, 0, sizeof st);
-			wc = L'?';
-			k = 1;
-		}
-		int cw = wc < 0x20 || wc == 0x7f ? -1 : wcwidth(wc);
-		if (cw < 0)
-			wc = L'?', cw = 1;
+		wchar_t ws[2] = { next_char(s, len, &i, &st, &cw), 0 };
 		if (used + cw > maxw)
 			break;
 		cchar_t cc;
-		wchar_t ws[2] = { wc, 0 };
 		setcchar(&cc, ws, ui_role_attr(role), ui_role_pair(role), NULL);
 		wadd_wch(w, &cc);
 		used += cw;
-		i += k;
 	}
 	return used;
 }
@@ -66,19 +74,10 @@ static int text_width(const char *s)
 	mbstate_t st;
 	memset(&st, 0, sizeof st);
 	size_t len = strlen(s), i = 0;
-	int used = 0;
+	int used = 0, cw;
 	while (i < len) {
-		wchar_t wc;
-		size_t k = mbrtowc(&wc, s + i, len - i, &st);
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			memset(&st, 0, sizeof st);
-			k = 1;
-			used++;
-			continue;
-		}
-		int cw = wcwidth(wc);
-		used += cw < 0 ? 1 : cw;
-		i += k;
+		next_char(s, len, &i, &st, &cw);
+		used += cw;
 	}
 	return used;
 }

@@ -67,14 +67,14 @@ alive() {
 	tm has-session -t t 2>/dev/null
 }
 
-# wait_for TEXT [SECONDS]: polls the pane every 50 ms; 0 when TEXT (fixed string) shows.
-wait_for() {
-	local text=$1 limit=${2:-$DEADLINE} i=0
+# poll_until SECONDS CMD...: runs CMD every 50 ms until it succeeds (0), the session ends
+# (1) or SECONDS pass (1). The one waiting loop: tests wait for text with a deadline.
+poll_until() {
+	local limit=$1 i=0
+	shift
 	local n=$((limit * 20))
 	while [ $i -lt $n ]; do
-		if screen | grep -qF -- "$text"; then
-			return 0
-		fi
+		"$@" && return 0
 		alive || return 1
 		sleep 0.05
 		i=$((i + 1))
@@ -82,18 +82,18 @@ wait_for() {
 	return 1
 }
 
+on_screen() { screen | grep -qF -- "$1"; }
+off_screen() { ! screen | grep -qF -- "$1"; }
+line_matches() { line "$1" | grep -qE -- "$2"; }
+
+# wait_for TEXT [SECONDS]: polls the pane every 50 ms; 0 when TEXT (fixed string) shows.
+wait_for() {
+	poll_until "${2:-$DEADLINE}" on_screen "$1"
+}
+
 # wait_gone TEXT [SECONDS]: until TEXT is no longer on the screen.
 wait_gone() {
-	local text=$1 limit=${2:-$DEADLINE} i=0
-	local n=$((limit * 20))
-	while [ $i -lt $n ]; do
-		if ! screen | grep -qF -- "$text"; then
-			return 0
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
+	poll_until "${2:-$DEADLINE}" off_screen "$1"
 }
 
 # expect_screen TEXT DESCRIPTION: waits for TEXT; on failure shows the screen.
@@ -141,17 +141,7 @@ clean_stderr() {
 
 # wait_line N ERE [SECONDS]: until row N of the screen matches the extended regex ERE.
 wait_line() {
-	local n=$1 re=$2 limit=${3:-$DEADLINE} i=0
-	local max=$((limit * 20))
-	while [ $i -lt $max ]; do
-		if line "$n" | grep -qE -- "$re"; then
-			return 0
-		fi
-		alive || return 1
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
+	poll_until "${3:-$DEADLINE}" line_matches "$1" "$2"
 }
 
 # expect_line N ERE DESCRIPTION: waits for row N to match; on failure shows the screen.
