@@ -98,8 +98,8 @@ int lab_train(lab *L, int all, double n, int epochs, char *err);
 int lab_pause(lab *L, char *err);
 int lab_eval_full(lab *L, int stages, char *err);
 int lab_show(lab *L, char *err);
-int lab_export_csv(lab *L, const char *path, char *err);
-int lab_export_jsonl(lab *L, const char *path, char *err);
+/* One file for all runs: CSV (jsonl 0) or JSON lines (jsonl 1); see store.h. */
+int lab_export(lab *L, int jsonl, const char *path, char *err);
 
 /* Runs. Names are 1–31 characters of letters, digits and . _ - */
 int lab_run_new(lab *L, const char *name, int has_seed, uint64_t seed, char *err);

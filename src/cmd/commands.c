@@ -399,7 +399,7 @@ static int cmd_export(cmd_ctx *ctx, int argc, char **argv, char *err)
 		return gg_fail(err, "export needs a file name");
 	if (!ctx->lab)
 		return 0;
-	return csv ? lab_export_csv(ctx->lab, argv[2], err) : lab_export_jsonl(ctx->lab, argv[2], err);
+	return lab_export(ctx->lab, !csv, argv[2], err);
 }
 
 /* ---- runs ------------------------------------------------------------------------------ */

@@ -661,20 +661,11 @@ int lab_schedule(lab *L, long step, long every, const cmd_call *call, char *err)
 	return 0;
 }
 
-int lab_export_csv(lab *L, const char *path, char *err)
+int lab_export(lab *L, int jsonl, const char *path, char *err)
 {
-	inst_phdim_wait(L);
-	if (store_export_csv(L->series, path, err) < 0)
+	inst_phdim_wait(L); /* every estimate asked for is in the file */
+	if ((jsonl ? store_export_jsonl : store_export_csv)(L->series, path, err) < 0)
 		return -1;
-	lab_say(L, "exported every run's series to %s", path);
-	return 0;
-}
-
-int lab_export_jsonl(lab *L, const char *path, char *err)
-{
-	inst_phdim_wait(L);
-	if (store_export_jsonl(L->series, path, err) < 0)
-		return -1;
-	lab_say(L, "exported every run's series and events to %s", path);
+	lab_say(L, "exported every run's series, settings and events to %s", path);
 	return 0;
 }
