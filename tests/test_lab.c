@@ -30,7 +30,7 @@ static void drain(lab *L, char *buf, size_t len)
 	lab_msg m;
 	size_t n = strlen(buf);
 	while (lab_next_msg(L, &m))
-		if (n < len)
+		if (n < len && m.kind != LAB_MSG_PROGRESS) /* progress would fill the buffer */
 			n += snprintf(buf + n, len - n, "[%d] %s\n", m.kind, m.text);
 }
 
