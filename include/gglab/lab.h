@@ -73,12 +73,22 @@ series_store *lab_series(lab *L);
 
 /* ---- trainer thread only (called by command implementations) ---------------------- */
 
-/* Settings that `set` changes between steps, one typed table (name, range, help). */
+/* Settings that `set` changes between steps: one typed table (src/lab/settings.c) of name,
+ * type (integer or real), range, help and the accessors for a run. set, show, help set,
+ * completion, copying to new runs, checkpoints and the man page's list all read it. */
+struct run;
 typedef struct {
 	const char *name;
 	double min, max;
-	int integer;
+	int integer; /* the type: 1 an integer, 0 a real number */
 	const char *help;
+	/* trainer thread only */
+	double (*get)(const struct run *r);
+	/* What only the run knows (its data, its model); NULL: nothing beyond the range. */
+	int (*check)(const struct run *r, double v, char *err);
+	void (*set)(struct run *r, double v); /* changes the run's configuration */
+	/* Makes a built run's live state (model, optimizer) follow its configuration. */
+	void (*apply)(struct run *r);
 } lab_setting;
 extern const lab_setting lab_settings[];
 extern const int lab_nsettings;

@@ -93,117 +93,51 @@ int lab_opt(lab *L, const nn_opt_config *cfg, const nn_schedule *sched, char *er
 		series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "opt %s lr %g",
 			    cfg->kind == NN_SGD ? "sgd" : "adamw", cfg->lr);
 	}
-	lab_say(L, "%s: opt %s lr %g momentum %g wd %g clip %g%s @ step %ld", r->name,
-		cfg->kind == NN_SGD ? "sgd" : "adamw", cfg->lr, cfg->momentum, cfg->wd, cfg->clip,
+	/* the values as `show` reports them (momentum is AdamW's beta1) */
+	char vals[160];
+	int len = 0;
+	const char *keys[] = { "lr", "momentum", "wd", "clip" };
+	for (int i = 0; i < 4; i++)
+		len += snprintf(vals + len, sizeof vals - len, " %s %g", keys[i],
+				lab_setting_find(keys[i])->get(r));
+	lab_say(L, "%s: opt %s%s%s @ step %ld", r->name, cfg->kind == NN_SGD ? "sgd" : "adamw", vals,
 		kind_changed && r->built ? " (optimizer state reset)" : "", r->step);
 	return 0;
 }
 
-static double get_setting(const run *r, const char *key)
-{
-	if (!strcmp(key, "lr"))
-		return r->ocfg.lr;
-	if (!strcmp(key, "bs"))
-		return r->bs;
-	if (!strcmp(key, "momentum"))
-		return r->ocfg.kind == NN_SGD ? r->ocfg.momentum : r->ocfg.beta1;
-	if (!strcmp(key, "wd"))
-		return r->ocfg.wd;
-	if (!strcmp(key, "clip"))
-		return r->ocfg.clip;
-	if (!strcmp(key, "ghost"))
-		return r->mcfg.ghost;
-	if (!strcmp(key, "eval"))
-		return r->eval_every;
-	if (!strcmp(key, "tol"))
-		return r->nais_tol;
-	if (!strcmp(key, "kmax"))
-		return r->nais_kmax;
-	if (!strcmp(key, "base"))
-		return r->base_bs;
-	if (!strcmp(key, "scale"))
-		return r->lr_scale;
-	if (!strcmp(key, "regime"))
-		return r->regime;
-	return NAN;
-}
-
-static void put_setting(run *r, const char *key, double v)
-{
-	if (!strcmp(key, "lr"))
-		r->ocfg.lr = (float)v;
-	else if (!strcmp(key, "bs"))
-		r->bs = (int)v; /* the batch buffer grows at the next step */
-	else if (!strcmp(key, "momentum") && r->ocfg.kind == NN_SGD)
-		r->ocfg.momentum = (float)v;
-	else if (!strcmp(key, "momentum"))
-		r->ocfg.beta1 = (float)v;
-	else if (!strcmp(key, "wd"))
-		r->ocfg.wd = (float)v;
-	else if (!strcmp(key, "clip"))
-		r->ocfg.clip = (float)v;
-	else if (!strcmp(key, "ghost")) {
-		r->mcfg.ghost = (int)v;
-		if (r->built)
-			nn_model_set_ghost(r->model, (int)v);
-	} else if (!strcmp(key, "eval"))
-		r->eval_every = (int)v;
-	else if (!strcmp(key, "tol"))
-		r->nais_tol = (float)v;
-	else if (!strcmp(key, "kmax"))
-		r->nais_kmax = (int)v;
-	else if (!strcmp(key, "base"))
-		r->base_bs = (int)v;
-	else if (!strcmp(key, "scale"))
-		r->lr_scale = v;
-	else if (!strcmp(key, "regime"))
-		r->regime = (int)v;
-	if (r->built)
-		r->opt.cfg = r->ocfg;
-}
-
-/* Checks a `set` against one run: what only the run can know (its data, its model). */
-static int check_set(const run *r, int n, const char *const *keys, const double *vals, char *err)
-{
-	for (int i = 0; i < n; i++) {
-		if (!strcmp(keys[i], "bs") && r->data) {
-			int n_train = r->parts > 1 ? r->data->ds->n_train / r->parts : r->data->ds->n_train;
-			if (vals[i] > n_train)
-				return gg_fail(err, "bs=%g is larger than the training set (%d examples%s)",
-					       vals[i], n_train, r->parts > 1 ? " in each part" : "");
-		}
-		if (!strcmp(keys[i], "ghost") && r->mcfg.norm != NN_NORM_GBN)
-			return gg_fail(err, "%s: ghost applies only to a model with norm=gbn (this one: %s)",
-				       r->name, r->mcfg.norm == NN_NORM_BN ? "bn" : "none");
-	}
-	return 0;
-}
-
-static void apply_set(lab *L, run *r, int n, const char *const *keys, const double *vals)
-{
-	char msg[400];
-	int len = snprintf(msg, sizeof msg, "%s:", r->name);
-	for (int i = 0; i < n; i++) {
-		double old = get_setting(r, keys[i]);
-		put_setting(r, keys[i], vals[i]);
-		if (len < (int)sizeof msg)
-			len += snprintf(msg + len, sizeof msg - len, " %s %g -> %g", keys[i], old, vals[i]);
-		if (r->built)
-			series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "%s %g->%g", keys[i], old,
-				    vals[i]);
-	}
-	lab_say(L, "%s @ step %ld", msg, r->step);
-}
-
+/* Every value is checked against every target run before any is applied. */
 int lab_set(lab *L, int all, int n, const char *const *keys, const double *vals, char *err)
 {
 	run *cur = lab_current(L);
-	for (int i = 0; i < L->nruns; i++) /* every check before any change */
-		if ((all || L->runs[i] == cur) && check_set(L->runs[i], n, keys, vals, err) < 0)
-			return -1;
-	for (int i = 0; i < L->nruns; i++)
-		if (all || L->runs[i] == cur)
-			apply_set(L, L->runs[i], n, keys, vals);
+	const lab_setting *rows[16];
+	if (n > 16)
+		return gg_fail(err, "at most 16 settings at once");
+	for (int i = 0; i < n; i++)
+		if (!(rows[i] = lab_setting_find(keys[i])))
+			return gg_fail(err, "unknown setting '%s'", keys[i]);
+	for (int k = 0; k < L->nruns; k++)
+		for (int i = 0; (all || L->runs[k] == cur) && i < n; i++)
+			if (lab_setting_check(rows[i], L->runs[k], vals[i], err) < 0)
+				return -1;
+	for (int k = 0; k < L->nruns; k++) {
+		run *r = L->runs[k];
+		if (!all && r != cur)
+			continue;
+		char msg[400];
+		int len = snprintf(msg, sizeof msg, "%s:", r->name);
+		for (int i = 0; i < n; i++) {
+			double old = rows[i]->get(r);
+			rows[i]->set(r, vals[i]);
+			if (rows[i]->apply)
+				rows[i]->apply(r);
+			if (len < (int)sizeof msg)
+				len += snprintf(msg + len, sizeof msg - len, " %s %g -> %g", keys[i], old, vals[i]);
+			if (r->built)
+				series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "%s %g->%g", keys[i], old,
+					    vals[i]);
+		}
+		lab_say(L, "%s @ step %ld", msg, r->step);
+	}
 	return 0;
 }
 
@@ -320,7 +254,7 @@ int lab_show(lab *L, char *err)
 		r->ocfg.nesterov ? " nesterov" : "", r->sched.n ? " drops=" : "", drops,
 		r->sched.n ? " (×factor each)" : "");
 	for (int i = 0; i < lab_nsettings; i++)
-		lab_say(L, "  %-8s %-10g %s", lab_settings[i].name, get_setting(r, lab_settings[i].name),
+		lab_say(L, "  %-8s %-10g %s", lab_settings[i].name, lab_settings[i].get(r),
 			lab_settings[i].help);
 	if (r->built) {
 		lab_say(L, "  now    lr %g (after schedule), eval every %d steps", run_lr(r),
@@ -487,8 +421,7 @@ static run *new_like(lab *L, const run *tmpl, const char *name, uint64_t seed)
 	r->mcfg = tmpl->mcfg;
 	r->ocfg = tmpl->ocfg;
 	r->sched = tmpl->sched;
-	r->bs = tmpl->bs;
-	r->eval_every = tmpl->eval_every;
+	lab_settings_copy(r, tmpl);
 	r->data = tmpl->data;
 	if (r->data)
 		r->data->refs++;

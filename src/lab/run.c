@@ -506,11 +506,7 @@ static void copy_config(run *dst, const run *src)
 	dst->mcfg = src->mcfg;
 	dst->ocfg = src->ocfg;
 	dst->sched = src->sched;
-	dst->bs = src->bs;
-	dst->eval_every = src->eval_every;
-	dst->base_bs = src->base_bs;
-	dst->lr_scale = src->lr_scale;
-	dst->regime = src->regime;
+	lab_settings_copy(dst, src);
 	dst->part = src->part;
 	dst->parts = src->parts;
 }
@@ -592,13 +588,11 @@ int run_rollback(lab *L, run *r, char *err)
 	free_state(r);
 	copy_state(r, s);
 	/* Settings stay as they are now: rolling back is how one retries with a lower lr. */
-	nn_model_set_ghost(r->model, r->mcfg.ghost);
 	if (r->opt.cfg.kind != r->ocfg.kind) {
 		nn_opt_free(&r->opt);
 		nn_opt_init(&r->opt, &r->ocfg, r->model->nparams);
-	} else {
-		r->opt.cfg = r->ocfg;
 	}
+	lab_settings_apply(r);
 	r->state = RUN_PAUSED;
 	r->goal_kind = GOAL_NONE;
 	series_truncate(L->series, r->sid, r->step);
