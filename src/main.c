@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "gglab/bench.h"
+#include "gglab/blas.h"
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
 #include "gglab/store.h"
@@ -130,6 +131,9 @@ static int view_files(int n, char **files, lab_options *lo, ui_options *uo)
 
 int main(int argc, char **argv)
 {
+	blas_startup(argv); /* may re-execute gglab with a better BLAS kernel */
+	if (argc == 2 && !strcmp(argv[1], "--sgemm-rate"))
+		return bench_sgemm_child();
 	enum { OPT_CHECK = 256, OPT_LOG, OPT_SEED, OPT_THREADS, OPT_FPS, OPT_ASCII, OPT_NOCOLOR,
 	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME, OPT_VIEW };
 	static const struct option longopts[] = {
@@ -191,7 +195,12 @@ int main(int argc, char **argv)
 		case OPT_ASCII: uo.ascii = 1; break;
 		case OPT_NOCOLOR: uo.color = 0; break;
 		case 'h': usage(stdout); return 0;
-		case 'V': printf("gglab %s\n", PACKAGE_VERSION); return 0;
+		case 'V': {
+			char b[320];
+			blas_describe(b, sizeof b, lo.threads);
+			printf("gglab %s\n%s\n", PACKAGE_VERSION, b);
+			return 0;
+		}
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}

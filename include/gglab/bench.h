@@ -15,5 +15,7 @@ typedef struct {
 int bench_run(const bench_options *o, FILE *out, char *err);
 /* Measures cblas_sgemm GFLOP/s on n×n×n products for about `seconds`. */
 double bench_sgemm_gflops(int n, double seconds);
+/* `gglab --sgemm-rate` (internal): prints "CORE GFLOP/s" of the kernel this process loaded. */
+int bench_sgemm_child(void);
 
 #endif
