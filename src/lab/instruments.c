@@ -307,8 +307,7 @@ void inst_phdim_step(lab *L, run *r)
 	}
 }
 
-/* Queues an estimate on a copy of the ring; the result lands in the row of this step. */
-int inst_phdim_now(lab *L, run *r, char *err)
+int inst_phdim_check(run *r, char *err)
 {
 	if (!r->ph)
 		return gg_fail(err, "%s: the PH dimension is off: 'phdim on' starts keeping iterates",
@@ -318,6 +317,14 @@ int inst_phdim_now(lab *L, run *r, char *err)
 		return gg_fail(err, "PH dimension needs at least %d iterates, have %d: %d more "
 				    "(train %d more steps)", PHDIM_MIN_POINTS, n, PHDIM_MIN_POINTS - n,
 			       (PHDIM_MIN_POINTS - n) * r->ph_stride);
+	return 0;
+}
+
+/* Queues an estimate on a copy of the ring; the result lands in the row of the last
+ * evaluation (the caller makes sure there is one at this step). */
+int inst_phdim_now(lab *L, run *r, char *err)
+{
+	int n = phdim_ring_count(RING(r));
 	if (!L->ph_started) {
 		pthread_mutex_init(&L->ph_mu, NULL);
 		pthread_cond_init(&L->ph_cv, NULL);
@@ -325,8 +332,6 @@ int inst_phdim_now(lab *L, run *r, char *err)
 			return gg_fail(err, "cannot start the PH dimension worker");
 		L->ph_started = 1;
 	}
-	if (r->last_eval != r->step)
-		run_evaluate(L, r); /* the result needs a row to live in */
 	ph_job *j = gg_xcalloc(1, sizeof *j);
 	j->sid = r->sid;
 	j->step = r->step;

@@ -1,4 +1,17 @@
-/* internal.h — the lab's private state, shared by run.c, trainer.c and settings.c.
+/* internal.h — the lab's private state and the functions its files share.
+ *
+ * The files, each calling only those listed before it (tests/layers.sh checks it):
+ *   messages.c     the message ring and wake pipe to the UI
+ *   rows.c         an evaluation's row: to the series store and the --log stream
+ *   journal.c      the session journal
+ *   instruments.c  NAIS margins, twin agreement, PH dimension (and its worker thread)
+ *   run.c          one run: data cache, build, step, evaluate, publish, fork, rollback
+ *   settings.c     the table of settings
+ *   actions.c      what commands do to the current run
+ *   runs.c         the list of runs and the scheduled commands
+ *   save.c         checkpoints
+ *   trainer.c      the trainer thread: its queue, the script, one round
+ *   lab.c          the life cycle: new, start, autosave, free
  *
  * Ownership: everything under "trainer only" is read and written by the trainer thread
  * alone; the fields under `mu` are the hand-off points with the UI thread. */
@@ -142,11 +155,30 @@ typedef struct {
 /* Sets a value by column name (registering the column on first use). */
 void lab_row_set(lab *L, lab_row *row, const char *name, double v);
 
+/* rows.c */
+int lab_log_open(lab *L, const char *path, char *err);
+void lab_log_close(lab *L);
 /* Appends a row to series sid (a run's, or a twin group's) and to the --log stream. */
 void lab_emit_row(lab *L, int sid, long step, const char *name, const lab_row *row);
 /* Writes two late values for a row already logged (a background result). */
 void lab_log_values(lab *L, const char *name, long step, const char *k1, double v1,
 		    const char *k2, double v2);
+
+/* messages.c */
+int lab_msgs_open(lab *L, char *err);
+void lab_msgs_close(lab *L);
+void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static inline run *lab_current(lab *L)
+{
+	return L->nruns ? L->runs[L->cur] : NULL;
+}
+
+static inline double run_epoch(const run *r)
+{
+	return r->built ? (double)r->cur.epoch + (double)r->cur.pos / r->cur.n : 0.0;
+}
 
 /* instruments.c */
 void inst_nais(lab *L, run *r, lab_row *row);
@@ -154,6 +186,9 @@ int inst_twin_series(lab *L, int group);
 void inst_twins(lab *L);
 void inst_phdim_step(lab *L, run *r);
 void inst_phdim_eval(lab *L, run *r);
+/* Whether an estimate can be asked for now (on, with enough iterates); then _now queues
+ * it for the row of the run's last evaluation. */
+int inst_phdim_check(run *r, char *err);
 int inst_phdim_now(lab *L, run *r, char *err);
 int inst_phdim_on(lab *L, run *r, int n, int k, int stride, int every, int loss, int m, char *err);
 void inst_phdim_off(run *r);
@@ -175,7 +210,6 @@ void run_step(lab *L, run *r);
 void run_evaluate(lab *L, run *r);
 void run_publish(lab *L, run *r);
 int run_eval_interval(const run *r);
-double run_epoch(const run *r);
 double run_lr(const run *r);
 double run_regime_factor(const run *r);
 lab_dataref *lab_dataref_get(lab *L, const data_spec *spec, char *err);
@@ -186,10 +220,7 @@ int lab_setting_check(const lab_setting *s, const run *r, double v, char *err);
 void lab_settings_copy(run *dst, const run *src); /* every setting; same optimizer kind */
 void lab_settings_apply(run *r);                  /* every setting's apply hook */
 
-/* trainer.c */
-void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-run *lab_current(lab *L);
+/* runs.c */
 run *lab_find_run(lab *L, const char *name);
 
 /* journal.c */
@@ -197,5 +228,8 @@ int journal_open(lab *L, const char *path, char *err);
 void journal_command(lab *L, const char *sync, const cmd_call *c);
 void journal_close(lab *L);
 void journal_sync_text(lab *L, char *buf, size_t len);
+
+/* trainer.c */
+void *lab_trainer_main(void *arg);
 
 #endif

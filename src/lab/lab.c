@@ -1,604 +1,130 @@
-/* lab.c — what the commands do to runs. Called on the trainer thread only, between two
- * steps; each function checks everything first and changes nothing when it fails. */
-#include <math.h>
+/* lab.c — the lab's life cycle: making it (with its message queue, journal and --log
+ * stream), starting and stopping the trainer thread, the autosave on a signal, and freeing
+ * it all. lab_new and lab_free run on the UI thread, before the trainer starts and after
+ * it stopped. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "gglab/fit.h"
-#include "gglab/store.h"
+#include <cblas.h>
+
 #include "gglab/util.h"
 #include "internal.h"
 
-/* A change of data or model makes the run start over from fresh weights. */
-static void restart(lab *L, run *r, const char *why)
+series_store *lab_series(lab *L)
 {
-	if (r->built && r->step > 0)
-		lab_say(L, "%s: %s: restarts from step 0 with fresh weights", r->name, why);
-	run_unbuild(L, r);
-	r->state = RUN_IDLE;
-	r->goal_kind = GOAL_NONE;
+	return L->series;
 }
 
-int lab_data(lab *L, const data_spec *spec, int keep, char *err)
+lab *lab_new(const lab_options *o, char *err)
 {
-	run *r = lab_current(L);
-	lab_dataref *d = lab_dataref_get(L, spec, err);
-	if (!d)
-		return -1;
-	if (keep && r->built) {
-		/* The same network goes on learning from other data (e.g. true labels after
-		 * random ones: an adversarial initialization). Only the data position is new. */
-		if (d->ds->dim != r->data->ds->dim || d->ds->classes != r->data->ds->classes) {
-			lab_dataref_put(L, d);
-			return gg_fail(err, "keep=on needs data of the same shape: %s has %d features and %d "
-					    "classes, the model takes %d and %d", spec->name, d->ds->dim,
-				       d->ds->classes, r->data->ds->dim, r->data->ds->classes);
-		}
-		if (r->bs > d->ds->n_train) {
-			lab_dataref_put(L, d);
-			return gg_fail(err, "bs=%d is larger than the new training set (%d examples)", r->bs,
-				       d->ds->n_train);
-		}
-		data_cursor_free(&r->cur);
-		data_cursor_init_part(&r->cur, d->ds, gg_rng_derive(r->seed, "order") ^ (uint64_t)r->step,
-				      r->part, r->parts, d->ds->spec.seed);
-		inst_phdim_off(r);
-		series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "data %s%s (weights kept)",
-			    spec->name, spec->noise > 0 ? " noisy" : "");
-	} else {
-		restart(L, r, "new data");
+	lab *L = gg_xcalloc(1, sizeof *L);
+	L->opt = *o;
+	if (lab_msgs_open(L, err) < 0) {
+		free(L);
+		return NULL;
 	}
-	lab_dataref_put(L, r->data);
-	r->data = d;
-	r->dspec = *spec;
-	char desc[256];
-	data_describe(d->ds, desc, sizeof desc);
-	lab_say(L, "data %s%s", desc, keep && r->built ? ", weights kept" : "");
-	if (keep && r->built)
-		lab_say(L, "%s: training goes on from step %ld on the new data", r->name, r->step);
-	return 0;
-}
-
-int lab_model(lab *L, const nn_config *cfg, char *err)
-{
-	run *r = lab_current(L);
-	nn_config c = *cfg;
-	c.in = r->data ? r->data->ds->dim : 1;
-	c.classes = r->data ? r->data->ds->classes : 2;
-	if (nn_config_check(&c, err) < 0)
-		return -1;
-	restart(L, r, "new model");
-	r->mcfg = *cfg;
-	char desc[96];
-	nn_config_describe(&c, desc, sizeof desc);
-	lab_say(L, "model %s", desc);
-	return 0;
-}
-
-int lab_opt(lab *L, const nn_opt_config *cfg, const nn_schedule *sched, char *err)
-{
-	run *r = lab_current(L);
-	(void)err;
-	int kind_changed = cfg->kind != r->ocfg.kind;
-	r->ocfg = *cfg;
-	r->sched = *sched;
-	if (r->built) {
-		if (kind_changed) { /* moments of another optimizer mean nothing here */
-			nn_opt_free(&r->opt);
-			nn_opt_init(&r->opt, cfg, r->model->nparams);
-		} else {
-			r->opt.cfg = *cfg;
-		}
-		series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "opt %s lr %g",
-			    cfg->kind == NN_SGD ? "sgd" : "adamw", cfg->lr);
+	if ((o->journal_path && journal_open(L, o->journal_path, err) < 0) ||
+	    (o->log_path && lab_log_open(L, o->log_path, err) < 0)) {
+		journal_close(L);
+		lab_msgs_close(L);
+		free(L);
+		return NULL;
 	}
-	/* the values as `show` reports them (momentum is AdamW's beta1) */
-	char vals[160];
-	int len = 0;
-	const char *keys[] = { "lr", "momentum", "wd", "clip" };
-	for (int i = 0; i < 4; i++)
-		len += snprintf(vals + len, sizeof vals - len, " %s %g", keys[i],
-				lab_setting_find(keys[i])->get(r));
-	lab_say(L, "%s: opt %s%s%s @ step %ld", r->name, cfg->kind == NN_SGD ? "sgd" : "adamw", vals,
-		kind_changed && r->built ? " (optimizer state reset)" : "", r->step);
-	return 0;
-}
+	pthread_mutex_init(&L->mu, NULL);
+	pthread_cond_init(&L->cv, NULL);
+	L->series = series_new();
+	for (int c = 0; c < NCOLS; c++)
+		L->cols[c] = series_col(L->series, lab_col_names[c]);
+	if (o->threads > 0)
+		openblas_set_num_threads(o->threads);
 
-/* Every value is checked against every target run before any is applied. */
-int lab_set(lab *L, int all, int n, const char *const *keys, const double *vals, char *err)
-{
-	run *cur = lab_current(L);
-	const lab_setting *rows[16];
-	if (n > 16)
-		return gg_fail(err, "at most 16 settings at once");
-	for (int i = 0; i < n; i++)
-		if (!(rows[i] = lab_setting_find(keys[i])))
-			return gg_fail(err, "unknown setting '%s'", keys[i]);
-	for (int k = 0; k < L->nruns; k++)
-		for (int i = 0; (all || L->runs[k] == cur) && i < n; i++)
-			if (lab_setting_check(rows[i], L->runs[k], vals[i], err) < 0)
-				return -1;
-	for (int k = 0; k < L->nruns; k++) {
-		run *r = L->runs[k];
-		if (!all && r != cur)
-			continue;
-		char msg[400];
-		int len = snprintf(msg, sizeof msg, "%s:", r->name);
-		for (int i = 0; i < n; i++) {
-			double old = rows[i]->get(r);
-			rows[i]->set(r, vals[i]);
-			if (rows[i]->apply)
-				rows[i]->apply(r);
-			if (len < (int)sizeof msg)
-				len += snprintf(msg + len, sizeof msg - len, " %s %g -> %g", keys[i], old, vals[i]);
-			if (r->built)
-				series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "%s %g->%g", keys[i], old,
-					    vals[i]);
-		}
-		lab_say(L, "%s @ step %ld", msg, r->step);
-	}
-	return 0;
-}
-
-static int train_one(lab *L, run *r, double n, int epochs, char *err)
-{
-	if (run_build(L, r, err) < 0)
-		return -1;
-	if (r->state == RUN_DIVERGED)
-		lab_say(L, "%s: resuming a diverged run (rollback returns to its last good state)", r->name);
-	double k = epochs ? run_regime_factor(r) : 1.0;
-	if (n > 0) {
-		r->goal_kind = epochs ? GOAL_EPOCHS : GOAL_STEPS;
-		r->goal = epochs ? run_epoch(r) + n * k : r->step + n;
-	} else {
-		r->goal_kind = GOAL_NONE;
-	}
-	r->state = RUN_RUNNING;
-	r->rate_t0 = 0;
-	if (n > 0 && k != 1.0)
-		lab_say(L, "%s: training %g epochs (%g x %g: regime adaptation) from step %ld", r->name,
-			n * k, n, k, r->step);
-	else if (n > 0)
-		lab_say(L, "%s: training %g %s from step %ld", r->name, n, epochs ? "epochs" : "steps",
-			r->step);
-	else
-		lab_say(L, "%s: training from step %ld until 'pause'", r->name, r->step);
-	return 0;
-}
-
-int lab_train(lab *L, int all, double n, int epochs, char *err)
-{
-	if (!all)
-		return train_one(L, lab_current(L), n, epochs, err);
-	char e[GG_ERRLEN];
-	for (int i = 0; i < L->nruns; i++) /* build them all first: a failure starts none */
-		if (run_build(L, L->runs[i], e) < 0)
-			return gg_fail(err, "%s: %s", L->runs[i]->name, e);
-	for (int i = 0; i < L->nruns; i++)
-		train_one(L, L->runs[i], n, epochs, err);
-	return 0;
-}
-
-int lab_pause(lab *L, char *err)
-{
-	(void)err;
-	int n = 0;
-	for (int i = 0; i < L->nruns; i++) {
-		run *r = L->runs[i];
-		if (r->state == RUN_RUNNING) {
-			r->state = RUN_PAUSED;
-			r->goal_kind = GOAL_NONE;
-			n++;
-			lab_say(L, "%s: paused at step %ld", r->name, r->step);
-		}
-	}
-	if (!n)
-		lab_say(L, "nothing is training");
-	return 0;
-}
-
-int lab_eval_full(lab *L, int stages, char *err)
-{
-	run *r = lab_current(L);
-	if (run_build(L, r, err) < 0)
-		return -1;
-	if (stages > 0 && r->mcfg.kind != NN_NAIS)
-		return gg_fail(err, "eval stages=%d: %s is an mlp; stages apply to a nais model", stages,
-			       r->name);
-	const data_set *ds = r->data->ds;
-	double trl = 0, tel = 0;
-	long tre = 0, tee = 0;
-	nn_model_eval(r->model, ds->train_x, ds->train_y, ds->n_train, stages, &trl, &tre, NULL);
-	nn_model_eval(r->model, ds->test_x, ds->test_y, ds->n_test, stages, &tel, &tee, NULL);
-	if (stages > 0)
-		lab_say(L, "%s: unrolled %d stages per block (trained with %d):", r->name, stages,
-			r->mcfg.stages);
-	trl /= ds->n_train;
-	tel /= ds->n_test;
-	double trerr = (double)tre / ds->n_train, teerr = (double)tee / ds->n_test;
-	series_mark(L->series, r->sid, r->step, SERIES_EV_EVAL, "full eval: test_err %.4f", teerr);
-	lab_say(L, "%s @ step %ld, full sets: train loss %.4f err %.2f%% (%d) | test loss %.4f "
-		   "err %.2f%% (%d) | gap loss %.4f err %.2f%%",
-		r->name, r->step, trl, 100 * trerr, ds->n_train, tel, 100 * teerr, ds->n_test,
-		tel - trl, 100 * (teerr - trerr));
-	if (r->last_eval != r->step)
-		run_evaluate(L, r);
-	return 0;
-}
-
-int lab_show(lab *L, char *err)
-{
-	(void)err;
-	run *r = lab_current(L);
-	char m[96];
-	nn_config c = r->mcfg;
-	if (r->data) {
-		c.in = r->data->ds->dim;
-		c.classes = r->data->ds->classes;
-	}
-	nn_config_describe(&c, m, sizeof m);
-	lab_say(L, "run %s seed %llu: %s at step %ld, epoch %.2f", r->name,
-		(unsigned long long)r->seed, series_state_name(r->state), r->step, run_epoch(r));
-	if (r->data) {
-		char d[256];
-		data_describe(r->data->ds, d, sizeof d);
-		lab_say(L, "  data   %s", d);
-	}
-	lab_say(L, "  model  %s%s", m,
-		r->built ? "" : " (built at the next train or eval)");
-	char drops[160] = "";
-	for (int i = 0, len = 0; i < r->sched.n && len < (int)sizeof drops; i++)
-		len += snprintf(drops + len, sizeof drops - len, "%s%g", i ? "," : "", r->sched.at[i]);
-	lab_say(L, "  opt    %s%s%s%s%s", r->ocfg.kind == NN_SGD ? "sgd" : "adamw",
-		r->ocfg.nesterov ? " nesterov" : "", r->sched.n ? " drops=" : "", drops,
-		r->sched.n ? " (×factor each)" : "");
-	for (int i = 0; i < lab_nsettings; i++)
-		lab_say(L, "  %-8s %-10g %s", lab_settings[i].name, lab_settings[i].get(r),
-			lab_settings[i].help);
-	if (r->built) {
-		lab_say(L, "  now    lr %g (after schedule), eval every %d steps", run_lr(r),
-			run_eval_interval(r));
-		double v;
-		int shown = 0;
-		char line[400];
-		int len = snprintf(line, sizeof line, "  last  ");
-		for (int k = COL_BATCH_LOSS; k < NCOLS && len < (int)sizeof line; k++) {
-			if (series_last(L->series, r->sid, L->cols[k], &v) >= 0 && isfinite(v)) {
-				len += snprintf(line + len, sizeof line - len, " %s %.4g", lab_col_names[k], v);
-				shown = 1;
-			}
-		}
-		if (shown)
-			lab_say(L, "%s", line);
-	}
-	return 0;
-}
-
-/* The large-batch recipe of Hoffer et al. 2017 for the current run's batch size, as
- * ordinary settings (so it composes, is journaled, and `show` lists it): square-root lr
- * scaling from the base batch size, ghost batch norm with G = 128 where the model has
- * it, regime adaptation, and a global gradient clip of 5. */
-int lab_recipe(lab *L, int base, char *err)
-{
-	run *r = lab_current(L);
-	const char *keys[5] = { "base", "scale", "regime", "clip", "ghost" };
-	double vals[5] = { base, 0.5, 1, 5, 128 };
-	int n = r->mcfg.norm == NN_NORM_GBN ? 5 : 4;
-	if (lab_set(L, 0, n, keys, vals, err) < 0)
-		return -1;
-	lab_say(L, "%s: recipe hoffer: lr %g -> %g for bs %d (sqrt(%d/%d)), epochs x %g, clip 5%s",
-		r->name, r->ocfg.lr, run_lr(r), r->bs, r->bs, base, run_regime_factor(r),
-		n == 5 ? ", ghost batches of 128" :
-			 "; ghost batch norm needs a model with norm=gbn (model mlp ... norm=gbn)");
-	return 0;
-}
-
-/* Fits d ≈ a + b·ln t (and d ≈ a + b·√t) to the current run's distance from init over
- * [from, to] (to ≤ 0: the end), and keeps the window for the screen's distance panel. */
-int lab_fit(lab *L, long from, long to, char *err)
-{
-	run *r = lab_current(L);
-	int col = series_find_col(L->series, "dist");
-	size_t n = series_nrows(L->series, r->sid);
-	long *steps = gg_xmalloc((n ? n : 1) * sizeof *steps);
-	double *d = gg_xmalloc((n ? n : 1) * sizeof *d), *t = gg_xmalloc((n ? n : 1) * sizeof *t);
-	n = series_read(L->series, r->sid, col, 0, n, steps, d);
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (steps[i] > 0 && steps[i] >= from && (to <= 0 || steps[i] <= to) && isfinite(d[i])) {
-			t[m] = (double)steps[i];
-			d[m++] = d[i];
-		}
-	int rc = 0;
-	if (m < 3) {
-		char end[32] = "the end";
-		if (to > 0)
-			snprintf(end, sizeof end, "%ld", to);
-		rc = gg_fail(err, "%s: steps %ld..%s hold %zu evaluation%s after step 0; a fit needs at "
-				  "least 3", r->name, from, end, m, m == 1 ? "" : "s");
-	} else {
-		double a, b, r2, sa, sb, sr2;
-		fit_line(t, d, m, 0, &a, &b, &r2);
-		fit_line(t, d, m, 1, &sa, &sb, &sr2);
-		r->fit_from = from;
-		r->fit_to = to > 0 ? to : 0;
-		lab_say(L, "%s: dist = %.4g + %.4g ln t over steps %.0f..%.0f (%zu points): diffusion "
-			   "rate b %.4g, R^2 %.4f; sqrt fit: R^2 %.4f%s",
-			r->name, a, b, t[0], t[m - 1], m, b, r2, sr2,
-			r2 > sr2 ? " (log wins)" : " (sqrt wins)");
-	}
-	free(steps);
-	free(d);
-	free(t);
-	return rc;
-}
-
-/* NAIS margins of the current run, now: what every evaluation records, printed. */
-int lab_margins(lab *L, char *err)
-{
-	run *r = lab_current(L);
-	if (r->mcfg.kind != NN_NAIS)
-		return gg_fail(err, "%s is an mlp: NAIS margins need a NAIS-Net ('model nais width=W "
-				    "blocks=B stages=K')", r->name);
-	if (run_build(L, r, err) < 0)
-		return -1;
-	lab_row row = { 0 };
-	inst_nais(L, r, &row);
-	for (int i = 0; i < row.n; i++) {
-		char name[64];
-		series_colname(L->series, row.col[i], name, sizeof name);
-		lab_say(L, "%s @ step %ld: %-22s %.6g", r->name, r->step, name, row.v[i]);
-	}
-	return 0;
-}
-
-int lab_phdim(lab *L, int on, int n, int k, int stride, int every, int loss, int m, char *err)
-{
-	run *r = lab_current(L);
-	if (on < 0) {
-		inst_phdim_off(r);
-		lab_say(L, "%s: PH dimension off", r->name);
-		return 0;
-	}
-	if (on > 0) {
-		if (inst_phdim_on(L, r, n, k, stride, every, loss, m, err) < 0)
-			return -1;
-		if (loss)
-			lab_say(L, "%s: PH dimension on: the last %d iterates as losses on %d fixed training "
-				   "examples (L1)%s", r->name, n, m, every ? "" : "; 'phdim' estimates");
-		else
-			lab_say(L, "%s: PH dimension on: the last %d iterates, every %d step%s, projected "
-				   "to %d dims%s", r->name, n, stride, stride == 1 ? "" : "s", k,
-				every ? "" : "; 'phdim' estimates");
-		return 0;
-	}
-	if (inst_phdim_now(L, r, err) < 0)
-		return -1;
-	lab_say(L, "%s: PH dimension of the last iterates: estimating in the background", r->name);
-	return 0;
-}
-
-/* ---- runs ------------------------------------------------------------------------------ */
-
-int lab_check_run_name(const char *name, char *err)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n > 31 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					 "0123456789._-") != n)
-		return gg_fail(err, "'%s' is not a run name: use 1 to 31 letters, digits, '.', '_' or '-'",
-			       name);
-	return 0;
-}
-
-static uint64_t next_seed(lab *L)
-{
-	uint64_t s = 0;
-	for (int i = 0; i < L->nruns; i++)
-		if (L->runs[i]->seed > s)
-			s = L->runs[i]->seed;
-	return s + 1;
-}
-
-static void add_run(lab *L, run *r)
-{
-	L->runs = gg_xrealloc(L->runs, (size_t)(L->nruns + 1) * sizeof *L->runs);
-	L->runs[L->nruns++] = r;
+	/* The first run, with the default configuration. */
+	run *r = run_new(L, "r1", o->seed);
+	data_spec_default(&r->dspec);
+	r->dspec.n = 2000; /* a subset small enough that the gap opens within seconds */
+	nn_config_default(&r->mcfg, NN_MLP);
+	nn_opt_config_default(&r->ocfg, NN_SGD);
+	r->sched.factor = 0.1f;
+	r->bs = 128;
+	L->runs = gg_xmalloc(sizeof *L->runs);
+	L->runs[0] = r;
+	L->nruns = 1;
+	L->cur = 0;
+	series_set_current(L->series, r->sid);
 	run_publish(L, r);
+	if (o->view) { /* the files' runs are the whole show */
+		series_status st;
+		series_get_status(L->series, r->sid, &st);
+		st.dropped = 1;
+		series_set_status(L->series, r->sid, &st);
+	}
+	return L;
 }
 
-static void use_run(lab *L, int i)
+int lab_start(lab *L, char *err)
 {
-	L->cur = i;
-	series_set_current(L->series, L->runs[i]->sid);
-}
-
-/* A new run of the current configuration: same data, model, optimizer and settings. */
-static run *new_like(lab *L, const run *tmpl, const char *name, uint64_t seed)
-{
-	run *r = run_new(L, name, seed);
-	r->dspec = tmpl->dspec;
-	r->mcfg = tmpl->mcfg;
-	r->ocfg = tmpl->ocfg;
-	r->sched = tmpl->sched;
-	lab_settings_copy(r, tmpl);
-	r->data = tmpl->data;
-	if (r->data)
-		r->data->refs++;
-	return r;
-}
-
-int lab_run_new(lab *L, const char *name, int has_seed, uint64_t seed, char *err)
-{
-	if (lab_find_run(L, name))
-		return gg_fail(err, "a run named '%s' exists already (run list shows them)", name);
-	run *r = new_like(L, lab_current(L), name, has_seed ? seed : next_seed(L));
-	add_run(L, r);
-	use_run(L, L->nruns - 1);
-	lab_say(L, "run %s: new, seed %llu, the current run now", name, (unsigned long long)r->seed);
+	int rc = pthread_create(&L->thread, NULL, lab_trainer_main, L);
+	if (rc != 0)
+		return gg_fail(err, "cannot start the trainer thread: %s", strerror(rc));
+	L->started = 1;
 	return 0;
 }
 
-static int index_of(lab *L, const char *name, char *err)
+static void stop_thread(lab *L)
 {
+	if (!L->started)
+		return;
+	pthread_mutex_lock(&L->mu);
+	L->stop = 1;
+	pthread_cond_signal(&L->cv);
+	pthread_mutex_unlock(&L->mu);
+	pthread_join(L->thread, NULL);
+	L->started = 0;
+}
+
+int lab_autosave(lab *L, char *path, size_t len, char *err)
+{
+	stop_thread(L); /* from here this thread is the only one touching the runs */
+	char dir[3072];
+	if (gg_state_dir("autosave", dir, sizeof dir, err) < 0)
+		return -1;
+	time_t now = time(NULL);
+	char when[32];
+	strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&now));
+	snprintf(path, len, "%s/%s-%d.gglab", dir, when, (int)getpid());
+	return lab_save(L, path, err);
+}
+
+void lab_free(lab *L)
+{
+	if (!L)
+		return;
+	stop_thread(L);
+	inst_free(L);
+	journal_close(L);
+	for (int i = 0; i < L->nsched; i++)
+		cmd_call_free(&L->sched[i].call);
+	free(L->sched);
 	for (int i = 0; i < L->nruns; i++)
-		if (!strcmp(L->runs[i]->name, name))
-			return i;
-	char list[256] = "";
-	for (int i = 0, len = 0; i < L->nruns && len < (int)sizeof list; i++)
-		len += snprintf(list + len, sizeof list - len, "%s%s", i ? " " : "", L->runs[i]->name);
-	return gg_fail(err, "no run named '%s' (runs: %s)", name, list);
-}
-
-int lab_run_use(lab *L, const char *name, char *err)
-{
-	int i = index_of(L, name, err);
-	if (i < 0)
-		return -1;
-	use_run(L, i);
-	lab_say(L, "run %s: the current run, at step %ld", name, L->runs[i]->step);
-	return 0;
-}
-
-int lab_run_drop(lab *L, const char *name, char *err)
-{
-	int i = index_of(L, name, err);
-	if (i < 0)
-		return -1;
-	if (L->nruns == 1)
-		return gg_fail(err, "%s is the only run; make another before dropping it", name);
-	run *r = L->runs[i];
-	for (int k = 0; k < L->nsched;) /* its scheduled commands go with it */
-		if (L->sched[k].r == r) {
-			cmd_call_free(&L->sched[k].call);
-			L->sched[k] = L->sched[--L->nsched];
-		} else {
-			k++;
-		}
-	series_status st;
-	series_get_status(L->series, r->sid, &st);
-	st.dropped = 1;
-	st.state = RUN_IDLE;
-	series_set_status(L->series, r->sid, &st);
-	run_free(L, r);
-	memmove(L->runs + i, L->runs + i + 1, (size_t)(L->nruns - i - 1) * sizeof *L->runs);
-	L->nruns--;
-	int cur = L->cur > i ? L->cur - 1 : L->cur == i ? 0 : L->cur;
-	use_run(L, cur);
-	lab_say(L, "run %s dropped; the current run is %s", name, L->runs[cur]->name);
-	return 0;
-}
-
-int lab_run_list(lab *L, char *err)
-{
-	(void)err;
-	for (int i = 0; i < L->nruns; i++) {
-		run *r = L->runs[i];
-		char m[96];
-		nn_config_describe(&r->mcfg, m, sizeof m);
-		char part[48] = "";
-		if (r->parts > 1)
-			snprintf(part, sizeof part, ", training part %d of %d", r->part + 1, r->parts);
-		lab_say(L, "%c %-12s %-8s step %-7ld epoch %-7.2f seed %-4llu %s, %s%s",
-			i == L->cur ? '*' : ' ', r->name, series_state_name(r->state), r->step,
-			run_epoch(r), (unsigned long long)r->seed, r->dspec.name, m, part);
+		run_free(L, L->runs[i]);
+	free(L->runs);
+	while (L->datas) { /* only runs hold references; this frees what none released */
+		lab_dataref *d = L->datas;
+		L->datas = d->next;
+		data_free(d->ds);
+		free(d);
 	}
-	return 0;
-}
-
-int lab_fork(lab *L, const char *name, char *err)
-{
-	run *src = lab_current(L);
-	char auto_name[40];
-	if (!name) {
-		for (int k = 1;; k++) {
-			snprintf(auto_name, sizeof auto_name, "%.24s.f%d", src->name, k);
-			if (!lab_find_run(L, auto_name))
-				break;
-		}
-		name = auto_name;
-	} else if (lab_find_run(L, name)) {
-		return gg_fail(err, "a run named '%s' exists already (run list shows them)", name);
-	}
-	run *r = run_fork(L, src, name);
-	add_run(L, r);
-	use_run(L, L->nruns - 1);
-	series_mark(L->series, r->sid, r->step, SERIES_EV_INFO, "fork of %s", src->name);
-	lab_say(L, "fork: %s is an exact copy of %s at step %ld, and the current run", name,
-		src->name, r->step);
-	return 0;
-}
-
-int lab_twin(lab *L, int k, int sets, char *err)
-{
-	run *tmpl = lab_current(L);
-	if (!tmpl->data && !(tmpl->data = lab_dataref_get(L, &tmpl->dspec, err)))
-		return -1;
-	int n_part = tmpl->data->ds->n_train / sets;
-	if (tmpl->bs > n_part)
-		return gg_fail(err, "bs=%d is larger than each of %d training sets (%d examples)",
-			       tmpl->bs, sets, n_part);
-	int g = L->twin_groups + 1;
-	uint64_t seed = next_seed(L);
-	for (int i = 0; i < k; i++) {
-		char name[32];
-		snprintf(name, sizeof name, "t%d.%d", g, i + 1);
-		if (lab_find_run(L, name))
-			return gg_fail(err, "a run named '%s' exists already", name);
-	}
-	L->twin_groups = g;
-	inst_twin_series(L, g);
-	for (int i = 0; i < k; i++) {
-		char name[32];
-		snprintf(name, sizeof name, "t%d.%d", g, i + 1);
-		run *r = new_like(L, tmpl, name, seed + (uint64_t)i);
-		r->twin_group = g;
-		r->part = sets > 1 ? i % sets : 0;
-		r->parts = sets > 1 ? sets : 0;
-		add_run(L, r);
-	}
-	char how[64] = "";
-	if (sets > 1)
-		snprintf(how, sizeof how, ", on %d disjoint training sets in turn", sets);
-	lab_say(L, "twin: %d runs t%d.1..t%d.%d like %s, seeds %llu..%llu%s", k, g, g, k, tmpl->name,
-		(unsigned long long)seed, (unsigned long long)(seed + k - 1), how);
-	return 0;
-}
-
-int lab_rollback(lab *L, char *err)
-{
-	run *r = lab_current(L);
-	long from = r->step;
-	if (run_rollback(L, r, err) < 0)
-		return -1;
-	lab_say(L, "%s: rolled back from step %ld to step %ld; PAUSED (change a setting, then train)",
-		r->name, from, r->step);
-	return 0;
-}
-
-int lab_schedule(lab *L, long step, long every, const cmd_call *call, char *err)
-{
-	run *r = lab_current(L);
-	if (every <= 0 && step <= r->step)
-		return gg_fail(err, "step %ld is already past: %s is at step %ld", step, r->name, r->step);
-	L->sched = gg_xrealloc(L->sched, (size_t)(L->nsched + 1) * sizeof *L->sched);
-	lab_sched *s = &L->sched[L->nsched++];
-	s->r = r;
-	s->every = every > 0 ? every : 0;
-	s->step = every > 0 ? (r->step / every + 1) * every : step;
-	cmd_call_copy(&s->call, call);
-	if (every > 0)
-		lab_say(L, "%s: every %ld steps (next at step %ld): %s", r->name, every, s->step, call->text);
-	else
-		lab_say(L, "%s: at step %ld: %s", r->name, step, call->text);
-	return 0;
-}
-
-int lab_export(lab *L, int jsonl, const char *path, char *err)
-{
-	inst_phdim_wait(L); /* every estimate asked for is in the file */
-	if ((jsonl ? store_export_jsonl : store_export_csv)(L->series, path, err) < 0)
-		return -1;
-	lab_say(L, "exported every run's series, settings and events to %s", path);
-	return 0;
+	lab_log_close(L);
+	cmd_list_free(&L->inq);
+	cmd_list_free(&L->inscript);
+	cmd_list_free(&L->script);
+	series_free(L->series);
+	lab_msgs_close(L);
+	pthread_mutex_destroy(&L->mu);
+	pthread_cond_destroy(&L->cv);
+	free(L);
 }

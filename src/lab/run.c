@@ -100,11 +100,6 @@ void run_free(lab *L, run *r)
 	free(r);
 }
 
-double run_epoch(const run *r)
-{
-	return r->built ? (double)r->cur.epoch + (double)r->cur.pos / r->cur.n : 0.0;
-}
-
 /* bs/base when regime adaptation is on: "train longer" multiplies every epoch count. */
 double run_regime_factor(const run *r)
 {
@@ -191,56 +186,6 @@ static double l2_dist(const float *a, const float *b, size_t n)
 		s += d * d;
 	}
 	return sqrt(s);
-}
-
-void lab_row_set(lab *L, lab_row *row, const char *name, double v)
-{
-	int c = series_col(L->series, name);
-	for (int i = 0; i < row->n; i++)
-		if (row->col[i] == c) {
-			row->v[i] = v;
-			return;
-		}
-	if (row->n < ROW_MAX) {
-		row->col[row->n] = c;
-		row->v[row->n++] = v;
-	}
-}
-
-void lab_emit_row(lab *L, int sid, long step, const char *name, const lab_row *row)
-{
-	int ncols = series_ncols(L->series);
-	double *vals = gg_xmalloc((size_t)ncols * sizeof *vals);
-	for (int c = 0; c < ncols; c++)
-		vals[c] = NAN;
-	for (int i = 0; i < row->n; i++)
-		vals[row->col[i]] = row->v[i];
-	series_append(L->series, sid, step, vals, ncols);
-	free(vals);
-	if (!L->log)
-		return;
-	gzprintf(L->log, "{\"run\":\"%s\",\"step\":%ld", name, step);
-	for (int i = 0; i < row->n; i++) {
-		char col[64];
-		series_colname(L->series, row->col[i], col, sizeof col);
-		if (isfinite(row->v[i]))
-			gzprintf(L->log, ",\"%s\":%.9g", col, row->v[i]);
-		else
-			gzprintf(L->log, ",\"%s\":null", col);
-	}
-	gzputs(L->log, "}\n");
-	/* A sync flush makes every row readable while the run goes on and after a crash. */
-	gzflush(L->log, Z_SYNC_FLUSH);
-}
-
-void lab_log_values(lab *L, const char *name, long step, const char *k1, double v1,
-		    const char *k2, double v2)
-{
-	if (!L->log)
-		return;
-	gzprintf(L->log, "{\"run\":\"%s\",\"step\":%ld,\"%s\":%.9g,\"%s\":%.9g}\n", name, step,
-		 k1, v1, k2, v2);
-	gzflush(L->log, Z_SYNC_FLUSH);
 }
 
 /* ‖W − W₀‖_F of each layer, as columns dist_<layer>. */

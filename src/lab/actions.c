@@ -1,0 +1,395 @@
+/* actions.c — what the commands do to the current run: its data, model, optimizer and
+ * settings, training and pausing, evaluations, `show`, the recipe, the fit, the NAIS
+ * margins, the PH dimension, and the export. Called on the trainer thread only, between
+ * two steps; each function checks everything first and changes nothing when it fails. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gglab/fit.h"
+#include "gglab/store.h"
+#include "gglab/util.h"
+#include "internal.h"
+
+/* A change of data or model makes the run start over from fresh weights. */
+static void restart(lab *L, run *r, const char *why)
+{
+	if (r->built && r->step > 0)
+		lab_say(L, "%s: %s: restarts from step 0 with fresh weights", r->name, why);
+	run_unbuild(L, r);
+	r->state = RUN_IDLE;
+	r->goal_kind = GOAL_NONE;
+}
+
+int lab_data(lab *L, const data_spec *spec, int keep, char *err)
+{
+	run *r = lab_current(L);
+	lab_dataref *d = lab_dataref_get(L, spec, err);
+	if (!d)
+		return -1;
+	if (keep && r->built) {
+		/* The same network goes on learning from other data (e.g. true labels after
+		 * random ones: an adversarial initialization). Only the data position is new. */
+		if (d->ds->dim != r->data->ds->dim || d->ds->classes != r->data->ds->classes) {
+			lab_dataref_put(L, d);
+			return gg_fail(err, "keep=on needs data of the same shape: %s has %d features and %d "
+					    "classes, the model takes %d and %d", spec->name, d->ds->dim,
+				       d->ds->classes, r->data->ds->dim, r->data->ds->classes);
+		}
+		if (r->bs > d->ds->n_train) {
+			lab_dataref_put(L, d);
+			return gg_fail(err, "bs=%d is larger than the new training set (%d examples)", r->bs,
+				       d->ds->n_train);
+		}
+		data_cursor_free(&r->cur);
+		data_cursor_init_part(&r->cur, d->ds, gg_rng_derive(r->seed, "order") ^ (uint64_t)r->step,
+				      r->part, r->parts, d->ds->spec.seed);
+		inst_phdim_off(r);
+		series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "data %s%s (weights kept)",
+			    spec->name, spec->noise > 0 ? " noisy" : "");
+	} else {
+		restart(L, r, "new data");
+	}
+	lab_dataref_put(L, r->data);
+	r->data = d;
+	r->dspec = *spec;
+	char desc[256];
+	data_describe(d->ds, desc, sizeof desc);
+	lab_say(L, "data %s%s", desc, keep && r->built ? ", weights kept" : "");
+	if (keep && r->built)
+		lab_say(L, "%s: training goes on from step %ld on the new data", r->name, r->step);
+	return 0;
+}
+
+int lab_model(lab *L, const nn_config *cfg, char *err)
+{
+	run *r = lab_current(L);
+	nn_config c = *cfg;
+	c.in = r->data ? r->data->ds->dim : 1;
+	c.classes = r->data ? r->data->ds->classes : 2;
+	if (nn_config_check(&c, err) < 0)
+		return -1;
+	restart(L, r, "new model");
+	r->mcfg = *cfg;
+	char desc[96];
+	nn_config_describe(&c, desc, sizeof desc);
+	lab_say(L, "model %s", desc);
+	return 0;
+}
+
+int lab_opt(lab *L, const nn_opt_config *cfg, const nn_schedule *sched, char *err)
+{
+	run *r = lab_current(L);
+	(void)err;
+	int kind_changed = cfg->kind != r->ocfg.kind;
+	r->ocfg = *cfg;
+	r->sched = *sched;
+	if (r->built) {
+		if (kind_changed) { /* moments of another optimizer mean nothing here */
+			nn_opt_free(&r->opt);
+			nn_opt_init(&r->opt, cfg, r->model->nparams);
+		} else {
+			r->opt.cfg = *cfg;
+		}
+		series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "opt %s lr %g",
+			    cfg->kind == NN_SGD ? "sgd" : "adamw", cfg->lr);
+	}
+	/* the values as `show` reports them (momentum is AdamW's beta1) */
+	char vals[160];
+	int len = 0;
+	const char *keys[] = { "lr", "momentum", "wd", "clip" };
+	for (int i = 0; i < 4; i++)
+		len += snprintf(vals + len, sizeof vals - len, " %s %g", keys[i],
+				lab_setting_find(keys[i])->get(r));
+	lab_say(L, "%s: opt %s%s%s @ step %ld", r->name, cfg->kind == NN_SGD ? "sgd" : "adamw", vals,
+		kind_changed && r->built ? " (optimizer state reset)" : "", r->step);
+	return 0;
+}
+
+/* Every value is checked against every target run before any is applied. */
+int lab_set(lab *L, int all, int n, const char *const *keys, const double *vals, char *err)
+{
+	run *cur = lab_current(L);
+	const lab_setting *rows[16];
+	if (n > 16)
+		return gg_fail(err, "at most 16 settings at once");
+	for (int i = 0; i < n; i++)
+		if (!(rows[i] = lab_setting_find(keys[i])))
+			return gg_fail(err, "unknown setting '%s'", keys[i]);
+	for (int k = 0; k < L->nruns; k++)
+		for (int i = 0; (all || L->runs[k] == cur) && i < n; i++)
+			if (lab_setting_check(rows[i], L->runs[k], vals[i], err) < 0)
+				return -1;
+	for (int k = 0; k < L->nruns; k++) {
+		run *r = L->runs[k];
+		if (!all && r != cur)
+			continue;
+		char msg[400];
+		int len = snprintf(msg, sizeof msg, "%s:", r->name);
+		for (int i = 0; i < n; i++) {
+			double old = rows[i]->get(r);
+			rows[i]->set(r, vals[i]);
+			if (rows[i]->apply)
+				rows[i]->apply(r);
+			if (len < (int)sizeof msg)
+				len += snprintf(msg + len, sizeof msg - len, " %s %g -> %g", keys[i], old, vals[i]);
+			if (r->built)
+				series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "%s %g->%g", keys[i], old,
+					    vals[i]);
+		}
+		lab_say(L, "%s @ step %ld", msg, r->step);
+	}
+	return 0;
+}
+
+static int train_one(lab *L, run *r, double n, int epochs, char *err)
+{
+	if (run_build(L, r, err) < 0)
+		return -1;
+	if (r->state == RUN_DIVERGED)
+		lab_say(L, "%s: resuming a diverged run (rollback returns to its last good state)", r->name);
+	double k = epochs ? run_regime_factor(r) : 1.0;
+	if (n > 0) {
+		r->goal_kind = epochs ? GOAL_EPOCHS : GOAL_STEPS;
+		r->goal = epochs ? run_epoch(r) + n * k : r->step + n;
+	} else {
+		r->goal_kind = GOAL_NONE;
+	}
+	r->state = RUN_RUNNING;
+	r->rate_t0 = 0;
+	if (n > 0 && k != 1.0)
+		lab_say(L, "%s: training %g epochs (%g x %g: regime adaptation) from step %ld", r->name,
+			n * k, n, k, r->step);
+	else if (n > 0)
+		lab_say(L, "%s: training %g %s from step %ld", r->name, n, epochs ? "epochs" : "steps",
+			r->step);
+	else
+		lab_say(L, "%s: training from step %ld until 'pause'", r->name, r->step);
+	return 0;
+}
+
+int lab_train(lab *L, int all, double n, int epochs, char *err)
+{
+	if (!all)
+		return train_one(L, lab_current(L), n, epochs, err);
+	char e[GG_ERRLEN];
+	for (int i = 0; i < L->nruns; i++) /* build them all first: a failure starts none */
+		if (run_build(L, L->runs[i], e) < 0)
+			return gg_fail(err, "%s: %s", L->runs[i]->name, e);
+	for (int i = 0; i < L->nruns; i++)
+		train_one(L, L->runs[i], n, epochs, err);
+	return 0;
+}
+
+int lab_pause(lab *L, char *err)
+{
+	(void)err;
+	int n = 0;
+	for (int i = 0; i < L->nruns; i++) {
+		run *r = L->runs[i];
+		if (r->state == RUN_RUNNING) {
+			r->state = RUN_PAUSED;
+			r->goal_kind = GOAL_NONE;
+			n++;
+			lab_say(L, "%s: paused at step %ld", r->name, r->step);
+		}
+	}
+	if (!n)
+		lab_say(L, "nothing is training");
+	return 0;
+}
+
+int lab_eval_full(lab *L, int stages, char *err)
+{
+	run *r = lab_current(L);
+	if (run_build(L, r, err) < 0)
+		return -1;
+	if (stages > 0 && r->mcfg.kind != NN_NAIS)
+		return gg_fail(err, "eval stages=%d: %s is an mlp; stages apply to a nais model", stages,
+			       r->name);
+	const data_set *ds = r->data->ds;
+	double trl = 0, tel = 0;
+	long tre = 0, tee = 0;
+	nn_model_eval(r->model, ds->train_x, ds->train_y, ds->n_train, stages, &trl, &tre, NULL);
+	nn_model_eval(r->model, ds->test_x, ds->test_y, ds->n_test, stages, &tel, &tee, NULL);
+	if (stages > 0)
+		lab_say(L, "%s: unrolled %d stages per block (trained with %d):", r->name, stages,
+			r->mcfg.stages);
+	trl /= ds->n_train;
+	tel /= ds->n_test;
+	double trerr = (double)tre / ds->n_train, teerr = (double)tee / ds->n_test;
+	series_mark(L->series, r->sid, r->step, SERIES_EV_EVAL, "full eval: test_err %.4f", teerr);
+	lab_say(L, "%s @ step %ld, full sets: train loss %.4f err %.2f%% (%d) | test loss %.4f "
+		   "err %.2f%% (%d) | gap loss %.4f err %.2f%%",
+		r->name, r->step, trl, 100 * trerr, ds->n_train, tel, 100 * teerr, ds->n_test,
+		tel - trl, 100 * (teerr - trerr));
+	if (r->last_eval != r->step)
+		run_evaluate(L, r);
+	return 0;
+}
+
+int lab_show(lab *L, char *err)
+{
+	(void)err;
+	run *r = lab_current(L);
+	char m[96];
+	nn_config c = r->mcfg;
+	if (r->data) {
+		c.in = r->data->ds->dim;
+		c.classes = r->data->ds->classes;
+	}
+	nn_config_describe(&c, m, sizeof m);
+	lab_say(L, "run %s seed %llu: %s at step %ld, epoch %.2f", r->name,
+		(unsigned long long)r->seed, series_state_name(r->state), r->step, run_epoch(r));
+	if (r->data) {
+		char d[256];
+		data_describe(r->data->ds, d, sizeof d);
+		lab_say(L, "  data   %s", d);
+	}
+	lab_say(L, "  model  %s%s", m,
+		r->built ? "" : " (built at the next train or eval)");
+	char drops[160] = "";
+	for (int i = 0, len = 0; i < r->sched.n && len < (int)sizeof drops; i++)
+		len += snprintf(drops + len, sizeof drops - len, "%s%g", i ? "," : "", r->sched.at[i]);
+	lab_say(L, "  opt    %s%s%s%s%s", r->ocfg.kind == NN_SGD ? "sgd" : "adamw",
+		r->ocfg.nesterov ? " nesterov" : "", r->sched.n ? " drops=" : "", drops,
+		r->sched.n ? " (×factor each)" : "");
+	for (int i = 0; i < lab_nsettings; i++)
+		lab_say(L, "  %-8s %-10g %s", lab_settings[i].name, lab_settings[i].get(r),
+			lab_settings[i].help);
+	if (r->built) {
+		lab_say(L, "  now    lr %g (after schedule), eval every %d steps", run_lr(r),
+			run_eval_interval(r));
+		double v;
+		int shown = 0;
+		char line[400];
+		int len = snprintf(line, sizeof line, "  last  ");
+		for (int k = COL_BATCH_LOSS; k < NCOLS && len < (int)sizeof line; k++) {
+			if (series_last(L->series, r->sid, L->cols[k], &v) >= 0 && isfinite(v)) {
+				len += snprintf(line + len, sizeof line - len, " %s %.4g", lab_col_names[k], v);
+				shown = 1;
+			}
+		}
+		if (shown)
+			lab_say(L, "%s", line);
+	}
+	return 0;
+}
+
+/* The large-batch recipe of Hoffer et al. 2017 for the current run's batch size, as
+ * ordinary settings (so it composes, is journaled, and `show` lists it): square-root lr
+ * scaling from the base batch size, ghost batch norm with G = 128 where the model has
+ * it, regime adaptation, and a global gradient clip of 5. */
+int lab_recipe(lab *L, int base, char *err)
+{
+	run *r = lab_current(L);
+	const char *keys[5] = { "base", "scale", "regime", "clip", "ghost" };
+	double vals[5] = { base, 0.5, 1, 5, 128 };
+	int n = r->mcfg.norm == NN_NORM_GBN ? 5 : 4;
+	if (lab_set(L, 0, n, keys, vals, err) < 0)
+		return -1;
+	lab_say(L, "%s: recipe hoffer: lr %g -> %g for bs %d (sqrt(%d/%d)), epochs x %g, clip 5%s",
+		r->name, r->ocfg.lr, run_lr(r), r->bs, r->bs, base, run_regime_factor(r),
+		n == 5 ? ", ghost batches of 128" :
+			 "; ghost batch norm needs a model with norm=gbn (model mlp ... norm=gbn)");
+	return 0;
+}
+
+/* Fits d ≈ a + b·ln t (and d ≈ a + b·√t) to the current run's distance from init over
+ * [from, to] (to ≤ 0: the end), and keeps the window for the screen's distance panel. */
+int lab_fit(lab *L, long from, long to, char *err)
+{
+	run *r = lab_current(L);
+	int col = series_find_col(L->series, "dist");
+	size_t n = series_nrows(L->series, r->sid);
+	long *steps = gg_xmalloc((n ? n : 1) * sizeof *steps);
+	double *d = gg_xmalloc((n ? n : 1) * sizeof *d), *t = gg_xmalloc((n ? n : 1) * sizeof *t);
+	n = series_read(L->series, r->sid, col, 0, n, steps, d);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (steps[i] > 0 && steps[i] >= from && (to <= 0 || steps[i] <= to) && isfinite(d[i])) {
+			t[m] = (double)steps[i];
+			d[m++] = d[i];
+		}
+	int rc = 0;
+	if (m < 3) {
+		char end[32] = "the end";
+		if (to > 0)
+			snprintf(end, sizeof end, "%ld", to);
+		rc = gg_fail(err, "%s: steps %ld..%s hold %zu evaluation%s after step 0; a fit needs at "
+				  "least 3", r->name, from, end, m, m == 1 ? "" : "s");
+	} else {
+		double a, b, r2, sa, sb, sr2;
+		fit_line(t, d, m, 0, &a, &b, &r2);
+		fit_line(t, d, m, 1, &sa, &sb, &sr2);
+		r->fit_from = from;
+		r->fit_to = to > 0 ? to : 0;
+		lab_say(L, "%s: dist = %.4g + %.4g ln t over steps %.0f..%.0f (%zu points): diffusion "
+			   "rate b %.4g, R^2 %.4f; sqrt fit: R^2 %.4f%s",
+			r->name, a, b, t[0], t[m - 1], m, b, r2, sr2,
+			r2 > sr2 ? " (log wins)" : " (sqrt wins)");
+	}
+	free(steps);
+	free(d);
+	free(t);
+	return rc;
+}
+
+/* NAIS margins of the current run, now: what every evaluation records, printed. */
+int lab_margins(lab *L, char *err)
+{
+	run *r = lab_current(L);
+	if (r->mcfg.kind != NN_NAIS)
+		return gg_fail(err, "%s is an mlp: NAIS margins need a NAIS-Net ('model nais width=W "
+				    "blocks=B stages=K')", r->name);
+	if (run_build(L, r, err) < 0)
+		return -1;
+	lab_row row = { 0 };
+	inst_nais(L, r, &row);
+	for (int i = 0; i < row.n; i++) {
+		char name[64];
+		series_colname(L->series, row.col[i], name, sizeof name);
+		lab_say(L, "%s @ step %ld: %-22s %.6g", r->name, r->step, name, row.v[i]);
+	}
+	return 0;
+}
+
+int lab_phdim(lab *L, int on, int n, int k, int stride, int every, int loss, int m, char *err)
+{
+	run *r = lab_current(L);
+	if (on < 0) {
+		inst_phdim_off(r);
+		lab_say(L, "%s: PH dimension off", r->name);
+		return 0;
+	}
+	if (on > 0) {
+		if (inst_phdim_on(L, r, n, k, stride, every, loss, m, err) < 0)
+			return -1;
+		if (loss)
+			lab_say(L, "%s: PH dimension on: the last %d iterates as losses on %d fixed training "
+				   "examples (L1)%s", r->name, n, m, every ? "" : "; 'phdim' estimates");
+		else
+			lab_say(L, "%s: PH dimension on: the last %d iterates, every %d step%s, projected "
+				   "to %d dims%s", r->name, n, stride, stride == 1 ? "" : "s", k,
+				every ? "" : "; 'phdim' estimates");
+		return 0;
+	}
+	if (inst_phdim_check(r, err) < 0)
+		return -1;
+	if (r->last_eval != r->step)
+		run_evaluate(L, r); /* the result needs a row to live in */
+	if (inst_phdim_now(L, r, err) < 0)
+		return -1;
+	lab_say(L, "%s: PH dimension of the last iterates: estimating in the background", r->name);
+	return 0;
+}
+
+int lab_export(lab *L, int jsonl, const char *path, char *err)
+{
+	inst_phdim_wait(L); /* every estimate asked for is in the file */
+	if ((jsonl ? store_export_jsonl : store_export_csv)(L->series, path, err) < 0)
+		return -1;
+	lab_say(L, "exported every run's series, settings and events to %s", path);
+	return 0;
+}

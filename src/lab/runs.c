@@ -1,0 +1,230 @@
+/* runs.c — the lab's list of runs: making them (run new, fork, twin), choosing the
+ * current one, dropping and listing them, rolling one back, and the commands scheduled on
+ * them (at, every). Trainer thread only; each function changes nothing when it fails. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gglab/util.h"
+#include "internal.h"
+
+run *lab_find_run(lab *L, const char *name)
+{
+	for (int i = 0; i < L->nruns; i++)
+		if (!strcmp(L->runs[i]->name, name))
+			return L->runs[i];
+	return NULL;
+}
+
+int lab_check_run_name(const char *name, char *err)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 31 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789._-") != n)
+		return gg_fail(err, "'%s' is not a run name: use 1 to 31 letters, digits, '.', '_' or '-'",
+			       name);
+	return 0;
+}
+
+static uint64_t next_seed(lab *L)
+{
+	uint64_t s = 0;
+	for (int i = 0; i < L->nruns; i++)
+		if (L->runs[i]->seed > s)
+			s = L->runs[i]->seed;
+	return s + 1;
+}
+
+static void add_run(lab *L, run *r)
+{
+	L->runs = gg_xrealloc(L->runs, (size_t)(L->nruns + 1) * sizeof *L->runs);
+	L->runs[L->nruns++] = r;
+	run_publish(L, r);
+}
+
+static void use_run(lab *L, int i)
+{
+	L->cur = i;
+	series_set_current(L->series, L->runs[i]->sid);
+}
+
+/* A new run of the current configuration: same data, model, optimizer and settings. */
+static run *new_like(lab *L, const run *tmpl, const char *name, uint64_t seed)
+{
+	run *r = run_new(L, name, seed);
+	r->dspec = tmpl->dspec;
+	r->mcfg = tmpl->mcfg;
+	r->ocfg = tmpl->ocfg;
+	r->sched = tmpl->sched;
+	lab_settings_copy(r, tmpl);
+	r->data = tmpl->data;
+	if (r->data)
+		r->data->refs++;
+	return r;
+}
+
+int lab_run_new(lab *L, const char *name, int has_seed, uint64_t seed, char *err)
+{
+	if (lab_find_run(L, name))
+		return gg_fail(err, "a run named '%s' exists already (run list shows them)", name);
+	run *r = new_like(L, lab_current(L), name, has_seed ? seed : next_seed(L));
+	add_run(L, r);
+	use_run(L, L->nruns - 1);
+	lab_say(L, "run %s: new, seed %llu, the current run now", name, (unsigned long long)r->seed);
+	return 0;
+}
+
+static int index_of(lab *L, const char *name, char *err)
+{
+	for (int i = 0; i < L->nruns; i++)
+		if (!strcmp(L->runs[i]->name, name))
+			return i;
+	char list[256] = "";
+	for (int i = 0, len = 0; i < L->nruns && len < (int)sizeof list; i++)
+		len += snprintf(list + len, sizeof list - len, "%s%s", i ? " " : "", L->runs[i]->name);
+	return gg_fail(err, "no run named '%s' (runs: %s)", name, list);
+}
+
+int lab_run_use(lab *L, const char *name, char *err)
+{
+	int i = index_of(L, name, err);
+	if (i < 0)
+		return -1;
+	use_run(L, i);
+	lab_say(L, "run %s: the current run, at step %ld", name, L->runs[i]->step);
+	return 0;
+}
+
+int lab_run_drop(lab *L, const char *name, char *err)
+{
+	int i = index_of(L, name, err);
+	if (i < 0)
+		return -1;
+	if (L->nruns == 1)
+		return gg_fail(err, "%s is the only run; make another before dropping it", name);
+	run *r = L->runs[i];
+	for (int k = 0; k < L->nsched;) /* its scheduled commands go with it */
+		if (L->sched[k].r == r) {
+			cmd_call_free(&L->sched[k].call);
+			L->sched[k] = L->sched[--L->nsched];
+		} else {
+			k++;
+		}
+	series_status st;
+	series_get_status(L->series, r->sid, &st);
+	st.dropped = 1;
+	st.state = RUN_IDLE;
+	series_set_status(L->series, r->sid, &st);
+	run_free(L, r);
+	memmove(L->runs + i, L->runs + i + 1, (size_t)(L->nruns - i - 1) * sizeof *L->runs);
+	L->nruns--;
+	int cur = L->cur > i ? L->cur - 1 : L->cur == i ? 0 : L->cur;
+	use_run(L, cur);
+	lab_say(L, "run %s dropped; the current run is %s", name, L->runs[cur]->name);
+	return 0;
+}
+
+int lab_run_list(lab *L, char *err)
+{
+	(void)err;
+	for (int i = 0; i < L->nruns; i++) {
+		run *r = L->runs[i];
+		char m[96];
+		nn_config_describe(&r->mcfg, m, sizeof m);
+		char part[48] = "";
+		if (r->parts > 1)
+			snprintf(part, sizeof part, ", training part %d of %d", r->part + 1, r->parts);
+		lab_say(L, "%c %-12s %-8s step %-7ld epoch %-7.2f seed %-4llu %s, %s%s",
+			i == L->cur ? '*' : ' ', r->name, series_state_name(r->state), r->step,
+			run_epoch(r), (unsigned long long)r->seed, r->dspec.name, m, part);
+	}
+	return 0;
+}
+
+int lab_fork(lab *L, const char *name, char *err)
+{
+	run *src = lab_current(L);
+	char auto_name[40];
+	if (!name) {
+		for (int k = 1;; k++) {
+			snprintf(auto_name, sizeof auto_name, "%.24s.f%d", src->name, k);
+			if (!lab_find_run(L, auto_name))
+				break;
+		}
+		name = auto_name;
+	} else if (lab_find_run(L, name)) {
+		return gg_fail(err, "a run named '%s' exists already (run list shows them)", name);
+	}
+	run *r = run_fork(L, src, name);
+	add_run(L, r);
+	use_run(L, L->nruns - 1);
+	series_mark(L->series, r->sid, r->step, SERIES_EV_INFO, "fork of %s", src->name);
+	lab_say(L, "fork: %s is an exact copy of %s at step %ld, and the current run", name,
+		src->name, r->step);
+	return 0;
+}
+
+int lab_twin(lab *L, int k, int sets, char *err)
+{
+	run *tmpl = lab_current(L);
+	if (!tmpl->data && !(tmpl->data = lab_dataref_get(L, &tmpl->dspec, err)))
+		return -1;
+	int n_part = tmpl->data->ds->n_train / sets;
+	if (tmpl->bs > n_part)
+		return gg_fail(err, "bs=%d is larger than each of %d training sets (%d examples)",
+			       tmpl->bs, sets, n_part);
+	int g = L->twin_groups + 1;
+	uint64_t seed = next_seed(L);
+	for (int i = 0; i < k; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "t%d.%d", g, i + 1);
+		if (lab_find_run(L, name))
+			return gg_fail(err, "a run named '%s' exists already", name);
+	}
+	L->twin_groups = g;
+	inst_twin_series(L, g);
+	for (int i = 0; i < k; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "t%d.%d", g, i + 1);
+		run *r = new_like(L, tmpl, name, seed + (uint64_t)i);
+		r->twin_group = g;
+		r->part = sets > 1 ? i % sets : 0;
+		r->parts = sets > 1 ? sets : 0;
+		add_run(L, r);
+	}
+	char how[64] = "";
+	if (sets > 1)
+		snprintf(how, sizeof how, ", on %d disjoint training sets in turn", sets);
+	lab_say(L, "twin: %d runs t%d.1..t%d.%d like %s, seeds %llu..%llu%s", k, g, g, k, tmpl->name,
+		(unsigned long long)seed, (unsigned long long)(seed + k - 1), how);
+	return 0;
+}
+
+int lab_rollback(lab *L, char *err)
+{
+	run *r = lab_current(L);
+	long from = r->step;
+	if (run_rollback(L, r, err) < 0)
+		return -1;
+	lab_say(L, "%s: rolled back from step %ld to step %ld; PAUSED (change a setting, then train)",
+		r->name, from, r->step);
+	return 0;
+}
+
+int lab_schedule(lab *L, long step, long every, const cmd_call *call, char *err)
+{
+	run *r = lab_current(L);
+	if (every <= 0 && step <= r->step)
+		return gg_fail(err, "step %ld is already past: %s is at step %ld", step, r->name, r->step);
+	L->sched = gg_xrealloc(L->sched, (size_t)(L->nsched + 1) * sizeof *L->sched);
+	lab_sched *s = &L->sched[L->nsched++];
+	s->r = r;
+	s->every = every > 0 ? every : 0;
+	s->step = every > 0 ? (r->step / every + 1) * every : step;
+	cmd_call_copy(&s->call, call);
+	if (every > 0)
+		lab_say(L, "%s: every %ld steps (next at step %ld): %s", r->name, every, s->step, call->text);
+	else
+		lab_say(L, "%s: at step %ld: %s", r->name, step, call->text);
+	return 0;
+}
