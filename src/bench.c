@@ -137,6 +137,42 @@ static double step_flops_per_example(const int *sizes, int nlayers)
 	return f;
 }
 
+/* The sgemm rate of a step's own products: the same calls (shapes, transpositions, beta)
+ * as the dense layers' forward and backward, alone in a loop — the best a step of this
+ * shape could do if everything around the products cost nothing. Best of three. */
+static double shapes_gflops(const int *sizes, int nlayers, int B, double seconds)
+{
+	size_t big = 0;
+	for (int l = 0; l <= nlayers; l++)
+		if ((size_t)sizes[l] > big)
+			big = (size_t)sizes[l];
+	size_t rows = (size_t)B > big ? (size_t)B : big;
+	float *x = gg_xcalloc(big * rows, sizeof *x), *y = gg_xcalloc(big * rows, sizeof *y);
+	float *w = gg_xcalloc(big * big, sizeof *w);
+	double best = 0;
+	for (int rep = 0; rep < 3; rep++) {
+		long reps = 0;
+		double t0 = gg_now(), t;
+		do {
+			for (int l = 0; l < nlayers; l++) {
+				int ni = sizes[l], no = sizes[l + 1];
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, no, ni, 1, x, ni, w, ni, 1, y, no);
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, no, ni, B, 1, y, no, x, ni, 1, w, ni);
+				if (l > 0)
+					cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, ni, no, 1, y, no, w, ni, 0, x, ni);
+			}
+			reps++;
+		} while ((t = gg_now() - t0) < seconds);
+		double g = step_flops_per_example(sizes, nlayers) * B * reps / t / 1e9;
+		if (g > best)
+			best = g;
+	}
+	free(x);
+	free(y);
+	free(w);
+	return best;
+}
+
 int bench_run(const bench_options *o, FILE *out, char *err)
 {
 	static const int dflt[] = { 32, 128, 1024, 4096, 0 };
@@ -171,7 +207,7 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 	double best = kernel_rates(o->threads, out, bestk, sizeof bestk);
 	double sgemm = sgemm_best(1024, 0.3, 3);
 	enum { MAXB = 16 };
-	struct { int B; long steps; double t, sps, gflops, tdata, loss; } res[MAXB];
+	struct { int B; long steps; double t, sps, gflops, tdata, loss, shapes; } res[MAXB];
 	int nres = 0;
 	for (int bi = 0; batches[bi] && nres < MAXB; bi++) {
 		int B = batches[bi];
@@ -210,6 +246,7 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		double sps = (double)steps * B / t;
 		res[nres].B = B, res[nres].steps = steps, res[nres].t = t, res[nres].sps = sps;
 		res[nres].gflops = sps * fpe / 1e9, res[nres].tdata = tdata, res[nres].loss = loss;
+		res[nres].shapes = shapes_gflops(sizes, 4, B, o->seconds / 6 > 0.1 ? o->seconds / 6 : 0.1);
 		nres++;
 		free(x);
 		free(y);
@@ -227,9 +264,11 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 	for (int i = 0; i < nres; i++)
 		fprintf(out, "batch=%d steps=%ld seconds=%.2f samples_per_s=%.0f steps_per_s=%.1f "
 			     "gflops=%.2f sgemm_gflops=%.2f pct_of_sgemm=%.1f best_sgemm_gflops=%.2f "
-			     "best_kernel=%s pct_of_best=%.1f peak_gflops=%.1f data_pct=%.1f loss=%.4f\n",
+			     "best_kernel=%s pct_of_best=%.1f shapes_gflops=%.2f pct_of_shapes=%.1f peak_gflops=%.1f "
+			     "data_pct=%.1f loss=%.4f\n",
 			res[i].B, res[i].steps, res[i].t, res[i].sps, res[i].steps / res[i].t, res[i].gflops,
-			sgemm, 100 * res[i].gflops / sgemm, best, bestk, 100 * res[i].gflops / best, peak,
+			sgemm, 100 * res[i].gflops / sgemm, best, bestk, 100 * res[i].gflops / best,
+			res[i].shapes, 100 * res[i].gflops / res[i].shapes, peak,
 			100 * res[i].tdata / res[i].t, res[i].loss);
 	data_free(ds);
 	return 0;
