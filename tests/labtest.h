@@ -1,6 +1,6 @@
 /* labtest.h — for tests that play the trainer thread themselves: run commands on this
- * thread, then step every running run (firing scheduled commands and twin agreement at
- * round boundaries, as the trainer does) until each goal is reached. Exact and quick. */
+ * thread, then run the trainer's own rounds (lab_round: scheduled commands, steps, twin
+ * agreement) until every goal is reached. Exact and quick. */
 #ifndef GGLAB_LABTEST_H
 #define GGLAB_LABTEST_H
 
@@ -20,25 +20,13 @@ static void labtest_parse_error(void *arg, const char *msg)
 	(*(int *)arg)++;
 }
 
-static void labtest_fire(lab *L)
+/* Whether a run is training towards a goal (one training "until paused" never ends). */
+static int labtest_goal(lab *L)
 {
-	for (int k = 0; k < L->nsched; k++) {
-		if (L->sched[k].r->step < L->sched[k].step)
-			continue;
-		cmd_call c;
-		cmd_call_copy(&c, &L->sched[k].call);
-		if (L->sched[k].every > 0) {
-			L->sched[k].step += L->sched[k].every;
-		} else {
-			cmd_call_free(&L->sched[k].call);
-			L->sched[k] = L->sched[--L->nsched];
-			k--;
-		}
-		char e[GG_ERRLEN];
-		cmd_ctx cx = { .lab = L, .script = 1 };
-		cmd_exec(&cx, &c, e);
-		cmd_call_free(&c);
-	}
+	for (int k = 0; k < L->nruns; k++)
+		if (L->runs[k]->state == RUN_RUNNING && L->runs[k]->goal_kind != GOAL_NONE)
+			return 1;
+	return 0;
 }
 
 /* Returns 0, or -1 with the message in last_err (the first command that failed). */
@@ -53,19 +41,9 @@ static int run_cmds(lab *L, const char *line)
 	for (int i = 0; i < l.n && rc == 0; i++) {
 		cmd_ctx ctx = { .lab = L, .script = 1 };
 		rc = cmd_exec(&ctx, &l.calls[i], last_err);
-		for (int guard = 0; rc == 0 && guard < 10000000; guard++) {
-			int any = 0;
-			inst_phdim_collect(L);
-			labtest_fire(L);
-			for (int k = 0; k < L->nruns; k++)
-				if (L->runs[k]->state == RUN_RUNNING && L->runs[k]->goal_kind != GOAL_NONE) {
-					run_step(L, L->runs[k]);
-					any = 1;
-				}
-			if (!any)
+		for (int guard = 0; rc == 0 && guard < 10000000 && lab_round(L); guard++)
+			if (!labtest_goal(L))
 				break;
-			inst_twins(L);
-		}
 	}
 	cmd_list_free(&l);
 	return rc;

@@ -2,6 +2,7 @@
  * the d ≈ a + b·ln t fit and its window, the large-batch recipe, NAIS margins (stable and
  * free), twin agreement, the PH dimension in the background, and their bad inputs. */
 #include <math.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +131,42 @@ static void test_phdim(void)
 	lab_free(L);
 }
 
+/* Waits (up to `secs`) for a message containing `what`; 1 if it came. */
+static int wait_msg(lab *L, const char *what, double secs)
+{
+	double t0 = gg_now();
+	while (gg_now() - t0 < secs) {
+		lab_msg m;
+		while (lab_next_msg(L, &m))
+			if (strstr(m.text, what))
+				return 1;
+		struct pollfd p = { .fd = lab_wake_fd(L), .events = POLLIN };
+		poll(&p, 1, 50);
+	}
+	return 0;
+}
+
+/* The trainer thread, idle, collects an estimate that came back while it was busy in the
+ * same round (here: full evaluations scheduled right after the estimate), with no other
+ * event to wake it. */
+static void test_phdim_wakeup(void)
+{
+	lab *L = new_lab_opts(0, NULL);
+	char err[GG_ERRLEN];
+	CHECK(lab_start(L, err) == 0, "start: %s", err);
+	cmd_list l = { 0 };
+	int nerr = 0;
+	cmd_parse_line("data spiral n=600 seed=2; model mlp 64x2; train 60; phdim on n=40 k=2 stride=1; "
+		       "at 60 phdim; at 60 eval; at 60 eval; at 60 eval; at 60 eval; at 60 eval",
+		       "test", &l, labtest_parse_error, &nerr);
+	CHECK(nerr == 0, "parse");
+	lab_submit(L, &l, 0);
+	CHECK(wait_msg(L, "reached its goal at step 60", 30), "trained");
+	CHECK(wait_msg(L, "PH dimension of the last iterates: estimating", 30), "estimate asked");
+	CHECK(wait_msg(L, "fit R^2", 10), "the estimate is collected while the trainer is idle");
+	lab_free(L);
+}
+
 int main(void)
 {
 	test_distance_and_fit();
@@ -137,5 +174,6 @@ int main(void)
 	test_nais();
 	test_twins();
 	test_phdim();
+	test_phdim_wakeup();
 	return test_report();
 }

@@ -132,6 +132,12 @@ static void test_schedule(void)
 	CHECK(cmd_parse_line("at 500 train 5", NULL, &l, fail_parse, &nerr) == 1 && l.n == 0,
 	      "a train cannot be scheduled (refused when parsed)");
 	cmd_list_free(&l);
+	/* a scheduled command applies to the run it was scheduled on, whichever is current
+	 * (the trainer's round, which run_cmds runs, makes that run current while it fires) */
+	CHECK(run_cmds(L, "run new b; at 40 set lr 0.2; run use r1; train -a 60") == 0, "%s", last_err);
+	run *b = lab_find_run(L, "b");
+	CHECK(b->ocfg.lr == 0.2f && r->ocfg.lr == 0.01f && lab_current(L) == r,
+	      "the command applied to its run (b lr %g, r1 lr %g), r1 still current", b->ocfg.lr, r->ocfg.lr);
 	lab_free(L);
 }
 

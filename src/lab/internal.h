@@ -231,5 +231,10 @@ void journal_sync_text(lab *L, char *buf, size_t len);
 
 /* trainer.c */
 void *lab_trainer_main(void *arg);
+/* One round at a step boundary, the trainer thread's and the tests' (tests/labtest.h):
+ * the PH worker's results, the commands scheduled at these steps (each on its own run),
+ * the script's next commands, one step of every RUNNING run in order, then the twin
+ * groups' agreement. Returns 1 if a run stepped. */
+int lab_round(lab *L);
 
 #endif

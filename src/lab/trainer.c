@@ -194,6 +194,22 @@ static void fire_scheduled(lab *L)
 	}
 }
 
+int lab_round(lab *L)
+{
+	inst_phdim_collect(L);
+	fire_scheduled(L);
+	script_advance(L);
+	int stepped = 0;
+	for (int i = 0; i < L->nruns; i++)
+		if (L->runs[i]->state == RUN_RUNNING) {
+			run_step(L, L->runs[i]);
+			stepped = 1;
+		}
+	if (stepped)
+		inst_twins(L);
+	return stepped;
+}
+
 void *lab_trainer_main(void *arg)
 {
 	lab *L = arg;
@@ -216,22 +232,12 @@ void *lab_trainer_main(void *arg)
 			for (int i = 0; i < L->script.n; i++)
 				L->script_synced |= strcmp(L->script.calls[i].entry->name, "sync") == 0;
 		}
-		pthread_mutex_unlock(&L->mu);
-
-		inst_phdim_collect(L);
-		fire_scheduled(L);
-		script_advance(L);
-		int stepped = 0;
-		for (int i = 0; i < L->nruns; i++)
-			if (L->runs[i]->state == RUN_RUNNING) {
-				run_step(L, L->runs[i]);
-				stepped = 1;
-			}
-		if (stepped)
-			inst_twins(L);
-
-		pthread_mutex_lock(&L->mu);
+		/* Cleared before the round collects: a result that comes back during the round
+		 * sets it again, and the wait below does not sleep on it. */
 		L->ph_ready = 0;
+		pthread_mutex_unlock(&L->mu);
+		int stepped = lab_round(L);
+		pthread_mutex_lock(&L->mu);
 		int script_ready = L->script.n && !(L->script_wait && any_running(L, 1));
 		if (!stepped && !script_ready && !L->inq.n && !L->inscript.n && !L->stop && !L->ph_ready)
 			pthread_cond_wait(&L->cv, &L->mu);
