@@ -204,7 +204,12 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		ds->dim, ds->classes, ds->source, ds->n_train, blas);
 	fprintf(out, "# peak %.1f GFLOP/s (%.0f MHz x %d flops/cycle x %d thread%s; a boost clock "
 		     "may exceed it)\n", peak, mhz, fpc, o->threads, o->threads == 1 ? "" : "s");
-	double best = kernel_rates(o->threads, out, bestk, sizeof bestk);
+	/* the survey of kernels takes seconds: only for the full benchmark */
+	double best = 0;
+	if (o->batches)
+		fprintf(out, "# kernels: not surveyed (batch sizes given)\n");
+	else
+		best = kernel_rates(o->threads, out, bestk, sizeof bestk);
 	double sgemm = sgemm_best(1024, 0.3, 3);
 	enum { MAXB = 16 };
 	struct { int B; long steps; double t, sps, gflops, tdata, loss, shapes; } res[MAXB];

@@ -29,7 +29,7 @@ static void usage(FILE *out)
 	      "       gglab --check FILE              only parse a script and report errors\n"
 	      "       gglab --view FILE.jsonl.gz ...  compare finished metrics files on screen\n"
 	      "       gglab --resume CHECKPOINT       continue a saved or autosaved session\n"
-	      "       gglab bench [SECONDS]           measure training throughput against sgemm\n"
+	      "       gglab bench [SECONDS [B ...]]   measure training throughput against sgemm\n"
 	      "       COMMANDS | gglab                a script on standard input runs headless\n"
 	      "\n"
 	      "options:\n"
@@ -216,6 +216,16 @@ int main(int argc, char **argv)
 			}
 			bo.seconds = s;
 		}
+		int batches[16], nb = 0;
+		for (int i = optind + 2; i < argc && nb < 15; i++) {
+			long b;
+			if (parse_positive("batch size", argv[i], 1, 1 << 20, &b) < 0)
+				return EXIT_USAGE;
+			batches[nb++] = (int)b;
+		}
+		batches[nb] = 0;
+		if (nb)
+			bo.batches = batches;
 		if (bench_run(&bo, stdout, err) < 0) {
 			fprintf(stderr, "gglab: bench: %s\n", err);
 			return EXIT_RUNTIME;

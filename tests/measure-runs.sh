@@ -1,0 +1,43 @@
+#!/bin/sh
+# measure-runs.sh — K runs side by side: the total training throughput of K runs (twins of
+# one MLP on Fashion-MNIST, trained together with `train -a`) against one run, K = 1 2 4 8,
+# interleaved round by round. The target is >= 0.85 * min(K, cores) x one run's. A
+# benchmark, not a test: it is not part of make check.
+#   usage: tests/measure-runs.sh [ROUNDS] [STEPS]   (GGLAB=path, KS="1 2 4 8", ARGS="--threads auto")
+set -u
+GGLAB=${GGLAB:-./gglab}
+ROUNDS=${1:-3}
+STEPS=${2:-300}
+KS=${KS:-1 2 4 8}
+ARGS=${ARGS:-}
+TMP=$(mktemp -d /tmp/gglab-runs.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+cores=$(nproc)
+echo "# cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1) ($cores cores)"
+"$GGLAB" $ARGS --version | sed -n 's/^/# gglab: /p'
+echo "# each run: mlp 256x2 relu, bs 128, $STEPS steps; gglab $ARGS"
+for K in $KS; do
+	{
+		echo "data fashion n=10000"
+		echo "model mlp 256x2 act=relu"
+		echo "set bs 128 eval 100000"
+		[ "$K" -gt 1 ] && echo "twin $K"
+		echo "train -a $STEPS"
+	} >"$TMP/k$K.gg"
+done
+echo "round K seconds samples_per_s"
+for r in $(seq 1 "$ROUNDS"); do
+	for K in $KS; do
+		t0=$(date +%s.%N)
+		"$GGLAB" $ARGS --batch "$TMP/k$K.gg" >/dev/null 2>"$TMP/err" || { echo "$r $K failed: $(tail -n 1 "$TMP/err")"; continue; }
+		t1=$(date +%s.%N)
+		echo "$r $K $t0 $t1" | awk -v s="$STEPS" '{ t = $4 - $3; printf "%s %s %.2f %.0f\n", $1, $2, t, $2 * s * 128 / t }'
+	done
+done | tee "$TMP/rows"
+echo "# median samples/s, speed-up over K=1, target 0.85*min(K,$cores):"
+base=$(awk '$2 == 1 { print $4 }' "$TMP/rows" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+for K in $KS; do
+	awk -v k="$K" '$2 == k { print $4 }' "$TMP/rows" | sort -n | awk -v k="$K" -v b="${base:-0}" -v c="$cores" '
+		{ v[NR] = $1 } END { if (!NR || !b) exit; m = v[int((NR + 1) / 2)]; t = 0.85 * ((k < c) ? k : c)
+		printf "#   K=%s: %.0f samples/s, %.2fx (target %.2fx) %s\n", k, m, m / b, t, (m / b >= t) ? "ok" : "BELOW" }'
+done
