@@ -1,6 +1,8 @@
 /* test_state.c — the settings table and the run state: the man page lists the table's
  * settings with their ranges; `run new`, `twin` and `fork` copy every setting; `opt`
- * acknowledges what `show` reports; `set` is all-or-nothing over every target run. */
+ * acknowledges what `show` reports; `set` is all-or-nothing over every target run; a
+ * checkpoint keeps every setting, its loader skips records it does not know and names one
+ * that is missing, and a checkpoint of format 1 is refused as an older gglab's. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,12 +148,113 @@ static void test_opt_ack(void)
 	lab_free(L);
 }
 
+/* ---- checkpoints: tagged records ---------------------------------------------------- */
+
+enum { ADD_UNKNOWN, DROP_LR, DROP_SCRIPT };
+
+/* Rewrites checkpoint src into dst, changing its records: adds unknown ones (at the top and
+ * in each run's configuration), or drops the field opt.lr, or the script section. */
+static int rewrite(const char *src, const char *dst, int how)
+{
+	char *text, err[GG_ERRLEN];
+	unsigned char *payload;
+	size_t n;
+	if (store_ckpt_read(src, &text, &payload, &n, err) < 0)
+		return -1;
+	gg_buf out = { 0 };
+	gg_reader top = { .p = payload, .n = n }, body, sub, f;
+	char tag[64], t2[64], t3[64];
+	while (store_rec_next(&top, tag, sizeof tag, &body) > 0) {
+		if (!strcmp(tag, "script") && how == DROP_SCRIPT)
+			continue;
+		if (strcmp(tag, "run") != 0) {
+			store_rec_put(&out, tag, body.p, body.n);
+			continue;
+		}
+		size_t at = store_rec_begin(&out, "run");
+		while (store_rec_next(&body, t2, sizeof t2, &sub) > 0) {
+			if (strcmp(t2, "config") != 0) {
+				store_rec_put(&out, t2, sub.p, sub.n);
+				continue;
+			}
+			size_t c = store_rec_begin(&out, "config");
+			if (how == ADD_UNKNOWN)
+				store_rec_u64(&out, "future.field", 7);
+			while (store_rec_next(&sub, t3, sizeof t3, &f) > 0)
+				if (how != DROP_LR || strcmp(t3, "opt.lr") != 0)
+					store_rec_put(&out, t3, f.p, f.n);
+			store_rec_end(&out, c);
+		}
+		store_rec_end(&out, at);
+	}
+	if (how == ADD_UNKNOWN)
+		store_rec_put(&out, "future.section", "x", 1);
+	int rc = store_ckpt_write(dst, text, out.p, out.n, err);
+	gg_buf_free(&out);
+	free(text);
+	free(payload);
+	return rc;
+}
+
+static void test_checkpoint(void)
+{
+	char ck[600], ck2[600], line[2048];
+	snprintf(ck, sizeof ck, "%s/a.gglab", tmpdir);
+	snprintf(ck2, sizeof ck2, "%s/b.gglab", tmpdir);
+	lab *A = new_lab();
+	CHECK(run_cmds(A, "data spiral n=400; model mlp 8x1 norm=gbn ghost=16; train 20") == 0,
+	      "setup: %s", last_err);
+	const char *keys[16];
+	double vals[16];
+	char err[GG_ERRLEN];
+	for (int i = 0; i < lab_nsettings; i++) {
+		keys[i] = lab_settings[i].name;
+		vals[i] = other_value(&lab_settings[i]);
+	}
+	CHECK(lab_set(A, 0, lab_nsettings, keys, vals, err) == 0, "set everything: %s", err);
+	snprintf(line, sizeof line, "save %s", ck);
+	CHECK(run_cmds(A, line) == 0, "save: %s", last_err);
+
+	/* every setting comes back, and a record of a newer gglab is skipped */
+	CHECK(rewrite(ck, ck2, ADD_UNKNOWN) == 0, "add unknown records");
+	lab *B = new_lab();
+	snprintf(line, sizeof line, "load %s", ck2);
+	CHECK(run_cmds(B, line) == 0, "load skips what it does not know: %s", last_err);
+	run *a = lab_current(A), *b = lab_current(B);
+	for (int i = 0; i < lab_nsettings; i++)
+		CHECK(lab_settings[i].get(a) == lab_settings[i].get(b), "%s survives the checkpoint (%g, %g)",
+		      keys[i], lab_settings[i].get(a), lab_settings[i].get(b));
+	CHECK(b->step == 20 && b->built && !memcmp(a->model->params, b->model->params,
+						   a->model->nparams * sizeof(float)),
+	      "the trained state survives too");
+
+	/* a missing field and a missing section are named; nothing changes */
+	CHECK(rewrite(ck, ck2, DROP_LR) == 0, "drop opt.lr");
+	CHECK(run_cmds(B, line) < 0 && strstr(last_err, "no field 'opt.lr'"), "a missing field is named: %s",
+	      last_err);
+	CHECK(rewrite(ck, ck2, DROP_SCRIPT) == 0, "drop the script");
+	CHECK(run_cmds(B, line) < 0 && strstr(last_err, "no 'script' section"),
+	      "a missing section is named: %s", last_err);
+	CHECK(B->nruns == 1 && lab_current(B) == b && b->step == 20, "B is untouched");
+
+	/* a checkpoint of format 1, written by gglab before the tagged records */
+	snprintf(line, sizeof line, "load %s/tests/ckpt-v1.gglab", GGLAB_SRCDIR);
+	CHECK(run_cmds(B, line) < 0 && strstr(last_err, "written by an older gglab") &&
+		      strstr(last_err, "format 1"), "an old checkpoint says so: %s", last_err);
+	CHECK(B->nruns == 1 && lab_current(B) == b && b->step == 20, "B is still untouched");
+	lab_free(A);
+	lab_free(B);
+	unlink(ck);
+	unlink(ck2);
+}
+
 int main(void)
 {
 	CHECK(mkdtemp(tmpdir) != NULL, "mkdtemp");
 	test_man();
 	test_copy();
 	test_opt_ack();
+	test_checkpoint();
 	rmdir(tmpdir);
 	return test_report();
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "gglab/series.h"
+#include "gglab/util.h"
 
 /* Opens a temporary file beside path; tmp receives its name (PATH_MAX bytes). */
 FILE *store_atomic_open(const char *path, char *tmp, size_t tmplen, char *err);
@@ -17,14 +18,31 @@ int store_atomic_commit(FILE *f, const char *tmp, const char *path, char *err);
 
 /* Checkpoint files: gzip through zlib holding the magic "GGLABCKP", the format version, a
  * byte-order mark, the configuration as readable text, the binary payload, and a CRC-32
- * over text and payload. Written atomically. Reading refuses a wrong magic, a newer
- * version, another byte order, a truncation or a bad CRC, each with its own message. */
-#define STORE_CKPT_VERSION 1
+ * over text and payload. Written atomically. Reading refuses a wrong magic, an older or a
+ * newer version, another byte order, a truncation or a bad CRC, each with its own message.
+ * Format 2: the payload is a sequence of tagged records (below); format 1 held raw
+ * structure dumps and is refused as written by an older gglab. */
+#define STORE_CKPT_VERSION 2
 int store_ckpt_write(const char *path, const char *text, const void *payload, size_t n,
 		     char *err);
 /* On success *text and *payload are allocated (free them). */
 int store_ckpt_read(const char *path, char **text, unsigned char **payload, size_t *n,
 		    char *err);
+
+/* Tagged records, the payload's grammar (after Redis's RDB opcodes): a tag (a string), the
+ * length of the body (8 bytes) and the body, which may hold records itself. A reader skips
+ * a record whose tag it does not know, and names one it needs that is missing. */
+size_t store_rec_begin(gg_buf *b, const char *tag); /* returns where the length goes */
+void store_rec_end(gg_buf *b, size_t at);           /* the body ends here */
+void store_rec_put(gg_buf *b, const char *tag, const void *body, size_t n);
+void store_rec_u64(gg_buf *b, const char *tag, unsigned long long v);
+/* The next record of rd: 1 with its tag (truncated to taglen) and body, 0 at the end of rd,
+ * -1 when the record runs past the end. */
+int store_rec_next(gg_reader *rd, char *tag, size_t taglen, gg_reader *body);
+/* The first record of rd tagged tag (searching from rd's start): 1 with its body, or 0. */
+int store_rec_find(const gg_reader *rd, const char *tag, gg_reader *body);
+/* An 8-byte record's value: 0, or -1 when the body is not 8 bytes. */
+int store_rec_get_u64(const gg_reader *body, unsigned long long *v);
 
 /* One CSV for all runs: header "run,step,<every column>", then one row per run and
  * evaluation; a value that was not computed is empty. */

@@ -220,6 +220,22 @@ int lab_setting_check(const lab_setting *s, const run *r, double v, char *err);
 void lab_settings_copy(run *dst, const run *src); /* every setting; same optimizer kind */
 void lab_settings_apply(run *r);                  /* every setting's apply hook */
 
+/* state.c: the run's fields listed once (configuration, status, trained state) */
+void run_copy_config(run *dst, const run *src);
+void run_copy_status(run *dst, const run *src);
+/* dst (not built, or built with run_state_fits) gets src's trained state. */
+void run_copy_state(run *dst, const run *src);
+int run_state_fits(const run *dst, const run *src);
+void run_put_config(gg_buf *b, const run *r);
+int run_get_config(const gg_reader *rd, run *r, char *err);
+void run_put_status(gg_buf *b, const run *r);
+int run_get_status(const gg_reader *rd, run *r, char *err);
+void run_put_state(gg_buf *b, const run *r);
+/* Builds r's model, optimizer and data position (r has its configuration and data), then
+ * fills them from the records of rd. */
+int run_get_state(const gg_reader *rd, run *r, char *err);
+void run_describe_config(const run *r, char *buf, size_t len);
+
 /* runs.c */
 run *lab_find_run(lab *L, const char *name);
 

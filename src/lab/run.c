@@ -422,40 +422,6 @@ void run_publish(lab *L, run *r)
 
 /* ---- fork, snapshot, rollback ----------------------------------------------------------- */
 
-/* dst (not built) becomes a built copy of src's trained state: weights, w₀, optimizer
- * state, data position and RNG, counters. Configuration is copied by the caller. */
-static void copy_state(run *dst, const run *src)
-{
-	size_t P = src->model->nparams;
-	dst->model = nn_model_clone(src->model);
-	dst->w0 = gg_xmalloc(P * sizeof *dst->w0);
-	memcpy(dst->w0, src->w0, P * sizeof *dst->w0);
-	nn_opt_copy(&dst->opt, &src->opt);
-	data_cursor_copy(&dst->cur, &src->cur);
-	dst->built = 1;
-	dst->xb = NULL;
-	dst->yb = NULL;
-	dst->xb_cap = 0;
-	dst->step = src->step;
-	dst->loss_sum = src->loss_sum;
-	dst->loss_n = src->loss_n;
-	dst->last_eval = src->last_eval;
-	dst->grad_norm = src->grad_norm;
-	dst->lr_now = src->lr_now;
-	dst->rescales = src->rescales;
-}
-
-static void copy_config(run *dst, const run *src)
-{
-	dst->dspec = src->dspec;
-	dst->mcfg = src->mcfg;
-	dst->ocfg = src->ocfg;
-	dst->sched = src->sched;
-	lab_settings_copy(dst, src);
-	dst->part = src->part;
-	dst->parts = src->parts;
-}
-
 static void free_snap(run *r)
 {
 	if (!r->snap)
@@ -468,60 +434,34 @@ static void free_snap(run *r)
 run *run_fork(lab *L, const run *src, const char *name)
 {
 	run *r = run_new(L, name, src->seed);
-	copy_config(r, src);
+	run_copy_config(r, src);
 	r->data = src->data;
 	if (r->data)
 		r->data->refs++;
 	r->twin_group = 0;
 	if (src->built) {
-		copy_state(r, src);
-		r->state = src->state;
-		r->goal_kind = src->goal_kind;
-		r->goal = src->goal;
+		run_copy_state(r, src);
+		run_copy_status(r, src);
 		series_copy_run(L->series, src->sid, r->sid);
 		if (src->snap) {
 			r->snap = gg_xcalloc(1, sizeof *r->snap);
-			copy_config(r->snap, src->snap);
-			copy_state(r->snap, src->snap);
+			run_copy_config(r->snap, src->snap);
+			run_copy_state(r->snap, src->snap);
 		}
 	}
 	return r;
 }
 
-/* Keeps the state at this (good) evaluation so a divergence can be undone. */
+/* Keeps the state at this (good) evaluation so a divergence can be undone. The buffers are
+ * reused: an evaluation must not allocate on the hot path. */
 void run_snapshot(run *r)
 {
-	run *s = r->snap;
-	if (s && s->model->nparams == r->model->nparams) {
-		/* reuse the buffers: an evaluation must not allocate on the hot path */
-		size_t P = r->model->nparams;
-		memcpy(s->model->params, r->model->params, P * sizeof(float));
-		memcpy(s->model->buf, r->model->buf, r->model->nbuf * sizeof(float));
-		memcpy(s->opt.m, r->opt.m, P * sizeof(float));
-		if (r->opt.v && s->opt.v)
-			memcpy(s->opt.v, r->opt.v, P * sizeof(float));
-		else if (r->opt.v || s->opt.v)
-			goto fresh;
-		s->opt.t = r->opt.t;
-		s->opt.cfg = r->opt.cfg;
-		memcpy(s->cur.perm, r->cur.perm, (size_t)r->cur.n * sizeof(int));
-		s->cur.pos = r->cur.pos;
-		s->cur.epoch = r->cur.epoch;
-		s->cur.rng = r->cur.rng;
-		s->step = r->step;
-		s->loss_sum = r->loss_sum;
-		s->loss_n = r->loss_n;
-		s->last_eval = r->last_eval;
-		s->grad_norm = r->grad_norm;
-		s->rescales = r->rescales;
-		copy_config(s, r);
-		return;
-	}
-fresh:
-	free_snap(r);
-	r->snap = gg_xcalloc(1, sizeof *r->snap);
-	copy_config(r->snap, r);
-	copy_state(r->snap, r);
+	if (r->snap && !run_state_fits(r->snap, r))
+		free_snap(r);
+	if (!r->snap)
+		r->snap = gg_xcalloc(1, sizeof *r->snap);
+	run_copy_config(r->snap, r);
+	run_copy_state(r->snap, r);
 }
 
 int run_rollback(lab *L, run *r, char *err)
@@ -531,7 +471,7 @@ int run_rollback(lab *L, run *r, char *err)
 	run *s = r->snap;
 	long from = r->step;
 	free_state(r);
-	copy_state(r, s);
+	run_copy_state(r, s);
 	/* Settings stay as they are now: rolling back is how one retries with a lower lr. */
 	if (r->opt.cfg.kind != r->ocfg.kind) {
 		nn_opt_free(&r->opt);

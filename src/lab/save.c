@@ -12,128 +12,38 @@
 #include "gglab/util.h"
 #include "internal.h"
 
-#define PUT(b, x) gg_buf_put((b), &(x), sizeof(x))
-#define GET(r, x) gg_read((r), &(x), sizeof(x))
+/* ---- saving: one tagged record per section, one per field ----------------------------- */
 
-/* ---- one run's trained state (also used for its rollback point) ---------------------- */
-
-static void put_state(gg_buf *b, const run *r)
+static void put_sub(gg_buf *b, const char *tag, void (*put)(gg_buf *, const run *), const run *r)
 {
-	const nn_model *m = r->model;
-	gg_buf_u64(b, m->nparams);
-	gg_buf_u64(b, m->nbuf);
-	gg_buf_put(b, m->params, m->nparams * sizeof(float));
-	gg_buf_put(b, m->buf, m->nbuf * sizeof(float));
-	gg_buf_put(b, r->w0, m->nparams * sizeof(float));
-	PUT(b, r->opt.t);
-	gg_buf_put(b, r->opt.m, m->nparams * sizeof(float));
-	gg_buf_u64(b, r->opt.v != NULL);
-	if (r->opt.v)
-		gg_buf_put(b, r->opt.v, m->nparams * sizeof(float));
-	gg_buf_u64(b, (unsigned long long)r->cur.n);
-	gg_buf_put(b, r->cur.perm, (size_t)r->cur.n * sizeof(int));
-	PUT(b, r->cur.pos);
-	PUT(b, r->cur.epoch);
-	PUT(b, r->cur.rng);
-	PUT(b, r->step);
-	PUT(b, r->loss_sum);
-	PUT(b, r->loss_n);
-	PUT(b, r->last_eval);
-	PUT(b, r->grad_norm);
-	PUT(b, r->lr_now);
-	PUT(b, r->rescales);
+	size_t at = store_rec_begin(b, tag);
+	put(b, r);
+	store_rec_end(b, at);
 }
 
-/* Fills r's state (r has its configuration and data); -1 on malformed input. */
-static int get_state(gg_reader *rd, run *r, char *err)
+static void put_run(lab *L, gg_buf *b, run *r)
 {
-	unsigned long long np = gg_read_u64(rd), nb = gg_read_u64(rd);
-	if (rd->bad)
-		return -1;
-	r->model = nn_model_new(&r->mcfg, 1, err);
-	if (!r->model)
-		return -1;
-	r->built = 1; /* from here on run_unbuild frees what was made */
-	if (np != r->model->nparams || nb != r->model->nbuf)
-		return gg_fail(err, "%s: the model has %zu parameters, the checkpoint %llu", r->name,
-			       r->model->nparams, np);
-	size_t P = r->model->nparams;
-	gg_read(rd, r->model->params, P * sizeof(float));
-	gg_read(rd, r->model->buf, r->model->nbuf * sizeof(float));
-	r->w0 = gg_xmalloc(P * sizeof(float));
-	gg_read(rd, r->w0, P * sizeof(float));
-	nn_opt_init(&r->opt, &r->ocfg, P);
-	GET(rd, r->opt.t);
-	gg_read(rd, r->opt.m, P * sizeof(float));
-	int has_v = (int)gg_read_u64(rd);
-	if (has_v != (r->opt.v != NULL))
-		return gg_fail(err, "%s: optimizer state does not match its kind", r->name);
-	if (has_v)
-		gg_read(rd, r->opt.v, P * sizeof(float));
-	unsigned long long n = gg_read_u64(rd);
-	int n_expect = r->parts > 1 ? -1 : r->data->ds->n_train;
-	if (rd->bad || (n_expect >= 0 && (long long)n != n_expect) || n > (unsigned long long)r->data->ds->n_train)
-		return gg_fail(err, "%s: the data position does not fit the data set", r->name);
-	data_cursor_init_part(&r->cur, r->data->ds, gg_rng_derive(r->seed, "order"), r->part, r->parts,
-			      r->data->ds->spec.seed);
-	if ((unsigned long long)r->cur.n != n)
-		return gg_fail(err, "%s: the data position does not fit the data set", r->name);
-	gg_read(rd, r->cur.perm, (size_t)n * sizeof(int));
-	GET(rd, r->cur.pos);
-	GET(rd, r->cur.epoch);
-	GET(rd, r->cur.rng);
-	for (int i = 0; i < r->cur.n; i++)
-		if (r->cur.perm[i] < 0 || r->cur.perm[i] >= r->data->ds->n_train)
-			return gg_fail(err, "%s: corrupt data order", r->name);
-	if (r->cur.pos < 0 || r->cur.pos >= (r->cur.n ? r->cur.n : 1))
-		return gg_fail(err, "%s: corrupt data position", r->name);
-	GET(rd, r->step);
-	GET(rd, r->loss_sum);
-	GET(rd, r->loss_n);
-	GET(rd, r->last_eval);
-	GET(rd, r->grad_norm);
-	GET(rd, r->lr_now);
-	GET(rd, r->rescales);
-	return rd->bad ? -1 : 0;
-}
-
-/* ---- the whole lab --------------------------------------------------------------------- */
-
-static void put_config(gg_buf *b, const run *r)
-{
-	gg_buf_str(b, r->name);
-	PUT(b, r->seed);
-	PUT(b, r->dspec);
-	PUT(b, r->mcfg);
-	PUT(b, r->ocfg);
-	PUT(b, r->sched);
-	PUT(b, r->bs);
-	PUT(b, r->eval_every);
-	PUT(b, r->base_bs);
-	PUT(b, r->lr_scale);
-	PUT(b, r->regime);
-	PUT(b, r->part);
-	PUT(b, r->parts);
-	PUT(b, r->twin_group);
-}
-
-static void get_config(gg_reader *rd, run *r)
-{
-	gg_read_str(rd, r->name, sizeof r->name);
-	GET(rd, r->seed);
-	GET(rd, r->dspec);
-	GET(rd, r->mcfg);
-	GET(rd, r->ocfg);
-	GET(rd, r->sched);
-	GET(rd, r->bs);
-	GET(rd, r->eval_every);
-	GET(rd, r->base_bs);
-	GET(rd, r->lr_scale);
-	GET(rd, r->regime);
-	GET(rd, r->part);
-	GET(rd, r->parts);
-	GET(rd, r->twin_group);
-	r->dspec.name[sizeof r->dspec.name - 1] = 0;
+	size_t at = store_rec_begin(b, "run");
+	store_rec_put(b, "name", r->name, strlen(r->name));
+	store_rec_u64(b, "sid", (unsigned long long)r->sid); /* to rebuild the store in its order */
+	put_sub(b, "config", run_put_config, r);
+	put_sub(b, "status", run_put_status, r);
+	if (r->built) {
+		put_sub(b, "state", run_put_state, r);
+		if (r->snap) {
+			size_t s = store_rec_begin(b, "snapshot");
+			put_sub(b, "config", run_put_config, r->snap);
+			put_sub(b, "state", run_put_state, r->snap);
+			store_rec_end(b, s);
+		}
+		size_t ph = store_rec_begin(b, "phdim");
+		inst_phdim_save(r, b);
+		store_rec_end(b, ph);
+	}
+	size_t se = store_rec_begin(b, "series");
+	series_save_run(L->series, r->sid, b);
+	store_rec_end(b, se);
+	store_rec_end(b, at);
 }
 
 static void describe(lab *L, char *buf, size_t len, int headless)
@@ -142,85 +52,99 @@ static void describe(lab *L, char *buf, size_t len, int headless)
 				    L->nruns, L->nruns == 1 ? "" : "s", headless ? "headless" : "screen");
 	for (int i = 0; i < L->nruns && n < len; i++) {
 		run *r = L->runs[i];
-		char m[96];
-		nn_config_describe(&r->mcfg, m, sizeof m);
-		n += (size_t)snprintf(buf + n, len - n,
-				      "run %s seed %llu step %ld %s: data %s n=%d noise=%g seed=%llu; "
-				      "model %s; opt %s lr %g momentum %g wd %g clip %g; bs %d\n",
-				      r->name, (unsigned long long)r->seed, r->step,
-				      series_state_name(r->state), r->dspec.name, r->dspec.n,
-				      (double)r->dspec.noise, (unsigned long long)r->dspec.seed, m,
-				      r->ocfg.kind == NN_SGD ? "sgd" : "adamw", (double)r->ocfg.lr,
-				      (double)r->ocfg.momentum, (double)r->ocfg.wd, (double)r->ocfg.clip, r->bs);
+		char c[2048];
+		run_describe_config(r, c, sizeof c);
+		n += (size_t)snprintf(buf + n, len - n, "run %s step %ld %s: %s\n", r->name, r->step,
+				      series_state_name(r->state), c);
 	}
 }
 
 int lab_save(lab *L, const char *path, char *err)
 {
 	gg_buf b = { 0 };
-	/* sizes of the raw configuration records: a build that lays them out differently
-	 * refuses the file instead of misreading it */
-	gg_buf_u64(&b, sizeof(data_spec) | (unsigned long long)sizeof(nn_config) << 16 |
-			       (unsigned long long)sizeof(nn_opt_config) << 32 |
-			       (unsigned long long)sizeof(nn_schedule) << 48);
-	gg_buf_u64(&b, (unsigned long long)L->opt.batch);
-	gg_buf_u64(&b, (unsigned long long)L->nruns);
-	gg_buf_u64(&b, (unsigned long long)L->cur);
-	gg_buf_u64(&b, (unsigned long long)L->twin_groups);
-	for (int i = 0; i < L->nruns; i++) {
-		run *r = L->runs[i];
-		put_config(&b, r);
-		gg_buf_u64(&b, (unsigned long long)r->sid); /* to rebuild the store in its order */
-		PUT(&b, r->state);
-		PUT(&b, r->goal_kind);
-		PUT(&b, r->goal);
-		gg_buf_u64(&b, r->built);
-		if (r->built) {
-			put_state(&b, r);
-			gg_buf_u64(&b, r->snap != NULL);
-			if (r->snap) {
-				put_config(&b, r->snap);
-				put_state(&b, r->snap);
-			}
-			inst_phdim_save(r, &b);
-		}
-		series_save_run(L->series, r->sid, &b);
-	}
-	/* the twin groups' agreement series */
-	for (int g = 1; g <= L->twin_groups; g++) {
-		gg_buf_u64(&b, (unsigned long long)L->twin_sid[g]);
-		gg_buf_u64(&b, (unsigned long long)L->twin_last[g]);
+	size_t at = store_rec_begin(&b, "lab");
+	store_rec_u64(&b, "headless", (unsigned long long)L->opt.batch);
+	store_rec_u64(&b, "runs", (unsigned long long)L->nruns);
+	store_rec_u64(&b, "cur", (unsigned long long)L->cur);
+	store_rec_u64(&b, "twin_groups", (unsigned long long)L->twin_groups);
+	store_rec_end(&b, at);
+	for (int i = 0; i < L->nruns; i++)
+		put_run(L, &b, L->runs[i]);
+	for (int g = 1; g <= L->twin_groups; g++) { /* the twin groups' agreement series */
+		at = store_rec_begin(&b, "twins");
+		store_rec_u64(&b, "group", (unsigned long long)g);
+		store_rec_u64(&b, "sid", (unsigned long long)L->twin_sid[g]);
+		store_rec_u64(&b, "last", (unsigned long long)L->twin_last[g]);
+		size_t se = store_rec_begin(&b, "series");
 		series_save_run(L->series, L->twin_sid[g], &b);
+		store_rec_end(&b, se);
+		store_rec_end(&b, at);
 	}
-	gg_buf_u64(&b, (unsigned long long)L->nsched);
 	for (int i = 0; i < L->nsched; i++) {
 		lab_sched *s = &L->sched[i];
 		int ri = 0;
 		for (int k = 0; k < L->nruns; k++)
 			if (L->runs[k] == s->r)
 				ri = k;
-		gg_buf_u64(&b, (unsigned long long)ri);
-		PUT(&b, s->step);
-		PUT(&b, s->every);
-		gg_buf_str(&b, s->call.text);
+		at = store_rec_begin(&b, "sched");
+		store_rec_u64(&b, "run", (unsigned long long)ri);
+		store_rec_u64(&b, "step", (unsigned long long)s->step);
+		store_rec_u64(&b, "every", (unsigned long long)s->every);
+		store_rec_put(&b, "text", s->call.text, strlen(s->call.text));
+		store_rec_end(&b, at);
 	}
 	/* the rest of the script, so a resumed headless run finishes what it was doing */
-	int left = L->script.n - L->script_pos;
-	gg_buf_u64(&b, (unsigned long long)(left > 0 ? left : 0));
+	at = store_rec_begin(&b, "script");
+	store_rec_u64(&b, "wait", (unsigned long long)L->script_wait);
+	store_rec_u64(&b, "synced", (unsigned long long)L->script_synced);
 	for (int i = L->script_pos; i < L->script.n; i++) {
-		gg_buf_str(&b, L->script.calls[i].text);
-		gg_buf_str(&b, L->script.calls[i].where);
+		size_t c = store_rec_begin(&b, "cmd");
+		store_rec_put(&b, "text", L->script.calls[i].text, strlen(L->script.calls[i].text));
+		store_rec_put(&b, "where", L->script.calls[i].where, strlen(L->script.calls[i].where));
+		store_rec_end(&b, c);
 	}
-	gg_buf_u64(&b, (unsigned long long)L->script_wait);
-	gg_buf_u64(&b, (unsigned long long)L->script_synced);
+	store_rec_end(&b, at);
 
-	char text[8192];
+	char text[16384];
 	describe(L, text, sizeof text, L->opt.batch);
 	int rc = store_ckpt_write(path, text, b.p, b.n, err);
 	gg_buf_free(&b);
 	if (rc == 0)
 		lab_say(L, "saved %d run%s to %s", L->nruns, L->nruns == 1 ? "" : "s", path);
 	return rc;
+}
+
+/* ---- loading ----------------------------------------------------------------------------- */
+
+/* A record the loader needs; its absence is named. */
+static int need(const gg_reader *rd, const char *tag, gg_reader *body, const char *where, char *err)
+{
+	if (store_rec_find(rd, tag, body))
+		return 0;
+	return gg_fail(err, "no '%s' section in %s", tag, where);
+}
+
+static int need_u64(const gg_reader *rd, const char *tag, unsigned long long *v, const char *where,
+		    char *err)
+{
+	gg_reader body;
+	if (need(rd, tag, &body, where, err) < 0)
+		return -1;
+	if (store_rec_get_u64(&body, v) < 0)
+		return gg_fail(err, "corrupt: '%s' in %s", tag, where);
+	return 0;
+}
+
+/* An allocated copy of a text record. */
+static char *need_text(const gg_reader *rd, const char *tag, const char *where, char *err)
+{
+	gg_reader body;
+	if (need(rd, tag, &body, where, err) < 0)
+		return NULL;
+	char *t = gg_xmalloc(body.n + 1);
+	memcpy(t, body.p, body.n);
+	t[body.n] = 0;
+	return t;
 }
 
 static void no_report(void *arg, const char *msg)
@@ -251,7 +175,7 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	if (store_ckpt_read(path, &text, &payload, &n, err) < 0)
 		return -1;
 	free(text);
-	gg_reader rd = { .p = payload, .n = n };
+	gg_reader top = { .p = payload, .n = n }, it = top, body;
 	run **runs = NULL;
 	size_t *series_at = NULL; /* where each run's series start in the payload */
 	size_t *twin_at = NULL;   /* where each twin group's agreement series start */
@@ -261,82 +185,105 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	int nsched = 0;
 	cmd_list script = { 0 };
 	int wait = 0, synced = 0;
-	unsigned long long sizes = gg_read_u64(&rd);
-	unsigned long long want = sizeof(data_spec) | (unsigned long long)sizeof(nn_config) << 16 |
-				  (unsigned long long)sizeof(nn_opt_config) << 32 |
-				  (unsigned long long)sizeof(nn_schedule) << 48;
-	if (sizes != want) {
-		gg_fail(err, "%s: written by an incompatible build of gglab", path);
+	char tag[64], e2[GG_ERRLEN];
+	int k;
+	while ((k = store_rec_next(&it, tag, sizeof tag, &body)) > 0)
+		;
+	if (k < 0) {
+		gg_fail(err, "%s: corrupt: cut short", path);
 		goto out;
 	}
-	*headless = (int)gg_read_u64(&rd);
-	unsigned long long nr = gg_read_u64(&rd);
-	cur = (int)gg_read_u64(&rd);
-	groups = (int)gg_read_u64(&rd);
-	if (rd.bad || nr < 1 || nr > 4096 || cur < 0 || cur >= (int)nr) {
+	gg_reader lr;
+	unsigned long long hl, nr, c, ng;
+	if (need(&top, "lab", &lr, "the file", e2) < 0 || need_u64(&lr, "headless", &hl, "'lab'", e2) < 0 ||
+	    need_u64(&lr, "runs", &nr, "'lab'", e2) < 0 || need_u64(&lr, "cur", &c, "'lab'", e2) < 0 ||
+	    need_u64(&lr, "twin_groups", &ng, "'lab'", e2) < 0) {
+		gg_fail(err, "%s: %s", path, e2);
+		goto out;
+	}
+	*headless = (int)hl;
+	cur = (int)c;
+	groups = (int)ng;
+	if (nr < 1 || nr > 4096 || c >= nr) {
 		gg_fail(err, "%s: corrupt: bad run count", path);
 		goto out;
 	}
 	runs = gg_xcalloc(nr, sizeof *runs);
 	series_at = gg_xcalloc(nr, sizeof *series_at);
 	orig_sid = gg_xcalloc(nr, sizeof *orig_sid);
-	for (nruns = 0; nruns < (int)nr; nruns++) {
+	for (it = top; store_rec_next(&it, tag, sizeof tag, &body) > 0;) {
+		if (strcmp(tag, "run") != 0)
+			continue;
+		if (nruns == (int)nr) {
+			gg_fail(err, "%s: corrupt: more runs than the %llu it says", path, nr);
+			goto out;
+		}
 		/* the series id is assigned when the run is swapped in; build it detached */
 		run *r = gg_xcalloc(1, sizeof *r);
 		r->sid = -1;
-		runs[nruns] = r;
-		get_config(&rd, r);
-		orig_sid[nruns] = (long)gg_read_u64(&rd);
-		GET(&rd, r->state);
-		GET(&rd, r->goal_kind);
-		GET(&rd, r->goal);
-		int built = (int)gg_read_u64(&rd);
-		char e2[GG_ERRLEN];
-		if (rd.bad || lab_check_run_name(r->name, e2) < 0 || nn_config_check(&r->mcfg, e2) < 0 ||
-		    (unsigned)r->state > RUN_DONE || r->bs < 1 || r->parts < 0 || r->part < 0 ||
-		    (r->parts > 1 && r->part >= r->parts)) {
-			gg_fail(err, "%s: corrupt: run %d is malformed", path, nruns + 1);
-			nruns++;
+		runs[nruns++] = r;
+		snprintf(r->name, sizeof r->name, "%d", nruns);
+		char *name = need_text(&body, "name", "a run", e2);
+		if (name)
+			snprintf(r->name, sizeof r->name, "%s", name);
+		unsigned long long sid = 0;
+		gg_reader sub, ser;
+		if (!name || lab_check_run_name(name, e2) < 0 || need_u64(&body, "sid", &sid, r->name, e2) < 0 ||
+		    need(&body, "config", &sub, r->name, e2) < 0 || run_get_config(&sub, r, e2) < 0 ||
+		    need(&body, "status", &sub, r->name, e2) < 0 || run_get_status(&sub, r, e2) < 0 ||
+		    need(&body, "series", &ser, r->name, e2) < 0) {
+			free(name);
+			gg_fail(err, "%s: run %d: %s", path, nruns, e2);
+			goto out;
+		}
+		free(name);
+		orig_sid[nruns - 1] = (long)sid;
+		if (nn_config_check(&r->mcfg, e2) < 0 || (unsigned)r->state > RUN_DONE || r->bs < 1 ||
+		    r->parts < 0 || r->part < 0 || (r->parts > 1 && r->part >= r->parts)) {
+			gg_fail(err, "%s: corrupt: run %d is malformed", path, nruns);
 			goto out;
 		}
 		if (!(r->data = lab_dataref_get(L, &r->dspec, e2))) {
 			gg_fail(err, "%s: run %s: %s", path, r->name, e2);
-			nruns++;
 			goto out;
 		}
-		if (built) {
-			if (get_state(&rd, r, e2) < 0) {
-				gg_fail(err, "%s: %s", path, rd.bad ? "corrupt: run state cut short" : e2);
-				nruns++;
+		if (store_rec_find(&body, "state", &sub)) {
+			if (run_get_state(&sub, r, e2) < 0) {
+				gg_fail(err, "%s: %s", path, e2);
 				goto out;
 			}
-			if (gg_read_u64(&rd)) {
+			gg_reader snap, sc, ss;
+			if (store_rec_find(&body, "snapshot", &snap)) {
 				run *s = r->snap = gg_xcalloc(1, sizeof *s);
-				get_config(&rd, s);
+				snprintf(s->name, sizeof s->name, "%s", r->name);
 				s->data = r->data;
-				if (rd.bad || nn_config_check(&s->mcfg, e2) < 0 || get_state(&rd, s, e2) < 0) {
-					gg_fail(err, "%s: corrupt: the rollback point of %s", path, r->name);
-					nruns++;
+				if (need(&snap, "config", &sc, "the rollback point", e2) < 0 ||
+				    need(&snap, "state", &ss, "the rollback point", e2) < 0 ||
+				    run_get_config(&sc, s, e2) < 0 || nn_config_check(&s->mcfg, e2) < 0 ||
+				    run_get_state(&ss, s, e2) < 0) {
+					gg_fail(err, "%s: corrupt: the rollback point of %s: %s", path, r->name, e2);
 					goto out;
 				}
 			}
-			if (inst_phdim_load(r, &rd, e2) < 0) {
-				gg_fail(err, "%s: %s", path, rd.bad ? "corrupt: PH dimension state cut short" : e2);
-				nruns++;
+			if (need(&body, "phdim", &sub, r->name, e2) < 0 || inst_phdim_load(r, &sub, e2) < 0) {
+				gg_fail(err, "%s: %s", path, sub.bad ? "corrupt: PH dimension state cut short" : e2);
 				goto out;
 			}
 		}
 		/* The series are checked by reading them into a scratch store; the real store
 		 * reads them again at the swap, when nothing can fail any more. */
-		series_at[nruns] = rd.off;
+		series_at[nruns - 1] = (size_t)(ser.p - payload);
 		series_store *scratch = series_new();
-		int bad = series_load_run(scratch, series_add_run(scratch, r->name), &rd) < 0;
+		int bad = series_load_run(scratch, series_add_run(scratch, r->name), &ser) < 0;
 		series_free(scratch);
 		if (bad) {
 			gg_fail(err, "%s: corrupt: the series of %s", path, r->name);
-			nruns++;
 			goto out;
 		}
+	}
+	if (nruns != (int)nr) {
+		gg_fail(err, "%s: corrupt: %d run sections where it says %llu", path, nruns, nr);
+		goto out;
 	}
 	if (groups < 0 || groups > 100000) {
 		gg_fail(err, "%s: corrupt: twin groups", path);
@@ -345,69 +292,85 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	twin_at = gg_xcalloc((size_t)groups + 1, sizeof *twin_at);
 	twin_last = gg_xcalloc((size_t)groups + 1, sizeof *twin_last);
 	twin_orig = gg_xcalloc((size_t)groups + 1, sizeof *twin_orig);
-	for (int g = 1; g <= groups; g++) {
-		twin_orig[g] = (long)gg_read_u64(&rd);
-		twin_last[g] = (long)gg_read_u64(&rd);
-		twin_at[g] = rd.off;
+	for (it = top; store_rec_next(&it, tag, sizeof tag, &body) > 0;) {
+		if (strcmp(tag, "twins") != 0)
+			continue;
+		unsigned long long g, sid, last;
+		gg_reader ser;
+		if (need_u64(&body, "group", &g, "a twin group", e2) < 0 ||
+		    need_u64(&body, "sid", &sid, "a twin group", e2) < 0 ||
+		    need_u64(&body, "last", &last, "a twin group", e2) < 0 ||
+		    need(&body, "series", &ser, "a twin group", e2) < 0 || g < 1 || g > (unsigned)groups ||
+		    twin_at[g]) {
+			gg_fail(err, "%s: corrupt: a twin group: %s", path, e2);
+			goto out;
+		}
+		twin_orig[g] = (long)sid;
+		twin_last[g] = (long)last;
+		twin_at[g] = (size_t)(ser.p - payload);
 		series_store *scratch = series_new();
-		int bad = series_load_run(scratch, series_add_run(scratch, "twins"), &rd) < 0;
+		int bad = series_load_run(scratch, series_add_run(scratch, "twins"), &ser) < 0;
 		series_free(scratch);
 		if (bad) {
-			gg_fail(err, "%s: corrupt: the agreement series of twin group %d", path, g);
+			gg_fail(err, "%s: corrupt: the agreement series of twin group %llu", path, g);
 			goto out;
 		}
 	}
-	unsigned long long ns = gg_read_u64(&rd);
-	if (rd.bad || ns > 100000) {
-		gg_fail(err, "%s: corrupt: scheduled commands", path);
-		goto out;
-	}
-	sched = gg_xcalloc(ns ? ns : 1, sizeof *sched);
-	for (nsched = 0; nsched < (int)ns;) {
-		unsigned long long ri = gg_read_u64(&rd);
-		long step, every;
-		GET(&rd, step);
-		GET(&rd, every);
-		char *t = gg_read_strdup(&rd);
-		int bad = rd.bad || ri >= nr || reparse(t, "checkpoint", &sched[nsched].call, err) < 0;
+	for (int g = 1; g <= groups; g++)
+		if (!twin_at[g]) {
+			gg_fail(err, "%s: no 'twins' section for twin group %d", path, g);
+			goto out;
+		}
+	for (it = top; store_rec_next(&it, tag, sizeof tag, &body) > 0;) {
+		if (strcmp(tag, "sched") != 0)
+			continue;
+		unsigned long long ri, step, every;
+		char *t = NULL;
+		if (need_u64(&body, "run", &ri, "a scheduled command", e2) < 0 ||
+		    need_u64(&body, "step", &step, "a scheduled command", e2) < 0 ||
+		    need_u64(&body, "every", &every, "a scheduled command", e2) < 0 ||
+		    !(t = need_text(&body, "text", "a scheduled command", e2)) || ri >= nr) {
+			free(t);
+			gg_fail(err, "%s: corrupt: scheduled commands: %s", path, ri >= nr ? "no such run" : e2);
+			goto out;
+		}
+		sched = gg_xrealloc(sched, (size_t)(nsched + 1) * sizeof *sched);
+		int bad = reparse(t, "checkpoint", &sched[nsched].call, err) < 0;
 		free(t);
-		if (bad) {
-			if (rd.bad || ri >= nr)
-				gg_fail(err, "%s: corrupt: scheduled commands", path);
+		if (bad)
 			goto out;
-		}
 		sched[nsched].r = runs[ri];
-		sched[nsched].step = step;
-		sched[nsched].every = every;
+		sched[nsched].step = (long)step;
+		sched[nsched].every = (long)every;
 		nsched++;
 	}
-	unsigned long long nleft = gg_read_u64(&rd);
-	if (rd.bad || nleft > 1000000) {
-		gg_fail(err, "%s: corrupt: the script", path);
+	gg_reader sr;
+	unsigned long long w, sy;
+	if (need(&top, "script", &sr, "the file", e2) < 0 || need_u64(&sr, "wait", &w, "'script'", e2) < 0 ||
+	    need_u64(&sr, "synced", &sy, "'script'", e2) < 0) {
+		gg_fail(err, "%s: %s", path, e2);
 		goto out;
 	}
-	for (unsigned long long i = 0; i < nleft; i++) {
-		char *t = gg_read_strdup(&rd), *w = gg_read_strdup(&rd);
-		cmd_call c;
-		int bad = rd.bad || reparse(t, w, &c, err) < 0;
+	wait = (int)w;
+	synced = (int)sy;
+	for (it = sr; store_rec_next(&it, tag, sizeof tag, &body) > 0;) {
+		if (strcmp(tag, "cmd") != 0)
+			continue;
+		char *t = need_text(&body, "text", "a script command", e2);
+		char *wh = t ? need_text(&body, "where", "a script command", e2) : NULL;
+		cmd_call cc;
+		int bad = !wh || reparse(t, wh, &cc, err) < 0;
+		if (!wh)
+			gg_fail(err, "%s: corrupt: the script: %s", path, e2);
 		free(t);
-		free(w);
-		if (bad) {
-			if (rd.bad)
-				gg_fail(err, "%s: corrupt: the script", path);
+		free(wh);
+		if (bad)
 			goto out;
-		}
 		if (script.n == script.cap) {
 			script.cap = script.cap ? 2 * script.cap : 16;
 			script.calls = gg_xrealloc(script.calls, (size_t)script.cap * sizeof *script.calls);
 		}
-		script.calls[script.n++] = c;
-	}
-	wait = (int)gg_read_u64(&rd);
-	synced = (int)gg_read_u64(&rd);
-	if (rd.bad || rd.off != rd.n) {
-		gg_fail(err, "%s: corrupt: %s", path, rd.bad ? "cut short" : "unexpected data at the end");
-		goto out;
+		script.calls[script.n++] = cc;
 	}
 
 	/* Everything was read: swap it in. The old runs' series stay in the store, dropped. */

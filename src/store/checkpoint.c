@@ -1,5 +1,6 @@
-/* checkpoint.c — the checkpoint container (see store.h). What goes inside is the lab's
- * business (src/lab/save.c); this file only frames it, checks it and writes it safely. */
+/* checkpoint.c — the checkpoint container (see store.h) and the tagged records its payload
+ * is made of. What the records hold is the lab's business (src/lab/save.c, src/lab/state.c);
+ * this file only frames them, checks them and writes them safely. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -111,6 +112,11 @@ int store_ckpt_read(const char *path, char **text, unsigned char **payload, size
 		gg_fail(err, "%s: bad checkpoint format version %u", path, version);
 		goto out;
 	}
+	if (version < STORE_CKPT_VERSION) {
+		gg_fail(err, "%s: written by an older gglab (checkpoint format %u; this one reads format "
+			     "%d): load it with the gglab that saved it", path, version, STORE_CKPT_VERSION);
+		goto out;
+	}
 	if (bom != BOM) {
 		gg_fail(err, "%s: written on a machine with another byte order", path);
 		goto out;
@@ -171,4 +177,68 @@ out:
 		*payload = NULL;
 	}
 	return rc;
+}
+
+/* ---- tagged records ------------------------------------------------------------------ */
+
+size_t store_rec_begin(gg_buf *b, const char *tag)
+{
+	gg_buf_str(b, tag);
+	size_t at = b->n;
+	gg_buf_u64(b, 0);
+	return at;
+}
+
+void store_rec_end(gg_buf *b, size_t at)
+{
+	uint64_t len = b->n - at - 8;
+	memcpy(b->p + at, &len, 8);
+}
+
+void store_rec_put(gg_buf *b, const char *tag, const void *body, size_t n)
+{
+	size_t at = store_rec_begin(b, tag);
+	gg_buf_put(b, body, n);
+	store_rec_end(b, at);
+}
+
+void store_rec_u64(gg_buf *b, const char *tag, unsigned long long v)
+{
+	uint64_t x = v;
+	store_rec_put(b, tag, &x, 8);
+}
+
+int store_rec_next(gg_reader *rd, char *tag, size_t taglen, gg_reader *body)
+{
+	if (!rd->bad && rd->off == rd->n)
+		return 0;
+	gg_read_str(rd, tag, taglen);
+	uint64_t len = gg_read_u64(rd);
+	if (rd->bad || len > rd->n - rd->off) {
+		rd->bad = 1;
+		return -1;
+	}
+	*body = (gg_reader){ .p = rd->p + rd->off, .n = (size_t)len };
+	rd->off += (size_t)len;
+	return 1;
+}
+
+int store_rec_find(const gg_reader *rd, const char *tag, gg_reader *body)
+{
+	gg_reader r = { .p = rd->p, .n = rd->n };
+	char t[64];
+	while (store_rec_next(&r, t, sizeof t, body) > 0)
+		if (!strcmp(t, tag))
+			return 1;
+	return 0;
+}
+
+int store_rec_get_u64(const gg_reader *body, unsigned long long *v)
+{
+	uint64_t x;
+	if (body->n != 8)
+		return -1;
+	memcpy(&x, body->p, 8);
+	*v = x;
+	return 0;
 }
