@@ -153,7 +153,7 @@ static void test_opt_ack(void)
 enum { ADD_UNKNOWN, DROP_LR, DROP_SCRIPT };
 
 /* Rewrites checkpoint src into dst, changing its records: adds unknown ones (at the top and
- * in each run's configuration), or drops the field opt.lr, or the script section. */
+ * in each run's configuration), or drops the setting lr, or the script section. */
 static int rewrite(const char *src, const char *dst, int how)
 {
 	char *text, err[GG_ERRLEN];
@@ -181,7 +181,7 @@ static int rewrite(const char *src, const char *dst, int how)
 			if (how == ADD_UNKNOWN)
 				store_rec_u64(&out, "future.field", 7);
 			while (store_rec_next(&sub, t3, sizeof t3, &f) > 0)
-				if (how != DROP_LR || strcmp(t3, "opt.lr") != 0)
+				if (how != DROP_LR || strcmp(t3, "lr") != 0)
 					store_rec_put(&out, t3, f.p, f.n);
 			store_rec_end(&out, c);
 		}
@@ -229,8 +229,8 @@ static void test_checkpoint(void)
 	      "the trained state survives too");
 
 	/* a missing field and a missing section are named; nothing changes */
-	CHECK(rewrite(ck, ck2, DROP_LR) == 0, "drop opt.lr");
-	CHECK(run_cmds(B, line) < 0 && strstr(last_err, "no field 'opt.lr'"), "a missing field is named: %s",
+	CHECK(rewrite(ck, ck2, DROP_LR) == 0, "drop lr");
+	CHECK(run_cmds(B, line) < 0 && strstr(last_err, "no field 'lr'"), "a missing field is named: %s",
 	      last_err);
 	CHECK(rewrite(ck, ck2, DROP_SCRIPT) == 0, "drop the script");
 	CHECK(run_cmds(B, line) < 0 && strstr(last_err, "no 'script' section"),

@@ -215,7 +215,8 @@ double run_regime_factor(const run *r);
 lab_dataref *lab_dataref_get(lab *L, const data_spec *spec, char *err);
 void lab_dataref_put(lab *L, lab_dataref *d);
 
-/* settings.c: a value's range and type, then what the run knows (lab_setting.check) */
+/* settings.c: a value's range and type, then what the run knows (lab_setting.check; not
+ * with r NULL) */
 int lab_setting_check(const lab_setting *s, const run *r, double v, char *err);
 void lab_settings_copy(run *dst, const run *src); /* every setting; same optimizer kind */
 void lab_settings_apply(run *r);                  /* every setting's apply hook */

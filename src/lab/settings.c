@@ -110,7 +110,7 @@ int lab_setting_check(const lab_setting *s, const run *r, double v, char *err)
 	if (!(v >= s->min && v <= s->max) || (s->integer && v != floor(v)))
 		return gg_fail(err, "%s=%g is out of range: %s %g to %g", s->name, v,
 			       s->integer ? "an integer from" : "from", s->min, s->max);
-	return s->check ? s->check(r, v, err) : 0;
+	return r && s->check ? s->check(r, v, err) : 0;
 }
 
 void lab_settings_copy(run *dst, const run *src)

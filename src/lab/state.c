@@ -1,5 +1,5 @@
 /* state.c — a run's fields, listed once: its configuration (what the run is, and what `set`
- * changes), its status (state and goal) and its trained state (counters, and the arrays of
+ * changes, through the settings table), its status (state and goal) and its trained state (counters, and the arrays of
  * the model, the optimizer and the data position). These tables drive fork, the rollback
  * snapshot, and the checkpoint's encoding: one tagged record (name, length, payload) per
  * field, so a loader skips a field it does not know and names one that is missing.
@@ -30,7 +30,9 @@ typedef struct {
 
 #define F(tag, kind, member) { tag, kind, offsetof(run, member), sizeof(((run *)0)->member) }
 
-/* The configuration. A new field here is copied by fork, kept by the snapshot and saved. */
+/* The configuration besides the settings (whose table, in settings.c, is the rest of it):
+ * a new field here is copied by fork, kept by the snapshot and saved. The settings follow
+ * these fields wherever they go: the momentum setting depends on opt.kind. */
 static const run_field config_fields[] = {
 	F("seed", F_U64, seed),
 	F("data.name", F_TEXT, dspec.name),
@@ -45,31 +47,18 @@ static const run_field config_fields[] = {
 	F("model.depth", F_INT, mcfg.depth),
 	F("model.act", F_INT, mcfg.act),
 	F("model.norm", F_INT, mcfg.norm),
-	F("model.ghost", F_INT, mcfg.ghost),
 	F("model.blocks", F_INT, mcfg.blocks),
 	F("model.stages", F_INT, mcfg.stages),
 	F("model.h", F_REAL, mcfg.h),
 	F("model.eps", F_REAL, mcfg.eps),
 	F("model.stable", F_INT, mcfg.stable),
 	F("opt.kind", F_INT, ocfg.kind),
-	F("opt.lr", F_REAL, ocfg.lr),
-	F("opt.momentum", F_REAL, ocfg.momentum),
 	F("opt.nesterov", F_INT, ocfg.nesterov),
-	F("opt.wd", F_REAL, ocfg.wd),
-	F("opt.clip", F_REAL, ocfg.clip),
-	F("opt.beta1", F_REAL, ocfg.beta1),
 	F("opt.beta2", F_REAL, ocfg.beta2),
 	F("opt.adam_eps", F_REAL, ocfg.adam_eps),
 	F("sched.n", F_INT, sched.n),
 	F("sched.at", F_RAW, sched.at),
 	F("sched.factor", F_REAL, sched.factor),
-	F("bs", F_INT, bs),
-	F("eval", F_INT, eval_every),
-	F("base", F_INT, base_bs),
-	F("scale", F_REAL, lr_scale),
-	F("regime", F_INT, regime),
-	F("tol", F_REAL, nais_tol),
-	F("kmax", F_INT, nais_kmax),
 	F("part", F_INT, part),
 	F("parts", F_INT, parts),
 	F("twin_group", F_INT, twin_group),
@@ -152,6 +141,7 @@ static void copy_fields(const run_field *f, int n, run *dst, const run *src)
 void run_copy_config(run *dst, const run *src)
 {
 	copy_fields(config_fields, NFIELDS(config_fields), dst, src);
+	lab_settings_copy(dst, src);
 }
 
 void run_copy_status(run *dst, const run *src)
@@ -268,14 +258,35 @@ static int get_fields(const gg_reader *rd, const run_field *f, int n, run *r, co
 	return 0;
 }
 
+/* The configuration: its fields, then each setting as a double under its name. */
 void run_put_config(gg_buf *b, const run *r)
 {
 	put_fields(b, config_fields, NFIELDS(config_fields), r);
+	for (int i = 0; i < lab_nsettings; i++) {
+		double v = lab_settings[i].get(r);
+		store_rec_put(b, lab_settings[i].name, &v, 8);
+	}
 }
 
 int run_get_config(const gg_reader *rd, run *r, char *err)
 {
-	return get_fields(rd, config_fields, NFIELDS(config_fields), r, "configuration", err);
+	if (get_fields(rd, config_fields, NFIELDS(config_fields), r, "configuration", err) < 0)
+		return -1;
+	for (int i = 0; i < lab_nsettings; i++) {
+		const lab_setting *s = &lab_settings[i];
+		gg_reader body;
+		double v;
+		char e[GG_ERRLEN];
+		if (!store_rec_find(rd, s->name, &body))
+			return gg_fail(err, "%s: no field '%s' in its configuration", r->name, s->name);
+		if (body.n != 8)
+			return gg_fail(err, "%s: corrupt: its setting '%s' (%zu bytes)", r->name, s->name, body.n);
+		memcpy(&v, body.p, 8);
+		if (lab_setting_check(s, NULL, v, e) < 0)
+			return gg_fail(err, "%s: corrupt: %s", r->name, e);
+		s->set(r, v);
+	}
+	return 0;
 }
 
 void run_put_status(gg_buf *b, const run *r)
@@ -367,4 +378,7 @@ void run_describe_config(const run *r, char *buf, size_t len)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s=%g", sep, f->tag, v);
 		}
 	}
+	for (int i = 0; i < lab_nsettings && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, " %s=%g", lab_settings[i].name,
+				      lab_settings[i].get(r));
 }
