@@ -93,7 +93,6 @@ static int view_files(int n, char **files, lab_options *lo, ui_options *uo)
 		fprintf(stderr, "gglab: --view needs one or more metrics files (.jsonl or .jsonl.gz)\n");
 		return EXIT_USAGE;
 	}
-	lo->view = 1;
 	lo->batch = !isatty(STDOUT_FILENO);
 	lab *L = lab_new(lo, err);
 	if (!L) {
@@ -106,14 +105,13 @@ static int view_files(int n, char **files, lab_options *lo, ui_options *uo)
 			lab_free(L);
 			return EXIT_RUNTIME;
 		}
-	series_set_current(lab_series(L), 1); /* the first run of the first file */
 	int status = 0;
 	if (lo->batch) {
 		ui_summary(L, stdout);
 	} else {
 		char note[256];
 		snprintf(note, sizeof note, "viewing %d file%s (%d run%s)", n, n == 1 ? "" : "s",
-			 series_nruns(lab_series(L)) - 1, series_nruns(lab_series(L)) == 2 ? "" : "s");
+			 series_nruns(lab_series(L)), series_nruns(lab_series(L)) == 1 ? "" : "s");
 		uo->idle = 1;
 		uo->note = note;
 		block_signals(SIG_BLOCK);
@@ -294,6 +292,7 @@ int main(int argc, char **argv)
 		cmd_list_free(&script);
 		return EXIT_RUNTIME;
 	}
+	lab_first_run(L);
 	char note[4200];
 	if (resume) {
 		int was_headless;

@@ -55,6 +55,7 @@ static lab *new_lab_opts(int batch, const char *journal)
 	lab_options o = { .seed = 1, .threads = 1, .batch = batch, .journal_path = journal };
 	lab *L = lab_new(&o, err);
 	CHECK(L != NULL, "lab_new: %s", err);
+	lab_first_run(L);
 	return L;
 }
 

@@ -212,7 +212,9 @@ static void test_thread(void)
 	char err[GG_ERRLEN];
 	lab_options o = { .seed = 1, .threads = 1 };
 	lab *L = lab_new(&o, err);
-	CHECK(L && lab_start(L, err) == 0, "start: %s", err);
+	CHECK(L != NULL, "lab_new: %s", err);
+	lab_first_run(L);
+	CHECK(lab_start(L, err) == 0, "start: %s", err);
 	cmd_list l = { 0 };
 	int nerr = 0;
 	cmd_parse_line("data spiral; model mlp 16x1; train", NULL, &l, fail_parse, &nerr);
@@ -254,6 +256,35 @@ static void test_thread(void)
 	lab_free(L);
 }
 
+/* A lab with no runs (what --view is): every command that needs a run says so and changes
+ * nothing; `run new` makes one from the default setup, which then trains. */
+static void test_no_runs(void)
+{
+	char err[GG_ERRLEN];
+	lab_options o = { .seed = 1, .threads = 1, .batch = 1 };
+	lab *L = lab_new(&o, err);
+	CHECK(L != NULL && L->nruns == 0 && series_nruns(lab_series(L)) == 0,
+	      "a new lab has no runs and no series: %s", err);
+	static const char *const need[] = {
+		"data xor", "model mlp 8x1", "opt sgd lr=0.1", "set lr 0.1", "set -a lr 0.1", "train 10",
+		"train -a 10", "eval", "show", "recipe hoffer base=128", "fit", "margins", "phdim on",
+		"phdim", "fork", "twin 2", "rollback", "at 10 set lr 0.1", "every 10 set lr 0.1",
+		"save " GGLAB_SRCDIR "/never.gglab",
+	};
+	for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+		CHECK(run_cmds(L, need[i]) < 0 && strstr(last_err, ": no run: ") && L->nruns == 0,
+		      "'%s' without a run: %s", need[i], last_err);
+	char buf[4096] = "";
+	drain(L, buf, sizeof buf);
+	CHECK(run_cmds(L, "pause; run list") == 0, "pause and run list work: %s", last_err);
+	drain(L, buf, sizeof buf);
+	CHECK(strstr(buf, "nothing is training") && strstr(buf, "no runs"), "and say so: %s", buf);
+	CHECK(run_cmds(L, "run new a; data xor n=200; model mlp 8x1; train 20") == 0 && L->nruns == 1 &&
+		      lab_current(L)->step == 20 && lab_current(L)->seed == 1 && !strcmp(lab_current(L)->name, "a"),
+	      "run new makes a run of the default setup that trains: %s", last_err);
+	lab_free(L);
+}
+
 int main(void)
 {
 	test_determinism();
@@ -263,5 +294,6 @@ int main(void)
 	test_errors_change_nothing();
 	test_export();
 	test_thread();
+	test_no_runs();
 	return test_report();
 }

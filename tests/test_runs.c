@@ -379,6 +379,7 @@ static void test_journal(void)
 	/* Replay it headless through the script path, as gglab --batch JOURNAL does. */
 	lab_options o = { .seed = 1, .threads = 1, .batch = 1 };
 	lab *B = lab_new(&o, err);
+	lab_first_run(B);
 	cmd_list script = { 0 };
 	int nerr = 0;
 	cmd_parse_file(journal, &script, fail_parse, &nerr);

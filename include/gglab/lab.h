@@ -28,7 +28,6 @@ typedef struct {
 	const char *log_path; /* --log FILE.jsonl.gz, or NULL */
 	const char *journal_path; /* --journal FILE, or NULL for none */
 	int batch;            /* headless: report progress lines, reject unbounded train */
-	int view;             /* viewing finished metrics files: nothing trains */
 } lab_options;
 
 typedef enum {
@@ -47,7 +46,12 @@ typedef struct {
 	char text[400];
 } lab_msg;
 
+/* A lab with no runs (what `--view` shows is only its series store). A command that
+ * needs a run says so. */
 lab *lab_new(const lab_options *o, char *err);
+/* Before lab_start: adds the first run, r1, with the default setup and the options' seed,
+ * as the current run. */
+void lab_first_run(lab *L);
 int lab_start(lab *L, char *err);
 /* Stops the trainer at the next step boundary, joins it, frees everything. */
 void lab_free(lab *L);

@@ -24,7 +24,9 @@ static void restart(lab *L, run *r, const char *why)
 
 int lab_data(lab *L, const data_spec *spec, int keep, char *err)
 {
-	run *r = lab_current(L);
+	run *r = lab_need_run(L, "data", err);
+	if (!r)
+		return -1;
 	lab_dataref *d = lab_dataref_get(L, spec, err);
 	if (!d)
 		return -1;
@@ -64,7 +66,9 @@ int lab_data(lab *L, const data_spec *spec, int keep, char *err)
 
 int lab_model(lab *L, const nn_config *cfg, char *err)
 {
-	run *r = lab_current(L);
+	run *r = lab_need_run(L, "model", err);
+	if (!r)
+		return -1;
 	nn_config c = *cfg;
 	c.in = r->data ? r->data->ds->dim : 1;
 	c.classes = r->data ? r->data->ds->classes : 2;
@@ -80,7 +84,9 @@ int lab_model(lab *L, const nn_config *cfg, char *err)
 
 int lab_opt(lab *L, const nn_opt_config *cfg, const nn_schedule *sched, char *err)
 {
-	run *r = lab_current(L);
+	run *r = lab_need_run(L, "opt", err);
+	if (!r)
+		return -1;
 	(void)err;
 	int kind_changed = cfg->kind != r->ocfg.kind;
 	r->ocfg = *cfg;
@@ -110,7 +116,9 @@ int lab_opt(lab *L, const nn_opt_config *cfg, const nn_schedule *sched, char *er
 /* Every value is checked against every target run before any is applied. */
 int lab_set(lab *L, int all, int n, const char *const *keys, const double *vals, char *err)
 {
-	run *cur = lab_current(L);
+	run *cur = lab_need_run(L, "set", err);
+	if (!cur)
+		return -1;
 	const lab_setting *rows[16];
 	if (n > 16)
 		return gg_fail(err, "at most 16 settings at once");
@@ -171,8 +179,11 @@ static int train_one(lab *L, run *r, double n, int epochs, char *err)
 
 int lab_train(lab *L, int all, double n, int epochs, char *err)
 {
+	run *r = lab_need_run(L, "train", err);
+	if (!r)
+		return -1;
 	if (!all)
-		return train_one(L, lab_current(L), n, epochs, err);
+		return train_one(L, r, n, epochs, err);
 	char e[GG_ERRLEN];
 	for (int i = 0; i < L->nruns; i++) /* build them all first: a failure starts none */
 		if (run_build(L, L->runs[i], e) < 0)
@@ -202,7 +213,9 @@ int lab_pause(lab *L, char *err)
 
 int lab_eval_full(lab *L, int stages, char *err)
 {
-	run *r = lab_current(L);
+	run *r = lab_need_run(L, "eval", err);
+	if (!r)
+		return -1;
 	if (run_build(L, r, err) < 0)
 		return -1;
 	if (stages > 0 && r->mcfg.kind != NN_NAIS)
@@ -232,7 +245,9 @@ int lab_eval_full(lab *L, int stages, char *err)
 int lab_show(lab *L, char *err)
 {
 	(void)err;
-	run *r = lab_current(L);
+	run *r = lab_need_run(L, "show", err);
+	if (!r)
+		return -1;
 	char m[96];
 	nn_config c = r->mcfg;
 	if (r->data) {
@@ -283,7 +298,9 @@ int lab_show(lab *L, char *err)
  * it, regime adaptation, and a global gradient clip of 5. */
 int lab_recipe(lab *L, int base, char *err)
 {
-	run *r = lab_current(L);
+	run *r = lab_need_run(L, "recipe", err);
+	if (!r)
+		return -1;
 	const char *keys[5] = { "base", "scale", "regime", "clip", "ghost" };
 	double vals[5] = { base, 0.5, 1, 5, 128 };
 	int n = r->mcfg.norm == NN_NORM_GBN ? 5 : 4;
@@ -300,7 +317,9 @@ int lab_recipe(lab *L, int base, char *err)
  * [from, to] (to ≤ 0: the end), and keeps the window for the screen's distance panel. */
 int lab_fit(lab *L, long from, long to, char *err)
 {
-	run *r = lab_current(L);
+	run *r = lab_need_run(L, "fit", err);
+	if (!r)
+		return -1;
 	int col = series_find_col(L->series, "dist");
 	size_t n = series_nrows(L->series, r->sid);
 	long *steps = gg_xmalloc((n ? n : 1) * sizeof *steps);
@@ -339,7 +358,9 @@ int lab_fit(lab *L, long from, long to, char *err)
 /* NAIS margins of the current run, now: what every evaluation records, printed. */
 int lab_margins(lab *L, char *err)
 {
-	run *r = lab_current(L);
+	run *r = lab_need_run(L, "margins", err);
+	if (!r)
+		return -1;
 	if (r->mcfg.kind != NN_NAIS)
 		return gg_fail(err, "%s is an mlp: NAIS margins need a NAIS-Net ('model nais width=W "
 				    "blocks=B stages=K')", r->name);
@@ -357,7 +378,9 @@ int lab_margins(lab *L, char *err)
 
 int lab_phdim(lab *L, int on, int n, int k, int stride, int every, int loss, int m, char *err)
 {
-	run *r = lab_current(L);
+	run *r = lab_need_run(L, "phdim", err);
+	if (!r)
+		return -1;
 	if (on < 0) {
 		inst_phdim_off(r);
 		lab_say(L, "%s: PH dimension off", r->name);

@@ -142,7 +142,6 @@ struct lab {
 	struct ph_job *ph_todo, *ph_done;
 	int ph_ready;           /* under mu: results are waiting for the trainer */
 	int cols[NCOLS];
-	char where[272];        /* origin of the command being executed, for messages */
 };
 
 /* One evaluation's values, by column, gathered before they are appended together. */
@@ -173,6 +172,14 @@ void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ..
 static inline run *lab_current(lab *L)
 {
 	return L->nruns ? L->runs[L->cur] : NULL;
+}
+
+/* The current run, or NULL with "no run: WHAT needs one …" in err. */
+static inline run *lab_need_run(lab *L, const char *what, char *err)
+{
+	if (!L->nruns)
+		gg_fail(err, "no run: %s needs one; make one with 'run new NAME' (or 'load FILE')", what);
+	return lab_current(L);
 }
 
 static inline double run_epoch(const run *r)

@@ -42,26 +42,6 @@ lab *lab_new(const lab_options *o, char *err)
 	if (o->threads > 0)
 		openblas_set_num_threads(o->threads);
 
-	/* The first run, with the default configuration. */
-	run *r = run_new(L, "r1", o->seed);
-	data_spec_default(&r->dspec);
-	r->dspec.n = 2000; /* a subset small enough that the gap opens within seconds */
-	nn_config_default(&r->mcfg, NN_MLP);
-	nn_opt_config_default(&r->ocfg, NN_SGD);
-	r->sched.factor = 0.1f;
-	r->bs = 128;
-	L->runs = gg_xmalloc(sizeof *L->runs);
-	L->runs[0] = r;
-	L->nruns = 1;
-	L->cur = 0;
-	series_set_current(L->series, r->sid);
-	run_publish(L, r);
-	if (o->view) { /* the files' runs are the whole show */
-		series_status st;
-		series_get_status(L->series, r->sid, &st);
-		st.dropped = 1;
-		series_set_status(L->series, r->sid, &st);
-	}
 	return L;
 }
 

@@ -393,8 +393,6 @@ void run_publish(lab *L, run *r)
 	}
 	r->pub_t = now;
 	series_status st = { 0 };
-	if (L->opt.view)
-		return; /* the default run stays hidden */
 	snprintf(st.name, sizeof st.name, "%s", r->name);
 	nn_config_describe(&r->mcfg, st.model, sizeof st.model);
 	if (r->data)

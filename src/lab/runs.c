@@ -48,10 +48,20 @@ static void use_run(lab *L, int i)
 	series_set_current(L->series, L->runs[i]->sid);
 }
 
-/* A new run of the current configuration: same data, model, optimizer and settings. */
+/* A new run of the current configuration (same data, model, optimizer and settings), or
+ * without one of the default setup. */
 static run *new_like(lab *L, const run *tmpl, const char *name, uint64_t seed)
 {
 	run *r = run_new(L, name, seed);
+	if (!tmpl) {
+		data_spec_default(&r->dspec);
+		r->dspec.n = 2000; /* a subset small enough that the gap opens within seconds */
+		nn_config_default(&r->mcfg, NN_MLP);
+		nn_opt_config_default(&r->ocfg, NN_SGD);
+		r->sched.factor = 0.1f;
+		r->bs = 128;
+		return r;
+	}
 	r->dspec = tmpl->dspec;
 	r->mcfg = tmpl->mcfg;
 	r->ocfg = tmpl->ocfg;
@@ -61,6 +71,12 @@ static run *new_like(lab *L, const run *tmpl, const char *name, uint64_t seed)
 	if (r->data)
 		r->data->refs++;
 	return r;
+}
+
+void lab_first_run(lab *L)
+{
+	add_run(L, new_like(L, NULL, "r1", L->opt.seed));
+	use_run(L, L->nruns - 1);
 }
 
 int lab_run_new(lab *L, const char *name, int has_seed, uint64_t seed, char *err)
@@ -127,6 +143,8 @@ int lab_run_drop(lab *L, const char *name, char *err)
 int lab_run_list(lab *L, char *err)
 {
 	(void)err;
+	if (!L->nruns)
+		lab_say(L, "no runs ('run new NAME' makes one)");
 	for (int i = 0; i < L->nruns; i++) {
 		run *r = L->runs[i];
 		char m[96];
@@ -143,7 +161,9 @@ int lab_run_list(lab *L, char *err)
 
 int lab_fork(lab *L, const char *name, char *err)
 {
-	run *src = lab_current(L);
+	run *src = lab_need_run(L, "fork", err);
+	if (!src)
+		return -1;
 	char auto_name[40];
 	if (!name) {
 		for (int k = 1;; k++) {
@@ -166,7 +186,9 @@ int lab_fork(lab *L, const char *name, char *err)
 
 int lab_twin(lab *L, int k, int sets, char *err)
 {
-	run *tmpl = lab_current(L);
+	run *tmpl = lab_need_run(L, "twin", err);
+	if (!tmpl)
+		return -1;
 	if (!tmpl->data && !(tmpl->data = lab_dataref_get(L, &tmpl->dspec, err)))
 		return -1;
 	int n_part = tmpl->data->ds->n_train / sets;
@@ -202,7 +224,9 @@ int lab_twin(lab *L, int k, int sets, char *err)
 
 int lab_rollback(lab *L, char *err)
 {
-	run *r = lab_current(L);
+	run *r = lab_need_run(L, "rollback", err);
+	if (!r)
+		return -1;
 	long from = r->step;
 	if (run_rollback(L, r, err) < 0)
 		return -1;
@@ -213,7 +237,9 @@ int lab_rollback(lab *L, char *err)
 
 int lab_schedule(lab *L, long step, long every, const cmd_call *call, char *err)
 {
-	run *r = lab_current(L);
+	run *r = lab_need_run(L, "at (or every)", err);
+	if (!r)
+		return -1;
 	if (every <= 0 && step <= r->step)
 		return gg_fail(err, "step %ld is already past: %s is at step %ld", step, r->name, r->step);
 	L->sched = gg_xrealloc(L->sched, (size_t)(L->nsched + 1) * sizeof *L->sched);

@@ -61,6 +61,8 @@ static void describe(lab *L, char *buf, size_t len, int headless)
 
 int lab_save(lab *L, const char *path, char *err)
 {
+	if (!lab_need_run(L, "save", err))
+		return -1;
 	gg_buf b = { 0 };
 	size_t at = store_rec_begin(&b, "lab");
 	store_rec_u64(&b, "headless", (unsigned long long)L->opt.batch);

@@ -49,17 +49,11 @@ static int execute(lab *L, const cmd_call *c, int script)
 {
 	char err[GG_ERRLEN];
 	cmd_ctx ctx = { .lab = L, .script = script };
-	snprintf(L->where, sizeof L->where, "%s", c->where);
 	char sync[4096];
 	int journaled = L->journal && (c->entry->flags & CMD_JOURNAL);
 	if (journaled)
 		journal_sync_text(L, sync, sizeof sync);
-	int rc;
-	if (L->opt.view && strcmp(c->entry->name, "export") != 0)
-		rc = gg_fail(err, "%s: this is a view of finished metrics files; nothing trains here "
-				  "(export works)", c->entry->name);
-	else
-		rc = cmd_exec(&ctx, c, err);
+	int rc = cmd_exec(&ctx, c, err);
 	run *r = lab_current(L);
 	if (rc == 0 && !script && L->script.n && strcmp(c->entry->name, "pause") == 0) {
 		/* `pause` typed at the prompt is how a person takes over from a running script */
@@ -71,7 +65,6 @@ static int execute(lab *L, const cmd_call *c, int script)
 		lab_post(L, LAB_MSG_ERROR, r ? r->sid : -1, r ? r->step : 0, "%s", err);
 	else if (journaled)
 		journal_command(L, sync, c);
-	L->where[0] = 0;
 	for (int i = 0; i < L->nruns; i++)
 		run_publish(L, L->runs[i]);
 	return rc;

@@ -1,8 +1,8 @@
 #!/bin/sh
 # runs.sh — several runs on one screen: a run and its fork are overlaid with a legend that
 # names both and the status line names the current one; `run use` switches it; `run drop`
-# takes a run off the plot; `gglab --view` shows a file's runs and not the hidden default
-# run; `view inst` without instruments says how to get them; `view boundary` draws the
+# takes a run off the plot; `gglab --view` shows a file's runs, in a lab with no runs of its
+# own (`train` says so); `view inst` without instruments says how to get them; `view boundary` draws the
 # decision boundary of a 2-D data set and explains itself on fashion.
 . "${srcdir:-.}/tests/tui/lib.sh"
 
@@ -34,14 +34,16 @@ type_line quit
 expect_screen "gglab-exit=0" "quit"
 check "no errors on stderr" clean_stderr
 
-# --view: the file's two runs, not the default run the lab starts with (hidden, dropped)
+# --view: the file's two runs, and no run of the lab's own
 "$GGLAB" --threads 1 -c "data spiral n=500; model mlp 16x2; train 100; fork; set lr 0.01; train -a 50; export jsonl $TMP/two.jsonl" \
 	>"$TMP/out" 2>&1
 check "export jsonl for --view" test -s "$TMP/two.jsonl"
 start 80 24 -- --view "$TMP/two.jsonl"
 expect_screen "viewing 1 file (2 runs)" "--view opens the file"
 expect_line 2 ' r1  .* r1\.f1( |$)' "--view: the legend names the file's runs"
-expect_line 1 '^ r1  \+1 run ' "--view: two runs, the hidden default one not counted"
+expect_line 1 '^ r1  \+1 run ' "--view: the two runs of the file, no other"
+type_line "train 10"
+expect_screen "no run: train needs one" "--view: train says there is no run"
 type_line "view inst"
 expect_screen "no instruments yet: NAIS margins need a nais model" "view inst without instruments says so"
 expect_screen "grad_norm" "and plots the norms meanwhile"
