@@ -1,12 +1,14 @@
-/* test_optim.c — the fast optimizer step (chunked, fused norm, one clone per vector unit)
- * against a plain scalar reference written here, bit for bit: every SGD variant and
- * AdamW, with and without clipping, over a length that is neither a multiple of 8 nor of
- * the chunk, for several steps. */
+/* test_optim.c — the fast optimizer step (chunked, fused norm, one copy of the loops per
+ * vector unit) against a plain scalar reference written here, bit for bit: every SGD
+ * variant and AdamW, with and without clipping, over a length that is neither a multiple
+ * of 8 nor of the chunk, for several steps. It includes optim.c itself, so each copy of
+ * the loops (plain, AVX2, AVX-512) is checked on a CPU that has it, not only the one
+ * nn_opt_step picks. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gglab/nn.h"
+#include "../src/nn/optim.c"
 #include "test.h"
 
 /* The reference: torch.optim semantics, one element at a time. */
@@ -95,8 +97,65 @@ static void one(const char *what, nn_opt_kind kind, float mom, int nesterov, flo
 	free(w), free(w2), free(g), free(g2), free(m), free(v);
 }
 
+/* One copy of the loops against the reference, on its own. */
+static void variant(const char *name, const kernels *kn)
+{
+	const size_t n = 4099;
+	nn_opt_config c;
+	nn_opt_config_default(&c, NN_SGD);
+	c.wd = 1e-3f;
+	float *w = malloc(n * sizeof *w), *w2 = malloc(n * sizeof *w), *g = malloc(n * sizeof *g),
+	      *m = calloc(n, sizeof *m), *m2 = calloc(n, sizeof *m), *v = calloc(n, sizeof *v),
+	      *v2 = calloc(n, sizeof *v);
+	fill(w, n, 3, 1.0f);
+	memcpy(w2, w, n * sizeof *w);
+	fill(g, n, 4, 2.0f);
+	double s[8] = { 0 };
+	kn->norm(s, g, n);
+	for (int nest = 0; nest < 2; nest++) {
+		c.nesterov = nest;
+		kn->sgd(&c, w, g, m, n, 0.1f);
+	}
+	nn_opt_config a;
+	nn_opt_config_default(&a, NN_ADAMW);
+	adamw_k k = { a.beta1, a.beta2, a.adam_eps, 0.999f, 0.01f, 1.5f };
+	kn->adamw(&k, w, g, m, v, n);
+	/* the reference, with the same calls in the same order */
+	float *g2 = malloc(n * sizeof *g);
+	memcpy(g2, g, n * sizeof *g);
+	float norm = 0;
+	for (int nest = 0; nest < 2; nest++) {
+		c.nesterov = nest;
+		norm = ref_step(&c, 1, w2, g2, m2, NULL, n, 0.1f);
+	}
+	for (size_t i = 0; i < n; i++) {
+		w2[i] *= k.decay;
+		m2[i] = k.b1 * m2[i] + (1.0f - k.b1) * g2[i];
+		v2[i] = k.b2 * v2[i] + (1.0f - k.b2) * g2[i] * g2[i];
+		w2[i] -= k.step * m2[i] / (sqrtf(v2[i]) * k.isbc2 + k.eps);
+	}
+	CHECK((float)lanes_norm(s) == norm, "%s: the norm's lanes", name);
+	CHECK(!memcmp(w, w2, n * sizeof *w) && !memcmp(m, m2, n * sizeof *m) && !memcmp(v, v2, n * sizeof *v),
+	      "%s: sgd, nesterov and adamw loops equal the reference bit for bit", name);
+	free(w), free(w2), free(g), free(g2), free(m), free(m2), free(v), free(v2);
+}
+
 int main(void)
 {
+	static const kernels plain = { norm_lanes_plain, sgd_update_plain, adamw_update_plain };
+	variant("plain", &plain);
+#ifdef GG_WIDE
+	static const kernels avx2 = { norm_lanes_avx2, sgd_update_avx2, adamw_update_avx2 };
+	static const kernels avx512 = { norm_lanes_avx512, sgd_update_avx512, adamw_update_avx512 };
+	if (__builtin_cpu_supports("avx2"))
+		variant("avx2", &avx2);
+	else
+		printf("SKIP: the AVX2 loops (this CPU has no AVX2)\n");
+	if (__builtin_cpu_supports("avx512f"))
+		variant("avx512", &avx512);
+	else
+		printf("SKIP: the AVX-512 loops (this CPU has no AVX-512)\n");
+#endif
 	one("sgd", NN_SGD, 0.0f, 0, 0.0f, 0.0f);
 	one("sgd momentum", NN_SGD, 0.9f, 0, 0.0f, 0.0f);
 	one("sgd momentum wd", NN_SGD, 0.9f, 0, 1e-3f, 0.0f);

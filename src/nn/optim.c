@@ -59,80 +59,75 @@ void nn_opt_copy(nn_opt *dst, const nn_opt *src)
 	}
 }
 
-/* The hot loops run in the widest vector unit the CPU has (one clone per instruction set,
- * chosen when the program loads). Elementwise bodies and the fixed 8-lane sums below give
- * the same bits in every clone: C11 mode never contracts a·b + c into an FMA, and the
- * vectorizer does not reassociate. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define GG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define GG_CLONES
-#endif
+/* The hot loops are compiled three times (src/nn/optim_kernels.h): plain, AVX2 and
+ * AVX-512, and each step runs the widest the CPU has. Elementwise bodies and the fixed
+ * 8-lane sums give the same bits in every copy: C11 mode never contracts a·b + c into an
+ * FMA, and the vectorizer does not reassociate. (A runtime choice rather than
+ * target_clones: an ifunc resolver runs before the sanitizers' runtimes start.) */
 
 /* Floats per chunk: w, g and the moments of one chunk stay in L1 between the norm and
  * the update, so the step reads the gradient from memory once. A multiple of 8. */
 enum { CHUNK = 2048 };
-
-/* ‖g‖₂² in double, as eight lanes: lane j sums g[i + j]² over the blocks of 8, the tail
- * goes to lane 0. Eight independent sums break the add-latency chain, and the split
- * depends only on n, so the result is deterministic. Called chunk by chunk, it sums the
- * same terms in the same order as one call over the whole array. */
-GG_CLONES static void norm_lanes(double s[8], const float *g, size_t n)
-{
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		for (int j = 0; j < 8; j++)
-			s[j] += (double)g[i + j] * g[i + j];
-	for (; i < n; i++)
-		s[0] += (double)g[i] * g[i];
-}
-
-static double lanes_norm(const double s[8])
-{
-	return sqrt(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
-}
-
-GG_CLONES static void sgd_update(const nn_opt_config *c, float *w, const float *g, float *buf,
-				 size_t n, float lr)
-{
-	/* torch.optim.SGD (dampening 0): g' = g + wd·w; buf = μ·buf + g' (buf starts at 0,
-	 * which equals PyTorch's first-step buf = g'); step = g' + μ·buf (Nesterov) or buf. */
-	const float mu = c->momentum, wd = c->wd;
-	if (mu == 0.0f) {
-		NN_EACH(i, n, w[i] -= lr * (g[i] + wd * w[i]));
-	} else if (c->nesterov) {
-		NN_EACH(i, n, float gi = g[i] + wd * w[i]; float b = mu * buf[i] + gi; buf[i] = b;
-			w[i] -= lr * (gi + mu * b));
-	} else {
-		NN_EACH(i, n, float b = mu * buf[i] + g[i] + wd * w[i]; buf[i] = b; w[i] -= lr * b);
-	}
-}
 
 /* torch.optim.AdamW: w *= 1 − lr·wd; m, v EMAs; w −= (lr/bc1)·m/(√v/√bc2 + eps). */
 typedef struct {
 	float b1, b2, eps, decay, step, isbc2;
 } adamw_k;
 
-GG_CLONES static void adamw_update(const adamw_k *k, float *w, const float *g, float *m, float *v,
-				   size_t n)
+static double lanes_norm(const double s[8])
 {
-	const float b1 = k->b1, b2 = k->b2, eps = k->eps, decay = k->decay, step = k->step,
-		    isbc2 = k->isbc2;
-	for (size_t i = 0; i < n; i++) {
-		w[i] *= decay;
-		m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-		v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-		w[i] -= step * m[i] / (sqrtf(v[i]) * isbc2 + eps);
-	}
+	return sqrt(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])));
 }
 
-static void update(nn_opt *o, const adamw_k *k, float *w, const float *g, size_t at, size_t n,
-		   float lr)
+#define GG_CAT2(a, b) a##_##b
+#define GG_CAT(a, b) GG_CAT2(a, b)
+#define K(name) GG_CAT(name, KSFX)
+#define KSFX plain
+#include "optim_kernels.h"
+#undef KSFX
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define GG_WIDE 1
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#define KSFX avx2
+#include "optim_kernels.h"
+#undef KSFX
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+#define KSFX avx512
+#include "optim_kernels.h"
+#undef KSFX
+#pragma GCC pop_options
+#endif
+
+typedef struct {
+	void (*norm)(double s[8], const float *g, size_t n);
+	void (*sgd)(const nn_opt_config *c, float *w, const float *g, float *buf, size_t n, float lr);
+	void (*adamw)(const adamw_k *k, float *w, const float *g, float *m, float *v, size_t n);
+} kernels;
+
+static const kernels *pick_kernels(void)
+{
+	static const kernels plain = { norm_lanes_plain, sgd_update_plain, adamw_update_plain };
+#ifdef GG_WIDE
+	static const kernels avx2 = { norm_lanes_avx2, sgd_update_avx2, adamw_update_avx2 };
+	static const kernels avx512 = { norm_lanes_avx512, sgd_update_avx512, adamw_update_avx512 };
+	if (__builtin_cpu_supports("avx512f"))
+		return &avx512;
+	if (__builtin_cpu_supports("avx2"))
+		return &avx2;
+#endif
+	return &plain;
+}
+
+static void update(const kernels *kn, nn_opt *o, const adamw_k *k, float *w, const float *g,
+		   size_t at, size_t n, float lr)
 {
 	if (o->cfg.kind == NN_ADAMW)
-		adamw_update(k, w + at, g + at, o->m + at, o->v + at, n);
+		kn->adamw(k, w + at, g + at, o->m + at, o->v + at, n);
 	else
-		sgd_update(&o->cfg, w + at, g + at, o->m + at, n, lr);
+		kn->sgd(&o->cfg, w + at, g + at, o->m + at, n, lr);
 }
 
 float nn_opt_step(nn_opt *o, float *params, float *grads, float lr)
@@ -146,18 +141,19 @@ float nn_opt_step(nn_opt *o, float *params, float *grads, float lr)
 			       (float)(lr / (1.0 - pow(o->cfg.beta1, t))),
 			       (float)(1.0 / sqrt(1.0 - pow(o->cfg.beta2, t))) };
 	}
+	const kernels *kn = pick_kernels();
 	double s[8] = { 0 };
 	float clip = o->cfg.clip;
 	if (clip <= 0.0f) {
 		/* no clip: the norm (reported, not used) and the update in one pass */
 		for (size_t at = 0; at < o->n; at += CHUNK) {
 			size_t n = o->n - at < CHUNK ? o->n - at : CHUNK;
-			norm_lanes(s, grads + at, n);
-			update(o, &k, params, grads, at, n, lr);
+			kn->norm(s, grads + at, n);
+			update(kn, o, &k, params, grads, at, n, lr);
 		}
 		return (float)lanes_norm(s);
 	}
-	norm_lanes(s, grads, o->n);
+	kn->norm(s, grads, o->n);
 	double norm = lanes_norm(s);
 	/* torch.nn.utils.clip_grad_norm_: coefficient clip/(norm + 1e-6), applied if < 1.
 	 * A non-finite norm is left alone: the update propagates it and the run shows it. */
@@ -168,7 +164,7 @@ float nn_opt_step(nn_opt *o, float *params, float *grads, float lr)
 			NN_EACH(i, o->n, grads[i] *= cf);
 		}
 	}
-	update(o, &k, params, grads, 0, o->n, lr);
+	update(kn, o, &k, params, grads, 0, o->n, lr);
 	return (float)norm;
 }
 
