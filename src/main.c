@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	int view = 0;
 	/* One BLAS thread unless told otherwise: measured on this kind of machine, a second
 	 * thread makes batches of 32-128 30-40 % slower and large ones only ~8 % faster. */
-	lab_options lo = { .seed = 1, .threads = 1 };
+	lab_options lo = { .seed = 1, .threads = 1, .ops = &cmd_lab_ops };
 	ui_options uo = { .fps = 10, .color = getenv("NO_COLOR") == NULL };
 	long v;
 	int c;

@@ -69,6 +69,21 @@ run_gglab -c "help"
 expect_out "export csv|jsonl PATH" "help lists the commands"
 run_gglab -c "help set"
 expect_out "usage: set [-a] KEY VALUE" "help for one command"
+expect_out "regime" "help set explains every key"
+# prefixes work the same in every mode
+run_gglab -c "he"
+expect_rc 0 "-c he"
+expect_out "export csv|jsonl PATH" "-c he prints the help"
+run_gglab -c "help model"
+expect_out "[stable=on|off]" "help model prints the whole usage"
+
+# the journal records canonical commands, never the prefix typed
+run_gglab -c "mod mlp 8x1; da xor seed=3 n=200; tr 20" --threads 1 --journal "$TMP/canon.gg"
+expect_rc 0 "a session of prefixes"
+check "model journaled in full" grep -qx "model mlp 8x1" "$TMP/canon.gg"
+check "options in canonical order" grep -qx "data xor n=200 seed=3" "$TMP/canon.gg"
+check "train journaled in full" grep -qx "train 20" "$TMP/canon.gg"
+check "no prefix in the journal" sh -c "! grep -q '^mod \|^tr \|^da ' '$TMP/canon.gg'"
 
 # the bundled data set and the default model train
 run_gglab -c "train 20; show" --threads 1

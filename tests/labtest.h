@@ -52,7 +52,8 @@ static int run_cmds(lab *L, const char *line)
 static lab *new_lab_opts(int batch, const char *journal)
 {
 	char err[GG_ERRLEN];
-	lab_options o = { .seed = 1, .threads = 1, .batch = batch, .journal_path = journal };
+	lab_options o = { .seed = 1, .threads = 1, .batch = batch, .journal_path = journal,
+			.ops = &cmd_lab_ops };
 	lab *L = lab_new(&o, err);
 	CHECK(L != NULL, "lab_new: %s", err);
 	lab_first_run(L);

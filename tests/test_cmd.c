@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "gglab/cmd.h"
+#include "gglab/data.h"
+#include "gglab/lab.h"
 #include "test.h"
 
 static char errors[8192];
@@ -69,9 +71,10 @@ static void test_find(void)
 	      "%s", err);
 	/* every table entry has usage and help, and names are unique */
 	for (int i = 0; i < cmd_count; i++) {
-		CHECK(cmd_table[i].usage && cmd_table[i].help && *cmd_table[i].help, "%s", cmd_table[i].name);
-		CHECK(cmd_find(cmd_table[i].name, err) == &cmd_table[i], "%s resolves to itself",
-		      cmd_table[i].name);
+		CHECK(cmd_table[i]->help && *cmd_table[i]->help && cmd_table[i]->exec, "%s",
+		      cmd_table[i]->name);
+		CHECK(cmd_find(cmd_table[i]->name, err) == cmd_table[i], "%s resolves to itself",
+		      cmd_table[i]->name);
 	}
 }
 
@@ -160,7 +163,7 @@ static void test_canonical(void)
 		/* the canonical text parses back to the same words */
 		cmd_list again = { 0 };
 		CHECK(parse(l.calls[0].text, &again) == 0 && again.n == 1 &&
-			      !strcmp(again.calls[0].argv[2], "a b.csv"), "round trip");
+			      !strcmp(again.calls[0].pos[1].word, "a b.csv"), "round trip");
 		cmd_list_free(&again);
 	}
 	cmd_list_free(&l);
@@ -226,12 +229,253 @@ static void test_files(void)
 
 static void test_help(void)
 {
-	char buf[8192];
-	cmd_help_text(NULL, buf, sizeof buf);
+	char *buf = cmd_help_text(NULL);
 	for (int i = 0; i < cmd_count; i++)
-		CHECK(strstr(buf, cmd_table[i].name), "help lists %s", cmd_table[i].name);
-	cmd_help_text("set", buf, sizeof buf);
+		CHECK(strstr(buf, cmd_table[i]->name), "help lists %s", cmd_table[i]->name);
+	free(buf);
+	buf = cmd_help_text("set");
 	CHECK(strstr(buf, "usage: set [-a] KEY VALUE"), "%s", buf);
+	free(buf);
+}
+
+/* ---- the call: parsed once, printed canonically, generated help and completion ---------- */
+
+static const char *text_of(const char *line)
+{
+	static char buf[512];
+	cmd_list l = { 0 };
+	buf[0] = 0;
+	if (parse(line, &l) == 0 && l.n == 1)
+		snprintf(buf, sizeof buf, "%s", l.calls[0].text);
+	cmd_list_free(&l);
+	return buf;
+}
+
+static int same_value(const cmd_value *a, const cmd_value *b)
+{
+	if (!a->word != !b->word || (a->word && strcmp(a->word, b->word)) || a->num != b->num ||
+	    a->num2 != b->num2 || a->nlist != b->nlist)
+		return 0;
+	for (int i = 0; i < a->nlist; i++)
+		if (a->list[i] != b->list[i])
+			return 0;
+	return 1;
+}
+
+static int same_call(const cmd_call *a, const cmd_call *b)
+{
+	if (a->entry != b->entry || a->form != b->form || a->all != b->all || a->npos != b->npos ||
+	    !a->inner != !b->inner)
+		return 0;
+	for (int i = 0; i < a->npos; i++)
+		if (!same_value(&a->pos[i], &b->pos[i]))
+			return 0;
+	for (int i = 0; i < CMD_MAXOPTS; i++)
+		if (!same_value(&a->opt[i], &b->opt[i]))
+			return 0;
+	return !a->inner || same_call(a->inner, b->inner);
+}
+
+static void test_canonical_calls(void)
+{
+	/* the full name, never the prefix typed; options in the entry's order */
+	CHECK(!strcmp(text_of("mod mlp 8x1"), "model mlp 8x1"), "[%s]", text_of("mod mlp 8x1"));
+	CHECK(!strcmp(text_of("tr 20"), "train 20"), "[%s]", text_of("tr 20"));
+	CHECK(!strcmp(text_of("da xor seed=3 n=50"), "data xor n=50 seed=3"), "[%s]",
+	      text_of("da xor seed=3 n=50"));
+	CHECK(!strcmp(text_of("o sgd factor=0.5 lr=0.1"), "opt sgd lr=0.1 factor=0.5"), "[%s]",
+	      text_of("o sgd factor=0.5 lr=0.1"));
+	CHECK(!strcmp(text_of("tr -a 2 epoch"), "train -a 2 epochs"), "[%s]", text_of("tr -a 2 epoch"));
+	CHECK(!strcmp(text_of("at 30 se lr 0.2"), "at 30 set lr 0.2"), "[%s]", text_of("at 30 se lr 0.2"));
+	CHECK(!strcmp(text_of("mo nais stable=yes"), "model nais stable=on"), "[%s]",
+	      text_of("mo nais stable=yes"));
+	CHECK(!strcmp(text_of("he tr"), "help train"), "[%s]", text_of("he tr"));
+	CHECK(!strcmp(text_of("sync r1=20 b=3"), "sync r1=20 b=3"), "[%s]", text_of("sync r1=20 b=3"));
+	CHECK(!strcmp(text_of("q"), "quit"), "[%s]", text_of("q"));
+
+	/* canonical text parses back to the same call */
+	static const char *const lines[] = {
+		"data spiral noise=0.1 n=300 keep=1", "model mlp 64x2 norm=gbn act=tanh ghost=32",
+		"model nais eps=0.01 width=32 h=0.5", "opt sgd drops=10,20 nesterov=on lr=0.1",
+		"opt adamw beta2=0.99", "set -a lr 0.2 bs 64", "train", "train 3 epochs", "phdim",
+		"phdim on mode=loss n=100", "run new b seed=4", "run use b", "fork", "twin 3 sets=3",
+		"at 100 opt sgd lr=0.01", "every 50 eval stages=3", "export jsonl 'a b.jsonl'",
+		"view instruments", "zoom all", "zoom 200", "logy", "follow off", "plot grad_norm wnorm",
+		"fit to=100 from=10", "recipe hoffer base=64", "help set",
+	};
+	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+		cmd_list a = { 0 }, b = { 0 };
+		CHECK(parse(lines[i], &a) == 0 && a.n == 1, "%s: %s", lines[i], errors);
+		if (a.n != 1)
+			continue;
+		CHECK(parse(a.calls[0].text, &b) == 0 && b.n == 1, "%s → %s: %s", lines[i], a.calls[0].text,
+		      errors);
+		if (b.n == 1) {
+			CHECK(same_call(&a.calls[0], &b.calls[0]), "%s → %s parses to another call", lines[i],
+			      a.calls[0].text);
+			CHECK(!strcmp(a.calls[0].text, b.calls[0].text), "%s: %s vs %s", lines[i],
+			      a.calls[0].text, b.calls[0].text);
+		}
+		cmd_call copy;
+		cmd_call_copy(&copy, &a.calls[0]);
+		CHECK(same_call(&copy, &a.calls[0]), "a copy of %s is the same call", lines[i]);
+		cmd_call_free(&copy);
+		cmd_list_free(&a);
+		cmd_list_free(&b);
+	}
+}
+
+static void test_parse_once(void)
+{
+	/* the call holds typed values: the exec reads numbers, not words */
+	cmd_list l = { 0 };
+	CHECK(parse("tr -a 2 epochs; mo mlp 16x3 norm=bn; o sgd drops=5,9; sync r1=7", &l) == 0 && l.n == 4,
+	      "%s", errors);
+	if (l.n == 4) {
+		const cmd_call *t = &l.calls[0], *m = &l.calls[1], *o = &l.calls[2], *s = &l.calls[3];
+		CHECK(t->all && t->npos == 2 && t->pos[0].num == 2 && t->pos[1].num == 1, "train values");
+		CHECK(!strcmp(m->form->word, "mlp") && m->pos[0].num == 16 && m->pos[0].num2 == 3 &&
+			      cmd_opt_num(m, "norm", -1) == 1 && !cmd_opt(m, "act"), "model values");
+		const cmd_value *d = cmd_opt(o, "drops");
+		CHECK(d && d->nlist == 2 && d->list[0] == 5 && d->list[1] == 9, "drops list");
+		CHECK(s->npos == 1 && !strcmp(s->pos[0].word, "r1") && s->pos[0].num == 7, "sync values");
+	}
+	cmd_list_free(&l);
+
+	/* an exec given a call built by hand, with no words at all, runs */
+	char path[] = "/tmp/gglab-test-exec-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *out = fdopen(fd, "w+");
+	cmd_value which = { .word = (char *)"model" };
+	cmd_call c = { .entry = cmd_find("help", errors), .npos = 1, .pos = &which };
+	cmd_ctx ctx = { .out = out, .script = 1 };
+	char err[GG_ERRLEN], got[4096] = "";
+	CHECK(c.entry && cmd_exec(&ctx, &c, err) == 0, "help exec: %s", err);
+	rewind(out);
+	size_t n = fread(got, 1, sizeof got - 1, out);
+	got[n] = 0;
+	CHECK(strstr(got, "usage: model mlp") && strstr(got, "[stable=on|off]"), "%s", got);
+	fclose(out);
+	unlink(path);
+}
+
+static void test_flags(void)
+{
+	char err[GG_ERRLEN];
+	static const char *const nosched[] = { "at", "every", "sync", "run", "load", "source", "train",
+					       "view", "help", "quit" };
+	for (size_t i = 0; i < sizeof nosched / sizeof *nosched; i++)
+		CHECK(cmd_find(nosched[i], err)->flags & CMD_NOSCHED, "%s may not be scheduled", nosched[i]);
+	CHECK(cmd_find("pause", err)->flags & CMD_TAKEOVER, "pause takes over from a script");
+	CHECK(cmd_find("sync", err)->flags & CMD_SYNC, "sync holds a journal");
+	CHECK(cmd_find("quit", err)->flags & CMD_QUIT, "quit ends a script");
+	CHECK(cmd_find("source", err)->flags & CMD_SOURCE, "source is expanded");
+	CHECK(cmd_find("help", err)->flags & CMD_BATCH, "help prints in batch mode");
+	expect_error("at 5 run list", "run cannot be scheduled");
+	expect_error("every 5 load x", "load cannot be scheduled");
+	expect_error("at 5 smooth 0.5", "smooth cannot be scheduled");
+	expect_ok("at 5 save /tmp/x.gglab; every 10 export csv /tmp/x.csv", 2);
+	/* one bound for smooth (the key uses the same one) */
+	expect_ok("smooth 0.999", 1);
+	expect_error("smooth 0.9995", "out of range");
+	/* messages of the declaration */
+	expect_error("twin 1", "twin needs K ≥ 2 runs to compare");
+	expect_error("twin 3 sets=4", "sets must be between 1 and 3");
+	expect_error("view frob", "unknown view 'frob'");
+	expect_error("export json x", "unknown export format 'json' (known: csv jsonl)");
+	expect_error("run use", "run use needs a run name");
+	expect_error("model mlp", "model mlp needs its size as WIDTHxDEPTH");
+	expect_error("phdim on mode=both", "mode must be weights or loss");
+	expect_error("fit from=10 to=5", "to=5 must be after from=10");
+	expect_error("sync r1", "expected key=value");
+	expect_error("metric acc", "metric must be loss or err");
+	expect_error("export csv ''", "export needs a file name");
+}
+
+static void test_generated_help(void)
+{
+	char *h = cmd_help_text("model");
+	CHECK(strstr(h, "[stable=on|off]") && strstr(h, "nais") && strstr(h, "act=relu|tanh"),
+	      "the whole usage of model: %s", h);
+	free(h);
+	h = cmd_help_text("set");
+	for (int i = 0; i < lab_nsettings; i++) {
+		char row[256];
+		snprintf(row, sizeof row, "  %-8s ", lab_settings[i].name);
+		CHECK(strstr(h, row) && strstr(h, lab_settings[i].help), "help set explains %s",
+		      lab_settings[i].name);
+	}
+	CHECK(strstr(h, "from 1e-08 to 100") && strstr(h, "a whole number from 1 to 1048576"), "%s", h);
+	free(h);
+	/* every option of every form appears in the usage */
+	for (int i = 0; i < cmd_count; i++) {
+		const cmd_entry *e = cmd_table[i];
+		char *u = cmd_usage(e);
+		for (const opt_spec *o = e->opts; o && o->key; o++)
+			CHECK(strstr(u, o->key), "%s usage lacks %s", e->name, o->key);
+		for (const cmd_form *f = e->forms; f && f->word; f++) {
+			CHECK(strstr(u, f->word), "%s usage lacks %s", e->name, f->word);
+			for (const opt_spec *o = f->opts; o && o->key; o++)
+				CHECK(strstr(u, o->key), "%s %s usage lacks %s", e->name, f->word, o->key);
+		}
+		free(u);
+	}
+}
+
+static int fake_runs(void *arg, int i, char *name, size_t len)
+{
+	static const char *const runs[] = { "r1", "big", "" };
+	(void)arg;
+	if (i >= 3)
+		return -1;
+	snprintf(name, len, "%s", runs[i]);
+	return 0;
+}
+
+/* The candidates for the word that ends the line, joined by spaces. */
+static const char *completions(const char *line, int *file)
+{
+	static char buf[1024];
+	int end = (int)strlen(line), start = end;
+	while (start > 0 && !strchr(" =;", line[start - 1]))
+		start--; /* as readline breaks words (at '=' too) */
+	cmd_names names = { fake_runs, NULL, NULL };
+	char **c = cmd_complete(line, start, end, &names, file);
+	buf[0] = 0;
+	for (int i = 0; c && c[i]; i++)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? " " : "", c[i]);
+	cmd_complete_free(c);
+	return buf;
+}
+
+static void test_complete(void)
+{
+	int file;
+	CHECK(!strcmp(completions("he", &file), "help"), "[%s]", completions("he", &file));
+	CHECK(!strcmp(completions("q", &file), "quit q"), "[%s]", completions("q", &file));
+	CHECK(!strcmp(completions("run use ", &file), "r1 big"), "[%s]", completions("run use ", &file));
+	CHECK(!strcmp(completions("run ", &file), "new use drop list"), "[%s]", completions("run ", &file));
+	CHECK(!strcmp(completions("data ", &file), DATA_NAMES), "[%s]", completions("data ", &file));
+	CHECK(!strcmp(completions("model ", &file), "mlp nais"), "[%s]", completions("model ", &file));
+	CHECK(!strcmp(completions("model mlp 8x1 norm=", &file), "none bn gbn"), "[%s]",
+	      completions("model mlp 8x1 norm=", &file));
+	CHECK(!strcmp(completions("model mlp 8x1 norm=g", &file), "gbn"), "[%s]",
+	      completions("model mlp 8x1 norm=g", &file));
+	CHECK(!strcmp(completions("model mlp 8x1 a", &file), "act="), "[%s]",
+	      completions("model mlp 8x1 a", &file));
+	CHECK(!strcmp(completions("data xor keep=", &file), "on off"), "[%s]",
+	      completions("data xor keep=", &file));
+	CHECK(strstr(completions("set ", &file), "lr bs momentum"), "[%s]", completions("set ", &file));
+	CHECK(!strcmp(completions("set lr ", &file), ""), "no key where a value goes");
+	CHECK(!strcmp(completions("at 10 se", &file), "set"), "[%s]", completions("at 10 se", &file));
+	CHECK(!strcmp(completions("train 5; view b", &file), "boundary"), "[%s]",
+	      completions("train 5; view b", &file));
+	CHECK(!strcmp(completions("train 5 ", &file), "steps epochs"), "[%s]", completions("train 5 ", &file));
+	completions("export csv ", &file);
+	CHECK(file == 1, "a file goes after export csv");
+	completions("export ", &file);
+	CHECK(file == 0, "no file before the format");
+	CHECK(!strcmp(completions("zoom ", &file), "all"), "[%s]", completions("zoom ", &file));
 }
 
 int main(void)
@@ -242,5 +486,10 @@ int main(void)
 	test_canonical();
 	test_files();
 	test_help();
+	test_canonical_calls();
+	test_parse_once();
+	test_flags();
+	test_generated_help();
+	test_complete();
 	return test_report();
 }

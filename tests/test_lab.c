@@ -210,7 +210,7 @@ static void test_export(void)
 static void test_thread(void)
 {
 	char err[GG_ERRLEN];
-	lab_options o = { .seed = 1, .threads = 1 };
+	lab_options o = { .seed = 1, .threads = 1, .ops = &cmd_lab_ops };
 	lab *L = lab_new(&o, err);
 	CHECK(L != NULL, "lab_new: %s", err);
 	lab_first_run(L);

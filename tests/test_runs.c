@@ -377,7 +377,7 @@ static void test_journal(void)
 	free(j);
 
 	/* Replay it headless through the script path, as gglab --batch JOURNAL does. */
-	lab_options o = { .seed = 1, .threads = 1, .batch = 1 };
+	lab_options o = { .seed = 1, .threads = 1, .batch = 1, .ops = &cmd_lab_ops };
 	lab *B = lab_new(&o, err);
 	lab_first_run(B);
 	cmd_list script = { 0 };

@@ -2,7 +2,7 @@
  *
  * Two halves. The first is used by the UI thread (or the batch printer): create the lab,
  * start its thread, hand it parsed commands, read its messages. The second is called only
- * on the trainer thread, by the command implementations in src/cmd/commands.c: it is the
+ * on the trainer thread, by the command execs in src/cmd (by family): it is the
  * one place run state changes, always between two optimizer steps.
  *
  * Commands arrive through a mutex + condition-variable queue, drained at step boundaries.
@@ -22,12 +22,24 @@
 
 typedef struct lab lab;
 
+/* What the lab needs of the command layer, given to it (cmd_lab_ops from src/cmd): the lab
+ * holds parsed calls and has them carried out, but never parses or calls up itself. */
+typedef struct lab_cmd_ops {
+	/* carries out a call on the trainer thread (script: from a script, not the prompt) */
+	int (*exec)(lab *L, const cmd_call *c, int script, char *err);
+	/* parses the canonical text of one call (a checkpoint's scheduled or script command) */
+	int (*parse)(const char *text, const char *where, cmd_call *out, char *err);
+	void (*copy)(cmd_call *dst, const cmd_call *src);
+	void (*free)(cmd_call *c);
+} lab_cmd_ops;
+
 typedef struct {
 	uint64_t seed;        /* default run seed (--seed) */
 	int threads;          /* BLAS threads (--threads); 0 = all cores */
 	const char *log_path; /* --log FILE.jsonl.gz, or NULL */
 	const char *journal_path; /* --journal FILE, or NULL for none */
 	int batch;            /* headless: report progress lines, reject unbounded train */
+	const lab_cmd_ops *ops; /* how calls are carried out, copied, freed (required) */
 } lab_options;
 
 typedef enum {

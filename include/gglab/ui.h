@@ -30,6 +30,7 @@ typedef enum { UI_X_STEPS, UI_X_EPOCHS, UI_X_LOGSTEPS } ui_xaxis;
 int ui_cmd_view(struct ui *u, ui_view v, char *err);
 int ui_cmd_xaxis(struct ui *u, ui_xaxis x, char *err);
 int ui_cmd_logy(struct ui *u, int on, char *err);
+#define UI_SMOOTH_MAX 0.999 /* the largest EMA weight, for `smooth` and the key alike */
 int ui_cmd_smooth(struct ui *u, double alpha, char *err);      /* EMA weight, 0 = off */
 int ui_cmd_metric(struct ui *u, int errors, char *err);        /* 0 loss, 1 error rate */
 int ui_cmd_zoom(struct ui *u, long last_steps, char *err);     /* 0 = everything */

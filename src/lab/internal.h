@@ -250,6 +250,8 @@ run *lab_find_run(lab *L, const char *name);
 /* journal.c */
 int journal_open(lab *L, const char *path, char *err);
 void journal_command(lab *L, const char *sync, const cmd_call *c);
+/* Frees every call of a list (through the command layer's ops) and empties it. */
+void lab_calls_free(lab *L, cmd_list *l);
 void journal_close(lab *L);
 void journal_sync_text(lab *L, char *buf, size_t len);
 

@@ -21,6 +21,10 @@ series_store *lab_series(lab *L)
 
 lab *lab_new(const lab_options *o, char *err)
 {
+	if (!o->ops) {
+		gg_fail(err, "lab_new: no command operations (lab_options.ops) given");
+		return NULL;
+	}
 	lab *L = gg_xcalloc(1, sizeof *L);
 	L->opt = *o;
 	if (lab_msgs_open(L, err) < 0) {
@@ -87,7 +91,7 @@ void lab_free(lab *L)
 	inst_free(L);
 	journal_close(L);
 	for (int i = 0; i < L->nsched; i++)
-		cmd_call_free(&L->sched[i].call);
+		L->opt.ops->free(&L->sched[i].call);
 	free(L->sched);
 	for (int i = 0; i < L->nruns; i++)
 		run_free(L, L->runs[i]);
@@ -99,9 +103,9 @@ void lab_free(lab *L)
 		free(d);
 	}
 	lab_log_close(L);
-	cmd_list_free(&L->inq);
-	cmd_list_free(&L->inscript);
-	cmd_list_free(&L->script);
+	lab_calls_free(L, &L->inq);
+	lab_calls_free(L, &L->inscript);
+	lab_calls_free(L, &L->script);
 	series_free(L->series);
 	lab_msgs_close(L);
 	pthread_mutex_destroy(&L->mu);

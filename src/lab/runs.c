@@ -121,7 +121,7 @@ int lab_run_drop(lab *L, const char *name, char *err)
 	run *r = L->runs[i];
 	for (int k = 0; k < L->nsched;) /* its scheduled commands go with it */
 		if (L->sched[k].r == r) {
-			cmd_call_free(&L->sched[k].call);
+			L->opt.ops->free(&L->sched[k].call);
 			L->sched[k] = L->sched[--L->nsched];
 		} else {
 			k++;
@@ -247,7 +247,7 @@ int lab_schedule(lab *L, long step, long every, const cmd_call *call, char *err)
 	s->r = r;
 	s->every = every > 0 ? every : 0;
 	s->step = every > 0 ? (r->step / every + 1) * every : step;
-	cmd_call_copy(&s->call, call);
+	L->opt.ops->copy(&s->call, call);
 	if (every > 0)
 		lab_say(L, "%s: every %ld steps (next at step %ld): %s", r->name, every, s->step, call->text);
 	else

@@ -149,23 +149,12 @@ static char *need_text(const gg_reader *rd, const char *tag, const char *where, 
 	return t;
 }
 
-static void no_report(void *arg, const char *msg)
-{
-	snprintf(arg, GG_ERRLEN, "%s", msg);
-}
-
 /* Reads one scheduled or script command back from its text. */
-static int reparse(const char *text, const char *where, cmd_call *out, char *err)
+static int reparse(lab *L, const char *text, const char *where, cmd_call *out, char *err)
 {
-	cmd_list l = { 0 };
 	char msg[GG_ERRLEN] = "";
-	int nerr = cmd_parse_line(text, where, &l, no_report, msg);
-	if (nerr || l.n != 1) {
-		cmd_list_free(&l);
+	if (L->opt.ops->parse(text, where, out, msg) < 0)
 		return gg_fail(err, "a saved command does not parse: %s", msg);
-	}
-	*out = l.calls[0];
-	free(l.calls);
 	return 0;
 }
 
@@ -337,7 +326,7 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 			goto out;
 		}
 		sched = gg_xrealloc(sched, (size_t)(nsched + 1) * sizeof *sched);
-		int bad = reparse(t, "checkpoint", &sched[nsched].call, err) < 0;
+		int bad = reparse(L, t, "checkpoint", &sched[nsched].call, err) < 0;
 		free(t);
 		if (bad)
 			goto out;
@@ -361,7 +350,7 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 		char *t = need_text(&body, "text", "a script command", e2);
 		char *wh = t ? need_text(&body, "where", "a script command", e2) : NULL;
 		cmd_call cc;
-		int bad = !wh || reparse(t, wh, &cc, err) < 0;
+		int bad = !wh || reparse(L, t, wh, &cc, err) < 0;
 		if (!wh)
 			gg_fail(err, "%s: corrupt: the script: %s", path, e2);
 		free(t);
@@ -377,7 +366,7 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 
 	/* Everything was read: swap it in. The old runs' series stay in the store, dropped. */
 	for (int i = 0; i < L->nsched; i++)
-		cmd_call_free(&L->sched[i].call);
+		L->opt.ops->free(&L->sched[i].call);
 	free(L->sched);
 	for (int i = 0; i < L->nruns; i++) {
 		series_status st;
@@ -428,7 +417,7 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	runs = NULL;
 	sched = NULL;
 	if (with_script) {
-		cmd_list_free(&L->script);
+		lab_calls_free(L, &L->script);
 		L->script = script;
 		memset(&script, 0, sizeof script);
 		L->script_pos = 0;
@@ -449,9 +438,9 @@ out:
 	free(twin_orig);
 	free(orig_sid);
 	for (int i = 0; sched && i < nsched; i++)
-		cmd_call_free(&sched[i].call);
+		L->opt.ops->free(&sched[i].call);
 	free(sched);
-	cmd_list_free(&script);
+	lab_calls_free(L, &script);
 	free(payload);
 	return rc;
 }

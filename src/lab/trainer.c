@@ -11,6 +11,14 @@
 #include "gglab/util.h"
 #include "internal.h"
 
+void lab_calls_free(lab *L, cmd_list *l)
+{
+	for (int i = 0; i < l->n; i++)
+		L->opt.ops->free(&l->calls[i]);
+	free(l->calls);
+	memset(l, 0, sizeof *l);
+}
+
 /* Moves every call of src to the end of dst, leaving src empty. */
 static void list_move(cmd_list *dst, cmd_list *src)
 {
@@ -48,14 +56,13 @@ static void script_finish(lab *L, lab_msg_kind kind);
 static int execute(lab *L, const cmd_call *c, int script)
 {
 	char err[GG_ERRLEN];
-	cmd_ctx ctx = { .lab = L, .script = script };
 	char sync[4096];
 	int journaled = L->journal && (c->entry->flags & CMD_JOURNAL);
 	if (journaled)
 		journal_sync_text(L, sync, sizeof sync);
-	int rc = cmd_exec(&ctx, c, err);
+	int rc = L->opt.ops->exec(L, c, script, err);
 	run *r = lab_current(L);
-	if (rc == 0 && !script && L->script.n && strcmp(c->entry->name, "pause") == 0) {
+	if (rc == 0 && !script && L->script.n && (c->entry->flags & CMD_TAKEOVER)) {
 		/* `pause` typed at the prompt is how a person takes over from a running script */
 		lab_post(L, LAB_MSG_INFO, -1, 0, "script stopped at its command %d of %d: you have the controls",
 			 L->script_pos, L->script.n);
@@ -73,7 +80,7 @@ static int execute(lab *L, const cmd_call *c, int script)
 static void script_finish(lab *L, lab_msg_kind kind)
 {
 	inst_phdim_wait(L); /* every estimate the script asked for is in before it is done */
-	cmd_list_free(&L->script);
+	lab_calls_free(L, &L->script);
 	L->script_pos = 0;
 	L->script_wait = 0;
 	lab_post(L, kind, -1, 0, kind == LAB_MSG_QUIT ? "quit" : "script done");
@@ -84,11 +91,9 @@ static void script_finish(lab *L, lab_msg_kind kind)
 static int sync_ready(lab *L, const cmd_call *c, char *err)
 {
 	int ready = 1;
-	for (int i = 1; i < c->argc; i++) {
-		char name[48];
-		const char *eq = strchr(c->argv[i], '=');
-		snprintf(name, sizeof name, "%.*s", (int)(eq - c->argv[i]), c->argv[i]);
-		long want = atol(eq + 1);
+	for (int i = 0; i < c->npos; i++) {
+		const char *name = c->pos[i].word;
+		long want = (long)c->pos[i].num;
 		run *r = lab_find_run(L, name);
 		if (!r)
 			return gg_fail(err, "%s: journal out of step: no run named '%s'", c->where, name);
@@ -112,7 +117,7 @@ static void script_advance(lab *L)
 			L->script_wait = 0;
 		}
 		const cmd_call *c = &L->script.calls[L->script_pos];
-		if (strcmp(c->entry->name, "sync") == 0) {
+		if (c->entry->flags & CMD_SYNC) {
 			char err[GG_ERRLEN];
 			int ready = sync_ready(L, c, err);
 			if (ready == 0)
@@ -128,7 +133,7 @@ static void script_advance(lab *L)
 		L->script_pos++;
 		unsigned fl = c->entry->flags;
 		if (fl & CMD_UI) {
-			if (strcmp(c->entry->name, "quit") == 0) {
+			if (fl & CMD_QUIT) {
 				script_finish(L, LAB_MSG_QUIT);
 				return;
 			}
@@ -171,17 +176,17 @@ static void fire_scheduled(lab *L)
 			if (L->runs[i] == s->r)
 				L->cur = i;
 		cmd_call call;
-		cmd_call_copy(&call, &s->call);
+		L->opt.ops->copy(&call, &s->call);
 		snprintf(call.where, sizeof call.where, "%s step %ld", s->r->name, s->r->step);
 		if (s->every > 0) {
 			s->step += s->every;
 			k++;
 		} else {
-			cmd_call_free(&s->call);
+			L->opt.ops->free(&s->call);
 			L->sched[k] = L->sched[--L->nsched];
 		}
 		execute(L, &call, 1);
-		cmd_call_free(&call);
+		L->opt.ops->free(&call);
 		if (L->cur < L->nruns && cur < L->nruns)
 			L->cur = cur;
 	}
@@ -215,7 +220,7 @@ void *lab_trainer_main(void *arg)
 			pthread_mutex_unlock(&L->mu);
 			for (int i = 0; i < q.n; i++)
 				execute(L, &q.calls[i], 0);
-			cmd_list_free(&q);
+			lab_calls_free(L, &q);
 			pthread_mutex_lock(&L->mu);
 			continue;
 		}
@@ -223,7 +228,7 @@ void *lab_trainer_main(void *arg)
 			list_move(&L->script, &L->inscript);
 			L->script_synced = 0;
 			for (int i = 0; i < L->script.n; i++)
-				L->script_synced |= strcmp(L->script.calls[i].entry->name, "sync") == 0;
+				L->script_synced |= (L->script.calls[i].entry->flags & CMD_SYNC) != 0;
 		}
 		/* Cleared before the round collects: a result that comes back during the round
 		 * sets it again, and the wait below does not sleep on it. */

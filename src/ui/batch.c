@@ -85,6 +85,27 @@ void ui_summary(lab *L, FILE *out)
 	}
 }
 
+static void ignore_error(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* A script's screen command, as its canonical text: only those flagged CMD_BATCH act. */
+static void batch_uicmd(const char *text)
+{
+	cmd_list l = { 0 };
+	char err[GG_ERRLEN];
+	if (cmd_parse_line(text, NULL, &l, ignore_error, NULL) == 0)
+		for (int i = 0; i < l.n; i++)
+			if (l.calls[i].entry->flags & CMD_BATCH) {
+				cmd_ctx ctx = { .out = stdout, .script = 1 };
+				if (cmd_exec(&ctx, &l.calls[i], err) < 0)
+					put_plain(stderr, "error: ", err);
+			}
+	cmd_list_free(&l);
+}
+
 int ui_batch(lab *L, cmd_list *script, int resumed)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -125,18 +146,7 @@ int ui_batch(lab *L, cmd_list *script, int resumed)
 				status = 1;
 				break;
 			case LAB_MSG_UICMD:
-				if (strncmp(m.text, "help", 4) == 0) {
-					char buf[8192];
-					cmd_tokens t;
-					char err[GG_ERRLEN];
-					const char *which = NULL;
-					if (cmd_tokenize(m.text, &t, err) == 0 && t.n && t.cmds[0].argc > 1)
-						which = cmd_find(t.cmds[0].argv[1], err)->name;
-					cmd_help_text(which, buf, sizeof buf);
-					fputs(buf, stdout);
-					if (t.n)
-						cmd_tokens_free(&t);
-				}
+				batch_uicmd(m.text);
 				break;
 			case LAB_MSG_DONE:
 			case LAB_MSG_QUIT:

@@ -2,6 +2,7 @@
  * table with its usage and help line, so it can never fall out of step with the table.
  * Up/Down/PgUp/PgDn/Space/Home/End scroll; any other key closes it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui.h"
@@ -43,10 +44,12 @@ static int help_line(int i, char *buf, size_t len, int *indent)
 	i -= NKEYS;
 	if (i >= 2 * cmd_count)
 		return -1;
-	const cmd_entry *e = &cmd_table[i / 2];
+	const cmd_entry *e = cmd_table[i / 2];
 	if (i % 2 == 0) {
-		snprintf(buf, len, "  %s%s%s%s%s%s", e->name, *e->usage ? " " : "", e->usage,
+		char *u = cmd_usage(e);
+		snprintf(buf, len, "  %s%s%s%s%s%s", e->name, *u ? " " : "", u,
 			 e->alias ? "   (alias " : "", e->alias ? e->alias : "", e->alias ? ")" : "");
+		free(u);
 		*indent = 4 + (int)strlen(e->name);
 		return ROLE_PROMPT;
 	}

@@ -371,87 +371,39 @@ static void bind_keys(void)
 
 /* ---- completion ------------------------------------------------------------------------- */
 
-static const char *comp_args;   /* the hints of the command being completed */
-static int comp_commands;       /* completing the command name itself */
+static char **comp_list; /* the candidates cmd_complete gave */
+static int comp_file;     /* a file name goes there */
 
-/* One generator for everything: command names, the hint words of a command's `args`,
- * and the classes in it (<setting>, <command>, <series>, <run>, <file>). */
+static int comp_runs(void *arg, int i, char *name, size_t len)
+{
+	series_status st;
+	if (i >= series_nruns(the_ui->S))
+		return -1;
+	series_get_status(the_ui->S, i, &st);
+	snprintf(name, len, "%s", st.dropped ? "" : st.name);
+	return 0;
+}
+
+static int comp_series(void *arg, int i, char *name, size_t len)
+{
+	if (i >= series_ncols(the_ui->S))
+		return -1;
+	if (series_colname(the_ui->S, i, name, len) != 0)
+		name[0] = 0;
+	return 0;
+}
+
+/* Hands out what the command layer offers, then file names where a file goes. */
 static char *comp_gen(const char *text, int state)
 {
-	static int phase, idx;
-	static const char *p;
-	size_t len = strlen(text);
-	if (!state) {
-		phase = 0;
-		idx = 0;
-		p = comp_args;
-	}
-	if (comp_commands || (phase == 0 && comp_args && strstr(comp_args, "<command>"))) {
-		while (idx < 2 * cmd_count) {
-			const cmd_entry *e = &cmd_table[idx / 2];
-			const char *name = idx % 2 ? e->alias : e->name;
-			idx++;
-			if (name && strncmp(name, text, len) == 0)
-				return gg_xstrdup(name);
-		}
-		if (comp_commands)
-			return NULL;
-	}
-	if (phase == 0) { /* plain words */
-		while (p && *p) {
-			size_t wl = strcspn(p, " ");
-			const char *word = p;
-			p += wl;
-			while (*p == ' ')
-				p++;
-			if (word[0] == '<')
-				continue;
-			if (wl >= len && strncmp(word, text, len) == 0) {
-				char *m = gg_xmalloc(wl + 1);
-				memcpy(m, word, wl);
-				m[wl] = 0;
-				return m;
-			}
-		}
-		phase = 1;
-		idx = 0;
-	}
-	if (phase == 1) { /* settings */
-		if (comp_args && strstr(comp_args, "<setting>"))
-			while (idx < lab_nsettings) {
-				const char *name = lab_settings[idx++].name;
-				if (strncmp(name, text, len) == 0)
-					return gg_xstrdup(name);
-			}
-		phase = 2;
-		idx = 0;
-	}
-	if (phase == 2) { /* series names */
-		if (comp_args && strstr(comp_args, "<series>"))
-			while (idx < series_ncols(the_ui->S)) {
-				char name[64];
-				if (series_colname(the_ui->S, idx++, name, sizeof name) == 0 &&
-				    strncmp(name, text, len) == 0)
-					return gg_xstrdup(name);
-			}
-		phase = 3;
-		idx = 0;
-	}
-	if (phase == 3) { /* run names */
-		if (comp_args && strstr(comp_args, "<run>"))
-			while (idx < series_nruns(the_ui->S)) {
-				series_status st;
-				series_get_status(the_ui->S, idx++, &st);
-				if (!st.dropped && st.name[0] && strncmp(st.name, text, len) == 0)
-					return gg_xstrdup(st.name);
-			}
-		phase = 4;
-		idx = 0;
-	}
-	if (phase == 4 && comp_args && strstr(comp_args, "<file>")) {
+	static int idx, fidx;
+	if (!state)
+		idx = fidx = 0;
+	if (comp_list && comp_list[idx])
+		return gg_xstrdup(comp_list[idx++]);
+	if (comp_file) {
 		rl_filename_completion_desired = 1;
-		char *m = rl_filename_completion_function(text, idx++);
-		return m;
+		return rl_filename_completion_function(text, fidx++);
 	}
 	return NULL;
 }
@@ -459,26 +411,9 @@ static char *comp_gen(const char *text, int state)
 static char **complete(const char *text, int start, int end)
 {
 	rl_attempted_completion_over = 1; /* never readline's default (file names) */
-	const char *buf = rl_line_buffer;
-	int seg = start;
-	while (seg > 0 && buf[seg - 1] != ';')
-		seg--;
-	/* the command word of this segment, if the cursor is past it */
-	while (seg < start && (buf[seg] == ' ' || buf[seg] == '\t'))
-		seg++;
-	int wl = 0;
-	while (seg + wl < start && buf[seg + wl] != ' ' && buf[seg + wl] != '\t')
-		wl++;
-	comp_args = NULL;
-	comp_commands = seg + wl >= start;
-	if (!comp_commands) {
-		char name[64], err[GG_ERRLEN];
-		snprintf(name, sizeof name, "%.*s", wl, buf + seg);
-		const cmd_entry *e = cmd_find(name, err);
-		if (!e || !e->args)
-			return NULL;
-		comp_args = e->args;
-	}
+	cmd_names names = { comp_runs, comp_series, NULL };
+	cmd_complete_free(comp_list);
+	comp_list = cmd_complete(rl_line_buffer, start, end, &names, &comp_file);
 	char **m = rl_completion_matches(text, comp_gen);
 	if (m && !m[1] && m[0][0] && m[0][strlen(m[0]) - 1] == '=')
 		rl_completion_suppress_append = 1; /* key=: the value follows directly */

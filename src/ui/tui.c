@@ -527,8 +527,8 @@ int ui_cmd_logy(struct ui *u, int on, char *err)
 
 int ui_cmd_smooth(struct ui *u, double alpha, char *err)
 {
-	if (!(alpha >= 0 && alpha < 1))
-		return gg_fail(err, "smooth must be in [0, 1)");
+	if (!(alpha >= 0 && alpha <= UI_SMOOTH_MAX))
+		return gg_fail(err, "smooth must be between 0 and %g", UI_SMOOTH_MAX);
 	u->smooth = alpha;
 	ui_touch(u);
 	ui_log(u, ROLE_DIM, alpha > 0 ? "smoothing: EMA weight %g" : "smoothing off", alpha);
@@ -606,9 +606,9 @@ int ui_cmd_help(struct ui *u, const char *command, char *err)
 		ui_help_open(u);
 		return 0;
 	}
-	char buf[2048];
-	cmd_help_text(command, buf, sizeof buf);
-	ui_log(u, ROLE_INFO, "%s", buf);
+	char *text = cmd_help_text(command);
+	ui_log(u, ROLE_INFO, "%s", text);
+	free(text);
 	return 0;
 }
 

@@ -1,0 +1,173 @@
+/* setup.c — the commands that set a run up: data, model, opt, set, recipe. Each entry
+ * declares its grammar; each exec reads the parsed call and calls into the lab (on the
+ * trainer thread). */
+#include <string.h>
+
+#include "gglab/cmd.h"
+#include "gglab/lab.h"
+
+static int exec_data(cmd_ctx *ctx, const cmd_call *c, char *err)
+{
+	data_spec s;
+	data_spec_default(&s);
+	snprintf(s.name, sizeof s.name, "%s", c->pos[0].word);
+	s.n = (int)cmd_opt_num(c, "n", s.n);
+	s.noise = (float)cmd_opt_num(c, "noise", s.noise);
+	s.seed = (uint64_t)cmd_opt_num(c, "seed", (double)s.seed);
+	s.dim = (int)cmd_opt_num(c, "dim", s.dim);
+	return lab_data(ctx->lab, &s, (int)cmd_opt_num(c, "keep", 0), err);
+}
+
+const cmd_entry cmd_entry_data = {
+	.name = "data",
+	.help = "choose the data set (" DATA_NAMES "); the run restarts (keep=on: keeps its weights)",
+	.flags = CMD_JOURNAL,
+	.args = (const cmd_arg[]){ { .meta = "NAME", .kind = CMD_K_DATA }, { 0 } },
+	.opts = (const opt_spec[]){
+		{ "n", CMD_K_INT, 1, 10000000, .meta = "N" },
+		{ "noise", CMD_K_NUM, 0, 1, .meta = "P" },
+		{ "seed", CMD_K_INT, 0, 2147483647L, .meta = "S" },
+		{ "dim", CMD_K_INT, 2, 4096, .meta = "D" },
+		{ .key = "keep", .kind = CMD_K_ONOFF },
+		{ 0 } },
+	.exec = exec_data,
+};
+
+#define NORMS "none bn gbn"
+
+static int exec_model(cmd_ctx *ctx, const cmd_call *c, char *err)
+{
+	nn_config m;
+	int mlp = !strcmp(c->form->word, "mlp");
+	nn_config_default(&m, mlp ? NN_MLP : NN_NAIS);
+	if (mlp) {
+		m.width = (int)c->pos[0].num;
+		m.depth = (int)c->pos[0].num2;
+		m.ghost = (int)cmd_opt_num(c, "ghost", m.ghost);
+		if (cmd_opt(c, "norm"))
+			m.norm = (int)cmd_opt(c, "norm")->num == 0 ? NN_NORM_NONE
+				 : (int)cmd_opt(c, "norm")->num == 1 ? NN_NORM_BN : NN_NORM_GBN;
+	} else {
+		m.width = (int)cmd_opt_num(c, "width", m.width);
+		m.blocks = (int)cmd_opt_num(c, "blocks", m.blocks);
+		m.stages = (int)cmd_opt_num(c, "stages", m.stages);
+		m.h = (float)cmd_opt_num(c, "h", m.h);
+		m.eps = (float)cmd_opt_num(c, "eps", m.eps);
+		m.stable = (int)cmd_opt_num(c, "stable", m.stable);
+	}
+	if (cmd_opt(c, "act"))
+		m.act = cmd_opt(c, "act")->num == 0 ? NN_RELU : NN_TANH;
+	return lab_model(ctx->lab, &m, err);
+}
+
+const cmd_entry cmd_entry_model = {
+	.name = "model",
+	.help = "choose the network; the run restarts from fresh weights",
+	.flags = CMD_JOURNAL,
+	.noun = "model kind",
+	.forms = (const cmd_form[]){
+		{ "mlp",
+		  (const cmd_arg[]){ { .meta = "WIDTHxDEPTH", .kind = CMD_K_SIZE,
+				       .need = "its size as WIDTHxDEPTH, e.g. 512x3" }, { 0 } },
+		  (const opt_spec[]){
+			  { "act", CMD_K_ENUM, .values = "relu tanh" },
+			  { "norm", CMD_K_ENUM, .values = NORMS },
+			  { "ghost", CMD_K_INT, 1, 1 << 20, .meta = "G" },
+			  { 0 } } },
+		{ "nais", NULL,
+		  (const opt_spec[]){
+			  { "width", CMD_K_INT, 1, 65536, .meta = "W" },
+			  { "blocks", CMD_K_INT, 1, 64, .meta = "B" },
+			  { "stages", CMD_K_INT, 1, 1000, .meta = "K" },
+			  { "h", CMD_K_NUM, 1e-6, 10, .meta = "H" },
+			  { "eps", CMD_K_NUM, 1e-6, 0.499999, .meta = "E" },
+			  { .key = "stable", .kind = CMD_K_ONOFF },
+			  { "act", CMD_K_ENUM, .values = "relu tanh" },
+			  { 0 } } },
+		{ 0 } },
+	.exec = exec_model,
+};
+
+static int exec_opt(cmd_ctx *ctx, const cmd_call *c, char *err)
+{
+	nn_opt_config o;
+	nn_schedule s = { .factor = 0.1f };
+	int sgd = !strcmp(c->form->word, "sgd");
+	nn_opt_config_default(&o, sgd ? NN_SGD : NN_ADAMW);
+	o.lr = (float)cmd_opt_num(c, "lr", o.lr);
+	if (sgd)
+		o.momentum = (float)cmd_opt_num(c, "momentum", o.momentum);
+	else
+		o.beta1 = (float)cmd_opt_num(c, "momentum", o.beta1);
+	o.nesterov = (int)cmd_opt_num(c, "nesterov", o.nesterov);
+	o.wd = (float)cmd_opt_num(c, "wd", o.wd);
+	o.clip = (float)cmd_opt_num(c, "clip", o.clip);
+	o.beta2 = (float)cmd_opt_num(c, "beta2", o.beta2);
+	s.factor = (float)cmd_opt_num(c, "factor", s.factor);
+	const cmd_value *d = cmd_opt(c, "drops");
+	for (int i = 0; d && i < d->nlist && i < NN_MAX_DROPS; i++)
+		s.at[s.n++] = d->list[i];
+	return lab_opt(ctx->lab, &o, &s, err);
+}
+
+#define OPT_COMMON                                                                  \
+	{ "lr", CMD_K_NUM, .meta = "X", .setting = "lr" },                          \
+	{ "momentum", CMD_K_NUM, .meta = "M", .setting = "momentum" }
+#define OPT_TAIL                                                                    \
+	{ "wd", CMD_K_NUM, .meta = "W", .setting = "wd" },                          \
+	{ "clip", CMD_K_NUM, .meta = "C", .setting = "clip" },                      \
+	{ "drops", CMD_K_LIST, 0, 1e9, .meta = "E1,E2,..." },                       \
+	{ "factor", CMD_K_NUM, 1e-6, 1, .meta = "F" }
+
+const cmd_entry cmd_entry_opt = {
+	.name = "opt",
+	.help = "choose the optimizer and its learning-rate schedule; keeps the weights",
+	.flags = CMD_JOURNAL,
+	.noun = "optimizer",
+	.forms = (const cmd_form[]){
+		{ "sgd", NULL,
+		  (const opt_spec[]){ OPT_COMMON, { .key = "nesterov", .kind = CMD_K_ONOFF }, OPT_TAIL, { 0 } } },
+		{ "adamw", NULL,
+		  (const opt_spec[]){ OPT_COMMON, { "beta2", CMD_K_NUM, 0, 0.999999, .meta = "B2" },
+				      OPT_TAIL, { 0 } } },
+		{ 0 } },
+	.exec = exec_opt,
+};
+
+static int exec_set(cmd_ctx *ctx, const cmd_call *c, char *err)
+{
+	const char *keys[16];
+	double vals[16];
+	int n = c->npos / 2;
+	for (int i = 0; i < n && i < 16; i++) {
+		keys[i] = lab_setting_find(c->pos[2 * i].word)->name;
+		vals[i] = c->pos[2 * i + 1].num;
+	}
+	return lab_set(ctx->lab, c->all, n, keys, vals, err);
+}
+
+const cmd_entry cmd_entry_set = {
+	.name = "set",
+	.help = "change settings between two steps, all or nothing (-a: every run; help set lists "
+		"the keys)",
+	.flags = CMD_JOURNAL,
+	.all = 1,
+	.args = (const cmd_arg[]){ { .meta = "KEY VALUE [KEY VALUE ...]", .kind = CMD_K_SETTING }, { 0 } },
+	.exec = exec_set,
+};
+
+static int exec_recipe(cmd_ctx *ctx, const cmd_call *c, char *err)
+{
+	return lab_recipe(ctx->lab, (int)cmd_opt_num(c, "base", 128), err);
+}
+
+const cmd_entry cmd_entry_recipe = {
+	.name = "recipe",
+	.help = "the large-batch recipe for this batch size: sqrt lr scaling, ghost BN, regime, clip 5",
+	.flags = CMD_JOURNAL,
+	.noun = "recipe",
+	.forms = (const cmd_form[]){
+		{ "hoffer", NULL, (const opt_spec[]){ { "base", CMD_K_INT, 1, 1 << 20, .meta = "B" }, { 0 } } },
+		{ 0 } },
+	.exec = exec_recipe,
+};
