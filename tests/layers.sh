@@ -6,7 +6,7 @@
 # are fixed).
 . "${srcdir:-.}/tests/lib.sh"
 
-KNOWN=${KNOWN-"cmd ui"}
+KNOWN=${KNOWN-"ui"}
 build=$(dirname "$GGLAB")
 for dir in "$build"/src/*/; do
 	folder=$(basename "$dir")

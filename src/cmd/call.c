@@ -278,21 +278,6 @@ static const opt_spec *call_opts(const cmd_call *c)
 	return c->form ? c->form->opts : c->entry->opts;
 }
 
-const cmd_value *cmd_opt(const cmd_call *c, const char *key)
-{
-	const opt_spec *o = call_opts(c);
-	for (int i = 0; o && o[i].key; i++)
-		if (!strcmp(o[i].key, key))
-			return c->opt[i].word ? &c->opt[i] : NULL;
-	return NULL;
-}
-
-double cmd_opt_num(const cmd_call *c, const char *key, double dflt)
-{
-	const cmd_value *v = cmd_opt(c, key);
-	return v ? v->num : dflt;
-}
-
 static cmd_value *add_pos(cmd_call *c)
 {
 	c->pos = gg_xrealloc(c->pos, (size_t)(c->npos + 1) * sizeof *c->pos);
