@@ -261,7 +261,7 @@ static void test_thread(void)
 static void test_no_runs(void)
 {
 	char err[GG_ERRLEN];
-	lab_options o = { .seed = 1, .threads = 1, .batch = 1 };
+	lab_options o = { .seed = 1, .threads = 1, .batch = 1, .ops = &cmd_lab_ops };
 	lab *L = lab_new(&o, err);
 	CHECK(L != NULL && L->nruns == 0 && series_nruns(lab_series(L)) == 0,
 	      "a new lab has no runs and no series: %s", err);
