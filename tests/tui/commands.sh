@@ -57,6 +57,14 @@ tm send-keys -t t C-u
 tm send-keys -t t -l "set mom"
 tm send-keys -t t Tab
 wait_for "gglab> set momentum" 5 && pass || fail "Tab completes a setting: $(last_line)"
+tm send-keys -t t C-u
+tm send-keys -t t -l "model mlp 8x1 norm=g"
+tm send-keys -t t Tab
+wait_for "gglab> model mlp 8x1 norm=gbn" 5 && pass || fail "Tab completes an option's value: $(last_line)"
+tm send-keys -t t C-u
+tm send-keys -t t -l "run use "
+tm send-keys -t t Tab
+wait_for "gglab> run use r1" 5 && pass || fail "Tab completes a run name: $(last_line)"
 
 # Ctrl-C clears the line and stops nothing
 tm send-keys -t t C-c
