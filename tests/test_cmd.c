@@ -390,6 +390,8 @@ static void test_flags(void)
 	expect_error("sync r1", "expected key=value");
 	expect_error("metric acc", "metric must be loss or err");
 	expect_error("export csv ''", "export needs a file name");
+	expect_error("phdim now n=5", "options go with 'phdim on'");
+	expect_error("run list x", "too many arguments");
 }
 
 static void test_generated_help(void)

@@ -8,10 +8,10 @@
  * holds typed values. Check mode is that parse; an exec reads the call and never the words.
  * Usage text, `help CMD` and completion are generated from the same declaration.
  *
- * Commands flagged CMD_UI act on the screen (and are accepted but ignored in batch mode);
- * all others run on the trainer thread, which is the only place lab state changes. Those
- * flagged CMD_JOURNAL change the lab and are journaled, in canonical form, with the step
- * they took effect at. */
+ * Commands flagged CMD_UI act on the screen (in batch mode only the CMD_BATCH ones act:
+ * help prints); all others run on the trainer thread, which is the only place lab state
+ * changes. Those flagged CMD_JOURNAL change the lab and are journaled, in canonical form,
+ * with the step they took effect at. */
 #ifndef GGLAB_CMD_H
 #define GGLAB_CMD_H
 

@@ -412,8 +412,12 @@ static int parse_args(cmd_call *c, const cmd_arg *a, int argc, char **argv, char
 		if (first)
 			break; /* an optional argument left out: so are the ones after it */
 	}
-	if (w < argc && !o)
+	if (w < argc && !o) {
+		for (const cmd_form *f = c->entry->forms; f && f->word; f++)
+			if (f->opts && looks_like_option(argv[w])) /* phdim now n=5: the options are on's */
+				return gg_fail(err, "options go with '%s %s'", c->entry->name, f->word);
 		return gg_fail(err, "too many arguments");
+	}
 	return parse_opts(c, o, argc - w, argv + w, err);
 }
 

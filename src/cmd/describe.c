@@ -133,7 +133,10 @@ char *cmd_help_text(const char *name)
 		if (!name) {
 			char head[512];
 			snprintf(head, sizeof head, "%s%s%s", e->name, *u ? " " : "", u);
-			sb_printf(&b, "  %-44s %s\n", head, e->help);
+			if (strlen(head) > 44) /* a long usage gets a line of its own */
+				sb_printf(&b, "  %s\n      %s\n", head, e->help);
+			else
+				sb_printf(&b, "  %-44s %s\n", head, e->help);
 			free(u);
 			continue;
 		}
