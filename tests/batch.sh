@@ -14,6 +14,7 @@ train 2 epochs
 eval
 GG
 echo "export csv $TMP/run.csv" >>"$TMP/run.gg"
+echo "export jsonl $TMP/run.jsonl" >>"$TMP/run.gg"
 
 run_gglab --batch "$TMP/run.gg" --threads 1 --log "$TMP/log.jsonl.gz"
 expect_rc 0 "--batch runs a script"
@@ -26,9 +27,24 @@ check "csv header" sh -c "head -1 '$TMP/run.csv' | grep -q '^run,step,epoch,lr,b
 rows=$(($(wc -l <"$TMP/run.csv") - 1))
 check "csv has rows" test "$rows" -gt 5
 check "the log is gzip" sh -c "gzip -t '$TMP/log.jsonl.gz'"
-lines=$(gzip -dc "$TMP/log.jsonl.gz" | wc -l)
-check "the log has one line per evaluation ($lines vs $rows)" test "$lines" -eq "$rows"
-check "log lines are JSON objects" sh -c "gzip -dc '$TMP/log.jsonl.gz' | head -1 | grep -q '^{\"run\":\"r1\",\"step\":0,\"epoch\":0,'"
+# the log is in the lines of export jsonl: a header, rows, events, and the final header
+gzip -dc "$TMP/log.jsonl.gz" >"$TMP/log.jsonl"
+grep '"step":' "$TMP/log.jsonl" | grep -v '"event":' >"$TMP/log.rows"
+grep '"step":' "$TMP/run.jsonl" | grep -v '"event":' >"$TMP/export.rows"
+lines=$(wc -l <"$TMP/log.rows")
+check "the log has one row line per evaluation ($lines vs $rows)" test "$lines" -eq "$rows"
+check "the log opens with the run's header" sh -c "head -1 '$TMP/log.jsonl' | grep -q '^{\"run\":\"r1\",\"model\":\"mlp 2-32x2-2 tanh\",'"
+check "then its rows" sh -c "sed -n 2p '$TMP/log.jsonl' | grep -q '^{\"run\":\"r1\",\"step\":0,\"epoch\":0,'"
+check "the log's rows are the export's, byte for byte" cmp -s "$TMP/log.rows" "$TMP/export.rows"
+check "the log has the export's events" sh -c "grep '\"event\":' '$TMP/run.jsonl' | grep -q 'lr 0.1->0.05' &&
+	test \"\$(grep '\"event\":' '$TMP/log.jsonl')\" = \"\$(grep '\"event\":' '$TMP/run.jsonl')\""
+check "the log ends with the export's header" sh -c "test \"\$(tail -1 '$TMP/log.jsonl')\" = \"\$(head -1 '$TMP/run.jsonl')\""
+run_gglab --view "$TMP/log.jsonl.gz"
+expect_rc 0 "--view reads the log"
+log_summary=$OUT
+run_gglab --view "$TMP/run.jsonl"
+expect_rc 0 "--view reads the export"
+check "and shows the same run from both" test "$log_summary" = "$OUT"
 if command -v python3 >/dev/null 2>&1; then
 	check "every log line parses as JSON" python3 -c "
 import gzip, json, sys
@@ -55,7 +71,7 @@ expect_err "summary: r1 PAUSED step 20" "stdin script ran"
 # --check parses only
 run_gglab --check "$TMP/run.gg"
 expect_rc 0 "--check of a good script"
-expect_out "ok, 9 commands" "--check counts the commands"
+expect_out "ok, 10 commands" "--check counts the commands"
 check "--check does not run" test ! -e "$TMP/never.csv"
 
 # help and version

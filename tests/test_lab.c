@@ -10,6 +10,7 @@
 
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
+#include "gglab/store.h"
 #include "gglab/util.h"
 #include "labtest.h"
 #include "test.h"
@@ -206,6 +207,101 @@ static void test_export(void)
 	lab_free(L);
 }
 
+static int find_run(series_store *s, const char *name)
+{
+	for (int r = 0; r < series_nruns(s); r++) {
+		series_status st;
+		series_get_status(s, r, &st);
+		if (!strcmp(st.name, name))
+			return r;
+	}
+	return -1;
+}
+
+/* Whether two stores read back from metrics files hold the same runs (by name, in any
+ * order): descriptions, rows (every column by name, null as NaN) and events. */
+static int same_series(series_store *a, series_store *b, char *why, size_t len)
+{
+	if (series_nruns(a) != series_nruns(b))
+		return snprintf(why, len, "%d runs vs %d", series_nruns(a), series_nruns(b)), 0;
+	for (int rb = 0; rb < series_nruns(b); rb++) {
+		series_status sa, sb;
+		series_get_status(b, rb, &sb);
+		int r = find_run(a, sb.name);
+		if (r < 0)
+			return snprintf(why, len, "no run %s", sb.name), 0;
+		series_get_status(a, r, &sa);
+		if (strcmp(sa.name, sb.name) || strcmp(sa.model, sb.model) || strcmp(sa.data, sb.data) ||
+		    strcmp(sa.opt, sb.opt))
+			return snprintf(why, len, "run %d: %s %s %s vs %s %s %s", r, sa.name, sa.model,
+					sa.data, sb.name, sb.model, sb.data), 0;
+		size_t n = series_nrows(a, r);
+		if (n != series_nrows(b, rb) || n > 4096)
+			return snprintf(why, len, "%s: %zu rows vs %zu", sa.name, n, series_nrows(b, rb)), 0;
+		static long sta[4096], stb[4096];
+		static double va[4096], vb[4096];
+		for (int cb = 0; cb < series_ncols(b); cb++) {
+			char name[64];
+			series_colname(b, cb, name, sizeof name);
+			int ca = series_find_col(a, name);
+			series_read(b, rb, cb, 0, n, stb, vb);
+			if (ca < 0) {
+				for (size_t i = 0; i < n; i++)
+					va[i] = NAN;
+				series_read(a, r, 0, 0, n, sta, NULL);
+			} else {
+				series_read(a, r, ca, 0, n, sta, va);
+			}
+			for (size_t i = 0; i < n; i++)
+				if (sta[i] != stb[i] || (va[i] != vb[i] && !(isnan(va[i]) && isnan(vb[i]))))
+					return snprintf(why, len, "%s row %zu (step %ld/%ld) %s: %.17g vs %.17g",
+							sa.name, i, sta[i], stb[i], name, va[i], vb[i]), 0;
+		}
+		size_t ne = series_nevents(a, r);
+		if (ne != series_nevents(b, rb) || ne > 64)
+			return snprintf(why, len, "%s: %zu events vs %zu", sa.name, ne, series_nevents(b, rb)), 0;
+		series_event ea[64], eb[64];
+		series_read_events(a, r, 0, ne, ea);
+		series_read_events(b, rb, 0, ne, eb);
+		for (size_t i = 0; i < ne; i++)
+			if (ea[i].step != eb[i].step || strcmp(ea[i].text, eb[i].text))
+				return snprintf(why, len, "%s: event %s vs %s", sa.name, ea[i].text, eb[i].text), 0;
+	}
+	return 1;
+}
+
+/* --log and `export jsonl` of one session agree row for row, through a fork, twins and PH
+ * dimension estimates that arrive after their rows, and --view reads both. */
+static void test_log_agrees(void)
+{
+	char log[] = "/tmp/gglab-test-log-XXXXXX", exp[] = "/tmp/gglab-test-jsonl-XXXXXX", err[GG_ERRLEN];
+	close(mkstemp(log));
+	close(mkstemp(exp));
+	lab_options o = { .seed = 1, .threads = 1, .batch = 1, .log_path = log,
+			.ops = &cmd_lab_ops };
+	lab *L = lab_new(&o, err);
+	CHECK(L != NULL, "lab_new with a log: %s", err);
+	lab_first_run(L);
+	char line[512];
+	snprintf(line, sizeof line, "data spiral n=600 seed=2; model mlp 16x2; train 100; set lr 0.05; "
+		 "phdim on n=50 k=4 every=1; train 100; fork; twin 2; train -a 40; export jsonl %s", exp);
+	CHECK(run_cmds(L, line) == 0, "the session: %s", last_err);
+	lab_free(L);
+	series_store *a = series_new(), *b = series_new();
+	CHECK(store_view_load(a, log, err) == 0, "--view reads the log: %s", err);
+	CHECK(store_view_load(b, exp, err) == 0, "--view reads the export: %s", err);
+	char why[512] = "";
+	CHECK(series_nruns(b) == 5 && same_series(a, b, why, sizeof why),
+	      "the log and the export hold the same runs, rows and events: %s", why);
+	int ph = series_find_col(b, "phdim");
+	double v = NAN;
+	CHECK(ph >= 0 && series_last(b, 0, ph, &v) >= 0 && isfinite(v), "with PH dimension estimates");
+	series_free(a);
+	series_free(b);
+	unlink(log);
+	unlink(exp);
+}
+
 /* The real thread: a script, then a change arriving while training runs. */
 static void test_thread(void)
 {
@@ -295,5 +391,6 @@ int main(void)
 	test_export();
 	test_thread();
 	test_no_runs();
+	test_log_agrees();
 	return test_report();
 }

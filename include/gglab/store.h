@@ -1,14 +1,16 @@
-/* store.h — files gglab writes: metrics exports (and, later, checkpoints).
+/* store.h — gglab's files: metrics exports (CSV, and the JSON lines that --log streams
+ * too), checkpoints, and metrics files read back for --view.
  *
- * Every write is atomic: a temporary file in the target's directory, flushed and fsync'd,
- * then renamed over the target, so a crash or a full disk never leaves a half-written file
- * and never damages the previous one. */
+ * Every file written here is written atomically: a temporary file in the target's
+ * directory, flushed and fsync'd, then renamed over the target, so a crash or a full disk
+ * never leaves a half-written file and never damages the previous one. */
 #ifndef GGLAB_STORE_H
 #define GGLAB_STORE_H
 
 #include <stdio.h>
 
 #include "gglab/series.h"
+#include "gglab/util.h"
 #include "gglab/util.h"
 
 /* Opens a temporary file beside path; tmp receives its name (PATH_MAX bytes). */
@@ -47,9 +49,18 @@ int store_rec_get_u64(const gg_reader *body, unsigned long long *v);
 /* One CSV for all runs: header "run,step,<every column>", then one row per run and
  * evaluation; a value that was not computed is empty. */
 int store_export_csv(series_store *s, const char *path, char *err);
-/* JSON lines: one object per run and evaluation ({"run":…,"step":…, metric: value|null}),
- * then one per event ({"run":…,"step":…,"event":"…"}). */
+/* JSON lines (see jsonl.c): for each run a header line, one line per evaluation with every
+ * column (null where not computed), then one per event. */
 int store_export_jsonl(series_store *s, const char *path, char *err);
+
+/* The JSON-lines writer shared by export jsonl and --log: each appends one line to b. */
+void store_jsonl_header(gg_buf *b, const series_status *st);
+/* An evaluation: n columns, names[c] = vals[c] (null when not finite). */
+void store_jsonl_row(gg_buf *b, const char *run, long step, int n, const char *const *names,
+		     const double *vals);
+void store_jsonl_event(gg_buf *b, const char *run, const series_event *ev);
+/* A whole series as export jsonl writes it: its header, every row, every event. */
+void store_jsonl_series(gg_buf *b, series_store *s, int run);
 
 /* Adds the runs of a metrics file (JSON lines from --log or export jsonl, gzip'd or plain)
  * to the store, for viewing: rows, run descriptions and events. A run whose name an

@@ -48,8 +48,8 @@ int lab_data(lab *L, const data_spec *spec, int keep, char *err)
 		data_cursor_init_part(&r->cur, d->ds, gg_rng_derive(r->seed, "order") ^ (uint64_t)r->step,
 				      r->part, r->parts, d->ds->spec.seed);
 		inst_phdim_off(r);
-		series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "data %s%s (weights kept)",
-			    spec->name, spec->noise > 0 ? " noisy" : "");
+		lab_mark(L, r->sid, r->step, SERIES_EV_SET, "data %s%s (weights kept)",
+			 spec->name, spec->noise > 0 ? " noisy" : "");
 	} else {
 		restart(L, r, "new data");
 	}
@@ -98,8 +98,8 @@ int lab_opt(lab *L, const nn_opt_config *cfg, const nn_schedule *sched, char *er
 		} else {
 			r->opt.cfg = *cfg;
 		}
-		series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "opt %s lr %g",
-			    cfg->kind == NN_SGD ? "sgd" : "adamw", cfg->lr);
+		lab_mark(L, r->sid, r->step, SERIES_EV_SET, "opt %s lr %g",
+			 cfg->kind == NN_SGD ? "sgd" : "adamw", cfg->lr);
 	}
 	/* the values as `show` reports them (momentum is AdamW's beta1) */
 	char vals[160];
@@ -143,8 +143,8 @@ int lab_set(lab *L, int all, int n, const char *const *keys, const double *vals,
 			if (len < (int)sizeof msg)
 				len += snprintf(msg + len, sizeof msg - len, " %s %g -> %g", keys[i], old, vals[i]);
 			if (r->built)
-				series_mark(L->series, r->sid, r->step, SERIES_EV_SET, "%s %g->%g", keys[i], old,
-					    vals[i]);
+				lab_mark(L, r->sid, r->step, SERIES_EV_SET, "%s %g->%g", keys[i], old,
+					 vals[i]);
 		}
 		lab_say(L, "%s @ step %ld", msg, r->step);
 	}
@@ -232,7 +232,7 @@ int lab_eval_full(lab *L, int stages, char *err)
 	trl /= ds->n_train;
 	tel /= ds->n_test;
 	double trerr = (double)tre / ds->n_train, teerr = (double)tee / ds->n_test;
-	series_mark(L->series, r->sid, r->step, SERIES_EV_EVAL, "full eval: test_err %.4f", teerr);
+	lab_mark(L, r->sid, r->step, SERIES_EV_EVAL, "full eval: test_err %.4f", teerr);
 	lab_say(L, "%s @ step %ld, full sets: train loss %.4f err %.2f%% (%d) | test loss %.4f "
 		   "err %.2f%% (%d) | gap loss %.4f err %.2f%%",
 		r->name, r->step, trl, 100 * trerr, ds->n_train, tel, 100 * teerr, ds->n_test,

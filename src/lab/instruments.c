@@ -145,9 +145,7 @@ void inst_twins(lab *L)
 		lab_row_set(L, &row, "instab", ins);
 		lab_row_set(L, &row, "incons_instab", sets > 1 ? inc + ins : NAN);
 		lab_row_set(L, &row, "twins_gap", gap);
-		char name[32];
-		snprintf(name, sizeof name, "twins%d", g);
-		lab_emit_row(L, L->twin_sid[g], step, name, &row);
+		lab_emit_row(L, L->twin_sid[g], step, &row);
 		series_status st;
 		series_get_status(L->series, L->twin_sid[g], &st);
 		st.step = step;
@@ -227,7 +225,7 @@ void inst_phdim_collect(lab *L)
 		if (j->rc == 0) {
 			series_update(L->series, j->sid, j->step, series_col(L->series, "phdim"), j->res.dim);
 			series_update(L->series, j->sid, j->step, series_col(L->series, "phdim_r2"), j->res.r2);
-			lab_log_values(L, j->name, j->step, "phdim", j->res.dim, "phdim_r2", j->res.r2);
+			lab_log_values(L, j->sid, j->step, "phdim", j->res.dim, "phdim_r2", j->res.r2);
 			lab_post(L, LAB_MSG_INFO, j->sid, j->step,
 				 "%s: PH dimension %.3f (fit R^2 %.3f, %d subset sizes of %d %s) @ step %ld",
 				 j->name, j->res.dim, j->res.r2, j->res.nsizes, j->n,
@@ -381,11 +379,11 @@ int inst_phdim_on(lab *L, run *r, int n, int k, int stride, int every, int loss,
 	r->ph_m = m;
 	r->ph_evals = 0;
 	if (loss)
-		series_mark(L->series, r->sid, r->step, SERIES_EV_INFO,
-			    "phdim on: last %d iterates as losses on %d examples (L1)", n, m);
+		lab_mark(L, r->sid, r->step, SERIES_EV_INFO,
+			 "phdim on: last %d iterates as losses on %d examples (L1)", n, m);
 	else
-		series_mark(L->series, r->sid, r->step, SERIES_EV_INFO,
-			    "phdim on: last %d iterates (projected to %d dims)", n, k);
+		lab_mark(L, r->sid, r->step, SERIES_EV_INFO,
+			 "phdim on: last %d iterates (projected to %d dims)", n, k);
 	return 0;
 }
 

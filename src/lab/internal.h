@@ -127,6 +127,8 @@ struct lab {
 	int script_wait;        /* a `train` in the script holds the rest */
 	int script_synced;      /* the script is a journal: its syncs time it, trains never hold it */
 	gzFile log;
+	unsigned char *log_hdr; /* [series] the log has written its header line */
+	int log_nhdr;
 	FILE *journal;
 	char *jsync;            /* the last "sync ..." written to the journal */
 	lab_sched *sched;
@@ -158,10 +160,15 @@ void lab_row_set(lab *L, lab_row *row, const char *name, double v);
 int lab_log_open(lab *L, const char *path, char *err);
 void lab_log_close(lab *L);
 /* Appends a row to series sid (a run's, or a twin group's) and to the --log stream. */
-void lab_emit_row(lab *L, int sid, long step, const char *name, const lab_row *row);
-/* Writes two late values for a row already logged (a background result). */
-void lab_log_values(lab *L, const char *name, long step, const char *k1, double v1,
-		    const char *k2, double v2);
+void lab_emit_row(lab *L, int sid, long step, const lab_row *row);
+/* Logs two late values for a row already appended (a background result). */
+void lab_log_values(lab *L, int sid, long step, const char *k1, double v1, const char *k2,
+		    double v2);
+/* Logs everything series sid holds now (a fork's copy of its source). */
+void lab_log_series(lab *L, int sid);
+/* An event of series sid: into the store (series_mark) and the --log stream. */
+void lab_mark(lab *L, int sid, long step, int kind, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* messages.c */
 int lab_msgs_open(lab *L, char *err);

@@ -1,11 +1,17 @@
-/* rows.c — one evaluation's row: its values by column, appended to a series of the store
- * and streamed to the --log file. Trainer thread only. */
+/* rows.c — what the series store records, as it is recorded: an evaluation's row (its
+ * values by column) and an event, each added to a series of the store and streamed to the
+ * --log file in the JSON lines of `export jsonl` (store/jsonl.c). The log gives each
+ * series its header line before its first line, and again, final, when it is closed; a
+ * sync flush after every line keeps it readable while the runs go on and after a crash.
+ * Trainer thread only. */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gglab/store.h"
 #include "gglab/util.h"
 #include "internal.h"
 
@@ -18,11 +24,47 @@ int lab_log_open(lab *L, const char *path, char *err)
 	return 0;
 }
 
+static void log_write(lab *L, gg_buf *b)
+{
+	gzwrite(L->log, b->p, (unsigned)b->n);
+	gzflush(L->log, Z_SYNC_FLUSH);
+	b->n = 0;
+}
+
+/* Before the first line of series sid: its header. Returns the series' name in st. */
+static void log_header(lab *L, int sid, series_status *st, gg_buf *b)
+{
+	series_get_status(L->series, sid, st);
+	if (sid >= L->log_nhdr) {
+		int n = sid + 16;
+		L->log_hdr = gg_xrealloc(L->log_hdr, (size_t)n);
+		memset(L->log_hdr + L->log_nhdr, 0, (size_t)(n - L->log_nhdr));
+		L->log_nhdr = n;
+	}
+	if (!L->log_hdr[sid]) {
+		store_jsonl_header(b, st);
+		L->log_hdr[sid] = 1;
+	}
+}
+
 void lab_log_close(lab *L)
 {
-	if (L->log)
-		gzclose(L->log);
+	if (!L->log)
+		return;
+	gg_buf b = { 0 };
+	for (int sid = 0; sid < series_nruns(L->series); sid++) { /* where each series ended */
+		series_status st;
+		series_get_status(L->series, sid, &st);
+		if (!st.dropped && sid < L->log_nhdr && L->log_hdr[sid])
+			store_jsonl_header(&b, &st);
+	}
+	log_write(L, &b);
+	gg_buf_free(&b);
+	gzclose(L->log);
 	L->log = NULL;
+	free(L->log_hdr);
+	L->log_hdr = NULL;
+	L->log_nhdr = 0;
 }
 
 void lab_row_set(lab *L, lab_row *row, const char *name, double v)
@@ -39,7 +81,7 @@ void lab_row_set(lab *L, lab_row *row, const char *name, double v)
 	}
 }
 
-void lab_emit_row(lab *L, int sid, long step, const char *name, const lab_row *row)
+void lab_emit_row(lab *L, int sid, long step, const lab_row *row)
 {
 	int ncols = series_ncols(L->series);
 	double *vals = gg_xmalloc((size_t)ncols * sizeof *vals);
@@ -51,26 +93,64 @@ void lab_emit_row(lab *L, int sid, long step, const char *name, const lab_row *r
 	free(vals);
 	if (!L->log)
 		return;
-	gzprintf(L->log, "{\"run\":\"%s\",\"step\":%ld", name, step);
+	char (*names)[64] = gg_xmalloc((size_t)(row->n ? row->n : 1) * sizeof *names);
+	const char **name_of = gg_xmalloc((size_t)(row->n ? row->n : 1) * sizeof *name_of);
 	for (int i = 0; i < row->n; i++) {
-		char col[64];
-		series_colname(L->series, row->col[i], col, sizeof col);
-		if (isfinite(row->v[i]))
-			gzprintf(L->log, ",\"%s\":%.9g", col, row->v[i]);
-		else
-			gzprintf(L->log, ",\"%s\":null", col);
+		series_colname(L->series, row->col[i], names[i], sizeof names[i]);
+		name_of[i] = names[i];
 	}
-	gzputs(L->log, "}\n");
-	/* A sync flush makes every row readable while the run goes on and after a crash. */
-	gzflush(L->log, Z_SYNC_FLUSH);
+	gg_buf b = { 0 };
+	series_status st;
+	log_header(L, sid, &st, &b);
+	store_jsonl_row(&b, st.name, step, row->n, name_of, row->v);
+	log_write(L, &b);
+	gg_buf_free(&b);
+	free(name_of);
+	free(names);
 }
 
-void lab_log_values(lab *L, const char *name, long step, const char *k1, double v1,
-		    const char *k2, double v2)
+void lab_log_values(lab *L, int sid, long step, const char *k1, double v1, const char *k2,
+		    double v2)
 {
 	if (!L->log)
 		return;
-	gzprintf(L->log, "{\"run\":\"%s\",\"step\":%ld,\"%s\":%.9g,\"%s\":%.9g}\n", name, step,
-		 k1, v1, k2, v2);
-	gzflush(L->log, Z_SYNC_FLUSH);
+	const char *names[2] = { k1, k2 };
+	double vals[2] = { v1, v2 };
+	gg_buf b = { 0 };
+	series_status st;
+	log_header(L, sid, &st, &b);
+	store_jsonl_row(&b, st.name, step, 2, names, vals);
+	log_write(L, &b);
+	gg_buf_free(&b);
+}
+
+void lab_log_series(lab *L, int sid)
+{
+	if (!L->log)
+		return;
+	gg_buf b = { 0 };
+	series_status st;
+	log_header(L, sid, &st, &b);
+	b.n = 0; /* store_jsonl_series writes the header */
+	store_jsonl_series(&b, L->series, sid);
+	log_write(L, &b);
+	gg_buf_free(&b);
+}
+
+void lab_mark(lab *L, int sid, long step, int kind, const char *fmt, ...)
+{
+	series_event e = { .step = step, .kind = kind };
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e.text, sizeof e.text, fmt, ap);
+	va_end(ap);
+	series_mark(L->series, sid, step, kind, "%s", e.text);
+	if (!L->log)
+		return;
+	gg_buf b = { 0 };
+	series_status st;
+	log_header(L, sid, &st, &b);
+	store_jsonl_event(&b, st.name, &e);
+	log_write(L, &b);
+	gg_buf_free(&b);
 }

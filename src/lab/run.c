@@ -174,6 +174,7 @@ int run_build(lab *L, run *r, char *err)
 	r->rescales = 0;
 	r->grad_norm = NAN;
 	series_clear_run(L->series, r->sid);
+	run_publish(L, r); /* the status describes the built run before its first row is logged */
 	run_evaluate(L, r);
 	return 0;
 }
@@ -301,7 +302,7 @@ void run_evaluate(lab *L, run *r)
 		lab_row_set(L, &row, lab_col_names[c], v[c]);
 	layer_distances(L, r, &row);
 	inst_nais(L, r, &row);
-	lab_emit_row(L, r->sid, r->step, r->name, &row);
+	lab_emit_row(L, r->sid, r->step, &row);
 	publish_boundary(L, r);
 	inst_phdim_eval(L, r);
 	lab_post(L, LAB_MSG_PROGRESS, r->sid, r->step,
@@ -334,7 +335,7 @@ void run_step(lab *L, run *r)
 	float loss = nn_model_grad(r->model, r->xb, r->yb, r->bs);
 	if (!isfinite(loss)) {
 		r->state = RUN_DIVERGED;
-		series_mark(L->series, r->sid, r->step, SERIES_EV_DIVERGED, "diverged: loss %g", loss);
+		lab_mark(L, r->sid, r->step, SERIES_EV_DIVERGED, "diverged: loss %g", loss);
 		lab_post(L, LAB_MSG_ERROR, r->sid, r->step,
 			 "%s diverged at step %ld (loss %g): paused; lower lr and 'train' to go on",
 			 r->name, r->step, loss);
@@ -345,8 +346,8 @@ void run_step(lab *L, run *r)
 	r->grad_norm = nn_opt_step(&r->opt, r->model->params, r->model->grads, (float)r->lr_now);
 	if (!isfinite(r->grad_norm)) {
 		r->state = RUN_DIVERGED;
-		series_mark(L->series, r->sid, r->step, SERIES_EV_DIVERGED, "diverged: gradient %g",
-			    r->grad_norm);
+		lab_mark(L, r->sid, r->step, SERIES_EV_DIVERGED, "diverged: gradient %g",
+			 r->grad_norm);
 		lab_post(L, LAB_MSG_ERROR, r->sid, r->step,
 			 "%s diverged at step %ld (gradient norm %g): paused", r->name, r->step,
 			 r->grad_norm);
@@ -479,6 +480,6 @@ int run_rollback(lab *L, run *r, char *err)
 	r->state = RUN_PAUSED;
 	r->goal_kind = GOAL_NONE;
 	series_truncate(L->series, r->sid, r->step);
-	series_mark(L->series, r->sid, r->step, SERIES_EV_INFO, "rollback from step %ld", from);
+	lab_mark(L, r->sid, r->step, SERIES_EV_INFO, "rollback from step %ld", from);
 	return 0;
 }

@@ -177,8 +177,9 @@ int lab_fork(lab *L, const char *name, char *err)
 	}
 	run *r = run_fork(L, src, name);
 	add_run(L, r);
+	lab_log_series(L, r->sid);
 	use_run(L, L->nruns - 1);
-	series_mark(L->series, r->sid, r->step, SERIES_EV_INFO, "fork of %s", src->name);
+	lab_mark(L, r->sid, r->step, SERIES_EV_INFO, "fork of %s", src->name);
 	lab_say(L, "fork: %s is an exact copy of %s at step %ld, and the current run", name,
 		src->name, r->step);
 	return 0;

@@ -1,4 +1,5 @@
-/* export.c — atomic file writes and the CSV export of the series store. */
+/* export.c — atomic file writes, and the exports of the series store: CSV, and JSON lines
+ * (in the format of jsonl.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -121,71 +122,22 @@ int store_export_csv(series_store *s, const char *path, char *err)
 	return store_atomic_commit(f, tmp, path, err);
 }
 
-/* A JSON string body: quotes, backslashes and control characters escaped. */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 int store_export_jsonl(series_store *s, const char *path, char *err)
 {
 	char tmp[4096];
 	FILE *f = store_atomic_open(path, tmp, sizeof tmp, err);
 	if (!f)
 		return -1;
-	int ncols = series_ncols(s), nruns = series_nruns(s);
-	char (*names)[64] = gg_xmalloc((size_t)(ncols ? ncols : 1) * sizeof *names);
-	for (int c = 0; c < ncols; c++)
-		series_colname(s, c, names[c], sizeof names[c]);
-	for (int r = 0; r < nruns; r++) {
+	gg_buf b = { 0 };
+	for (int r = 0; r < series_nruns(s); r++) {
 		series_status st;
 		series_get_status(s, r, &st);
 		if (st.dropped)
 			continue;
-		fputs("{\"run\":", f);
-		json_str(f, st.name);
-		fputs(",\"model\":", f);
-		json_str(f, st.model);
-		fputs(",\"data\":", f);
-		json_str(f, st.data);
-		fputs(",\"opt\":", f);
-		json_str(f, st.opt);
-		fprintf(f, ",\"state\":\"%s\",\"final_step\":%ld}\n", series_state_name(st.state), st.step);
-		long *steps;
-		double *vals;
-		size_t n = read_run(s, r, ncols, &steps, &vals);
-		for (size_t i = 0; i < n; i++) {
-			fputs("{\"run\":", f);
-			json_str(f, st.name);
-			fprintf(f, ",\"step\":%ld", steps[i]);
-			for (int c = 0; c < ncols; c++) {
-				double v = vals[(size_t)c * n + i];
-				fprintf(f, isfinite(v) ? ",\"%s\":%.17g" : ",\"%s\":null", names[c], v);
-			}
-			fputs("}\n", f);
-		}
-		series_event *ev;
-		size_t ne = read_events(s, r, &ev);
-		for (size_t i = 0; i < ne; i++) {
-			fputs("{\"run\":", f);
-			json_str(f, st.name);
-			fprintf(f, ",\"step\":%ld,\"event\":", ev[i].step);
-			json_str(f, ev[i].text);
-			fputs("}\n", f);
-		}
-		free(ev);
-		free(steps);
-		free(vals);
+		store_jsonl_series(&b, s, r);
+		fwrite(b.p, 1, b.n, f);
+		b.n = 0;
 	}
-	free(names);
+	gg_buf_free(&b);
 	return store_atomic_commit(f, tmp, path, err);
 }

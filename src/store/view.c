@@ -1,8 +1,10 @@
 /* view.c — reading finished metrics files back into a series store, for `gglab --view`:
- * the JSON lines that --log streams and `export jsonl` writes (gzip'd or plain). Each
- * line is one flat object: {"run":"r1","step":100,"train_loss":0.41,…} for an evaluation,
- * {"run":…,"model":…,"data":…,…} describing a run, {"run":…,"step":…,"event":"…"} for an
- * event. Only that shape is accepted; anything else is an error naming file and line. */
+ * the JSON lines (jsonl.c) that --log streams and `export jsonl` writes, gzip'd or plain.
+ * Each line is one flat object: {"run":"r1","step":100,"train_loss":0.41,…} for an
+ * evaluation, {"run":…,"model":…,"data":…,…} describing a run, {"run":…,"step":…,
+ * "event":"…"} for an event. An evaluation line for a step the run already has fills that
+ * row (--log writes a background result, the PH dimension, after its row). Only that shape
+ * is accepted; anything else is an error naming file and line. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -128,6 +130,20 @@ static int name_taken(series_store *s, const char *name)
 	return 0;
 }
 
+/* A row line for a step the run has already: its values go into that row. */
+static int merge_row(series_store *s, int r, long step, const kv *kvs, int n)
+{
+	int first = 1;
+	for (int i = 0; i < n; i++) {
+		if (kvs[i].is_str || !strcmp(kvs[i].key, "step"))
+			continue;
+		if (series_update(s, r, step, series_col(s, kvs[i].key), kvs[i].num) < 0)
+			return 0; /* only the first can fail: then no row has this step */
+		first = 0;
+	}
+	return !first;
+}
+
 /* This file's run names and the store ids they were given. */
 typedef struct {
 	char name[32];
@@ -210,6 +226,8 @@ int store_view_load(series_store *s, const char *path, char *err)
 					snprintf(st.opt, sizeof st.opt, "%s", kvs[i].str);
 			}
 			series_set_status(s, r, &st);
+		} else if (merge_row(s, r, step, kvs, n)) {
+			/* a late value (--log writes a background result after its row) */
 		} else {
 			int need = series_ncols(s) + n;
 			if (need > nvals) {
