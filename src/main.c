@@ -44,6 +44,8 @@ static void usage(FILE *out)
 	      "      --seed N         seed of the first run (default 1)\n"
 	      "      --threads N      BLAS threads (default 1: fastest for a lab's small matrices);\n"
 	      "                       replay needs the same N\n"
+	      "      --workers N      runs stepped side by side, each on one core (default: one\n"
+	      "                       per core with --threads 1; the results do not depend on N)\n"
 	      "      --fps N          screen frames per second, at most (default 10)\n"
 	      "      --ascii          draw plots with ASCII characters instead of braille\n"
 	      "      --no-color       monochrome screen (also when NO_COLOR is set)\n"
@@ -133,13 +135,14 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "--sgemm-rate"))
 		return bench_sgemm_child();
 	enum { OPT_CHECK = 256, OPT_LOG, OPT_SEED, OPT_THREADS, OPT_FPS, OPT_ASCII, OPT_NOCOLOR,
-	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME, OPT_VIEW };
+	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME, OPT_VIEW, OPT_WORKERS };
 	static const struct option longopts[] = {
 		{ "batch", required_argument, NULL, 'b' },
 		{ "check", required_argument, NULL, OPT_CHECK },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "fps", required_argument, NULL, OPT_FPS },
 		{ "ascii", no_argument, NULL, OPT_ASCII },
 		{ "no-color", no_argument, NULL, OPT_NOCOLOR },
@@ -179,6 +182,11 @@ int main(int argc, char **argv)
 			if (parse_positive("--threads", optarg, 1, 256, &v) < 0)
 				return EXIT_USAGE;
 			lo.threads = (int)v;
+			break;
+		case OPT_WORKERS:
+			if (parse_positive("--workers", optarg, 1, 256, &v) < 0)
+				return EXIT_USAGE;
+			lo.workers = (int)v;
 			break;
 		case OPT_FPS:
 			if (parse_positive("--fps", optarg, 1, 60, &v) < 0)

@@ -21,7 +21,8 @@ for K in $KS; do
 		echo "data fashion n=10000"
 		echo "model mlp 256x2 act=relu"
 		echo "set bs 128 eval 100000"
-		[ "$K" -gt 1 ] && echo "twin $K"
+		i=2
+		while [ "$i" -le "$K" ]; do echo "run new r$i seed=$i"; i=$((i + 1)); done
 		echo "train -a $STEPS"
 	} >"$TMP/k$K.gg"
 done

@@ -36,6 +36,7 @@ typedef struct lab_cmd_ops {
 typedef struct {
 	uint64_t seed;        /* default run seed (--seed) */
 	int threads;          /* BLAS threads (--threads); 0 = all cores */
+	int workers;          /* runs stepped side by side (--workers): one per core when 0 */
 	const char *log_path; /* --log FILE.jsonl.gz, or NULL */
 	const char *journal_path; /* --journal FILE, or NULL for none */
 	int batch;            /* headless: report progress lines, reject unbounded train */

@@ -2,6 +2,7 @@
  *
  * The files, each calling only those listed before it (tests/layers.sh checks it):
  *   messages.c     the message ring and wake pipe to the UI
+ *   pool.c         the workers that step runs side by side
  *   rows.c         an evaluation's row: to the series store and the --log stream
  *   journal.c      the session journal
  *   instruments.c  NAIS margins, twin agreement, PH dimension (and its worker thread)
@@ -77,6 +78,8 @@ typedef struct run {
 	float grad_norm; /* at the last step */
 	double lr_now;
 	long rescales;   /* steps on which the NAIS projection rescaled */
+	float step_loss; /* the last step's minibatch loss (run_step_compute → finish) */
+	int step_rescaled;
 	double rate_t0;  /* steps/s over a sliding interval */
 	long rate_s0;
 	double rate;
@@ -103,6 +106,14 @@ typedef struct {
 	cmd_call call;
 } lab_sched;
 
+/* pool.c: workers - 1 threads besides the caller; NULL (stepping in turn) for fewer than 2. */
+typedef struct lab_pool lab_pool;
+lab_pool *pool_new(int workers);
+int pool_size(const lab_pool *p);
+/* fn(ctx, i) for every i < n, spread over the workers; returns when all are done. */
+void pool_run(lab_pool *p, int n, void (*fn)(void *ctx, int i), void *ctx);
+void pool_free(lab_pool *p);
+
 struct lab {
 	lab_options opt;
 	series_store *series;
@@ -119,6 +130,9 @@ struct lab {
 	int pipe[2];            /* self-pipe: one byte per message, the UI polls pipe[0] */
 
 	/* trainer only */
+	lab_pool *pool;         /* started with the trainer thread */
+	run **todo;             /* [todo_cap] the runs a round steps */
+	int todo_cap;
 	run **runs;
 	int nruns, cur;
 	lab_dataref *datas;
@@ -220,7 +234,9 @@ int run_rollback(lab *L, run *r, char *err);
 void run_free(lab *L, run *r);
 int run_build(lab *L, run *r, char *err);
 void run_unbuild(lab *L, run *r);
-void run_step(lab *L, run *r);
+void run_step(lab *L, run *r); /* run_step_compute then run_step_finish */
+void run_step_compute(run *r);
+void run_step_finish(lab *L, run *r);
 void run_evaluate(lab *L, run *r);
 void run_publish(lab *L, run *r);
 int run_eval_interval(const run *r);

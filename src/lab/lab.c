@@ -27,6 +27,12 @@ lab *lab_new(const lab_options *o, char *err)
 	}
 	lab *L = gg_xcalloc(1, sizeof *L);
 	L->opt = *o;
+	/* runs side by side when each has one BLAS thread; with more, the BLAS threads
+	 * already take the cores */
+	if (L->opt.workers <= 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		L->opt.workers = o->threads == 1 && cores > 1 ? (int)cores : 1;
+	}
 	if (lab_msgs_open(L, err) < 0) {
 		free(L);
 		return NULL;
@@ -96,6 +102,7 @@ void lab_free(lab *L)
 	for (int i = 0; i < L->nruns; i++)
 		run_free(L, L->runs[i]);
 	free(L->runs);
+	free(L->todo);
 	while (L->datas) { /* only runs hold references; this frees what none released */
 		lab_dataref *d = L->datas;
 		L->datas = d->next;

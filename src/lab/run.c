@@ -327,12 +327,26 @@ static int goal_reached(const run *r)
 
 /* One optimizer step. A NaN or Inf loss or gradient pauses the run as DIVERGED, before the
  * update touches the weights. */
-void run_step(lab *L, run *r)
+/* The arithmetic of one step, touching nothing but the run (so runs can take it side by
+ * side on the pool's workers): the minibatch, forward and backward, and the optimizer
+ * step unless the loss is not finite. run_step_finish does the rest, in run order. */
+void run_step_compute(run *r)
 {
 	const data_set *ds = r->data->ds;
 	ensure_batch(r);
 	data_next_batch(&r->cur, ds, r->bs, r->xb, r->yb);
-	float loss = nn_model_grad(r->model, r->xb, r->yb, r->bs);
+	r->step_loss = nn_model_grad(r->model, r->xb, r->yb, r->bs);
+	if (!isfinite(r->step_loss))
+		return;
+	r->lr_now = run_lr(r);
+	r->grad_norm = nn_opt_step(&r->opt, r->model->params, r->model->grads, (float)r->lr_now);
+	if (isfinite(r->grad_norm))
+		r->step_rescaled = nn_model_project(r->model) > 0;
+}
+
+void run_step_finish(lab *L, run *r)
+{
+	float loss = r->step_loss;
 	if (!isfinite(loss)) {
 		r->state = RUN_DIVERGED;
 		lab_mark(L, r->sid, r->step, SERIES_EV_DIVERGED, "diverged: loss %g", loss);
@@ -342,8 +356,6 @@ void run_step(lab *L, run *r)
 		run_publish(L, r);
 		return;
 	}
-	r->lr_now = run_lr(r);
-	r->grad_norm = nn_opt_step(&r->opt, r->model->params, r->model->grads, (float)r->lr_now);
 	if (!isfinite(r->grad_norm)) {
 		r->state = RUN_DIVERGED;
 		lab_mark(L, r->sid, r->step, SERIES_EV_DIVERGED, "diverged: gradient %g",
@@ -354,7 +366,7 @@ void run_step(lab *L, run *r)
 		run_publish(L, r);
 		return;
 	}
-	r->rescales += nn_model_project(r->model) > 0;
+	r->rescales += r->step_rescaled;
 	r->step++;
 	inst_phdim_step(L, r);
 	r->loss_sum += loss;
@@ -375,6 +387,12 @@ void run_step(lab *L, run *r)
 	double now = gg_now();
 	if (now - r->pub_t > 0.05)
 		run_publish(L, r);
+}
+
+void run_step(lab *L, run *r)
+{
+	run_step_compute(r);
+	run_step_finish(L, r);
 }
 
 /* Status for readers; also measures steps/s over windows of at least half a second. */

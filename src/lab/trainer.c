@@ -192,26 +192,46 @@ static void fire_scheduled(lab *L)
 	}
 }
 
+static void compute_one(void *ctx, int i)
+{
+	run_step_compute(((run **)ctx)[i]);
+}
+
+/* Below this many floating-point operations in a round, handing runs to the workers costs
+ * more than it saves (a wake-up is some microseconds). */
+#define POOL_MIN_FLOPS 2e6
+
 int lab_round(lab *L)
 {
 	inst_phdim_collect(L);
 	fire_scheduled(L);
 	script_advance(L);
-	int stepped = 0;
+	if (L->nruns > L->todo_cap) {
+		L->todo_cap = L->nruns;
+		L->todo = gg_xrealloc(L->todo, (size_t)L->todo_cap * sizeof *L->todo);
+	}
+	run **todo = L->todo;
+	int n = 0;
+	double flops = 0;
 	for (int i = 0; i < L->nruns; i++)
 		if (L->runs[i]->state == RUN_RUNNING) {
-			run_step(L, L->runs[i]);
-			stepped = 1;
+			todo[n++] = L->runs[i];
+			flops += 6.0 * (double)L->runs[i]->model->nparams * L->runs[i]->bs;
 		}
-	if (stepped)
+	/* the arithmetic side by side, then everything that reads or writes the lab in order */
+	pool_run(n > 1 && flops >= POOL_MIN_FLOPS ? L->pool : NULL, n, compute_one, todo);
+	for (int i = 0; i < n; i++)
+		run_step_finish(L, todo[i]);
+	if (n)
 		inst_twins(L);
-	return stepped;
+	return n > 0;
 }
 
 void *lab_trainer_main(void *arg)
 {
 	lab *L = arg;
 	nn_fast_float_mode();
+	L->pool = pool_new(L->opt.workers);
 	pthread_mutex_lock(&L->mu);
 	while (!L->stop) {
 		if (L->inq.n) {
@@ -241,5 +261,7 @@ void *lab_trainer_main(void *arg)
 			pthread_cond_wait(&L->cv, &L->mu);
 	}
 	pthread_mutex_unlock(&L->mu);
+	pool_free(L->pool);
+	L->pool = NULL;
 	return NULL;
 }
