@@ -1,6 +1,6 @@
 #!/bin/sh
-# measure-runs.sh — K runs side by side: the total training throughput of K runs (twins of
-# one MLP on Fashion-MNIST, trained together with `train -a`) against one run, K = 1 2 4 8,
+# measure-runs.sh — K runs side by side: the total training throughput of K runs (one MLP
+# on Fashion-MNIST with K seeds, trained together with `train -a`) against one run, K = 1 2 4 8,
 # interleaved round by round. The target is >= 0.85 * min(K, cores) x one run's. A
 # benchmark, not a test: it is not part of make check.
 #   usage: tests/measure-runs.sh [ROUNDS] [STEPS]   (GGLAB=path, KS="1 2 4 8", ARGS="--threads auto")
