@@ -36,9 +36,12 @@
 
 /* ---- configuration ------------------------------------------------------------------ */
 
-typedef enum { NN_MLP, NN_NAIS } nn_kind;
+typedef enum { NN_MLP, NN_NAIS, NN_CNN, NN_RESNET } nn_kind;
 typedef enum { NN_RELU, NN_TANH } nn_act;
 typedef enum { NN_NORM_NONE, NN_NORM_BN, NN_NORM_GBN } nn_norm;
+typedef enum { NN_POOL_MAX, NN_POOL_AVG } nn_pool;
+
+#define NN_MAX_CONV 8 /* conv stages of a cnn */
 
 typedef struct {
 	nn_kind kind;
@@ -53,15 +56,39 @@ typedef struct {
 	int blocks, stages; /* blocks ≥ 1, K stages per block */
 	float h, eps;       /* step h (0 < h ≤ 1 for the guarantee), ε ∈ (0, ½) */
 	int stable;         /* 1: A = −RᵀR − εI with projection; 0: A free */
+	/* Convolutional models read x[B][in] as images [img_c][img_h][img_w] (in = c·h·w);
+	 * like in and classes these come from the data set (0 for feature vectors). */
+	int img_c, img_h, img_w;
+	/* cnn: stage i is conv 3×3 pad 1 with conv[i] channels (+ norm) + ReLU + 2×2 pool of
+	 * stride 2; then a dense layer of fc units (+ norm) + ReLU (none when fc == 0); head. */
+	int nconv, conv[NN_MAX_CONV];
+	int fc;
+	nn_pool pool;
+	/* resnet: depth 6·blocks+2 (three stages of `blocks` residual blocks, widths width,
+	 * 2·width, 4·width; norm bn or gbn). nais with channels > 0: the convolutional NAIS-Net
+	 * (conv 3×3 in→channels + σ, `blocks` conv NAIS blocks of K stages of 3×3 kernels,
+	 * global average pooling, head); stable = the projection of nn_cnais_project. */
+	int channels;
 } nn_config;
 
 /* Fills defaults for a kind: mlp 128x2 relu none G=128; nais width 64, 1 block, 4 stages,
- * h 0.5, eps 0.01, stable on, act tanh. in/classes are left 0 (set by the data set). */
+ * h 0.5, eps 0.01, stable on, act tanh, channels 0 (dense); cnn 32,64 fc=128 pool=max relu
+ * none; resnet blocks 3 (ResNet20) width 16 bn relu. in/classes/img_* are left 0 (set by
+ * the data set). */
 void nn_config_default(nn_config *c, nn_kind kind);
-/* Checks ranges; 0 or -1 with a message naming the bad field and its allowed range. */
+/* Checks ranges; 0 or -1 with a message naming the bad field and its allowed range. A
+ * convolutional model (cnn, resnet, nais with channels > 0) needs an image input
+ * (img_c·img_h·img_w == in): "model cnn needs an image data set (fashion, cifar10); ...".
+ * A stage whose input is smaller than its kernel is named: "cnn stage 5: ...". */
 int nn_config_check(const nn_config *c, char *err);
-/* One-line description, e.g. "mlp 784-512x3-10 relu bn" or "nais 784-64 1x4 h=0.5 stable". */
+/* Convolutional kinds: cnn, resnet, and nais with channels > 0. */
+int nn_config_is_conv(const nn_config *c);
+/* One-line description, e.g. "mlp 784-512x3-10 relu bn" or "nais 784-64 1x4 h=0.5 stable".
+ * Convolutional models give their shape and parameter count, e.g. "cnn 1x28x28
+ * conv32-pool-conv64-pool-fc128-10 max, 421642 params". */
 void nn_config_describe(const nn_config *c, char *buf, size_t len);
+/* Trainable parameters of a (checked) configuration, without building it. */
+size_t nn_config_params(const nn_config *c);
 
 /* ---- model -------------------------------------------------------------------------- */
 
@@ -73,6 +100,7 @@ typedef struct {
 } nn_view;
 
 struct nn_work; /* activations and scratch, sized for the largest batch seen */
+struct nn_convnet; /* the same for convolutional models (src/nn/convnet.c) */
 
 typedef struct {
 	nn_config cfg;
@@ -85,7 +113,8 @@ typedef struct {
 	float *buf;     /* [nbuf] non-trained state: BN running mean/var, one allocation */
 	int nlayers;
 	char (*layer_names)[24]; /* [nlayers] e.g. "fc1", "bn1", "nais1", "head" */
-	struct nn_work *work;
+	struct nn_work *work;     /* mlp, dense nais */
+	struct nn_convnet *conv; /* convolutional models (work is NULL) */
 } nn_model;
 
 /* Seeded He (ReLU) / Xavier (tanh) initialization. NULL and a message on a bad config. */
@@ -109,8 +138,9 @@ void nn_model_eval(nn_model *m, const float *x, const uint8_t *y, int n, int sta
 void nn_model_set_ghost(nn_model *m, int ghost);
 
 /* NAIS stability projection (stable=on): for each block, if ‖RᵀR‖_F > δ = 1 − 2ε, rescale
- * R so that ‖RᵀR‖_F = δ. Call after every optimizer step. Returns how many blocks were
- * rescaled; a no-op returning 0 for other models. */
+ * R so that ‖RᵀR‖_F = δ; for a convolutional block, nn_cnais_project with δ = ε. Call after
+ * every optimizer step. Returns how many blocks were changed; a no-op returning 0 for
+ * other models. */
 int nn_model_project(nn_model *m);
 
 /* ---- layers (free functions; see src/nn/) ------------------------------------------- */
@@ -180,6 +210,48 @@ void nn_nais_dR(float *dR, float *sym, const float *dA, const float *R, int n);
  * a model without NAIS blocks or a bad blk. */
 int nn_nais_probe(nn_model *m, const float *x, int B, int blk, int K, float tol, float *A,
 		  float *last3, int *used);
+
+/* ---- convolutional layers (conv.c; NCHW: a batch of images is x[B][C][H][W]) ---------- */
+
+/* Output side of a k-wide window of stride s over n with zero padding p: (n+2p−k)/s + 1. */
+int nn_conv_out(int n, int k, int stride, int pad);
+/* out[B][Co][Ho][Wo] = w[Co][C][k][k] ⋆ in[B][C][H][W] + b[Co] (b may be NULL) via im2col
+ * and one sgemm per image; col[C·k·k][Ho·Wo] is scratch. */
+void nn_conv2d_forward(float *out, float *col, const float *in, const float *w, const float *b,
+		       int B, int C, int H, int W, int Co, int k, int stride, int pad);
+/* din[B][C][H][W] += (NULL skips), dw[Co][C·k·k] +=, db[Co] += (NULL skips), from
+ * dout[B][Co][Ho][Wo]; col scratch as in the forward. */
+void nn_conv2d_backward(float *din, float *dw, float *db, float *col, const float *dout,
+			const float *in, const float *w, int B, int C, int H, int W, int Co, int k,
+			int stride, int pad);
+/* Max / average pooling of k×k windows of stride s, no padding: out[B][C][Ho][Wo]. The
+ * backwards write din[B][C][H][W] (not accumulate); max routes to the window's first
+ * maximum, found again from in and out. */
+void nn_maxpool_forward(float *out, const float *in, int B, int C, int H, int W, int k, int stride);
+void nn_maxpool_backward(float *din, const float *dout, const float *in, const float *out, int B,
+			 int C, int H, int W, int k, int stride);
+void nn_avgpool_forward(float *out, const float *in, int B, int C, int H, int W, int k, int stride);
+void nn_avgpool_backward(float *din, const float *dout, int B, int C, int H, int W, int k,
+			 int stride);
+/* Global average pooling: out[B][C] = mean of in[B][C][HW]; din written. */
+void nn_gap_forward(float *out, const float *in, int B, int C, int HW);
+void nn_gap_backward(float *din, const float *dout, int B, int C, int HW);
+/* Batch norm over channels: per-channel statistics over the n·HW values of each ghost batch
+ * of G images (G ≤ 0 or G ≥ B: plain BN), one running-stat update per ghost batch, exactly
+ * as nn_bn_forward (which is the HW = 1 case). in/out[B][C][HW], rstd[⌈B/G⌉][C]. */
+void nn_bn2d_forward(float *out, float *xhat, float *rstd, const float *in,
+		     const float *gamma, const float *beta, float *run_mean, float *run_var,
+		     int B, int C, int HW, int G, int train);
+void nn_bn2d_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+		      const float *xhat, const float *rstd, const float *gamma, int B, int C, int HW,
+		      int G);
+/* Convolutional NAIS-Net (a stage: x ← x + h·σ(A ⋆ x + B ⋆ u + b), A[C][C][k][k]). Our
+ * reading of the paper's Algorithm 2: clip the centre tap c_i of each self-kernel A[i][i]
+ * into [−1/h + δ, −δ] and rescale the other taps of output channel i to absolute mass at
+ * most |c_i| − δ. Returns 1 if A changed. */
+int nn_cnais_project(float *A, int C, int k, float h, float delta);
+/* The Gershgorin certificate min_i 1 − |1 + h·c_i| − h·m_i (m_i: off-centre mass). */
+double nn_cnais_gershgorin(const float *A, int C, int k, float h);
 
 /* Sets flush-to-zero and denormals-are-zero for the calling thread (x86 SSE; a no-op
  * elsewhere). Momentum of a dead unit decays into denormals, which makes every update

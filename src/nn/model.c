@@ -9,6 +9,7 @@
  * on demand, so a training step allocates nothing once the batch size has been seen.
  * Evaluation has its own small arena of EVAL_CHUNK rows and never touches the training
  * activations, parameters, gradients or running statistics. */
+#include "convnet.h"
 #include "gglab/nn.h"
 #include "gglab/rng.h"
 #include "gglab/util.h"
@@ -85,12 +86,15 @@ void nn_config_default(nn_config *c, nn_kind kind)
 		c->width = 64;
 		c->act = NN_TANH;
 	}
+	if (kind == NN_CNN || kind == NN_RESNET)
+		nn_convnet_default(c, kind);
 }
+
 
 int nn_config_check(const nn_config *c, char *err)
 {
-	if (c->kind != NN_MLP && c->kind != NN_NAIS)
-		return gg_fail(err, "kind: %d is not mlp or nais", (int)c->kind);
+	if (c->kind != NN_MLP && c->kind != NN_NAIS && c->kind != NN_CNN && c->kind != NN_RESNET)
+		return gg_fail(err, "kind: %d is not mlp, nais, cnn or resnet", (int)c->kind);
 	if (c->in < 1 || c->in > (1 << 24))
 		return gg_fail(err, "in: %d is out of range 1..%d", c->in, 1 << 24);
 	/* Labels are uint8_t. */
@@ -100,6 +104,8 @@ int nn_config_check(const nn_config *c, char *err)
 		return gg_fail(err, "width: %d is out of range 1..65536", c->width);
 	if (c->act != NN_RELU && c->act != NN_TANH)
 		return gg_fail(err, "act: %d is not relu or tanh", (int)c->act);
+	if (c->kind == NN_CNN || c->kind == NN_RESNET)
+		return nn_convnet_check(c, err);
 	if (c->kind == NN_MLP) {
 		if (c->depth < 0 || c->depth > 64)
 			return gg_fail(err, "depth: %d is out of range 0..64", c->depth);
@@ -124,7 +130,7 @@ int nn_config_check(const nn_config *c, char *err)
 		return gg_fail(err, "eps: %g is out of range (0, 0.5)", (double)c->eps);
 	if (c->stable != 0 && c->stable != 1)
 		return gg_fail(err, "stable: %d is not 0 or 1", c->stable);
-	return 0;
+	return c->channels ? nn_convnet_check(c, err) : 0;
 }
 
 static const char *act_name(nn_act a)
@@ -136,6 +142,10 @@ void nn_config_describe(const nn_config *c, char *buf, size_t len)
 {
 	if (!len)
 		return;
+	if (nn_config_is_conv(c)) {
+		nn_convnet_describe(c, buf, len);
+		return;
+	}
 	if (c->kind == NN_NAIS) {
 		snprintf(buf, len, "nais %d-%d %dx%d h=%g %s%s%s", c->in, c->width, c->blocks,
 			 c->stages, (double)c->h, c->stable ? "stable" : "free",
@@ -358,14 +368,20 @@ nn_model *nn_model_new(const nn_config *cfg, uint64_t seed, char *err)
 {
 	if (nn_config_check(cfg, err) < 0)
 		return NULL;
-	nn_model *m = build(cfg);
+	nn_model *m;
+	if (nn_config_is_conv(cfg)) {
+		m = nn_convnet_build(cfg);
+		nn_convnet_init(m, seed);
+		return m;
+	}
+	m = build(cfg);
 	init_params(m, seed);
 	return m;
 }
 
 nn_model *nn_model_clone(const nn_model *src)
 {
-	nn_model *m = build(&src->cfg);
+	nn_model *m = src->conv ? nn_convnet_build(&src->cfg) : build(&src->cfg);
 	memcpy(m->params, src->params, m->nparams * sizeof *m->params);
 	memcpy(m->grads, src->grads, m->nparams * sizeof *m->grads);
 	memcpy(m->buf, src->buf, m->nbuf * sizeof *m->buf);
@@ -376,20 +392,23 @@ void nn_model_free(nn_model *m)
 {
 	if (!m)
 		return;
+	nn_convnet_free(m->conv);
 	struct nn_work *w = m->work;
-	free(w->hid);
-	free(w->blk);
-	free(w->z);
-	free(w->a);
-	free(w->rstd);
-	free(w->c);
-	free(w->X);
-	free(w->S);
-	free(w->Amat);
-	free(w->fixed_raw);
-	free(w->train_raw);
-	free(w->eval_raw);
-	free(w);
+	if (w) {
+		free(w->hid);
+		free(w->blk);
+		free(w->z);
+		free(w->a);
+		free(w->rstd);
+		free(w->c);
+		free(w->X);
+		free(w->S);
+		free(w->Amat);
+		free(w->fixed_raw);
+		free(w->train_raw);
+		free(w->eval_raw);
+		free(w);
+	}
 	free(m->params);
 	free(m->grads);
 	free(m->buf);
@@ -600,6 +619,8 @@ static void backward(nn_model *m, const float *x, const float *head_in, int B)
 
 float nn_model_grad(nn_model *m, const float *x, const uint8_t *y, int B)
 {
+	if (m->conv)
+		return nn_convnet_grad(m, x, y, B);
 	memset(m->grads, 0, m->nparams * sizeof *m->grads);
 	if (B <= 0)
 		return NAN;
@@ -652,20 +673,28 @@ static void forward_eval(nn_model *m, const float *x, int B, int K)
 void nn_model_eval(nn_model *m, const float *x, const uint8_t *y, int n, int stages,
 		   double *loss_sum, long *nerr, float *probs)
 {
-	reserve_eval(m);
-	struct nn_work *w = m->work;
 	int C = m->cfg.classes, K = stages > 0 ? stages : m->cfg.stages;
-	if (m->cfg.kind == NN_NAIS)
+	int chunk = m->conv ? NN_CONV_CHUNK : EVAL_CHUNK;
+	if (!m->conv)
+		reserve_eval(m);
+	if (m->cfg.kind == NN_NAIS && !m->conv)
 		form_A(m);
 	double loss = 0;
 	long errs = 0;
-	for (int r0 = 0; r0 < n; r0 += EVAL_CHUNK) {
-		int B = n - r0 < EVAL_CHUNK ? n - r0 : EVAL_CHUNK;
-		forward_eval(m, x + (size_t)r0 * m->cfg.in, B, K);
+	for (int r0 = 0; r0 < n; r0 += chunk) {
+		int B = n - r0 < chunk ? n - r0 : chunk;
+		const float *xb = x + (size_t)r0 * m->cfg.in;
+		float *lg;
+		if (m->conv) {
+			lg = nn_convnet_forward_eval(m, xb, B, K);
+		} else {
+			forward_eval(m, xb, B, K);
+			lg = m->work->elogits;
+		}
 		const uint8_t *yb = y ? y + r0 : NULL;
-		loss += nn_xent_forward(w->elogits, w->elogits, yb, B, C);
+		loss += nn_xent_forward(lg, lg, yb, B, C);
 		for (int r = 0; yb && r < B; r++) {
-			const float *p = w->elogits + (size_t)r * C;
+			const float *p = lg + (size_t)r * C;
 			int best = 0; /* ties go to the lowest class, like argmax */
 			for (int j = 1; j < C; j++)
 				if (p[j] > p[best])
@@ -673,7 +702,7 @@ void nn_model_eval(nn_model *m, const float *x, const uint8_t *y, int n, int sta
 			errs += best != yb[r];
 		}
 		if (probs)
-			memcpy(probs + (size_t)r0 * C, w->elogits, (size_t)B * C * sizeof *probs);
+			memcpy(probs + (size_t)r0 * C, lg, (size_t)B * C * sizeof *probs);
 	}
 	if (loss_sum)
 		*loss_sum += loss;
@@ -683,6 +712,8 @@ void nn_model_eval(nn_model *m, const float *x, const uint8_t *y, int n, int sta
 
 int nn_model_project(nn_model *m)
 {
+	if (m->conv)
+		return nn_convnet_project(m);
 	if (m->cfg.kind != NN_NAIS || !m->cfg.stable)
 		return 0;
 	int count = 0;
@@ -695,7 +726,7 @@ int nn_nais_probe(nn_model *m, const float *x, int B, int blk, int K, float tol,
 		  float *last3, int *used)
 {
 	const nn_config *c = &m->cfg;
-	if (c->kind != NN_NAIS || blk < 0 || blk >= c->blocks || B < 1 || B > EVAL_CHUNK)
+	if (m->conv || c->kind != NN_NAIS || blk < 0 || blk >= c->blocks || B < 1 || B > EVAL_CHUNK)
 		return -1;
 	if (K <= 0)
 		K = c->stages;

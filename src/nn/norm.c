@@ -133,3 +133,105 @@ void nn_bn_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 		}
 	}
 }
+
+/* ---- batch norm over channels (convolutional layers) -------------------------------- */
+
+void nn_bn2d_forward(float *out, float *xhat, float *rstd, const float *in,
+		     const float *gamma, const float *beta, float *run_mean, float *run_var,
+		     int B, int C, int HW, int G, int train)
+{
+	/* out[B][C][HW], xhat[B][C][HW] (may alias in; out must not), rstd[⌈B/G⌉][C]. Each
+	 * channel is normalized over the n·HW values of each ghost batch of G images, and each
+	 * ghost batch makes one EMA update, as nn_bn_forward does for rows. */
+	const float m = NN_BN_MOMENTUM;
+	if (!train) {
+		for (int c = 0; c < C; c++) {
+			float sc = gamma[c] / sqrtf(run_var[c] + NN_BN_EPS);
+			float sh = beta[c] - run_mean[c] * sc;
+			for (int r = 0; r < B; r++) {
+				const float *x = in + ((size_t)r * C + c) * HW;
+				float *o = out + ((size_t)r * C + c) * HW;
+				NN_EACH(i, HW, o[i] = x[i] * sc + sh);
+			}
+		}
+		return;
+	}
+	if (G <= 0 || G > B)
+		G = B;
+	for (int g0 = 0, gi = 0; g0 < B; g0 += G, gi++) {
+		int n = imin(G, B - g0);
+		double cnt = (double)n * HW;
+		for (int c = 0; c < C; c++) {
+			double s = 0;
+			for (int r = g0; r < g0 + n; r++) {
+				const float *x = in + ((size_t)r * C + c) * HW;
+				float t = 0;
+				for (int i = 0; i < HW; i++)
+					t += x[i];
+				s += t;
+			}
+			float mean = (float)(s / cnt);
+			double v = 0;
+			for (int r = g0; r < g0 + n; r++) {
+				const float *x = in + ((size_t)r * C + c) * HW;
+				float *xh = xhat + ((size_t)r * C + c) * HW;
+				float t = 0;
+				for (int i = 0; i < HW; i++) {
+					float d = x[i] - mean;
+					xh[i] = d;
+					t += d * d;
+				}
+				v += t;
+			}
+			float rs = 1.0f / sqrtf((float)(v / cnt) + NN_BN_EPS);
+			rstd[(size_t)gi * C + c] = rs;
+			run_mean[c] = (1.0f - m) * run_mean[c] + m * mean;
+			if (cnt > 1)
+				run_var[c] = (1.0f - m) * run_var[c] + m * (float)(v / (cnt - 1));
+			float ga = gamma[c], be = beta[c];
+			for (int r = g0; r < g0 + n; r++) {
+				float *xh = xhat + ((size_t)r * C + c) * HW;
+				float *o = out + ((size_t)r * C + c) * HW;
+				NN_EACH(i, HW, float t = xh[i] * rs; xh[i] = t; o[i] = ga * t + be);
+			}
+		}
+	}
+}
+
+void nn_bn2d_backward(float *din, float *dgamma, float *dbeta, const float *dout,
+		      const float *xhat, const float *rstd, const float *gamma, int B, int C, int HW,
+		      int G)
+{
+	/* din[B][C][HW] (may alias dout), dgamma/dbeta[C] accumulated. Per ghost batch and
+	 * channel, over its N = n·HW values: din = γ·rstd/N · (N·dy − Σdy − x̂·Σ(dy·x̂)). */
+	if (G <= 0 || G > B)
+		G = B;
+	for (int g0 = 0, gi = 0; g0 < B; g0 += G, gi++) {
+		int n = imin(G, B - g0);
+		float N = (float)n * (float)HW;
+		for (int c = 0; c < C; c++) {
+			double sdy = 0, sdyx = 0;
+			for (int r = g0; r < g0 + n; r++) {
+				const float *dy = dout + ((size_t)r * C + c) * HW;
+				const float *xh = xhat + ((size_t)r * C + c) * HW;
+				float a = 0, b = 0;
+				for (int i = 0; i < HW; i++) {
+					a += dy[i];
+					b += dy[i] * xh[i];
+				}
+				sdy += a;
+				sdyx += b;
+			}
+			dbeta[c] += (float)sdy;
+			dgamma[c] += (float)sdyx;
+			float k = gamma[c] * rstd[(size_t)gi * C + c] / N;
+			float fa = (float)sdy, fb = (float)sdyx;
+			for (int r = g0; r < g0 + n; r++) {
+				const float *dy = dout + ((size_t)r * C + c) * HW;
+				const float *xh = xhat + ((size_t)r * C + c) * HW;
+				float *dx = din + ((size_t)r * C + c) * HW;
+				NN_EACH(i, HW, dx[i] = k * (N * dy[i] - fa - xh[i] * fb));
+			}
+		}
+	}
+}

@@ -1,0 +1,73 @@
+/* convnet.h — private to src/nn: the convolutional models (convnet.c) as model.c calls
+ * them. A convolutional nn_model has m->conv set and m->work NULL. */
+#ifndef GGLAB_NN_CONVNET_H
+#define GGLAB_NN_CONVNET_H
+
+#include "gglab/nn.h"
+
+enum { OP_CONV, OP_BN, OP_RELU, OP_TANH, OP_MAXPOOL, OP_AVGPOOL, OP_GAP, OP_DENSE, OP_RES, OP_NAIS };
+enum { NSLOT = 8 };
+
+typedef struct {
+	int kind;
+	int c, h, w;        /* input shape (dense: c features, h = w = 1) */
+	int oc, oh, ow;     /* output shape */
+	int k, stride, pad; /* conv, pool; res: stride of its first conv */
+	/* views (-1: none). conv, dense: w b; bn: gamma beta; res: w1 g1 b1 w2 g2 b2 wp gp bp
+	 * (wp −1: identity skip); nais: A B b */
+	int v[9];
+	size_t rs[6]; /* buf offsets of running mean/var: bn [0..1]; res [0..5] */
+} conv_op;
+
+
+/* Slots: out [0] everywhere (activations alias their input). bn: rstd [1]. res: t1 a1 t2
+ * tp [1..4] (conv outputs, x̂ after their norm), rstd [5..7]. nais: X [1] (K slabs in
+ * training, 1 in evaluation), S [2] likewise, c [3]. */
+typedef struct {
+	int cap, cap_ng;
+	float *raw;
+	float **t;  /* [nops·NSLOT] */
+	float *col; /* one image's im2col matrix */
+	float *g[4]; /* [cap][maxact] gradient ping-pong and block scratch */
+} conv_arena;
+
+struct nn_convnet {
+	int nops;
+	conv_op *ops;
+	size_t maxact; /* floats of the largest per-example tensor */
+	size_t maxcol; /* floats of the largest im2col matrix */
+	conv_arena train, eval;
+};
+
+static inline size_t nn_op_isize(const conv_op *o)
+{
+	return (size_t)o->c * o->h * o->w;
+}
+
+static inline size_t nn_op_osize(const conv_op *o)
+{
+	return (size_t)o->oc * o->oh * o->ow;
+}
+
+/* Grows (never shrinks) an arena so B rows fit; train: K slabs per NAIS block. */
+void nn_convnet_reserve(nn_model *m, conv_arena *a, int B, int train);
+/* The ghost-batch size G of the model's norm (0: plain BN). */
+int nn_convnet_ghost(const nn_model *m);
+
+/* Rows of one evaluation chunk: conv activations are large per row. */
+#define NN_CONV_CHUNK 64
+
+void nn_convnet_default(nn_config *c, nn_kind kind);
+/* The checks specific to the convolutional kinds (the common ones are done). */
+int nn_convnet_check(const nn_config *c, char *err);
+void nn_convnet_describe(const nn_config *c, char *buf, size_t len);
+/* Layout only (parameters zero) or seeded initialization as well. */
+nn_model *nn_convnet_build(const nn_config *c);
+void nn_convnet_init(nn_model *m, uint64_t seed);
+void nn_convnet_free(struct nn_convnet *cn);
+float nn_convnet_grad(nn_model *m, const float *x, const uint8_t *y, int B);
+/* Eval forward of x[B][in], B ≤ NN_CONV_CHUNK; returns the logits [B][classes]. */
+float *nn_convnet_forward_eval(nn_model *m, const float *x, int B, int K);
+int nn_convnet_project(nn_model *m);
+
+#endif
