@@ -82,11 +82,6 @@ void gg_buf_u64(gg_buf *b, unsigned long long v)
 	gg_buf_put(b, &v, sizeof v);
 }
 
-void gg_buf_f64(gg_buf *b, double v)
-{
-	gg_buf_put(b, &v, sizeof v);
-}
-
 void gg_buf_str(gg_buf *b, const char *s)
 {
 	size_t n = strlen(s);
@@ -114,13 +109,6 @@ void gg_read(gg_reader *r, void *out, size_t n)
 unsigned long long gg_read_u64(gg_reader *r)
 {
 	unsigned long long v;
-	gg_read(r, &v, sizeof v);
-	return v;
-}
-
-double gg_read_f64(gg_reader *r)
-{
-	double v;
 	gg_read(r, &v, sizeof v);
 	return v;
 }

@@ -4,6 +4,8 @@
 #ifndef GGLAB_UI_H
 #define GGLAB_UI_H
 
+#include <stdio.h>
+
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
 

@@ -26,7 +26,7 @@ int gg_state_dir(const char *sub, char *buf, size_t len, char *err);
 /* Monotonic clock in seconds. */
 double gg_now(void);
 
-/* A growable byte buffer (for checkpoints) and a bounds-checked reader over one. Numbers
+/* A growable byte buffer (checkpoints, JSON lines) and a bounds-checked reader over one. Numbers
  * are written in the machine's byte order: a checkpoint is for the machine that wrote it
  * (its header says which order, and a reader on another refuses it). */
 typedef struct {
@@ -35,7 +35,6 @@ typedef struct {
 } gg_buf;
 void gg_buf_put(gg_buf *b, const void *data, size_t n);
 void gg_buf_u64(gg_buf *b, unsigned long long v);
-void gg_buf_f64(gg_buf *b, double v);
 void gg_buf_str(gg_buf *b, const char *s);
 void gg_buf_free(gg_buf *b);
 
@@ -46,7 +45,6 @@ typedef struct {
 } gg_reader;
 void gg_read(gg_reader *r, void *out, size_t n);
 unsigned long long gg_read_u64(gg_reader *r);
-double gg_read_f64(gg_reader *r);
 /* Reads a string written by gg_buf_str into out (len bytes, truncated if longer). */
 void gg_read_str(gg_reader *r, char *out, size_t len);
 /* A string of any length, allocated. */
