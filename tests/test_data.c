@@ -581,7 +581,7 @@ static void test_spec(void)
 	data_set *ds = NULL;
 	snprintf(s.name, sizeof s.name, "foo");
 	CHECK(data_load(&ds, &s, err) == -1 && ds == NULL, "unknown name fails");
-	CHECK(!strcmp(err, "unknown data set 'foo' (known: fashion spiral circles xor gauss teacher)"),
+	CHECK(!strcmp(err, "unknown data set 'foo' (known: fashion cifar10 spiral circles xor gauss teacher)"),
 	      "%s", err);
 
 	expect_load_error("spiral", 0, -0.1f, "noise=-0.1 is outside [0, 1]");

@@ -29,7 +29,7 @@ void data_idx_free(data_idx *d);
 
 /* ---- data sets ---------------------------------------------------------------------- */
 
-#define DATA_NAMES "fashion spiral circles xor gauss teacher"
+#define DATA_NAMES "fashion cifar10 spiral circles xor gauss teacher"
 
 typedef struct {
 	char name[16];   /* one of DATA_NAMES */
@@ -37,13 +37,20 @@ typedef struct {
 	float noise;     /* label-noise fraction in [0, 1]: that share of training labels replaced */
 	uint64_t seed;   /* subset, noise, synthetic points, evaluation subsets */
 	int dim;         /* teacher: input dimension D (default 20) */
+	/* cifar10: the directory of data_batch_1.bin … test_batch.bin; "" looks in
+	 * $GGLAB_DATA/cifar-10-batches-bin, then $GGLAB_DATA, then /usr/share/datasets/cifar10 */
+	char path[256];
+	/* Seeded augmentation of training batches (image sets only): a random crop of the
+	 * image zero-padded by `crop` pixels (0 ≤ crop ≤ half the side; 0 = none) and a random
+	 * horizontal flip (flip = 1). Evaluation and held-out data are never augmented. */
+	int crop, flip;
 } data_spec;
 
 typedef struct {
 	data_spec spec;
 	char source[512]; /* directory or file the images came from, or "synthetic" */
 	int dim, classes;
-	int img_w, img_h; /* 28×28 for images; 0 for feature vectors */
+	int img_c, img_w, img_h; /* 1×28×28 fashion, 3×32×32 cifar10; 0 for feature vectors */
 	int n_train, n_test;
 	float *train_x;   /* [n_train][dim] */
 	uint8_t *train_y; /* [n_train] (noisy labels, if noise > 0) */
@@ -65,9 +72,27 @@ typedef struct {
  * bundled mini subset (GGLAB_DATADIR, set by configure). */
 int data_load(data_set **out, const data_spec *spec, char *err); /* *out untouched on error */
 void data_free(data_set *ds);
-void data_spec_default(data_spec *s); /* fashion, n 0, noise 0, seed 1 */
+void data_spec_default(data_spec *s); /* fashion, n 0, noise 0, seed 1, no path, crop 0, flip 0 */
+/* The checks data_load makes before reading anything: 0, or -1 and a message (unknown
+ * name, n < 0, noise outside [0, 1], crop= on a set that is not images or larger than half
+ * the image: "crop=20 is larger than half the 32x32 image of cifar10 (at most 16)"). */
+int data_spec_check(const data_spec *spec, char *err);
+/* Whether two specs load the same data and batch it the same way (every field). */
+int data_spec_equal(const data_spec *a, const data_spec *b);
 /* One line, e.g. "fashion n=60000 test=10000 (/usr/share/datasets/fashion-mnist)". */
 void data_describe(const data_set *ds, char *buf, size_t len);
+
+/* ---- CIFAR-10 (cifar.c) ----------------------------------------------------------------- */
+
+#define DATA_CIFAR_PIXELS 3072 /* 3×32×32, channel-major */
+#define DATA_CIFAR_RECORD 3073 /* label byte + pixels */
+/* Reads one binary batch file: images[n][3072] and labels[n], allocated. The size must be
+ * a whole number of records and every label < 10; errors name the file (and the record). */
+int data_cifar_read(const char *path, uint8_t **images, uint8_t **labels, int *n, char *err);
+/* Augments one image x[C][H][W] in place with draws from r: shifted by a uniform (dy, dx)
+ * in [−crop, crop]² with zeros brought in (a crop of the zero-padded image), then mirrored
+ * left-right with probability ½ when flip. */
+void data_augment_image(float *x, int C, int H, int W, int crop, int flip, gg_rng *r);
 
 /* ---- synthetic generators (synth.c; data_load uses them, tests and tools may too) ----- */
 
@@ -89,6 +114,9 @@ typedef struct {
 	int pos;     /* next index into perm */
 	long epoch;  /* completed epochs */
 	gg_rng rng;  /* reshuffles at each epoch start */
+	/* Augmentation draws depend only on (aug_seed, epoch, pos), not on a stream, so a
+	 * cursor restored from its epoch, position and rng replays the same crops and flips. */
+	uint64_t aug_seed;
 } data_cursor;
 
 void data_cursor_init(data_cursor *c, const data_set *ds, uint64_t seed);
@@ -98,9 +126,10 @@ void data_cursor_init_part(data_cursor *c, const data_set *ds, uint64_t seed, in
 			   int parts, uint64_t split_seed);
 void data_cursor_free(data_cursor *c);
 void data_cursor_copy(data_cursor *dst, const data_cursor *src); /* dst uninitialized */
-/* Copies the next B examples into x[B][dim], y[B]. A batch that reaches the end of the
- * epoch continues into a fresh shuffle, so every batch is full and the position within the
- * epoch survives batch-size changes. Fractional epochs seen = epoch + pos / n. */
+/* Copies the next B examples into x[B][dim], y[B], augmented as the spec says. A batch
+ * that reaches the end of the epoch continues into a fresh shuffle, so every batch is full
+ * and the position within the epoch survives batch-size changes. Fractional epochs seen =
+ * epoch + pos / n. */
 void data_next_batch(data_cursor *c, const data_set *ds, int B, float *x, uint8_t *y);
 
 #endif

@@ -24,6 +24,9 @@
 #define HELDOUT_MAX 2000
 #define FASHION_SIDE 28
 #define FASHION_CLASSES 10
+#define SYSTEM_CIFAR_DIR "/usr/share/datasets/cifar10/cifar-10-batches-bin"
+#define CIFAR_SIDE 32
+#define CIFAR_NFILES 6
 #define SYNTH_TRAIN 1000 /* default training-set size of a synthetic set */
 #define SYNTH_TEST 1000
 #define SYNTH_MAX_N 1000000
@@ -277,50 +280,36 @@ static void pixels_to_float(float *dst, const uint8_t *src, size_t n)
 		dst[i] = lut[src[i]];
 }
 
-static int load_fashion(data_set *ds, char *err)
+/* Fills ds from avail training and nte test images of C×side×side bytes: the training
+ * subset (balanced, seeded), the held-out split of the images it left out, pixels /255. */
+static int set_images(data_set *ds, const uint8_t *trx, const uint8_t *tr_y, int avail,
+		      const uint8_t *tex, const uint8_t *te_y, int nte, int C, int side,
+		      int classes, const char *dir, char *err)
 {
-	char dir[sizeof ds->source];
-	if (find_fashion(dir, sizeof dir, err))
-		return -1;
-	data_idx tr_img, tr_lab, te_img, te_lab;
-	if (load_pair(dir, TRAIN_IMAGES, &tr_img, &tr_lab, err))
-		return -1;
-	if (load_pair(dir, TEST_IMAGES, &te_img, &te_lab, err)) {
-		data_idx_free(&tr_img);
-		data_idx_free(&tr_lab);
-		return -1;
-	}
-	int avail = tr_img.dims[0];
 	int n = ds->spec.n ? ds->spec.n : avail;
-	if (n > avail) {
-		data_idx_free(&tr_img);
-		data_idx_free(&tr_lab);
-		data_idx_free(&te_img);
-		data_idx_free(&te_lab);
-		return gg_fail(err, "n=%d exceeds the %d training examples of fashion (in %s)", n,
-			       avail, dir);
-	}
-
+	if (n > avail)
+		return gg_fail(err, "n=%d exceeds the %d training examples of %s (in %s)", n, avail,
+			       ds->spec.name, dir);
 	snprintf(ds->source, sizeof ds->source, "%s", dir);
-	ds->img_w = ds->img_h = FASHION_SIDE;
-	ds->dim = FASHION_SIDE * FASHION_SIDE;
-	ds->classes = FASHION_CLASSES;
+	ds->img_c = C;
+	ds->img_w = ds->img_h = side;
+	ds->dim = C * side * side;
+	ds->classes = classes;
 	ds->n_train = n;
-	ds->n_test = te_img.dims[0];
+	ds->n_test = nte;
 	size_t dim = (size_t)ds->dim;
 	ds->train_x = gg_xmalloc(sizeof(float) * dim * (size_t)n);
 	ds->train_y = gg_xmalloc((size_t)n);
 	if (n == avail) {
-		pixels_to_float(ds->train_x, tr_img.data, tr_img.size);
-		memcpy(ds->train_y, tr_lab.data, (size_t)n);
+		pixels_to_float(ds->train_x, trx, dim * (size_t)n);
+		memcpy(ds->train_y, tr_y, (size_t)n);
 	} else {
 		int *sel = gg_xmalloc(sizeof(int) * (size_t)n);
-		select_balanced(tr_lab.data, avail, FASHION_CLASSES, n, ds->spec.seed, sel);
+		select_balanced(tr_y, avail, classes, n, ds->spec.seed, sel);
 		uint8_t *used = gg_xcalloc((size_t)avail, 1);
 		for (int i = 0; i < n; i++) {
-			pixels_to_float(ds->train_x + (size_t)i * dim,
-					tr_img.data + (size_t)sel[i] * dim, dim);
-			ds->train_y[i] = tr_lab.data[sel[i]];
+			pixels_to_float(ds->train_x + (size_t)i * dim, trx + (size_t)sel[i] * dim, dim);
+			ds->train_y[i] = tr_y[sel[i]];
 			used[sel[i]] = 1;
 		}
 		/* the held-out split: training images the subset left out, a seeded choice */
@@ -335,20 +324,106 @@ static int load_fashion(data_set *ds, char *err)
 		ds->n_heldout = nleft < HELDOUT_MAX ? nleft : HELDOUT_MAX;
 		ds->heldout_x = gg_xmalloc(sizeof(float) * dim * (size_t)(ds->n_heldout ? ds->n_heldout : 1));
 		for (int i = 0; i < ds->n_heldout; i++)
-			pixels_to_float(ds->heldout_x + (size_t)i * dim, tr_img.data + (size_t)left[i] * dim, dim);
+			pixels_to_float(ds->heldout_x + (size_t)i * dim, trx + (size_t)left[i] * dim, dim);
 		free(left);
 		free(used);
 		free(sel);
 	}
-	ds->test_x = gg_xmalloc(sizeof(float) * te_img.size);
-	ds->test_y = gg_xmalloc((size_t)ds->n_test);
-	pixels_to_float(ds->test_x, te_img.data, te_img.size);
-	memcpy(ds->test_y, te_lab.data, (size_t)ds->n_test);
+	ds->test_x = gg_xmalloc(sizeof(float) * dim * (size_t)nte);
+	ds->test_y = gg_xmalloc((size_t)nte);
+	pixels_to_float(ds->test_x, tex, dim * (size_t)nte);
+	memcpy(ds->test_y, te_y, (size_t)nte);
+	return 0;
+}
+
+static int load_fashion(data_set *ds, char *err)
+{
+	char dir[sizeof ds->source];
+	if (find_fashion(dir, sizeof dir, err))
+		return -1;
+	data_idx tr_img, tr_lab, te_img, te_lab;
+	if (load_pair(dir, TRAIN_IMAGES, &tr_img, &tr_lab, err))
+		return -1;
+	if (load_pair(dir, TEST_IMAGES, &te_img, &te_lab, err)) {
+		data_idx_free(&tr_img);
+		data_idx_free(&tr_lab);
+		return -1;
+	}
+	int rc = set_images(ds, tr_img.data, tr_lab.data, tr_img.dims[0], te_img.data, te_lab.data,
+			    te_img.dims[0], 1, FASHION_SIDE, FASHION_CLASSES, dir, err);
 	data_idx_free(&tr_img);
 	data_idx_free(&tr_lab);
 	data_idx_free(&te_img);
 	data_idx_free(&te_lab);
-	return 0;
+	return rc;
+}
+
+/* ---- CIFAR-10 ------------------------------------------------------------------------- */
+
+static const char *const cifar_files[CIFAR_NFILES] = {
+	"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+	"data_batch_5.bin", "test_batch.bin",
+};
+
+/* The directory: the spec's path, else the first candidate holding data_batch_1.bin. */
+static int find_cifar(const data_spec *s, char *dir, size_t len, char *err)
+{
+	if (s->path[0]) {
+		snprintf(dir, len, "%s", s->path);
+		return 0;
+	}
+	const char *env = getenv("GGLAB_DATA");
+	char cand[3][sizeof(((data_set *)0)->source)];
+	int nc = 0;
+	if (env && *env) {
+		snprintf(cand[nc++], sizeof cand[0], "%.400s/cifar-10-batches-bin", env);
+		snprintf(cand[nc++], sizeof cand[0], "%.400s", env);
+	}
+	snprintf(cand[nc++], sizeof cand[0], "%s", SYSTEM_CIFAR_DIR);
+	for (int i = 0; i < nc; i++) {
+		char path[sizeof cand[0] + 32];
+		snprintf(path, sizeof path, "%.480s/%s", cand[i], cifar_files[0]);
+		if (file_exists(path)) {
+			snprintf(dir, len, "%.480s", cand[i]);
+			return 0;
+		}
+	}
+	return gg_fail(err, "cifar10: no %s in %s%s; give path=DIR or set GGLAB_DATA",
+		       cifar_files[0], env && *env ? "$GGLAB_DATA/cifar-10-batches-bin, $GGLAB_DATA, " : "",
+		       SYSTEM_CIFAR_DIR);
+}
+
+static int load_cifar(data_set *ds, char *err)
+{
+	char dir[sizeof ds->source];
+	if (find_cifar(&ds->spec, dir, sizeof dir, err))
+		return -1;
+	uint8_t *img[CIFAR_NFILES] = {0}, *lab[CIFAR_NFILES] = {0};
+	int cnt[CIFAR_NFILES] = {0}, rc = -1, ntr = 0;
+	for (int i = 0; i < CIFAR_NFILES; i++) {
+		char path[sizeof dir + 32];
+		snprintf(path, sizeof path, "%s/%s", dir, cifar_files[i]);
+		if (data_cifar_read(path, &img[i], &lab[i], &cnt[i], err))
+			goto out;
+		if (i < CIFAR_NFILES - 1)
+			ntr += cnt[i];
+	}
+	/* the five training batches as one array */
+	uint8_t *trx = gg_xmalloc((size_t)ntr * DATA_CIFAR_PIXELS), *try_ = gg_xmalloc((size_t)ntr);
+	for (int i = 0, at = 0; i < CIFAR_NFILES - 1; at += cnt[i], i++) {
+		memcpy(trx + (size_t)at * DATA_CIFAR_PIXELS, img[i], (size_t)cnt[i] * DATA_CIFAR_PIXELS);
+		memcpy(try_ + at, lab[i], (size_t)cnt[i]);
+	}
+	int t = CIFAR_NFILES - 1;
+	rc = set_images(ds, trx, try_, ntr, img[t], lab[t], cnt[t], 3, CIFAR_SIDE, 10, dir, err);
+	free(trx);
+	free(try_);
+out:
+	for (int i = 0; i < CIFAR_NFILES; i++) {
+		free(img[i]);
+		free(lab[i]);
+	}
+	return rc;
 }
 
 static void load_synth(data_set *ds, int dim, int classes)
@@ -357,7 +432,7 @@ static void load_synth(data_set *ds, int dim, int classes)
 	snprintf(ds->source, sizeof ds->source, "synthetic");
 	ds->dim = dim;
 	ds->classes = classes;
-	ds->img_w = ds->img_h = 0;
+	ds->img_c = ds->img_w = ds->img_h = 0;
 	ds->n_train = s->n ? s->n : SYNTH_TRAIN;
 	ds->n_test = SYNTH_TEST;
 	ds->train_x = gg_xmalloc(sizeof(float) * (size_t)dim * (size_t)ds->n_train);
@@ -373,31 +448,71 @@ static void load_synth(data_set *ds, int dim, int classes)
 	free(unused);
 }
 
-int data_load(data_set **out, const data_spec *spec, char *err)
+/* Side of the images of a named set (0: feature vectors, -1: unknown name). */
+static int image_side(const char *name)
+{
+	if (!strcmp(name, "fashion"))
+		return FASHION_SIDE;
+	if (!strcmp(name, "cifar10"))
+		return CIFAR_SIDE;
+	int dim, classes;
+	return data_synth_shape(name, 0, &dim, &classes) == 0 ? 0 : -1;
+}
+
+int data_spec_check(const data_spec *spec, char *err)
 {
 	if (!memchr(spec->name, '\0', sizeof spec->name))
 		return gg_fail(err, "data set name too long (known: " DATA_NAMES ")");
-	int fashion = strcmp(spec->name, "fashion") == 0;
-	int dim = 0, classes = 0;
-	int synth = !fashion && data_synth_shape(spec->name, spec->dim, &dim, &classes) == 0;
-	if (!fashion && !synth)
+	if (!memchr(spec->path, '\0', sizeof spec->path))
+		return gg_fail(err, "path: longer than %zu characters", sizeof spec->path - 1);
+	int side = image_side(spec->name);
+	if (side < 0)
 		return gg_fail(err, "unknown data set '%s' (known: " DATA_NAMES ")", spec->name);
 	if (spec->n < 0)
 		return gg_fail(err, "n=%d is negative (0 means the whole set)", spec->n);
 	if (!(spec->noise >= 0.0f && spec->noise <= 1.0f)) /* also refuses NaN */
 		return gg_fail(err, "noise=%g is outside [0, 1]", (double)spec->noise);
-	if (synth && spec->n > SYNTH_MAX_N)
+	if (side == 0 && spec->n > SYNTH_MAX_N)
 		return gg_fail(err, "n=%d exceeds the %d examples a synthetic set can have", spec->n,
 			       SYNTH_MAX_N);
 	if (strcmp(spec->name, "teacher") == 0 && (spec->dim < 0 || spec->dim > TEACHER_MAX_DIM))
 		return gg_fail(err, "dim=%d is outside 1..%d for teacher (0 means 20)", spec->dim,
 			       TEACHER_MAX_DIM);
+	if (spec->path[0] && strcmp(spec->name, "cifar10"))
+		return gg_fail(err, "path= is for cifar10 (%s is found by itself)", spec->name);
+	if ((spec->crop || spec->flip) && side == 0)
+		return gg_fail(err, "%s= augments images; %s is not an image set (fashion, cifar10)",
+			       spec->crop ? "crop" : "flip", spec->name);
+	if (spec->crop < 0 || spec->crop > side / 2)
+		return gg_fail(err, "crop=%d is %s half the %dx%d image of %s (0..%d)", spec->crop,
+			       spec->crop < 0 ? "negative, not up to" : "larger than", side, side,
+			       spec->name, side / 2);
+	if (spec->flip != 0 && spec->flip != 1)
+		return gg_fail(err, "flip=%d is not on (1) or off (0)", spec->flip);
+	return 0;
+}
+
+int data_spec_equal(const data_spec *a, const data_spec *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->n == b->n && a->noise == b->noise &&
+	       a->seed == b->seed && a->dim == b->dim && strcmp(a->path, b->path) == 0 &&
+	       a->crop == b->crop && a->flip == b->flip;
+}
+
+int data_load(data_set **out, const data_spec *spec, char *err)
+{
+	if (data_spec_check(spec, err) < 0)
+		return -1;
+	int fashion = strcmp(spec->name, "fashion") == 0, cifar = strcmp(spec->name, "cifar10") == 0;
+	int dim = 0, classes = 0;
+	if (!fashion && !cifar)
+		data_synth_shape(spec->name, spec->dim, &dim, &classes);
 
 	data_set *ds = gg_xcalloc(1, sizeof *ds);
 	ds->spec = *spec;
-	if (fashion) {
-		if (load_fashion(ds, err)) {
-			free(ds);
+	if (fashion || cifar) {
+		if ((fashion ? load_fashion : load_cifar)(ds, err)) {
+			data_free(ds);
 			return -1;
 		}
 	} else {
@@ -413,7 +528,7 @@ int data_load(data_set **out, const data_spec *spec, char *err)
 	ds->eval_test_x = gg_xmalloc(sizeof(float) * d * (size_t)ds->n_eval);
 	ds->eval_test_y = gg_xmalloc((size_t)ds->n_eval);
 	int h = 0; /* fashion with no training image left over holds out test images instead */
-	if (fashion && ds->n_heldout == 0) {
+	if ((fashion || cifar) && ds->n_heldout == 0) {
 		h = ds->n_test - ds->n_eval < HELDOUT_MAX ? ds->n_test - ds->n_eval : HELDOUT_MAX;
 		ds->n_heldout = h;
 		ds->heldout_x = gg_xmalloc(sizeof(float) * d * (size_t)(h ? h : 1));
@@ -449,7 +564,11 @@ void data_describe(const data_set *ds, char *buf, size_t len)
 	if (strcmp(ds->spec.name, "teacher") == 0)
 		e += (size_t)snprintf(extra + e, sizeof extra - e, " dim=%d", ds->dim);
 	if (ds->spec.noise > 0.0f)
-		snprintf(extra + e, sizeof extra - e, " noise=%g", (double)ds->spec.noise);
+		e += (size_t)snprintf(extra + e, sizeof extra - e, " noise=%g", (double)ds->spec.noise);
+	if (ds->spec.crop && e < sizeof extra)
+		e += (size_t)snprintf(extra + e, sizeof extra - e, " crop=%d", ds->spec.crop);
+	if (ds->spec.flip && e < sizeof extra)
+		snprintf(extra + e, sizeof extra - e, " flip=on");
 	snprintf(buf, len, "%s n=%d test=%d%s (%s)", ds->spec.name, ds->n_train, ds->n_test, extra,
 		 ds->source);
 }
@@ -465,6 +584,7 @@ void data_cursor_init(data_cursor *c, const data_set *ds, uint64_t seed)
 	c->pos = 0;
 	c->epoch = 0;
 	gg_rng_seed(&c->rng, gg_rng_derive(seed, "data-cursor"));
+	c->aug_seed = gg_rng_derive(seed, "data-augment");
 	gg_rng_shuffle(&c->rng, c->perm, c->n);
 }
 
@@ -490,6 +610,7 @@ void data_cursor_init_part(data_cursor *c, const data_set *ds, uint64_t seed, in
 	c->pos = 0;
 	c->epoch = 0;
 	gg_rng_seed(&c->rng, gg_rng_derive(seed, "data-cursor"));
+	c->aug_seed = gg_rng_derive(seed, "data-augment");
 	gg_rng_shuffle(&c->rng, c->perm, c->n);
 }
 
@@ -513,6 +634,14 @@ void data_next_batch(data_cursor *c, const data_set *ds, int B, float *x, uint8_
 		int i = c->perm[c->pos];
 		memcpy(x + (size_t)b * dim, ds->train_x + (size_t)i * dim, sizeof(float) * dim);
 		y[b] = ds->train_y[i];
+		if (ds->spec.crop || ds->spec.flip) {
+			/* one stream per (epoch, position): replay needs no augmentation state */
+			gg_rng ar;
+			gg_rng_seed(&ar, c->aug_seed ^ ((uint64_t)c->epoch * 0x9E3779B97F4A7C15ULL +
+							 (uint64_t)c->pos * 0xBF58476D1CE4E5B9ULL));
+			data_augment_image(x + (size_t)b * dim, ds->img_c, ds->img_h, ds->img_w,
+					   ds->spec.crop, ds->spec.flip, &ar);
+		}
 		/* Reshuffle as soon as an epoch is complete, so epoch + pos / n is exact between
 		 * batches whatever the batch sizes were. */
 		if (++c->pos == c->n) {
