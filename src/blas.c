@@ -237,6 +237,11 @@ void blas_startup(char **argv)
 	setenv("GGLAB_BLAS_NOTE", d.why, 1);
 }
 
+int blas_auto_threads(double step_flops, int cores)
+{
+	return step_flops >= BLAS_AUTO_MIN_FLOPS && cores > 1 ? cores : 1;
+}
+
 const char *blas_core(void)
 {
 	return openblas_get_corename();
@@ -247,6 +252,11 @@ void blas_describe(char *buf, size_t len, int threads)
 	blas_cpu c;
 	blas_cpu_read(&c);
 	const char *note = getenv("GGLAB_BLAS_NOTE");
-	snprintf(buf, len, "blas_core=%s cpu=%s threads=%d (%s)", blas_core(), blas_cpu_caps(&c), threads,
+	char t[16];
+	if (threads > 0)
+		snprintf(t, sizeof t, "%d", threads);
+	else
+		snprintf(t, sizeof t, "auto");
+	snprintf(buf, len, "blas_core=%s cpu=%s threads=%s (%s)", blas_core(), blas_cpu_caps(&c), t,
 		 note ? note : "the library's choice");
 }

@@ -42,16 +42,16 @@ static void usage(FILE *out)
 	      "      --resume FILE    continue from a checkpoint (save, or the autosave on SIGHUP)\n"
 	      "      --view FILE...   compare finished metrics files (--log, export jsonl) on screen\n"
 	      "      --seed N         seed of the first run (default 1)\n"
-	      "      --threads N      BLAS threads (default 1: fastest for a lab's small matrices);\n"
-	      "                       replay needs the same N\n"
+	      "      --threads auto|N BLAS threads (default auto: all cores for a run whose steps\n"
+	      "                       are large enough to gain, else one); replay needs the same\n"
 	      "      --workers N      runs stepped side by side, each on one core (default: one\n"
-	      "                       per core with --threads 1; the results do not depend on N)\n"
+	      "                       per core unless --threads N > 1; results do not depend on it)\n"
 	      "      --fps N          screen frames per second, at most (default 10)\n"
 	      "      --ascii          draw plots with ASCII characters instead of braille\n"
 	      "      --no-color       monochrome screen (also when NO_COLOR is set)\n"
 	      "      --frames N       leave the screen after N frames (for tests)\n"
 	      "  -h, --help           this help\n"
-	      "  -V, --version        print the version\n"
+	      "  -V, --version        print the version, the BLAS kernel and the CPU's capability\n"
 	      "\n"
 	      "Commands are listed by 'gglab -c help' and documented in gglab(1).\n",
 	      out);
@@ -157,9 +157,9 @@ int main(int argc, char **argv)
 	const char *batch_file = NULL, *check_file = NULL, *cmds = NULL, *screen_file = NULL;
 	const char *resume = NULL;
 	int view = 0;
-	/* One BLAS thread unless told otherwise: measured on this kind of machine, a second
-	 * thread makes batches of 32-128 30-40 % slower and large ones only ~8 % faster. */
-	lab_options lo = { .seed = 1, .threads = 1, .ops = &cmd_lab_ops };
+	/* BLAS threads chosen per round unless told otherwise (--threads auto): one for small
+	 * products and for runs side by side, all cores for a large run alone. */
+	lab_options lo = { .seed = 1, .threads = 0, .ops = &cmd_lab_ops };
 	ui_options uo = { .fps = 10, .color = getenv("NO_COLOR") == NULL };
 	long v;
 	int c;
@@ -179,7 +179,9 @@ int main(int argc, char **argv)
 			lo.seed = (uint64_t)v;
 			break;
 		case OPT_THREADS:
-			if (parse_positive("--threads", optarg, 1, 256, &v) < 0)
+			if (!strcmp(optarg, "auto"))
+				v = 0;
+			else if (parse_positive("--threads", optarg, 1, 256, &v) < 0)
 				return EXIT_USAGE;
 			lo.threads = (int)v;
 			break;

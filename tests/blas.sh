@@ -9,7 +9,7 @@ run_gglab --version
 expect_rc 0 "--version"
 expect_out "blas_core=" "--version names the kernel"
 expect_out "cpu=" "--version names the CPU's capability"
-expect_out "threads=1" "--version names the thread count"
+expect_out "threads=auto" "--version names the thread count (auto by default)"
 
 run_gglab --threads 2 --version
 expect_out "threads=2" "the thread count follows --threads"

@@ -59,6 +59,16 @@ static void test_decide(void)
 	      "tiers ignore case");
 }
 
+static void test_auto_threads(void)
+{
+	/* the bench MLP 784-512x3-10: about 4.8 MFLOP an example */
+	CHECK(blas_auto_threads(4.8e6 * 32, 2) == 1, "B=32 stays on one thread");
+	CHECK(blas_auto_threads(4.8e6 * 128, 2) == 1, "B=128 stays on one thread (slower on two)");
+	CHECK(blas_auto_threads(4.8e6 * 1024, 2) == 2, "B=1024 takes both cores");
+	CHECK(blas_auto_threads(4.8e6 * 4096, 8) == 8, "B=4096 takes every core");
+	CHECK(blas_auto_threads(1e12, 1) == 1, "one core: one thread");
+}
+
 static void test_machine(void)
 {
 	blas_cpu c;
@@ -75,6 +85,7 @@ static void test_machine(void)
 int main(void)
 {
 	test_decide();
+	test_auto_threads();
 	test_machine();
 	return test_report();
 }

@@ -43,6 +43,12 @@ typedef struct {
 void blas_decide(const blas_cpu *c, const char *lib_core, const char *user_core,
 		 const char *gglab_blas, blas_decision *d);
 
+/* --threads auto: the BLAS threads for a run training alone, from the floating-point work of
+ * one of its steps: all cores for large products, one below (measured: a second thread
+ * makes steps of 0.6 GFLOP 30-40 % slower and steps of 5 GFLOP about 8 % faster). */
+int blas_auto_threads(double step_flops, int cores);
+#define BLAS_AUTO_MIN_FLOPS 2e9
+
 /* Call first in main(): may re-execute the program (and so not return). */
 void blas_startup(char **argv);
 /* Largest relative error of the library's sgemm against a naive product over the shapes
@@ -52,6 +58,6 @@ double blas_self_check(void);
 /* The kernel in use and how it was chosen, e.g. "blas_core=SkylakeX cpu=avx512 bf16
  * (gglab switched from Prescott)". */
 const char *blas_core(void);
-void blas_describe(char *buf, size_t len, int threads);
+void blas_describe(char *buf, size_t len, int threads); /* threads 0: "auto" */
 
 #endif

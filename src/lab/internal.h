@@ -131,6 +131,8 @@ struct lab {
 
 	/* trainer only */
 	lab_pool *pool;         /* started with the trainer thread */
+	int cores;              /* online processors */
+	int blas_threads;       /* OpenBLAS's thread count now (--threads auto changes it) */
 	run **todo;             /* [todo_cap] the runs a round steps */
 	int todo_cap;
 	run **runs;
@@ -277,6 +279,8 @@ void journal_command(lab *L, const char *sync, const cmd_call *c);
 void lab_calls_free(lab *L, cmd_list *l);
 void journal_close(lab *L);
 void journal_sync_text(lab *L, char *buf, size_t len);
+/* A comment line in the journal (what the lab decided by itself, e.g. its thread count). */
+void journal_note(lab *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* trainer.c */
 void *lab_trainer_main(void *arg);

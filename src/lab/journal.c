@@ -5,6 +5,7 @@
  * Trainer thread only; every line is flushed as it is written, and the file is fsync'd when
  * it is closed, so a dropped connection loses nothing. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,17 @@ int journal_open(lab *L, const char *path, char *err)
 	time_t now = time(NULL);
 	char when[64];
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
+	char threads[16];
+	if (L->opt.threads > 0)
+		snprintf(threads, sizeof threads, "%d", L->opt.threads);
+	else
+		snprintf(threads, sizeof threads, "auto");
 	fprintf(L->journal,
 		"# gglab %s journal, %s\n"
-		"# Replay: gglab --batch %s --seed %llu --threads %d\n"
-		"# (the session's seed and thread count give the same numbers bit for bit)\n",
-		PACKAGE_VERSION, when, path, (unsigned long long)L->opt.seed, L->opt.threads);
+		"# Replay: gglab --batch %s --seed %llu --threads %s\n"
+		"# (the session's seed and thread count give the same numbers bit for bit%s)\n",
+		PACKAGE_VERSION, when, path, (unsigned long long)L->opt.seed, threads,
+		L->opt.threads > 0 ? "" : " on a machine with as many cores");
 	fflush(L->journal);
 	return 0;
 }
@@ -55,6 +62,19 @@ void journal_command(lab *L, const char *sync, const cmd_call *c)
 	/* sync is where the runs were just before the command: that is where it applied. */
 	write_sync(L, sync);
 	fprintf(L->journal, "%s\n", c->text);
+	fflush(L->journal);
+}
+
+void journal_note(lab *L, const char *fmt, ...)
+{
+	if (!L->journal)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("# ", L->journal);
+	vfprintf(L->journal, fmt, ap);
+	fputc('\n', L->journal);
+	va_end(ap);
 	fflush(L->journal);
 }
 

@@ -29,10 +29,10 @@ lab *lab_new(const lab_options *o, char *err)
 	L->opt = *o;
 	/* runs side by side when each has one BLAS thread; with more, the BLAS threads
 	 * already take the cores */
-	if (L->opt.workers <= 0) {
-		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		L->opt.workers = o->threads == 1 && cores > 1 ? (int)cores : 1;
-	}
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	L->cores = cores > 1 ? (int)cores : 1;
+	if (L->opt.workers <= 0)
+		L->opt.workers = o->threads <= 1 ? L->cores : 1;
 	if (lab_msgs_open(L, err) < 0) {
 		free(L);
 		return NULL;
@@ -49,8 +49,9 @@ lab *lab_new(const lab_options *o, char *err)
 	L->series = series_new();
 	for (int c = 0; c < NCOLS; c++)
 		L->cols[c] = series_col(L->series, lab_col_names[c]);
-	if (o->threads > 0)
-		openblas_set_num_threads(o->threads);
+	/* auto (0) starts with one thread; each round picks (see lab_round) */
+	L->blas_threads = o->threads > 0 ? o->threads : 1;
+	openblas_set_num_threads(L->blas_threads);
 
 	return L;
 }

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
+#include "gglab/blas.h"
 #include "gglab/util.h"
 #include "internal.h"
 
@@ -218,8 +221,23 @@ int lab_round(lab *L)
 			todo[n++] = L->runs[i];
 			flops += 6.0 * (double)L->runs[i]->model->nparams * L->runs[i]->bs;
 		}
+	/* --threads auto: a run training alone gets the threads its products need; runs
+	 * training together get one each, side by side on the workers. A pure function of
+	 * the runs' shapes and the core count, so a replay on this machine makes the same
+	 * choices; the journal notes each. */
+	if (L->opt.threads == 0 && n > 0) {
+		int want = n == 1 ? blas_auto_threads(flops, L->cores) : 1;
+		if (want != L->blas_threads) {
+			openblas_set_num_threads(want);
+			L->blas_threads = want;
+			journal_note(L, "BLAS threads %d from step %ld of %s (%s, %.2g GFLOP a step)", want,
+				     todo[0]->step, todo[0]->name, n == 1 ? "training alone" : "runs side by side",
+				     flops / 1e9);
+		}
+	}
 	/* the arithmetic side by side, then everything that reads or writes the lab in order */
-	pool_run(n > 1 && flops >= POOL_MIN_FLOPS ? L->pool : NULL, n, compute_one, todo);
+	pool_run(n > 1 && L->blas_threads == 1 && flops >= POOL_MIN_FLOPS ? L->pool : NULL, n,
+		 compute_one, todo);
 	for (int i = 0; i < n; i++)
 		run_step_finish(L, todo[i]);
 	if (n)
