@@ -332,6 +332,10 @@ int main(int argc, char **argv)
 		block_signals(SIG_UNBLOCK);
 	int status = headless ? ui_batch(L, &script, resume != NULL) : ui_tui(L, &script, &uo);
 	cmd_list_free(&script);
+	if (lab_close_files(L, err) < 0) { /* a write that failed is never silent */
+		fprintf(stderr, "gglab: %s\n", err);
+		status = status ? status : EXIT_RUNTIME;
+	}
 	lab_free(L);
 	if (lo.journal_path && !headless)
 		fprintf(stderr, "gglab: journal of this session: %s (replay: gglab --batch %s)\n",

@@ -1,7 +1,10 @@
 /* fault.c — a test-only LD_PRELOAD shim that makes the disk look full: with
- * GGLAB_FAULT_ENOSPC set, write(2) to any file whose name contains ".tmp." fails with
- * ENOSPC. That is where gglab's atomic saves write before renaming, so a test can check
- * that a save onto a full disk fails cleanly and leaves the old file intact. */
+ * GGLAB_FAULT_ENOSPC set, write(2) to any file whose name contains ".tmp." (or the text of
+ * GGLAB_FAULT_MATCH, when set) fails with ENOSPC. ".tmp." is where gglab's atomic saves
+ * write before renaming, so a test can check that a save onto a full disk fails cleanly
+ * and leaves the old file intact; GGLAB_FAULT_MATCH reaches the streams (--log, journal),
+ * and GGLAB_FAULT_AFTER=N lets the first N bytes to matching files through (a disk that
+ * fills up during the session). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -21,7 +24,11 @@ ssize_t write(int fd, const void *buf, size_t n)
 		ssize_t len = readlink(link, path, sizeof path - 1);
 		if (len > 0) {
 			path[len] = 0;
-			if (strstr(path, ".tmp.")) {
+			const char *match = getenv("GGLAB_FAULT_MATCH");
+			static long long passed; /* bytes let through so far */
+			const char *after = getenv("GGLAB_FAULT_AFTER");
+			if (strstr(path, match && *match ? match : ".tmp.") &&
+			    (!after || (passed += (long long)n) > atoll(after))) {
 				errno = ENOSPC;
 				return -1;
 			}

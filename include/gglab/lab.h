@@ -66,6 +66,9 @@ lab *lab_new(const lab_options *o, char *err);
  * as the current run. */
 void lab_first_run(lab *L);
 int lab_start(lab *L, char *err);
+/* Stops the trainer and closes the journal and the --log stream; -1 with the first
+ * failed write of either during the session (each was said when it happened). */
+int lab_close_files(lab *L, char *err);
 /* Stops the trainer at the next step boundary, joins it, frees everything. */
 void lab_free(lab *L);
 /* Stops the trainer (at a step boundary) and writes a checkpoint of everything to a new

@@ -11,12 +11,21 @@
 
 #include "gglab/series.h"
 #include "gglab/util.h"
-#include "gglab/util.h"
 
-/* Opens a temporary file beside path; tmp receives its name (PATH_MAX bytes). */
-FILE *store_atomic_open(const char *path, char *tmp, size_t tmplen, char *err);
-/* Flushes, fsyncs and renames tmp over path; on any failure removes tmp and keeps path. */
-int store_atomic_commit(FILE *f, const char *tmp, const char *path, char *err);
+/* A file being replaced (src/store/file.c). _open refuses a target that is not a regular
+ * file (a symbolic link, FIFO, device node, directory), removes temporary files left there
+ * by processes that died while saving, and creates PATH.tmp.PID.N with the user's umask.
+ * Write through _stream (it remembers the errno of the first failed write) or, for zlib,
+ * a dup of _fd (then say what failed with _fail). _commit flushes, fsyncs, renames over
+ * path and fsyncs the directory; on any failure it removes the temporary file, keeps path
+ * and names the real reason. _abort gives up. Both free o. */
+typedef struct store_out store_out;
+store_out *store_out_open(const char *path, char *err);
+FILE *store_out_stream(store_out *o);
+int store_out_fd(store_out *o);
+void store_out_fail(store_out *o, int errnum);
+int store_out_commit(store_out *o, char *err);
+void store_out_abort(store_out *o);
 
 /* Checkpoint files: gzip through zlib holding the magic "GGLABCKP", the format version, a
  * byte-order mark, the configuration as readable text, the binary payload, and a CRC-32

@@ -30,6 +30,15 @@ int lab_data(lab *L, const data_spec *spec, int keep, char *err)
 	lab_dataref *d = lab_dataref_get(L, spec, err);
 	if (!d)
 		return -1;
+	/* A built run restarts (or goes on) on the new data: refused here rather than left
+	 * untrainable. A run not built yet takes its bs after its data, as a script does. */
+	int n_train = r->parts > 1 ? d->ds->n_train / r->parts : d->ds->n_train;
+	if (r->built && r->bs > n_train) {
+		lab_dataref_put(L, d);
+		return gg_fail(err, "bs=%d is larger than the new training set (%d examples%s): set a "
+				    "smaller bs first; the run is unchanged", r->bs, n_train,
+			       r->parts > 1 ? " in each part" : "");
+	}
 	if (keep && r->built) {
 		/* The same network goes on learning from other data (e.g. true labels after
 		 * random ones: an adversarial initialization). Only the data position is new. */
@@ -38,11 +47,6 @@ int lab_data(lab *L, const data_spec *spec, int keep, char *err)
 			return gg_fail(err, "keep=on needs data of the same shape: %s has %d features and %d "
 					    "classes, the model takes %d and %d", spec->name, d->ds->dim,
 				       d->ds->classes, r->data->ds->dim, r->data->ds->classes);
-		}
-		if (r->bs > d->ds->n_train) {
-			lab_dataref_put(L, d);
-			return gg_fail(err, "bs=%d is larger than the new training set (%d examples)", r->bs,
-				       d->ds->n_train);
 		}
 		data_cursor_free(&r->cur);
 		data_cursor_init_part(&r->cur, d->ds, gg_rng_derive(r->seed, "order") ^ (uint64_t)r->step,

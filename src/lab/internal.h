@@ -160,6 +160,7 @@ struct lab {
 	struct ph_job *ph_todo, *ph_done;
 	int ph_ready;           /* under mu: results are waiting for the trainer */
 	int cols[NCOLS];
+	char write_err[GG_ERRLEN]; /* the first failed write of --log or the journal */
 };
 
 /* One evaluation's values, by column, gathered before they are appended together. */
@@ -174,7 +175,8 @@ void lab_row_set(lab *L, lab_row *row, const char *name, double v);
 
 /* rows.c */
 int lab_log_open(lab *L, const char *path, char *err);
-void lab_log_close(lab *L);
+/* Closes the log; -1 (said) when its last data could not be written. */
+int lab_log_close(lab *L);
 /* Appends a row to series sid (a run's, or a twin group's) and to the --log stream. */
 void lab_emit_row(lab *L, int sid, long step, const lab_row *row);
 /* Logs two late values for a row already appended (a background result). */
@@ -187,6 +189,9 @@ void lab_mark(lab *L, int sid, long step, int kind, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
 /* messages.c */
+/* A write to path failed ("writing the log", errno): said as an error, and the first one
+ * kept for the exit status (lab_close_files). */
+void lab_write_failed(lab *L, const char *path, const char *what, int errnum);
 int lab_msgs_open(lab *L, char *err);
 void lab_msgs_close(lab *L);
 void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ...)
@@ -277,8 +282,8 @@ int journal_open(lab *L, const char *path, char *err);
 void journal_command(lab *L, const char *sync, const cmd_call *c);
 /* Frees every call of a list (through the command layer's ops) and empties it. */
 void lab_calls_free(lab *L, cmd_list *l);
-void journal_close(lab *L);
-void journal_sync_text(lab *L, char *buf, size_t len);
+int journal_close(lab *L); /* -1 (said) when the end could not be written */
+char *journal_sync_text(lab *L); /* "sync r1=1200 …", allocated */
 /* A comment line in the journal (what the lab decided by itself, e.g. its thread count). */
 void journal_note(lab *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -3,7 +3,9 @@
  * replay until the runs reach where they were, then the command applies, so
  * `gglab --batch JOURNAL` (same --seed, same --threads) reproduces every series bit for bit.
  * Trainer thread only; every line is flushed as it is written, and the file is fsync'd when
- * it is closed, so a dropped connection loses nothing. */
+ * it is closed, so a dropped connection loses nothing. A failed write is an error, said
+ * once with the file and the reason; the journal stops there and the lab goes on. The
+ * journal is a stream: it writes through whatever the path names (a FIFO, a device). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +16,37 @@
 
 #include "gglab/util.h"
 #include "internal.h"
+
+/* Writes to the journal, a line at a time with write(2) on its descriptor (no stdio
+ * buffer: each line is on its way at once, and a failure's errno is the real one); on the
+ * first failure the journal is closed and the reason said. */
+static void jprintf(lab *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jprintf(lab *L, const char *fmt, ...)
+{
+	if (!L->journal)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *line = NULL;
+	int n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	int e = n < 0 ? ENOMEM : 0;
+	for (int done = 0; !e && done < n;) {
+		ssize_t w = write(fileno(L->journal), line + done, (size_t)(n - done));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			e = w < 0 ? errno : EIO;
+		else
+			done += (int)w;
+	}
+	free(n < 0 ? NULL : line);
+	if (e) {
+		fclose(L->journal);
+		L->journal = NULL;
+		lab_write_failed(L, L->opt.journal_path, "writing the journal", e);
+	}
+}
 
 int journal_open(lab *L, const char *path, char *err)
 {
@@ -28,29 +61,38 @@ int journal_open(lab *L, const char *path, char *err)
 		snprintf(threads, sizeof threads, "%d", L->opt.threads);
 	else
 		snprintf(threads, sizeof threads, "auto");
-	fprintf(L->journal,
+	jprintf(L,
 		"# gglab %s journal, %s\n"
 		"# Replay: gglab --batch %s --seed %llu --threads %s\n"
 		"# (the session's seed and thread count give the same numbers bit for bit%s)\n",
 		PACKAGE_VERSION, when, path, (unsigned long long)L->opt.seed, threads,
 		L->opt.threads > 0 ? "" : " on a machine with as many cores");
-	fflush(L->journal);
+	if (!L->journal) /* said as a message too: the lab is not running yet, so say it here */
+		return gg_fail(err, "%s", L->write_err);
 	return 0;
 }
 
-/* "sync r1=1200 r2=800": where every run is now. */
-void journal_sync_text(lab *L, char *buf, size_t len)
+/* "sync r1=1200 r2=800": where every run is now (allocated). */
+char *journal_sync_text(lab *L)
 {
-	size_t n = (size_t)snprintf(buf, len, "sync");
-	for (int i = 0; i < L->nruns && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, " %s=%ld", L->runs[i]->name, L->runs[i]->step);
+	gg_buf b = { 0 };
+	gg_buf_put(&b, "sync", 4);
+	for (int i = 0; i < L->nruns; i++) {
+		char step[32];
+		gg_buf_put(&b, " ", 1);
+		gg_buf_put(&b, L->runs[i]->name, strlen(L->runs[i]->name));
+		int n = snprintf(step, sizeof step, "=%ld", L->runs[i]->step);
+		gg_buf_put(&b, step, (size_t)n);
+	}
+	gg_buf_put(&b, "", 1);
+	return (char *)b.p;
 }
 
 static void write_sync(lab *L, const char *sync)
 {
 	if (L->jsync && !strcmp(L->jsync, sync))
 		return;
-	fprintf(L->journal, "%s\n", sync);
+	jprintf(L, "%s\n", sync);
 	free(L->jsync);
 	L->jsync = gg_xstrdup(sync);
 }
@@ -61,40 +103,47 @@ void journal_command(lab *L, const char *sync, const cmd_call *c)
 		return;
 	/* sync is where the runs were just before the command: that is where it applied. */
 	write_sync(L, sync);
-	fprintf(L->journal, "%s\n", c->text);
-	fflush(L->journal);
+	jprintf(L, "%s\n", c->text);
 }
 
 void journal_note(lab *L, const char *fmt, ...)
 {
 	if (!L->journal)
 		return;
+	char line[512];
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("# ", L->journal);
-	vfprintf(L->journal, fmt, ap);
-	fputc('\n', L->journal);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	fflush(L->journal);
+	jprintf(L, "# %s\n", line);
 }
 
-void journal_close(lab *L)
+int journal_close(lab *L)
 {
 	if (!L->journal)
-		return;
+		return 0;
 	int running = 0;
 	for (int i = 0; i < L->nruns; i++)
 		running |= L->runs[i]->state == RUN_RUNNING;
-	char sync[4096];
-	journal_sync_text(L, sync, sizeof sync);
+	char *sync = journal_sync_text(L);
 	write_sync(L, sync);
+	free(sync);
 	if (running)
-		fputs("pause\n", L->journal);
-	fputs("# end of the session\n", L->journal);
-	fflush(L->journal);
-	fsync(fileno(L->journal));
-	fclose(L->journal);
-	L->journal = NULL;
+		jprintf(L, "pause\n");
+	jprintf(L, "# end of the session\n");
 	free(L->jsync);
 	L->jsync = NULL;
+	if (!L->journal)
+		return -1;
+	errno = 0;
+	/* a FIFO or a terminal cannot be synced (EINVAL): only real failures count */
+	int bad = fsync(fileno(L->journal)) != 0 && errno != EINVAL && errno != EROFS ? errno : 0;
+	if (fclose(L->journal) != 0 && !bad)
+		bad = errno ? errno : EIO;
+	L->journal = NULL;
+	if (bad) {
+		lab_write_failed(L, L->opt.journal_path, "closing the journal", bad);
+		return -1;
+	}
+	return 0;
 }

@@ -37,15 +37,17 @@ lab *lab_new(const lab_options *o, char *err)
 		free(L);
 		return NULL;
 	}
+	pthread_mutex_init(&L->mu, NULL);
+	pthread_cond_init(&L->cv, NULL);
 	if ((o->journal_path && journal_open(L, o->journal_path, err) < 0) ||
 	    (o->log_path && lab_log_open(L, o->log_path, err) < 0)) {
 		journal_close(L);
 		lab_msgs_close(L);
+		pthread_mutex_destroy(&L->mu);
+		pthread_cond_destroy(&L->cv);
 		free(L);
 		return NULL;
 	}
-	pthread_mutex_init(&L->mu, NULL);
-	pthread_cond_init(&L->cv, NULL);
 	L->series = series_new();
 	for (int c = 0; c < NCOLS; c++)
 		L->cols[c] = series_col(L->series, lab_col_names[c]);
@@ -88,6 +90,16 @@ int lab_autosave(lab *L, char *path, size_t len, char *err)
 	strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&now));
 	snprintf(path, len, "%s/%s-%d.gglab", dir, when, (int)getpid());
 	return lab_save(L, path, err);
+}
+
+int lab_close_files(lab *L, char *err)
+{
+	stop_thread(L);
+	journal_close(L);
+	lab_log_close(L);
+	if (L->write_err[0])
+		return gg_fail(err, "%s", L->write_err);
+	return 0;
 }
 
 void lab_free(lab *L)

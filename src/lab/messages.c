@@ -72,6 +72,16 @@ void lab_say(lab *L, const char *fmt, ...)
 	lab_post(L, LAB_MSG_INFO, r ? r->sid : -1, r ? r->step : 0, "%s", buf);
 }
 
+void lab_write_failed(lab *L, const char *path, const char *what, int errnum)
+{
+	char msg[GG_ERRLEN];
+	snprintf(msg, sizeof msg, "%s: %s failed: %s", path, what, strerror(errnum ? errnum : EIO));
+	if (!L->write_err[0])
+		snprintf(L->write_err, sizeof L->write_err, "%s", msg);
+	run *r = lab_current(L);
+	lab_post(L, LAB_MSG_ERROR, r ? r->sid : -1, r ? r->step : 0, "%s", msg);
+}
+
 int lab_next_msg(lab *L, lab_msg *m)
 {
 	char buf[64];

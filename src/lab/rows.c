@@ -3,7 +3,9 @@
  * --log file in the JSON lines of `export jsonl` (store/jsonl.c). The log gives each
  * series its header line before its first line, and again, final, when it is closed; a
  * sync flush after every line keeps it readable while the runs go on and after a crash.
- * Trainer thread only. */
+ * A failed write of the log is an error, said once with the file and the reason; the log
+ * stops there and the lab goes on. --log writes through whatever the path names (a FIFO,
+ * /dev/stdout): it is a stream, never replaced. Trainer thread only. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 
 int lab_log_open(lab *L, const char *path, char *err)
 {
+	errno = 0;
 	L->log = gzopen(path, "wb");
 	if (!L->log)
 		return gg_fail(err, "%s: cannot open the log for writing: %s", path,
@@ -24,11 +27,25 @@ int lab_log_open(lab *L, const char *path, char *err)
 	return 0;
 }
 
+/* Writes b to the log and empties it; on failure the log is closed and the reason said. */
 static void log_write(lab *L, gg_buf *b)
 {
-	gzwrite(L->log, b->p, (unsigned)b->n);
-	gzflush(L->log, Z_SYNC_FLUSH);
+	if (!L->log)
+		return;
+	errno = 0;
+	int ok = (b->n == 0 || gzwrite(L->log, b->p, (unsigned)b->n) == (int)b->n) &&
+		 gzflush(L->log, Z_SYNC_FLUSH) == Z_OK;
 	b->n = 0;
+	if (ok)
+		return;
+	int e = errno, zerr = Z_OK;
+	gzerror(L->log, &zerr);
+	gzclose(L->log);
+	L->log = NULL;
+	free(L->log_hdr);
+	L->log_hdr = NULL;
+	L->log_nhdr = 0;
+	lab_write_failed(L, L->opt.log_path, "writing the log", zerr == Z_ERRNO ? e : EIO);
 }
 
 /* Before the first line of series sid: its header. Returns the series' name in st. */
@@ -47,10 +64,10 @@ static void log_header(lab *L, int sid, series_status *st, gg_buf *b)
 	}
 }
 
-void lab_log_close(lab *L)
+int lab_log_close(lab *L)
 {
 	if (!L->log)
-		return;
+		return 0;
 	gg_buf b = { 0 };
 	for (int sid = 0; sid < series_nruns(L->series); sid++) { /* where each series ended */
 		series_status st;
@@ -60,11 +77,19 @@ void lab_log_close(lab *L)
 	}
 	log_write(L, &b);
 	gg_buf_free(&b);
-	gzclose(L->log);
+	if (!L->log)
+		return -1; /* said by log_write */
+	errno = 0;
+	int rc = gzclose(L->log);
 	L->log = NULL;
 	free(L->log_hdr);
 	L->log_hdr = NULL;
 	L->log_nhdr = 0;
+	if (rc != Z_OK) {
+		lab_write_failed(L, L->opt.log_path, "closing the log", rc == Z_ERRNO ? errno : EIO);
+		return -1;
+	}
+	return 0;
 }
 
 void lab_row_set(lab *L, lab_row *row, const char *name, double v)

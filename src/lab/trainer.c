@@ -59,10 +59,8 @@ static void script_finish(lab *L, lab_msg_kind kind);
 static int execute(lab *L, const cmd_call *c, int script)
 {
 	char err[GG_ERRLEN];
-	char sync[4096];
 	int journaled = L->journal && (c->entry->flags & CMD_JOURNAL);
-	if (journaled)
-		journal_sync_text(L, sync, sizeof sync);
+	char *sync = journaled ? journal_sync_text(L) : NULL;
 	int rc = L->opt.ops->exec(L, c, script, err);
 	run *r = lab_current(L);
 	if (rc == 0 && !script && L->script.n && (c->entry->flags & CMD_TAKEOVER)) {
@@ -75,6 +73,7 @@ static int execute(lab *L, const cmd_call *c, int script)
 		lab_post(L, LAB_MSG_ERROR, r ? r->sid : -1, r ? r->step : 0, "%s", err);
 	else if (journaled)
 		journal_command(L, sync, c);
+	free(sync);
 	for (int i = 0; i < L->nruns; i++)
 		run_publish(L, L->runs[i]);
 	return rc;

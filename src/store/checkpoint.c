@@ -18,19 +18,18 @@ static const uint32_t BOM = 0x01020304u;
 int store_ckpt_write(const char *path, const char *text, const void *payload, size_t n,
 		     char *err)
 {
-	char tmp[4096];
-	FILE *f = store_atomic_open(path, tmp, sizeof tmp, err);
-	if (!f)
+	store_out *o = store_out_open(path, err);
+	if (!o)
 		return -1;
-	/* gzdopen takes a duplicate so that store_atomic_commit can still fsync and close f. */
-	int fd = dup(fileno(f));
+	/* gzdopen takes a duplicate so that store_out_commit can still fsync and close it. */
+	int fd = dup(store_out_fd(o));
 	gzFile gz = fd >= 0 ? gzdopen(fd, "wb6") : NULL;
 	if (!gz) {
+		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		fclose(f);
-		unlink(tmp);
-		return gg_fail(err, "%s: cannot start compressing: %s", path, strerror(errno));
+		store_out_abort(o);
+		return gg_fail(err, "%s: cannot start compressing: %s", path, strerror(e));
 	}
 	uint32_t version = STORE_CKPT_VERSION;
 	uint64_t tlen = strlen(text), plen = n;
@@ -48,18 +47,20 @@ int store_ckpt_write(const char *path, const char *text, const void *payload, si
 		ok = gzwrite(gz, (const char *)payload + off, chunk) == (int)chunk;
 	}
 	ok = ok && gzwrite(gz, &crc32v, 4) == 4;
-	int zerr = 0;
-	const char *zmsg = ok ? NULL : gzerror(gz, &zerr);
-	int saved_errno = errno;
-	if (gzclose(gz) != Z_OK)
-		ok = 0, saved_errno = saved_errno ? saved_errno : errno;
+	int saved_errno = errno, zerr = Z_OK;
+	if (!ok)
+		gzerror(gz, &zerr);
+	errno = 0;
+	int zc = gzclose(gz); /* writes what zlib still holds */
+	if (zc != Z_OK && ok)
+		ok = 0, zerr = zc, saved_errno = errno;
 	if (!ok) {
-		fclose(f);
-		unlink(tmp);
+		store_out_fail(o, zerr == Z_ERRNO ? saved_errno : EIO);
+		store_out_abort(o);
 		return gg_fail(err, "%s: write failed (%s); the previous file, if any, is unchanged",
-			       path, zerr == Z_ERRNO || !zmsg ? strerror(saved_errno ? saved_errno : EIO) : zmsg);
+			       path, zerr == Z_ERRNO && saved_errno ? strerror(saved_errno) : "compression failed");
 	}
-	return store_atomic_commit(f, tmp, path, err);
+	return store_out_commit(o, err);
 }
 
 /* Reads exactly n bytes or says why not. */

@@ -1,5 +1,5 @@
-/* export.c — atomic file writes, and the exports of the series store: CSV, and JSON lines
- * (in the format of jsonl.c). */
+/* export.c — the exports of the series store: CSV, and JSON lines (in the format of
+ * jsonl.c), each replacing its file through store_out (file.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,42 +9,6 @@
 
 #include "gglab/store.h"
 #include "gglab/util.h"
-
-FILE *store_atomic_open(const char *path, char *tmp, size_t tmplen, char *err)
-{
-	snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		gg_fail(err, "%s: cannot create a file there: %s", path, strerror(errno));
-		return NULL;
-	}
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		gg_fail(err, "%s: %s", path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-	}
-	return f;
-}
-
-int store_atomic_commit(FILE *f, const char *tmp, const char *path, char *err)
-{
-	int bad = ferror(f);
-	if (fflush(f) != 0 || bad)
-		bad = bad ? bad : errno;
-	if (!bad && fsync(fileno(f)) != 0)
-		bad = errno;
-	if (fclose(f) != 0 && !bad)
-		bad = errno;
-	if (!bad && rename(tmp, path) != 0)
-		bad = errno;
-	if (bad) {
-		unlink(tmp);
-		return gg_fail(err, "%s: write failed (%s); the previous file, if any, is unchanged",
-			       path, bad > 0 ? strerror(bad) : "I/O error");
-	}
-	return 0;
-}
 
 /* A copy of every row of run r: steps[n] and vals[ncols][n] (free both). */
 static size_t read_run(series_store *s, int r, int ncols, long **steps, double **vals)
@@ -67,10 +31,10 @@ static size_t read_events(series_store *s, int r, series_event **ev)
 
 int store_export_csv(series_store *s, const char *path, char *err)
 {
-	char tmp[4096];
-	FILE *f = store_atomic_open(path, tmp, sizeof tmp, err);
-	if (!f)
+	store_out *o = store_out_open(path, err);
+	if (!o)
 		return -1;
+	FILE *f = store_out_stream(o);
 	int ncols = series_ncols(s), nruns = series_nruns(s);
 	fputs("run,step", f);
 	for (int c = 0; c < ncols; c++) {
@@ -119,15 +83,15 @@ int store_export_csv(series_store *s, const char *path, char *err)
 		free(steps);
 		free(vals);
 	}
-	return store_atomic_commit(f, tmp, path, err);
+	return store_out_commit(o, err);
 }
 
 int store_export_jsonl(series_store *s, const char *path, char *err)
 {
-	char tmp[4096];
-	FILE *f = store_atomic_open(path, tmp, sizeof tmp, err);
-	if (!f)
+	store_out *o = store_out_open(path, err);
+	if (!o)
 		return -1;
+	FILE *f = store_out_stream(o);
 	gg_buf b = { 0 };
 	for (int r = 0; r < series_nruns(s); r++) {
 		series_status st;
@@ -139,5 +103,5 @@ int store_export_jsonl(series_store *s, const char *path, char *err)
 		b.n = 0;
 	}
 	gg_buf_free(&b);
-	return store_atomic_commit(f, tmp, path, err);
+	return store_out_commit(o, err);
 }
