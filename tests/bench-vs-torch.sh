@@ -10,7 +10,11 @@ GGLAB=${GGLAB:-./gglab}
 ROUNDS=${1:-3}
 SECS=${2:-3}
 BATCHES=${BATCHES:-32 128 1024 4096}
-if ! python3 -c 'import torch' 2>/dev/null; then
+PY=
+for p in python3 /usr/bin/python3; do # Debian's python3-torch is for Debian's python
+	if "$p" -c 'import torch' 2>/dev/null; then PY=$p; break; fi
+done
+if [ -z "$PY" ]; then
 	echo "SKIP: python3-torch is not installed (apt-get install python3-torch)"
 	exit 0
 fi
@@ -50,12 +54,12 @@ model=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)
 echo "# cpu: $model ($(nproc) cores)"
 "$GGLAB" --version | sed -n 's/^/# gglab: /p'
 "$GGLAB" bench 1 1024 | grep '^batch=' | sed 's/.*\(sgemm_gflops=[^ ]*\).*/# gglab sgemm at 1024^3: \1/'
-echo "# torch: $(python3 -c 'import torch; print(torch.__version__, "threads", torch.get_num_threads())')"
+echo "# torch: $("$PY" -c 'import torch; print(torch.__version__, "threads", torch.get_num_threads())')"
 echo "round batch gglab_samples_per_s torch_samples_per_s ratio"
 for r in $(seq 1 "$ROUNDS"); do
 	for b in $BATCHES; do
 		g=$("$GGLAB" bench "$SECS" "$b" | sed -n 's/^batch=.*samples_per_s=\([0-9]*\).*/\1/p')
-		t=$(python3 "$TMP/torch_mlp.py" "$b" "$SECS" | cut -d' ' -f1)
+		t=$("$PY" "$TMP/torch_mlp.py" "$b" "$SECS" | cut -d' ' -f1)
 		[ -n "$g" ] && [ -n "$t" ] || { echo "$r $b ${g:-?} ${t:-?} ?"; continue; }
 		echo "$r $b $g $t $(echo "$g $t" | awk '{printf "%.2f", $1 / $2}')"
 	done
