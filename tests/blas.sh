@@ -14,6 +14,10 @@ expect_out "threads=auto" "--version names the thread count (auto by default)"
 run_gglab --threads 2 --version
 expect_out "threads=2" "the thread count follows --threads"
 
+run_gglab -c "data xor n=100; show"
+expect_err "blas_core=" "show names the kernel"
+expect_err "threads=auto" "show names the thread setting"
+
 OPENBLAS_CORETYPE=Prescott run_gglab --version
 expect_out "blas_core=Prescott" "a user's OPENBLAS_CORETYPE is used"
 expect_out "set by the user" "and said to be the user's"

@@ -10,6 +10,7 @@
 #include "gglab/fit.h"
 #include "gglab/store.h"
 #include "gglab/util.h"
+#include "gglab/blas.h"
 #include "internal.h"
 
 /* A change of data or model makes the run start over from fresh weights. */
@@ -293,6 +294,10 @@ int lab_show(lab *L, char *err)
 		if (shown)
 			lab_say(L, "%s", line);
 	}
+	char blas[320];
+	blas_describe(blas, sizeof blas, L->opt.threads);
+	lab_say(L, "  blas   %s, %d now%s", blas, L->blas_threads,
+		L->opt.workers > 1 ? ", runs side by side on the workers" : "");
 	return 0;
 }
 
