@@ -109,4 +109,24 @@ run_gglab -c "data spiral n=50; set bs 100; export csv $TMP/after-error.csv"
 expect_rc 1 "a run-time error in a script"
 check "commands after a failed one do not run" test ! -e "$TMP/after-error.csv"
 
+# convolutional models and image data (issue 12): a conv model needs images, its stages
+# must fit the image, crop= at most half the image; each model line says its shape and size
+run_gglab -c "data spiral; model cnn 32,64"
+expect_rc 1 "a conv model on a data set that is not images"
+expect_err "model cnn needs an image data set (fashion, cifar10)" "the conv model's message"
+run_gglab -c "data xor; model nais conv=8"
+expect_rc 1 "a conv NAIS model on a data set that is not images"
+expect_err "model nais needs an image data set" "the conv NAIS model's message"
+run_gglab -c "data fashion n=100; model cnn 8,8,8,8,8"
+expect_rc 1 "too many stages for 28x28"
+expect_err "cnn stage 5: its 3x3 kernel is larger than its 1x1 input" "the stage is named"
+run_gglab -c "data fashion crop=15"
+expect_rc 2 "crop= larger than half the image"
+expect_err "crop=15 is larger than half the 28x28 image of fashion (0..14)" "the crop message"
+run_gglab -c "data fashion n=100; model cnn 4,8 fc=16; model resnet n=1 width=4; model nais conv=4 blocks=2"
+expect_rc 0 "conv models on fashion"
+expect_err "model cnn 1x28x28 conv4-pool-conv8-pool-fc16-10 max, 6794 params" "a cnn line: shape and parameters"
+expect_err "model resnet 1x28x28 8 n=1 width=4-8-16-10 bn, 5142 params" "a resnet line"
+expect_err "model nais 1x28x28 conv4 2x4 h=0.5 stable, " "a conv NAIS line"
+
 finish

@@ -127,7 +127,31 @@ static void test_validation(void)
 	expect_error("model mlp 0x3", "width 0 is out of range");
 	expect_error("model mlp 64", "WIDTHxDEPTH");
 	expect_error("model mlp 64x2 norm=layer", "norm must be none, bn or gbn");
-	expect_error("model cnn", "unknown model kind 'cnn'");
+	expect_error("model cnn", "model cnn needs the channels of its conv stages");
+	expect_error("model vgg", "unknown model kind 'vgg' (known: mlp nais cnn resnet)");
+	expect_ok("model cnn 32,64 fc=128 norm=gbn ghost=64 pool=avg; model cnn 64,32,16,8,8,8,8,8", 2);
+	expect_ok("model resnet n=7 width=16 norm=gbn ghost=32; model resnet", 2);
+	expect_ok("model nais conv=16 blocks=2 stages=6 stable=off act=relu", 1);
+	expect_error("model cnn 32,64,16,8,8,8,8,8,8", "9 conv stages is too many (at most 8)");
+	expect_error("model cnn 32,0", "C1,C2,...=0 is out of range");
+	expect_error("model cnn 32,,64", "numbers separated by commas");
+	expect_error("model cnn 32,64,", "numbers separated by commas");
+	expect_error("model cnn 3.5", "not a whole number");
+	expect_error("model cnn 32 fc=-1", "fc=-1 is out of range");
+	expect_error("model cnn 32 pool=min", "pool must be max or avg");
+	expect_error("model cnn 32 ghost=1", "ghost=1 is out of range");
+	expect_error("model cnn 32 act=tanh", "unknown option 'act'");
+	expect_error("model resnet norm=none", "norm must be bn or gbn");
+	expect_error("model resnet n=0", "n=0 is out of range");
+	expect_error("model nais conv=0", "conv=0 is out of range");
+	expect_ok("data cifar10 path=/tmp/c crop=4 flip=on; data fashion crop=14", 2);
+	expect_error("data fashion crop=15", "crop=15 is larger than half the 28x28 image of fashion");
+	expect_error("data cifar10 crop=17", "crop=17 is larger than half the 32x32 image");
+	expect_error("data spiral crop=2", "crop= augments images; spiral is not an image set");
+	expect_error("data xor flip=on", "flip= augments images");
+	expect_error("data fashion path=/tmp", "path= is for cifar10");
+	expect_error("data cifar10 flip=maybe", "flip must be on or off");
+	expect_error("opt sgd drops=10,,20", "epochs separated by commas");
 	expect_error("model nais width=0", "out of range");
 	expect_error("model nais eps=0.7", "out of range");
 	expect_error("model nais stable=maybe", "stable must be on or off");
@@ -302,6 +326,8 @@ static void test_canonical_calls(void)
 		"at 100 opt sgd lr=0.01", "every 50 eval stages=3", "export jsonl 'a b.jsonl'",
 		"view instruments", "zoom all", "zoom 200", "logy", "follow off", "plot grad_norm wnorm",
 		"fit to=100 from=10", "recipe hoffer base=64", "help set",
+		"model cnn 32,64 pool=avg norm=gbn ghost=16 fc=0", "model resnet width=8 n=2 norm=gbn",
+		"model nais conv=8 stages=3 blocks=2", "data cifar10 flip=on crop=4 path='a dir'",
 	};
 	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
 		cmd_list a = { 0 }, b = { 0 };
@@ -399,6 +425,10 @@ static void test_generated_help(void)
 	char *h = cmd_help_text("model");
 	CHECK(strstr(h, "[stable=on|off]") && strstr(h, "nais") && strstr(h, "act=relu|tanh"),
 	      "the whole usage of model: %s", h);
+	CHECK(strstr(h, "cnn C1,C2,... [fc=F] [norm=none|bn|gbn] [ghost=G] [pool=max|avg]") &&
+		      strstr(h, "resnet [n=N] [width=W] [norm=bn|gbn] [ghost=G]") && strstr(h, "[conv=C]") &&
+		      strstr(h, "  cnn fc=F: a whole number from 0 to 65536"),
+	      "the conv models in help model: %s", h);
 	free(h);
 	h = cmd_help_text("set");
 	for (int i = 0; i < lab_nsettings; i++) {
@@ -458,7 +488,16 @@ static void test_complete(void)
 	CHECK(!strcmp(completions("run use ", &file), "r1 big"), "[%s]", completions("run use ", &file));
 	CHECK(!strcmp(completions("run ", &file), "new use drop list"), "[%s]", completions("run ", &file));
 	CHECK(!strcmp(completions("data ", &file), DATA_NAMES), "[%s]", completions("data ", &file));
-	CHECK(!strcmp(completions("model ", &file), "mlp nais"), "[%s]", completions("model ", &file));
+	CHECK(!strcmp(completions("model ", &file), "mlp nais cnn resnet"), "[%s]",
+	      completions("model ", &file));
+	CHECK(!strcmp(completions("model cnn 32,64 pool=", &file), "max avg"), "[%s]",
+	      completions("model cnn 32,64 pool=", &file));
+	CHECK(!strcmp(completions("model cnn 32,64 ", &file), "fc= norm= ghost= pool="), "[%s]",
+	      completions("model cnn 32,64 ", &file));
+	CHECK(!strcmp(completions("model resnet norm=", &file), "bn gbn"), "[%s]",
+	      completions("model resnet norm=", &file));
+	CHECK(!strcmp(completions("data cifar10 f", &file), "flip="), "[%s]",
+	      completions("data cifar10 f", &file));
 	CHECK(!strcmp(completions("model mlp 8x1 norm=", &file), "none bn gbn"), "[%s]",
 	      completions("model mlp 8x1 norm=", &file));
 	CHECK(!strcmp(completions("model mlp 8x1 norm=g", &file), "gbn"), "[%s]",

@@ -52,6 +52,7 @@ typedef enum {
 	CMD_K_SERIES,  /* a series name */
 	CMD_K_RUNSTEP, /* RUN=STEP: word the run, num the step */
 	CMD_K_LIST,    /* increasing numbers in [lo, hi], comma-separated: list, nlist */
+	CMD_K_INTS,    /* whole numbers in [lo, hi], comma-separated, in any order: list, nlist */
 } cmd_kind;
 
 /* An enum's values are space-separated words; after a '|', hidden aliases as alias=word

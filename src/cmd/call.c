@@ -112,6 +112,41 @@ static int parse_size(const char *s, cmd_value *v, char *err)
 	return 0;
 }
 
+/* A comma-separated list: increasing epochs (CMD_K_LIST) or whole numbers (CMD_K_INTS),
+ * each in [lo, hi], at most CMD_MAXLIST of them; every item must be there ("1,,2" and a
+ * trailing comma are refused). */
+static int parse_list(const char *name, cmd_kind kind, double lo, double hi, const char *s,
+		      cmd_value *v, char *err)
+{
+	const char *what = kind == CMD_K_LIST ? "epochs" : "numbers";
+	v->list = gg_xcalloc(CMD_MAXLIST, sizeof *v->list);
+	for (const char *p = s;; p++) {
+		size_t n = strcspn(p, ",");
+		char item[64];
+		if (v->nlist == CMD_MAXLIST)
+			return gg_fail(err, "%s: at most %d %s", name, CMD_MAXLIST, what);
+		if (n == 0 || n >= sizeof item)
+			return gg_fail(err, "%s must be %s separated by commas, e.g. %s=%s, got '%s'", name,
+				       what, name, kind == CMD_K_LIST ? "10,20,30" : "32,64", s);
+		snprintf(item, sizeof item, "%.*s", (int)n, p);
+		double d;
+		long l;
+		if (kind == CMD_K_INTS) {
+			if (cmd_parse_long(name, item, (long)lo, (long)hi, &l, err) < 0)
+				return -1;
+			d = (double)l;
+		} else if (cmd_parse_double(name, item, lo, hi, &d, err) < 0) {
+			return -1;
+		}
+		if (kind == CMD_K_LIST && v->nlist && d <= v->list[v->nlist - 1])
+			return gg_fail(err, "%s must be increasing epochs, e.g. %s=10,20,30", name, name);
+		v->list[v->nlist++] = d;
+		p += n;
+		if (!*p)
+			return 0;
+	}
+}
+
 /* Parses one value of the given kind; name is what messages call it. */
 static int parse_value1(const cmd_entry *e, const char *name, cmd_kind kind, double lo, double hi,
 		       const char *values, const char *s, cmd_value *v, char *err)
@@ -173,22 +208,11 @@ static int parse_value1(const cmd_entry *e, const char *name, cmd_kind kind, dou
 		word = c->name;
 		break;
 	}
-	case CMD_K_LIST: {
-		char buf[256];
-		snprintf(buf, sizeof buf, "%s", s);
-		v->list = gg_xcalloc(CMD_MAXLIST, sizeof *v->list);
-		for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-			double d;
-			if (v->nlist == CMD_MAXLIST)
-				return gg_fail(err, "%s: at most %d epochs", name, CMD_MAXLIST);
-			if (cmd_parse_double(name, tok, lo, hi, &d, err) < 0)
-				return -1;
-			if (v->nlist && d <= v->list[v->nlist - 1])
-				return gg_fail(err, "%s must be increasing epochs, e.g. %s=10,20,30", name, name);
-			v->list[v->nlist++] = d;
-		}
+	case CMD_K_LIST:
+	case CMD_K_INTS:
+		if (parse_list(name, kind, lo, hi, s, v, err) < 0)
+			return -1;
 		break;
-	}
 	case CMD_K_RUNSTEP: {
 		const char *eq = strchr(s, '=');
 		if (!eq || eq == s)

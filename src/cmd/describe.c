@@ -107,7 +107,8 @@ char *cmd_usage(const cmd_entry *e)
 	return sb_take(&b);
 }
 
-static void put_ranges(sbuf *b, const opt_spec *o)
+/* The range of each numeric option; form is the form's word ("" for an entry's only one). */
+static void put_ranges(sbuf *b, const char *form, const opt_spec *o)
 {
 	for (; o && o->key; o++) {
 		double lo = o->lo, hi = o->hi;
@@ -117,7 +118,8 @@ static void put_ranges(sbuf *b, const opt_spec *o)
 			hi = st->max;
 		}
 		if (o->kind == CMD_K_INT || o->kind == CMD_K_NUM)
-			sb_printf(b, "  %s=%s: %s %.10g to %.10g\n", o->key, o->meta ? o->meta : "X",
+			sb_printf(b, "  %s%s%s=%s: %s %.10g to %.10g\n", form, *form ? " " : "", o->key,
+				  o->meta ? o->meta : "X",
 				  o->kind == CMD_K_INT ? "a whole number from" : "from", lo, hi);
 	}
 }
@@ -144,9 +146,9 @@ char *cmd_help_text(const char *name)
 		free(u);
 		if (e->alias)
 			sb_printf(&b, "  alias: %s\n", e->alias);
-		put_ranges(&b, e->opts);
+		put_ranges(&b, "", e->opts);
 		for (const cmd_form *f = e->forms; f && f->word; f++)
-			put_ranges(&b, f->opts);
+			put_ranges(&b, f->word, f->opts);
 		for (const cmd_arg *a = e->args; a && a->meta; a++)
 			if (a->kind == CMD_K_SETTING)
 				for (int k = 0; k < lab_nsettings; k++) {

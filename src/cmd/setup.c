@@ -6,21 +6,44 @@
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
 
+/* The data spec a call names; data_spec_check's refusals (crop= larger than half the
+ * image, path= for a set that is not cifar10) come at parse time. */
+static int data_spec_of(const cmd_call *c, data_spec *s, char *err)
+{
+	data_spec_default(s);
+	snprintf(s->name, sizeof s->name, "%s", c->pos[0].word);
+	s->n = (int)cmd_opt_num(c, "n", s->n);
+	s->noise = (float)cmd_opt_num(c, "noise", s->noise);
+	s->seed = (uint64_t)cmd_opt_num(c, "seed", (double)s->seed);
+	s->dim = (int)cmd_opt_num(c, "dim", s->dim);
+	s->crop = (int)cmd_opt_num(c, "crop", s->crop);
+	s->flip = (int)cmd_opt_num(c, "flip", s->flip);
+	const cmd_value *path = cmd_opt(c, "path");
+	if (path && strlen(path->word) >= sizeof s->path)
+		return gg_fail(err, "path: longer than %zu characters", sizeof s->path - 1);
+	if (path)
+		snprintf(s->path, sizeof s->path, "%s", path->word);
+	return data_spec_check(s, err);
+}
+
+static int check_data(const cmd_call *c, char *err)
+{
+	data_spec s;
+	return data_spec_of(c, &s, err);
+}
+
 static int exec_data(cmd_ctx *ctx, const cmd_call *c, char *err)
 {
 	data_spec s;
-	data_spec_default(&s);
-	snprintf(s.name, sizeof s.name, "%s", c->pos[0].word);
-	s.n = (int)cmd_opt_num(c, "n", s.n);
-	s.noise = (float)cmd_opt_num(c, "noise", s.noise);
-	s.seed = (uint64_t)cmd_opt_num(c, "seed", (double)s.seed);
-	s.dim = (int)cmd_opt_num(c, "dim", s.dim);
+	if (data_spec_of(c, &s, err) < 0)
+		return -1;
 	return lab_data(ctx->lab, &s, (int)cmd_opt_num(c, "keep", 0), err);
 }
 
 const cmd_entry cmd_entry_data = {
 	.name = "data",
-	.help = "choose the data set (" DATA_NAMES "); the run restarts (keep=on: keeps its weights)",
+	.help = "choose the data set (" DATA_NAMES "); the run restarts (keep=on: keeps its weights; "
+		"crop=, flip=on: augment images)",
 	.flags = CMD_JOURNAL,
 	.args = (const cmd_arg[]){ { .meta = "NAME", .kind = CMD_K_DATA }, { 0 } },
 	.opts = (const opt_spec[]){
@@ -29,40 +52,83 @@ const cmd_entry cmd_entry_data = {
 		{ "seed", CMD_K_INT, 0, 2147483647L, .meta = "S" },
 		{ "dim", CMD_K_INT, 2, 4096, .meta = "D" },
 		{ .key = "keep", .kind = CMD_K_ONOFF },
+		{ "path", CMD_K_FILE, .meta = "DIR" },
+		{ "crop", CMD_K_INT, 0, 1024, .meta = "PAD" },
+		{ .key = "flip", .kind = CMD_K_ONOFF },
 		{ 0 } },
+	.check = check_data,
 	.exec = exec_data,
 };
 
 #define NORMS "none bn gbn"
+#define GHOST { "ghost", CMD_K_INT, 2, 1 << 20, .meta = "G" }
 
+static nn_norm norm_of(const cmd_call *c, nn_norm dflt)
+{
+	const cmd_value *v = cmd_opt(c, "norm");
+	if (!v)
+		return dflt;
+	return !strcmp(v->word, "bn") ? NN_NORM_BN : !strcmp(v->word, "gbn") ? NN_NORM_GBN : NN_NORM_NONE;
+}
+
+/* The form's word is the kind; what a form does not give keeps nn_config_default's value. */
 static int exec_model(cmd_ctx *ctx, const cmd_call *c, char *err)
 {
+	static const char *const kinds[] = { [NN_MLP] = "mlp", [NN_NAIS] = "nais", [NN_CNN] = "cnn",
+					     [NN_RESNET] = "resnet" };
+	nn_kind kind = NN_MLP;
+	for (int k = 0; k < (int)(sizeof kinds / sizeof *kinds); k++)
+		if (!strcmp(c->form->word, kinds[k]))
+			kind = (nn_kind)k;
 	nn_config m;
-	int mlp = !strcmp(c->form->word, "mlp");
-	nn_config_default(&m, mlp ? NN_MLP : NN_NAIS);
-	if (mlp) {
+	nn_config_default(&m, kind);
+	m.ghost = (int)cmd_opt_num(c, "ghost", m.ghost);
+	m.norm = norm_of(c, m.norm);
+	if (cmd_opt(c, "act"))
+		m.act = cmd_opt(c, "act")->num == 0 ? NN_RELU : NN_TANH;
+	switch (kind) {
+	case NN_MLP:
 		m.width = (int)c->pos[0].num;
 		m.depth = (int)c->pos[0].num2;
-		m.ghost = (int)cmd_opt_num(c, "ghost", m.ghost);
-		if (cmd_opt(c, "norm"))
-			m.norm = (int)cmd_opt(c, "norm")->num == 0 ? NN_NORM_NONE
-				 : (int)cmd_opt(c, "norm")->num == 1 ? NN_NORM_BN : NN_NORM_GBN;
-	} else {
+		break;
+	case NN_NAIS:
 		m.width = (int)cmd_opt_num(c, "width", m.width);
 		m.blocks = (int)cmd_opt_num(c, "blocks", m.blocks);
 		m.stages = (int)cmd_opt_num(c, "stages", m.stages);
 		m.h = (float)cmd_opt_num(c, "h", m.h);
 		m.eps = (float)cmd_opt_num(c, "eps", m.eps);
 		m.stable = (int)cmd_opt_num(c, "stable", m.stable);
+		m.channels = (int)cmd_opt_num(c, "conv", 0);
+		break;
+	case NN_CNN:
+		m.nconv = c->pos[0].nlist;
+		for (int i = 0; i < m.nconv; i++)
+			m.conv[i] = (int)c->pos[0].list[i];
+		m.fc = (int)cmd_opt_num(c, "fc", m.fc);
+		if (cmd_opt(c, "pool"))
+			m.pool = cmd_opt(c, "pool")->num == 0 ? NN_POOL_MAX : NN_POOL_AVG;
+		break;
+	case NN_RESNET:
+		m.blocks = (int)cmd_opt_num(c, "n", m.blocks);
+		m.width = (int)cmd_opt_num(c, "width", m.width);
+		break;
 	}
-	if (cmd_opt(c, "act"))
-		m.act = cmd_opt(c, "act")->num == 0 ? NN_RELU : NN_TANH;
 	return lab_model(ctx->lab, &m, err);
+}
+
+/* What the declaration cannot say: how many conv stages a cnn may have. */
+static int check_model(const cmd_call *c, char *err)
+{
+	if (!strcmp(c->form->word, "cnn") && c->pos[0].nlist > NN_MAX_CONV)
+		return gg_fail(err, "model cnn: %d conv stages is too many (at most %d)", c->pos[0].nlist,
+			       NN_MAX_CONV);
+	return 0;
 }
 
 const cmd_entry cmd_entry_model = {
 	.name = "model",
-	.help = "choose the network; the run restarts from fresh weights",
+	.help = "choose the network; the run restarts from fresh weights (cnn, resnet and nais "
+		"conv=C need image data)",
 	.flags = CMD_JOURNAL,
 	.noun = "model kind",
 	.forms = (const cmd_form[]){
@@ -83,8 +149,26 @@ const cmd_entry cmd_entry_model = {
 			  { "eps", CMD_K_NUM, 1e-6, 0.499999, .meta = "E" },
 			  { .key = "stable", .kind = CMD_K_ONOFF },
 			  { "act", CMD_K_ENUM, .values = "relu tanh" },
+			  { "conv", CMD_K_INT, 1, 1024, .meta = "C" },
+			  { 0 } } },
+		{ "cnn",
+		  (const cmd_arg[]){ { .meta = "C1,C2,...", .kind = CMD_K_INTS, .lo = 1, .hi = 4096,
+				       .need = "the channels of its conv stages, e.g. 32,64" }, { 0 } },
+		  (const opt_spec[]){
+			  { "fc", CMD_K_INT, 0, 65536, .meta = "F" },
+			  { "norm", CMD_K_ENUM, .values = NORMS },
+			  GHOST,
+			  { "pool", CMD_K_ENUM, .values = "max avg" },
+			  { 0 } } },
+		{ "resnet", NULL,
+		  (const opt_spec[]){
+			  { "n", CMD_K_INT, 1, 64, .meta = "N" },
+			  { "width", CMD_K_INT, 1, 1024, .meta = "W" },
+			  { "norm", CMD_K_ENUM, .values = "bn gbn" },
+			  GHOST,
 			  { 0 } } },
 		{ 0 } },
+	.check = check_model,
 	.exec = exec_model,
 };
 

@@ -74,14 +74,20 @@ int lab_model(lab *L, const nn_config *cfg, char *err)
 	run *r = lab_need_run(L, "model", err);
 	if (!r)
 		return -1;
+	/* A convolutional model needs the image shape now: its data is loaded (as the build
+	 * would), so a non-image set or too many stages is an error of this line. */
+	if (!r->data && nn_config_is_conv(cfg) && !(r->data = lab_dataref_get(L, &r->dspec, err)))
+		return -1;
 	nn_config c = *cfg;
-	c.in = r->data ? r->data->ds->dim : 1;
-	c.classes = r->data ? r->data->ds->classes : 2;
+	c.in = 1;
+	c.classes = 2;
+	if (r->data)
+		run_model_shape(&c, r->data->ds);
 	if (nn_config_check(&c, err) < 0)
 		return -1;
 	restart(L, r, "new model");
 	r->mcfg = *cfg;
-	char desc[96];
+	char desc[256];
 	nn_config_describe(&c, desc, sizeof desc);
 	lab_say(L, "model %s", desc);
 	return 0;
@@ -253,12 +259,10 @@ int lab_show(lab *L, char *err)
 	run *r = lab_need_run(L, "show", err);
 	if (!r)
 		return -1;
-	char m[96];
+	char m[256];
 	nn_config c = r->mcfg;
-	if (r->data) {
-		c.in = r->data->ds->dim;
-		c.classes = r->data->ds->classes;
-	}
+	if (r->data)
+		run_model_shape(&c, r->data->ds);
 	nn_config_describe(&c, m, sizeof m);
 	lab_say(L, "run %s seed %llu: %s at step %ld, epoch %.2f", r->name,
 		(unsigned long long)r->seed, series_state_name(r->state), r->step, run_epoch(r));

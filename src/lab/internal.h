@@ -240,6 +240,8 @@ void run_snapshot(run *r);
 int run_rollback(lab *L, run *r, char *err);
 void run_free(lab *L, run *r);
 int run_build(lab *L, run *r, char *err);
+/* What a model takes from its data set: inputs, classes and image shape (0 when none). */
+void run_model_shape(nn_config *c, const data_set *ds);
 void run_unbuild(lab *L, run *r);
 void run_step(lab *L, run *r); /* run_step_compute then run_step_finish */
 void run_step_compute(run *r);

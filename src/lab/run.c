@@ -15,16 +15,10 @@ const char *const lab_col_names[NCOLS] = {
 
 /* ---- the data cache: a data set is loaded once and shared by the runs using it ----- */
 
-static int spec_equal(const data_spec *a, const data_spec *b)
-{
-	return strcmp(a->name, b->name) == 0 && a->n == b->n && a->noise == b->noise &&
-	       a->seed == b->seed && a->dim == b->dim;
-}
-
 lab_dataref *lab_dataref_get(lab *L, const data_spec *spec, char *err)
 {
 	for (lab_dataref *d = L->datas; d; d = d->next)
-		if (spec_equal(&d->ds->spec, spec)) {
+		if (data_spec_equal(&d->ds->spec, spec)) {
 			d->refs++;
 			return d;
 		}
@@ -142,6 +136,15 @@ static void ensure_batch(run *r)
 	r->xb_cap = r->bs;
 }
 
+void run_model_shape(nn_config *c, const data_set *ds)
+{
+	c->in = ds->dim;
+	c->classes = ds->classes;
+	c->img_c = ds->img_c;
+	c->img_h = ds->img_h;
+	c->img_w = ds->img_w;
+}
+
 /* Builds the run from its configuration: fresh weights from its seed, step 0. */
 int run_build(lab *L, run *r, char *err)
 {
@@ -154,8 +157,7 @@ int run_build(lab *L, run *r, char *err)
 	if (r->bs > n_train)
 		return gg_fail(err, "bs=%d is larger than the training set (%d examples of %s%s)",
 			       r->bs, n_train, ds->spec.name, r->parts > 1 ? ", one part" : "");
-	r->mcfg.in = ds->dim;
-	r->mcfg.classes = ds->classes;
+	run_model_shape(&r->mcfg, ds);
 	r->model = nn_model_new(&r->mcfg, gg_rng_derive(r->seed, "init"), err);
 	if (!r->model)
 		return -1;

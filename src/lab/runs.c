@@ -147,7 +147,7 @@ int lab_run_list(lab *L, char *err)
 		lab_say(L, "no runs ('run new NAME' makes one)");
 	for (int i = 0; i < L->nruns; i++) {
 		run *r = L->runs[i];
-		char m[96];
+		char m[256];
 		nn_config_describe(&r->mcfg, m, sizeof m);
 		char part[48] = "";
 		if (r->parts > 1)

@@ -26,9 +26,11 @@ typedef struct {
 	const char *tag;
 	field_kind kind;
 	size_t off, size;
+	int optional; /* a checkpoint written before the field existed: zero (its old meaning) */
 } run_field;
 
-#define F(tag, kind, member) { tag, kind, offsetof(run, member), sizeof(((run *)0)->member) }
+#define F(tag, kind, member) { tag, kind, offsetof(run, member), sizeof(((run *)0)->member), 0 }
+#define F0(tag, kind, member) { tag, kind, offsetof(run, member), sizeof(((run *)0)->member), 1 }
 
 /* The configuration besides the settings (whose table, in settings.c, is the rest of it):
  * a new field here is copied by fork, kept by the snapshot and saved. The settings follow
@@ -40,6 +42,9 @@ static const run_field config_fields[] = {
 	F("data.noise", F_REAL, dspec.noise),
 	F("data.seed", F_U64, dspec.seed),
 	F("data.dim", F_INT, dspec.dim),
+	F0("data.path", F_TEXT, dspec.path),
+	F0("data.crop", F_INT, dspec.crop),
+	F0("data.flip", F_INT, dspec.flip),
 	F("model.kind", F_INT, mcfg.kind),
 	F("model.in", F_INT, mcfg.in),
 	F("model.classes", F_INT, mcfg.classes),
@@ -52,6 +57,14 @@ static const run_field config_fields[] = {
 	F("model.h", F_REAL, mcfg.h),
 	F("model.eps", F_REAL, mcfg.eps),
 	F("model.stable", F_INT, mcfg.stable),
+	F0("model.img_c", F_INT, mcfg.img_c),
+	F0("model.img_h", F_INT, mcfg.img_h),
+	F0("model.img_w", F_INT, mcfg.img_w),
+	F0("model.nconv", F_INT, mcfg.nconv),
+	F0("model.conv", F_RAW, mcfg.conv),
+	F0("model.fc", F_INT, mcfg.fc),
+	F0("model.pool", F_INT, mcfg.pool),
+	F0("model.channels", F_INT, mcfg.channels),
 	F("opt.kind", F_INT, ocfg.kind),
 	F("opt.nesterov", F_INT, ocfg.nesterov),
 	F("opt.beta2", F_REAL, ocfg.beta2),
@@ -249,6 +262,10 @@ static int get_fields(const gg_reader *rd, const run_field *f, int n, run *r, co
 {
 	for (int i = 0; i < n; i++) {
 		gg_reader body;
+		if (!store_rec_find(rd, f[i].tag, &body) && f[i].optional) {
+			memset((char *)r + f[i].off, 0, f[i].size);
+			continue;
+		}
 		if (!store_rec_find(rd, f[i].tag, &body))
 			return gg_fail(err, "%s: no field '%s' in its %s", r->name, f[i].tag, what);
 		if (get_field(&f[i], &body, r) < 0)
