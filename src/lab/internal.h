@@ -1,17 +1,19 @@
 /* internal.h — the lab's private state and the functions its files share.
  *
- * The files, each calling only those listed before it (tests/layers.sh checks it):
+ * The files, in an order where each calls only files above it (tests/layers.sh checks
+ * that no files call each other in a circle):
  *   messages.c     the message ring and wake pipe to the UI
  *   pool.c         the workers that step runs side by side
- *   rows.c         an evaluation's row: to the series store and the --log stream
+ *   rows.c         rows and events: to the series store and the --log stream
  *   journal.c      the session journal
  *   instruments.c  NAIS margins, twin agreement, PH dimension (and its worker thread)
- *   run.c          one run: data cache, build, step, evaluate, publish, fork, rollback
  *   settings.c     the table of settings
+ *   state.c        a run's fields, listed once (copies, snapshot, checkpoint records)
+ *   run.c          one run: data cache, build, step, evaluate, publish, fork, rollback
  *   actions.c      what commands do to the current run
  *   runs.c         the list of runs and the scheduled commands
- *   save.c         checkpoints
  *   trainer.c      the trainer thread: its queue, the script, one round
+ *   save.c         checkpoints
  *   lab.c          the life cycle: new, start, autosave, free
  *
  * Ownership: everything under "trainer only" is read and written by the trainer thread

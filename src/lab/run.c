@@ -1,5 +1,7 @@
-/* run.c — one training run: building it from its configuration, one optimizer step, and
- * the periodic evaluation that feeds the series store. Trainer thread only. */
+/* run.c — one training run: the data sets it shares with others (loaded once), building
+ * it from its configuration, one optimizer step, the periodic evaluation that feeds the
+ * series store, the status it publishes for the screen, and its fork, rollback point and
+ * rollback. Trainer thread only (a step's computation may run on a pool worker). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* runs.c — the lab's list of runs: making them (run new, fork, twin), choosing the
+/* runs.c — the lab's list of runs: making them (the first run, run new, fork, twin), choosing the
  * current one, dropping and listing them, rolling one back, and the commands scheduled on
  * them (at, every). Trainer thread only; each function changes nothing when it fails. */
 #include <stdio.h>

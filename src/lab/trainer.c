@@ -1,9 +1,11 @@
 /* trainer.c — the trainer thread and its command queue.
  *
  * The loop: take every interactive command (applied now, at a step boundary); then one
- * round: if the script is not held by a `train`, apply its next command; step every
- * RUNNING run once, in a fixed order (round-robin), so results never depend on timing;
- * sleep on the condition variable when there is nothing to do. */
+ * round (lab_round, which the tests run too): the PH worker's results, the commands
+ * scheduled at these steps, the script's next commands unless a `train` holds it, and one
+ * step of every RUNNING run (side by side on the pool's workers when that pays, each
+ * touching only its own run, so results never depend on timing); sleep on the condition
+ * variable when there is nothing to do. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
