@@ -1,5 +1,6 @@
 /* main.c — options and the choice of mode: the screen, headless batch, parse-only check,
- * or the benchmark. Exit status: 0 ok, 1 runtime error, 2 usage or parse error. */
+ * resuming a checkpoint, viewing metrics files (a lab with no runs), or the benchmark.
+ * Exit status: 0 ok, 1 runtime error, 2 usage or parse error. */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>

@@ -1,7 +1,7 @@
 /* rng.h — explicit-state pseudo-random numbers (xoshiro256**, seeded by splitmix64).
  *
  * Every consumer of randomness (initialization, shuffling, synthetic data, label noise,
- * probes) owns an nn_rng; there is no global generator, so a run's stream depends only on
+ * probes) owns a gg_rng; there is no global generator, so a run's stream depends only on
  * its seed and on how many numbers it has drawn — which is what makes replay exact. */
 #ifndef GGLAB_RNG_H
 #define GGLAB_RNG_H

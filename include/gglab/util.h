@@ -1,4 +1,6 @@
-/* util.h — allocation that never returns NULL, and the error-message convention.
+/* util.h — the ground everything stands on: allocation that never returns NULL, the
+ * error-message convention, the state directory, a monotonic clock, and a byte buffer
+ * with a bounds-checked reader.
  *
  * Convention (after Redis): functions that can fail return 0 on success and -1 on failure,
  * and write a one-line message with its context (file, line, value) into a caller-supplied
