@@ -129,4 +129,34 @@ expect_err "model cnn 1x28x28 conv4-pool-conv8-pool-fc16-10 max, 6794 params" "a
 expect_err "model resnet 1x28x28 8 n=1 width=4-8-16-10 bn, 5142 params" "a resnet line"
 expect_err "model nais 1x28x28 conv4 2x4 h=0.5 stable, " "a conv NAIS line"
 
+# the parser's limits (issue 13): each ends at once with a message and status 2, no signal
+# and no memory eaten
+(exec timeout 20 "$GGLAB" --batch /dev/zero) >"$TMP/out" 2>"$TMP/err" </dev/null
+RC=$?
+ERR=$(cat "$TMP/err")
+expect_rc 2 "--batch /dev/zero"
+expect_err "/dev/zero:1: line too long (more than 65536 bytes)" "/dev/zero: the line is too long"
+: >"$TMP/self.gg"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	echo "source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg" >>"$TMP/self.gg"
+done
+(exec timeout 20 "$GGLAB" --batch "$TMP/self.gg") >"$TMP/out" 2>"$TMP/err" </dev/null
+RC=$?
+ERR=$(cat "$TMP/err")
+expect_rc 2 "a script that sources itself 10 times a line"
+expect_err "self.gg:10: source $TMP/self.gg: a cycle ($TMP/self.gg is being read already)" "the cycle is named"
+deep=$(awk 'BEGIN { for (i = 0; i < 12000; i++) printf "at 1 "; print "pause" }')
+(exec timeout 20 "$GGLAB" -c "$deep") >"$TMP/out" 2>"$TMP/err" </dev/null
+RC=$?
+ERR=$(cat "$TMP/err")
+expect_rc 2 "at 1 at 1 ... 12 000 deep"
+expect_err "at cannot be scheduled" "nested at is refused"
+printf 'at 1 %.0s' $(seq 12000) >"$TMP/deep.gg"
+echo pause >>"$TMP/deep.gg"
+(exec timeout 20 "$GGLAB" --check "$TMP/deep.gg") >"$TMP/out" 2>"$TMP/err" </dev/null
+RC=$?
+ERR=$(cat "$TMP/err")
+expect_rc 2 "a script line 12 000 at deep"
+expect_err "deep.gg:1: at cannot be scheduled" "nested at in a script"
+
 finish

@@ -197,7 +197,7 @@ static void test_files(void)
 {
 	char dir[] = "/tmp/gglab-test-cmd-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
-	char a[256], b[256], empty[256], loop[256], buf[600];
+	char a[256], b[256], empty[256], loop[256], buf[1200];
 	snprintf(a, sizeof a, "%s/a.gg", dir);
 	snprintf(b, sizeof b, "%s/b.gg", dir);
 	snprintf(empty, sizeof empty, "%s/empty.gg", dir);
@@ -241,7 +241,72 @@ static void test_files(void)
 	fprintf(f, "source %s\n", loop);
 	fclose(f);
 	errors[0] = 0;
-	CHECK(cmd_parse_file(loop, &l, collect, NULL) >= 1 && strstr(errors, "nested deeper"), "%s", errors);
+	snprintf(buf, sizeof buf, "%s:1: source %s: a cycle (%s is being read already)", loop, loop, loop);
+	CHECK(cmd_parse_file(loop, &l, collect, NULL) == 1 && strstr(errors, buf), "%s", errors);
+	cmd_list_free(&l);
+
+	/* a script that sources itself 10 times a line: 10 errors, at once */
+	f = fopen(loop, "w");
+	for (int i = 0; i < 10; i++)
+		fprintf(f, "source %s; source %s\n", loop, loop);
+	fclose(f);
+	errors[0] = 0;
+	nerrors = 0;
+	CHECK(cmd_parse_file(loop, &l, collect, NULL) == 20 && nerrors == 20 && strstr(errors, "a cycle"),
+	      "n=%d: %.200s", nerrors, errors);
+	cmd_list_free(&l);
+
+	/* a -> b -> a is a cycle too, named where it closes */
+	f = fopen(a, "w");
+	fprintf(f, "show\nsource %s\n", b);
+	fclose(f);
+	f = fopen(b, "w");
+	fprintf(f, "source %s\n", a);
+	fclose(f);
+	errors[0] = 0;
+	snprintf(buf, sizeof buf, "%s:1: source %s: a cycle (%s is being read already)", b, a, a);
+	CHECK(cmd_parse_file(a, &l, collect, NULL) == 1 && strstr(errors, buf), "%s", errors);
+	cmd_list_free(&l);
+
+	/* no cycle, but 10 sources a line through 4 files is 11110 files: bounded */
+	char tree[4][300];
+	for (int d = 0; d < 4; d++)
+		snprintf(tree[d], sizeof tree[d], "%s/t%d.gg", dir, d);
+	for (int d = 0; d < 4; d++) {
+		f = fopen(tree[d], "w");
+		for (int i = 0; i < 10; i++)
+			fprintf(f, d < 3 ? "source %s\n" : "show\n", tree[d < 3 ? d + 1 : d]);
+		fclose(f);
+	}
+	errors[0] = 0;
+	nerrors = 0;
+	CHECK(cmd_parse_file(tree[0], &l, collect, NULL) == 1 && nerrors == 1 &&
+		      strstr(errors, "source: more than 1000 files sourced in all; stopping here"),
+	      "n=%d %.300s", nerrors, errors);
+	cmd_list_free(&l);
+	for (int d = 0; d < 4; d++)
+		unlink(tree[d]);
+
+	/* a line longer than the limit: reading stops there, with file:line */
+	f = fopen(a, "w");
+	fputs("show\n", f);
+	for (int i = 0; i < 70000; i++)
+		fputc('x', f);
+	fputs("\nshow\n", f);
+	fclose(f);
+	errors[0] = 0;
+	snprintf(buf, sizeof buf, "%s:2: line too long (more than 65536 bytes)", a);
+	CHECK(cmd_parse_file(a, &l, collect, NULL) == 1 && strstr(errors, buf), "%s", errors);
+	cmd_list_free(&l);
+	/* one of exactly the limit is read */
+	f = fopen(a, "w");
+	fputs("show #", f);
+	for (int i = 6; i < 65536; i++)
+		fputc('x', f);
+	fputs("\nshow", f);
+	fclose(f);
+	errors[0] = 0;
+	CHECK(cmd_parse_file(a, &l, collect, NULL) == 0 && l.n == 2, "%s", errors);
 	cmd_list_free(&l);
 
 	unlink(a);
@@ -401,6 +466,22 @@ static void test_flags(void)
 	expect_error("every 5 load x", "load cannot be scheduled");
 	expect_error("at 5 smooth 0.5", "smooth cannot be scheduled");
 	expect_ok("at 5 save /tmp/x.gglab; every 10 export csv /tmp/x.csv", 2);
+	/* at/every never nest: 12 000 deep is refused at once, not by the stack */
+	size_t deep = 12000;
+	char *line = malloc(deep * 5 + 16);
+	strcpy(line, "every 1 ");
+	for (size_t i = 0; i < deep; i++)
+		memcpy(line + 8 + 5 * i, "at 1 ", 5);
+	strcpy(line + 8 + 5 * deep, "pause");
+	for (int k = 0; k < 2; k++) {
+		cmd_list l = { 0 };
+		CHECK(parse(line + 8 * k, &l) == 1 && l.n == 0 && strstr(errors, "t.gg:7: at cannot be scheduled"),
+		      "%s 1 at 1 ... 12000 deep: %.100s", k ? "at" : "every", errors);
+		cmd_list_free(&l);
+	}
+	free(line);
+	expect_error("every 5 at 3 pause", "at cannot be scheduled");
+	expect_error("at 5 every 3 pause", "every cannot be scheduled");
 	/* one bound for smooth (the key uses the same one) */
 	expect_ok("smooth 0.999", 1);
 	expect_error("smooth 0.9995", "out of range");

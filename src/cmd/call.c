@@ -398,6 +398,10 @@ static int parse_args(cmd_call *c, const cmd_arg *a, int argc, char **argv, char
 			char e2[GG_ERRLEN];
 			if (w >= argc)
 				return gg_fail(err, "missing argument");
+			/* refused before its words are parsed, so `at 1 at 1 ...` never nests */
+			if ((ue = cmd_find(argv[w], e2)) && (ue->flags & CMD_NOSCHED))
+				return gg_fail(err, "%s cannot be scheduled (only commands that apply at once)",
+					       ue->name);
 			c->inner = gg_xcalloc(1, sizeof *c->inner);
 			if (cmd_call_make(c->inner, argc - w, argv + w, NULL, &ue, e2) < 0)
 				return gg_fail(err, "%s: %s", argv[w], e2);

@@ -5,11 +5,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
 
-#define SOURCE_DEPTH_MAX 8
+/* Limits, so that no input can make the parser recurse, loop or allocate without end. */
+#define SOURCE_DEPTH_MAX 8     /* files open at once through `source` */
+#define SOURCE_FILES_MAX 1000  /* files sourced in one parse, in all */
+#define LINE_BYTES_MAX 65536   /* a script line, without its newline */
+
+/* The file being read, and the ones that sourced it: a file already here is a cycle. */
+typedef struct open_file {
+	dev_t dev;
+	ino_t ino;
+	const char *path;
+	const struct open_file *up;
+} open_file;
+
+typedef struct {
+	cmd_list *out;
+	cmd_error_fn report;
+	void *arg;
+	int sourced;  /* files sourced so far */
+	int stopped;  /* a limit was reached: nothing more is read */
+} parse_ctx;
 
 static cmd_call *list_add(cmd_list *l)
 {
@@ -22,8 +42,7 @@ static cmd_call *list_add(cmd_list *l)
 	return c;
 }
 
-static void report_error(cmd_error_fn report, void *arg, const char *where,
-			 const cmd_entry *e, const char *msg)
+static void report_error(parse_ctx *px, const char *where, const cmd_entry *e, const char *msg)
 {
 	char buf[GG_ERRLEN * 2];
 	int n = snprintf(buf, sizeof buf, "%s%s%s", where && *where ? where : "",
@@ -33,44 +52,68 @@ static void report_error(cmd_error_fn report, void *arg, const char *where,
 		snprintf(buf + n, sizeof buf - n, "\nusage: %s%s%s", e->name, *u ? " " : "", u);
 		free(u);
 	}
-	report(arg, buf);
+	px->report(px->arg, buf);
 }
 
-static int parse_file_depth(const char *path, const char *from, cmd_list *out,
-			    cmd_error_fn report, void *arg, int depth);
+static int parse_file_in(parse_ctx *px, const char *path, const char *from, int depth,
+			 const open_file *up);
 
-static int parse_line_depth(const char *line, const char *where, cmd_list *out,
-			    cmd_error_fn report, void *arg, int depth)
+/* `source PATH` at `where`: the file's commands in its place, unless that would make a
+ * cycle or pass a limit. */
+static int expand_source(parse_ctx *px, const char *path, const char *where, int depth,
+			 const open_file *up)
+{
+	char err[GG_ERRLEN];
+	if (depth >= SOURCE_DEPTH_MAX) {
+		snprintf(err, sizeof err, "source nested deeper than %d files", SOURCE_DEPTH_MAX);
+		report_error(px, where, NULL, err);
+		return 1;
+	}
+	if (++px->sourced > SOURCE_FILES_MAX) {
+		snprintf(err, sizeof err, "source: more than %d files sourced in all; stopping here",
+			 SOURCE_FILES_MAX);
+		report_error(px, where, NULL, err);
+		px->stopped = 1;
+		return 1;
+	}
+	struct stat st;
+	for (const open_file *o = up; o && stat(path, &st) == 0; o = NULL)
+		for (; o; o = o->up)
+			if (o->dev == st.st_dev && o->ino == st.st_ino) {
+				snprintf(err, sizeof err, "source %s: a cycle (%s is being read already)",
+					 path, o->path);
+				report_error(px, where, NULL, err);
+				return 1;
+			}
+	return parse_file_in(px, path, where, depth + 1, up);
+}
+
+static int parse_line_in(parse_ctx *px, const char *line, const char *where, int depth,
+			 const open_file *up)
 {
 	char err[GG_ERRLEN];
 	cmd_tokens t;
 	if (cmd_tokenize(line, &t, err) < 0) {
-		report_error(report, arg, where, NULL, err);
+		report_error(px, where, NULL, err);
 		return 1;
 	}
 	int nerr = 0;
-	for (int i = 0; i < t.n; i++) {
+	for (int i = 0; i < t.n && !px->stopped; i++) {
 		cmd_words *w = &t.cmds[i];
 		const cmd_entry *e = NULL;
 		cmd_call c;
 		if (cmd_call_make(&c, w->argc, w->argv, where, &e, err) < 0) {
-			report_error(report, arg, where, e, err);
+			report_error(px, where, e, err);
 			nerr++;
 			continue;
 		}
 		if (c.entry->flags & CMD_SOURCE) {
-			if (depth >= SOURCE_DEPTH_MAX) {
-				snprintf(err, sizeof err, "source nested deeper than %d files", SOURCE_DEPTH_MAX);
-				report_error(report, arg, where, NULL, err);
-				nerr++;
-			} else {
-				/* Expanded now, so a tree of scripts is checked before any of it runs. */
-				nerr += parse_file_depth(c.pos[0].word, where, out, report, arg, depth + 1);
-			}
+			/* Expanded now, so a tree of scripts is checked before any of it runs. */
+			nerr += expand_source(px, c.pos[0].word, where, depth, up);
 			cmd_call_free(&c);
 			continue;
 		}
-		*list_add(out) = c;
+		*list_add(px->out) = c;
 	}
 	cmd_tokens_free(&t);
 	return nerr;
@@ -79,12 +122,30 @@ static int parse_line_depth(const char *line, const char *where, cmd_list *out,
 int cmd_parse_line(const char *line, const char *where, cmd_list *out, cmd_error_fn report,
 		   void *arg)
 {
-	return parse_line_depth(line, where, out, report, arg, 0);
+	parse_ctx px = { out, report, arg, 0, 0 };
+	return parse_line_in(&px, line, where, 0, NULL);
+}
+
+/* Reads one line into buf[LINE_BYTES_MAX + 1] (the newline dropped): its length, -1 at the
+ * end of the file, -2 when it is longer than LINE_BYTES_MAX (the rest is not read). */
+static long read_line(FILE *f, char *buf, int *nul)
+{
+	long n = 0;
+	int c;
+	*nul = 0;
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (n == LINE_BYTES_MAX)
+			return -2;
+		*nul |= c == 0;
+		buf[n++] = (char)c;
+	}
+	buf[n] = 0;
+	return c == EOF && n == 0 ? -1 : n;
 }
 
 /* `from` is the "file:line" of the `source` that named this file, or NULL. */
-static int parse_file_depth(const char *path, const char *from, cmd_list *out,
-			    cmd_error_fn report, void *arg, int depth)
+static int parse_file_in(parse_ctx *px, const char *path, const char *from, int depth,
+			 const open_file *up)
 {
 	char err[GG_ERRLEN];
 	int is_stdin = strcmp(path, "-") == 0;
@@ -94,24 +155,36 @@ static int parse_file_depth(const char *path, const char *from, cmd_list *out,
 	if (!f) {
 		snprintf(err, sizeof err, "%s%s%s: cannot read the script: %s", from ? from : "",
 			 from ? ": " : "", path, strerror(errno));
-		report(arg, err);
+		px->report(px->arg, err);
 		return 1;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	int lineno = 0, nerr = 0, before = out->n;
-	ssize_t got;
-	while ((got = getline(&line, &cap, f)) >= 0) {
+	open_file self = { 0, 0, path, up };
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0) {
+		self.dev = st.st_dev;
+		self.ino = st.st_ino;
+	}
+	char *line = gg_xmalloc(LINE_BYTES_MAX + 1);
+	int lineno = 0, nerr = 0, before = px->out->n, nul;
+	long got;
+	while (!px->stopped && (got = read_line(f, line, &nul)) != -1) {
 		char where[272];
 		lineno++;
 		snprintf(where, sizeof where, "%s:%d", path, lineno);
-		if ((size_t)got != strlen(line)) {
-			snprintf(err, sizeof err, "%s: a NUL byte in the line (is this a text file?)", where);
-			report(arg, err);
+		if (got == -2) {
+			snprintf(err, sizeof err, "%s: line too long (more than %d bytes); reading stops here",
+				 where, LINE_BYTES_MAX);
+			px->report(px->arg, err);
 			nerr++;
 			break;
 		}
-		nerr += parse_line_depth(line, where, out, report, arg, depth);
+		if (nul) {
+			snprintf(err, sizeof err, "%s: a NUL byte in the line (is this a text file?)", where);
+			px->report(px->arg, err);
+			nerr++;
+			break;
+		}
+		nerr += parse_line_in(px, line, where, depth, &self);
 	}
 	int rerr = ferror(f);
 	free(line);
@@ -119,12 +192,12 @@ static int parse_file_depth(const char *path, const char *from, cmd_list *out,
 		fclose(f);
 	if (rerr) {
 		snprintf(err, sizeof err, "%s: read error", path);
-		report(arg, err);
+		px->report(px->arg, err);
 		nerr++;
-	} else if (nerr == 0 && out->n == before) {
+	} else if (nerr == 0 && px->out->n == before && !px->stopped) {
 		snprintf(err, sizeof err, "%s: the script is empty (no commands, only blanks or comments)",
 			 path);
-		report(arg, err);
+		px->report(px->arg, err);
 		nerr++;
 	}
 	return nerr;
@@ -132,7 +205,8 @@ static int parse_file_depth(const char *path, const char *from, cmd_list *out,
 
 int cmd_parse_file(const char *path, cmd_list *out, cmd_error_fn report, void *arg)
 {
-	return parse_file_depth(path, NULL, out, report, arg, 0);
+	parse_ctx px = { out, report, arg, 0, 0 };
+	return parse_file_in(&px, path, NULL, 0, NULL);
 }
 
 int cmd_exec(cmd_ctx *ctx, const cmd_call *call, char *err)

@@ -2,15 +2,8 @@
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
 
-/* `at STEP CMD...` and `every N CMD...`: the inner command was parsed with the outer one. */
-static int check_schedule(const cmd_call *c, char *err)
-{
-	if (c->inner->entry->flags & CMD_NOSCHED)
-		return gg_fail(err, "%s cannot be scheduled (only commands that apply at once)",
-			       c->inner->entry->name);
-	return 0;
-}
-
+/* `at STEP CMD...` and `every N CMD...`: the inner command was parsed with the outer one
+ * (a command flagged CMD_NOSCHED is refused there, before its words are parsed). */
 static int exec_at(cmd_ctx *ctx, const cmd_call *c, char *err)
 {
 	return lab_schedule(ctx->lab, (long)c->pos[0].num, 0, c->inner, err);
@@ -29,7 +22,6 @@ const cmd_entry cmd_entry_at = {
 		{ .meta = "STEP", .kind = CMD_K_INT, .lo = 0, .hi = 1L << 50 },
 		{ .meta = "COMMAND ...", .kind = CMD_K_COMMAND, .repeat = 1 },
 		{ 0 } },
-	.check = check_schedule,
 	.exec = exec_at,
 };
 
@@ -41,7 +33,6 @@ const cmd_entry cmd_entry_every = {
 		{ .meta = "N", .kind = CMD_K_INT, .lo = 1, .hi = 1L << 50 },
 		{ .meta = "COMMAND ...", .kind = CMD_K_COMMAND, .repeat = 1 },
 		{ 0 } },
-	.check = check_schedule,
 	.exec = exec_every,
 };
 
