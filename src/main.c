@@ -294,6 +294,7 @@ int main(int argc, char **argv)
 			strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&now));
 			snprintf(journal, sizeof journal, "%s/%s.gg", dir, when);
 			lo.journal_path = journal;
+			lo.journal_unique = 1;
 		}
 	}
 	lo.batch = headless;
@@ -337,9 +338,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gglab: %s\n", err);
 		status = status ? status : EXIT_RUNTIME;
 	}
+	/* the whole replay command: the same seed and thread count give the same bits */
+	char hint[4400] = "";
+	if (lab_journal_path(L) && !headless) {
+		char threads[16] = "auto";
+		if (lo.threads > 0)
+			snprintf(threads, sizeof threads, "%d", lo.threads);
+		snprintf(hint, sizeof hint, "gglab: journal of this session: %s (replay: gglab --batch %s "
+					    "--seed %llu --threads %s)\n", lab_journal_path(L),
+			 lab_journal_path(L), (unsigned long long)lo.seed, threads);
+	}
 	lab_free(L);
-	if (lo.journal_path && !headless)
-		fprintf(stderr, "gglab: journal of this session: %s (replay: gglab --batch %s)\n",
-			lo.journal_path, lo.journal_path);
+	fputs(hint, stderr);
 	return status;
 }

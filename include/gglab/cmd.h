@@ -78,11 +78,13 @@ typedef struct {
 	const char *bad;     /* the message (with %s for the word) when the value is refused */
 } cmd_arg;
 
-/* One form of a command: `model mlp …` and `model nais …` take different arguments. */
+/* One form of a command: `model mlp …` and `model nais …` take different arguments.
+ * Written with designated initializers (.word = …), so a field added here breaks none. */
 typedef struct {
 	const char *word;     /* the subcommand; NULL: the command's only form */
 	const cmd_arg *args;  /* terminated by a { 0 } row (meta NULL), or NULL */
 	const opt_spec *opts; /* terminated by a { 0 } row (key NULL), or NULL */
+	int readonly;         /* this form changes nothing: not journaled though the entry is */
 } cmd_form;
 
 /* One typed value of a call: the word (canonical for enums and commands) and its number. */
@@ -126,6 +128,9 @@ struct cmd_entry {
 	cmd_check_fn check;
 	cmd_exec_fn exec;
 };
+
+/* Whether a call is journaled: its entry changes the lab and its form is not read-only. */
+#define CMD_JOURNALED(c) (((c)->entry->flags & CMD_JOURNAL) && !((c)->form && (c)->form->readonly))
 
 /* The table: every entry, in the order help lists them. */
 extern const cmd_entry *const cmd_table[];

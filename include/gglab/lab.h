@@ -38,7 +38,8 @@ typedef struct {
 	int threads;          /* BLAS threads (--threads); 0 = all cores */
 	int workers;          /* runs stepped side by side (--workers): one per core when 0 */
 	const char *log_path; /* --log FILE.jsonl.gz, or NULL */
-	const char *journal_path; /* --journal FILE, or NULL for none */
+	const char *journal_path; /* --journal FILE, or NULL for none (never overwritten) */
+	int journal_unique;   /* journal_path is a suggestion: taken, it becomes PATH-2.gg … */
 	int batch;            /* headless: report progress lines, reject unbounded train */
 	const lab_cmd_ops *ops; /* how calls are carried out, copied, freed (required) */
 } lab_options;
@@ -90,6 +91,8 @@ int lab_wake_fd(lab *L);
 /* Takes the next message; 1 if there was one. */
 int lab_next_msg(lab *L, lab_msg *m);
 series_store *lab_series(lab *L);
+/* The journal's file (unique names may differ from the one asked for), or NULL. */
+const char *lab_journal_path(const lab *L);
 
 /* ---- trainer thread only (called by command implementations) ---------------------- */
 

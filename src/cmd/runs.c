@@ -27,10 +27,10 @@ const cmd_entry cmd_entry_run = {
 	.flags = CMD_JOURNAL | CMD_NOSCHED,
 	.noun = "run command",
 	.forms = (const cmd_form[]){
-		{ "new", RUN_NAME, (const opt_spec[]){ { "seed", CMD_K_INT, 0, 2147483647L, .meta = "S" }, { 0 } } },
+		{ .word = "new", .args = RUN_NAME, .opts = (const opt_spec[]){ { "seed", CMD_K_INT, 0, 2147483647L, .meta = "S" }, { 0 } } },
 		{ .word = "use", .args = RUN_NAME },
 		{ .word = "drop", .args = RUN_NAME },
-		{ .word = "list" },
+		{ .word = "list", .readonly = 1 },
 		{ 0 } },
 	.exec = exec_run,
 };

@@ -132,16 +132,16 @@ const cmd_entry cmd_entry_model = {
 	.flags = CMD_JOURNAL,
 	.noun = "model kind",
 	.forms = (const cmd_form[]){
-		{ "mlp",
-		  (const cmd_arg[]){ { .meta = "WIDTHxDEPTH", .kind = CMD_K_SIZE,
+		{ .word = "mlp",
+		  .args = (const cmd_arg[]){ { .meta = "WIDTHxDEPTH", .kind = CMD_K_SIZE,
 				       .need = "its size as WIDTHxDEPTH, e.g. 512x3" }, { 0 } },
-		  (const opt_spec[]){
+		  .opts = (const opt_spec[]){
 			  { "act", CMD_K_ENUM, .values = "relu tanh" },
 			  { "norm", CMD_K_ENUM, .values = NORMS },
 			  { "ghost", CMD_K_INT, 1, 1 << 20, .meta = "G" },
 			  { 0 } } },
-		{ "nais", NULL,
-		  (const opt_spec[]){
+		{ .word = "nais",
+		  .opts = (const opt_spec[]){
 			  { "width", CMD_K_INT, 1, 65536, .meta = "W" },
 			  { "blocks", CMD_K_INT, 1, 64, .meta = "B" },
 			  { "stages", CMD_K_INT, 1, 1000, .meta = "K" },
@@ -151,17 +151,17 @@ const cmd_entry cmd_entry_model = {
 			  { "act", CMD_K_ENUM, .values = "relu tanh" },
 			  { "conv", CMD_K_INT, 1, 1024, .meta = "C" },
 			  { 0 } } },
-		{ "cnn",
-		  (const cmd_arg[]){ { .meta = "C1,C2,...", .kind = CMD_K_INTS, .lo = 1, .hi = 4096,
+		{ .word = "cnn",
+		  .args = (const cmd_arg[]){ { .meta = "C1,C2,...", .kind = CMD_K_INTS, .lo = 1, .hi = 4096,
 				       .need = "the channels of its conv stages, e.g. 32,64" }, { 0 } },
-		  (const opt_spec[]){
+		  .opts = (const opt_spec[]){
 			  { "fc", CMD_K_INT, 0, 65536, .meta = "F" },
 			  { "norm", CMD_K_ENUM, .values = NORMS },
 			  GHOST,
 			  { "pool", CMD_K_ENUM, .values = "max avg" },
 			  { 0 } } },
-		{ "resnet", NULL,
-		  (const opt_spec[]){
+		{ .word = "resnet",
+		  .opts = (const opt_spec[]){
 			  { "n", CMD_K_INT, 1, 64, .meta = "N" },
 			  { "width", CMD_K_INT, 1, 1024, .meta = "W" },
 			  { "norm", CMD_K_ENUM, .values = "bn gbn" },
@@ -209,10 +209,10 @@ const cmd_entry cmd_entry_opt = {
 	.flags = CMD_JOURNAL,
 	.noun = "optimizer",
 	.forms = (const cmd_form[]){
-		{ "sgd", NULL,
-		  (const opt_spec[]){ OPT_COMMON, { .key = "nesterov", .kind = CMD_K_ONOFF }, OPT_TAIL, { 0 } } },
-		{ "adamw", NULL,
-		  (const opt_spec[]){ OPT_COMMON, { "beta2", CMD_K_NUM, 0, 0.999999, .meta = "B2" },
+		{ .word = "sgd",
+		  .opts = (const opt_spec[]){ OPT_COMMON, { .key = "nesterov", .kind = CMD_K_ONOFF }, OPT_TAIL, { 0 } } },
+		{ .word = "adamw",
+		  .opts = (const opt_spec[]){ OPT_COMMON, { "beta2", CMD_K_NUM, 0, 0.999999, .meta = "B2" },
 				      OPT_TAIL, { 0 } } },
 		{ 0 } },
 	.exec = exec_opt,
@@ -251,7 +251,7 @@ const cmd_entry cmd_entry_recipe = {
 	.flags = CMD_JOURNAL,
 	.noun = "recipe",
 	.forms = (const cmd_form[]){
-		{ "hoffer", NULL, (const opt_spec[]){ { "base", CMD_K_INT, 1, 1 << 20, .meta = "B" }, { 0 } } },
+		{ .word = "hoffer", .opts = (const opt_spec[]){ { "base", CMD_K_INT, 1, 1 << 20, .meta = "B" }, { 0 } } },
 		{ 0 } },
 	.exec = exec_recipe,
 };

@@ -55,6 +55,7 @@ static int exec_eval(cmd_ctx *ctx, const cmd_call *c, char *err)
 const cmd_entry cmd_entry_eval = {
 	.name = "eval",
 	.help = "evaluate the current run on the full train and test sets now (a nais model: K stages)",
+	.flags = CMD_JOURNAL, /* its results and event land in the export */
 	.opts = (const opt_spec[]){ { "stages", CMD_K_INT, 1, 1000, .meta = "K" }, { 0 } },
 	.exec = exec_eval,
 };
@@ -89,8 +90,8 @@ const cmd_entry cmd_entry_phdim = {
 	.forms = (const cmd_form[]){
 		{ .word = "now" },
 		{ .word = "off" },
-		{ "on", NULL,
-		  (const opt_spec[]){
+		{ .word = "on",
+		  .opts = (const opt_spec[]){
 			  { "n", CMD_K_INT, 40, 100000, .meta = "N" },
 			  { "k", CMD_K_INT, 1, 512, .meta = "K" },
 			  { "stride", CMD_K_INT, 1, 1000000, .meta = "S" },

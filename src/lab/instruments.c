@@ -58,7 +58,8 @@ void inst_nais(lab *L, run *r, lab_row *row)
 			stages_n++;
 		}
 	}
-	lab_row_set(L, row, "nais_rescaled", r->step > 0 ? (double)r->rescales / r->step : 0);
+	if (c->stable) /* only a stable block is projected: a free one has nothing to rescale */
+		lab_row_set(L, row, "nais_rescaled", r->step > 0 ? (double)r->rescales / r->step : 0);
 	if (stages_n)
 		lab_row_set(L, row, "nais_stages", stages_sum / stages_n);
 	free(A);
@@ -226,11 +227,14 @@ void inst_phdim_collect(lab *L)
 			series_update(L->series, j->sid, j->step, series_col(L->series, "phdim"), j->res.dim);
 			series_update(L->series, j->sid, j->step, series_col(L->series, "phdim_r2"), j->res.r2);
 			lab_log_values(L, j->sid, j->step, "phdim", j->res.dim, "phdim_r2", j->res.r2);
+			char what[64];
+			if (j->metric == PHDIM_L1)
+				snprintf(what, sizeof what, "loss vectors, L1");
+			else
+				snprintf(what, sizeof what, "iterates projected to %d dims", j->dim);
 			lab_post(L, LAB_MSG_INFO, j->sid, j->step,
 				 "%s: PH dimension %.3f (fit R^2 %.3f, %d subset sizes of %d %s) @ step %ld",
-				 j->name, j->res.dim, j->res.r2, j->res.nsizes, j->n,
-				 j->metric == PHDIM_L1 ? "loss vectors, L1" : "iterates projected to k dims",
-				 j->step);
+				 j->name, j->res.dim, j->res.r2, j->res.nsizes, j->n, what, j->step);
 		} else {
 			lab_post(L, LAB_MSG_ERROR, j->sid, j->step, "%s: PH dimension: %s", j->name, j->err);
 		}

@@ -148,6 +148,7 @@ struct lab {
 	unsigned char *log_hdr; /* [series] the log has written its header line */
 	int log_nhdr;
 	FILE *journal;
+	char *journal_path;     /* the file the journal went to (journal_open chose it) */
 	char *jsync;            /* the last "sync ..." written to the journal */
 	lab_sched *sched;
 	int nsched;
@@ -282,7 +283,10 @@ void run_describe_config(const run *r, char *buf, size_t len);
 run *lab_find_run(lab *L, const char *name);
 
 /* journal.c */
-int journal_open(lab *L, const char *path, char *err);
+/* unique: the path is a suggestion, made unique when taken (else refused when taken) */
+int journal_open(lab *L, const char *path, int unique, char *err);
+/* The session began from the checkpoint at path (--resume): the journal loads it first. */
+void journal_load(lab *L, const char *sync, const char *path);
 void journal_command(lab *L, const char *sync, const cmd_call *c);
 /* Frees every call of a list (through the command layer's ops) and empties it. */
 void lab_calls_free(lab *L, cmd_list *l);

@@ -7,10 +7,12 @@
  * once with the file and the reason; the journal stops there and the lab goes on. The
  * journal is a stream: it writes through whatever the path names (a FIFO, a device). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,15 +46,43 @@ static void jprintf(lab *L, const char *fmt, ...)
 	if (e) {
 		fclose(L->journal);
 		L->journal = NULL;
-		lab_write_failed(L, L->opt.journal_path, "writing the journal", e);
+		lab_write_failed(L, L->journal_path, "writing the journal", e);
 	}
 }
 
-int journal_open(lab *L, const char *path, char *err)
+/* A journal file is created exclusively: it never overwrites another. A suggested name
+ * (unique) that is taken, e.g. by a session started in the same second, becomes NAME-2.gg,
+ * NAME-3.gg … A path naming a stream that exists (a FIFO, a device) is written through. */
+static FILE *create(lab *L, const char *path, int unique, char *err)
 {
-	L->journal = fopen(path, "w");
-	if (!L->journal)
-		return gg_fail(err, "%s: cannot write the journal: %s", path, strerror(errno));
+	size_t len = strlen(path);
+	const char *ext = len > 3 && !strcmp(path + len - 3, ".gg") ? ".gg" : "";
+	int stem = (int)(len - strlen(ext));
+	char *name = gg_xmalloc(len + 16);
+	strcpy(name, path);
+	for (int k = 2;; k++) {
+		struct stat st;
+		int stream = stat(name, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+		int fd = open(name, O_WRONLY | O_CLOEXEC | (stream ? 0 : O_CREAT | O_EXCL), 0666);
+		if (fd >= 0) {
+			L->journal_path = name;
+			return fdopen(fd, "w");
+		}
+		if (errno != EEXIST || !unique || k > 1000) {
+			gg_fail(err, "%s: cannot create the journal: %s%s", name, strerror(errno),
+				errno == EEXIST ? " (a journal is never overwritten: choose another name)" : "");
+			free(name);
+			return NULL;
+		}
+		snprintf(name, len + 16, "%.*s-%d%s", stem, path, k, ext);
+	}
+}
+
+int journal_open(lab *L, const char *want, int unique, char *err)
+{
+	if (!(L->journal = create(L, want, unique, err)))
+		return -1;
+	const char *path = L->journal_path;
 	time_t now = time(NULL);
 	char when[64];
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
@@ -95,6 +125,27 @@ static void write_sync(lab *L, const char *sync)
 	jprintf(L, "%s\n", sync);
 	free(L->jsync);
 	L->jsync = gg_xstrdup(sync);
+}
+
+/* "load "PATH"": the journal of a session that began from a checkpoint (--resume) begins
+ * with it, by its absolute name, so the replay starts where the session did. */
+void journal_load(lab *L, const char *sync, const char *path)
+{
+	if (!L->journal)
+		return;
+	char *abs = realpath(path, NULL);
+	gg_buf b = { 0 };
+	for (const char *p = abs ? abs : path; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			gg_buf_put(&b, "\\", 1);
+		gg_buf_put(&b, p, 1);
+	}
+	gg_buf_put(&b, "", 1);
+	jprintf(L, "# the session began from the checkpoint %s\n", path);
+	write_sync(L, sync);
+	jprintf(L, "load \"%s\"\n", (char *)b.p);
+	free(b.p);
+	free(abs);
 }
 
 void journal_command(lab *L, const char *sync, const cmd_call *c)
@@ -142,8 +193,13 @@ int journal_close(lab *L)
 		bad = errno ? errno : EIO;
 	L->journal = NULL;
 	if (bad) {
-		lab_write_failed(L, L->opt.journal_path, "closing the journal", bad);
+		lab_write_failed(L, L->journal_path, "closing the journal", bad);
 		return -1;
 	}
 	return 0;
+}
+
+const char *lab_journal_path(const lab *L)
+{
+	return L->journal_path;
 }

@@ -39,9 +39,10 @@ lab *lab_new(const lab_options *o, char *err)
 	}
 	pthread_mutex_init(&L->mu, NULL);
 	pthread_cond_init(&L->cv, NULL);
-	if ((o->journal_path && journal_open(L, o->journal_path, err) < 0) ||
+	if ((o->journal_path && journal_open(L, o->journal_path, o->journal_unique, err) < 0) ||
 	    (o->log_path && lab_log_open(L, o->log_path, err) < 0)) {
 		journal_close(L);
+		free(L->journal_path);
 		lab_msgs_close(L);
 		pthread_mutex_destroy(&L->mu);
 		pthread_cond_destroy(&L->cv);
@@ -130,5 +131,6 @@ void lab_free(lab *L)
 	lab_msgs_close(L);
 	pthread_mutex_destroy(&L->mu);
 	pthread_cond_destroy(&L->cv);
+	free(L->journal_path);
 	free(L);
 }

@@ -309,12 +309,17 @@ void run_evaluate(lab *L, run *r)
 	lab_emit_row(L, r->sid, r->step, &row);
 	publish_boundary(L, r);
 	inst_phdim_eval(L, r);
+	/* %g, not %f: a loss of 1e20 before a divergence must not print 25 digits; no
+	 * batch_loss before the first step has a minibatch */
+	char bl[48] = "";
+	if (isfinite(v[COL_BATCH_LOSS]))
+		snprintf(bl, sizeof bl, " batch_loss %.4g", v[COL_BATCH_LOSS]);
 	lab_post(L, LAB_MSG_PROGRESS, r->sid, r->step,
-		 "%s step %ld epoch %.2f lr %.4g bs %d batch_loss %.4f train %.4f/%.2f%% "
-		 "test %.4f/%.2f%% gap %.4f dist %.4g",
-		 r->name, r->step, v[COL_EPOCH], v[COL_LR], r->bs, v[COL_BATCH_LOSS],
-		 v[COL_TRAIN_LOSS], 100 * v[COL_TRAIN_ERR], v[COL_TEST_LOSS], 100 * v[COL_TEST_ERR],
-		 v[COL_GAP_LOSS], v[COL_DIST]);
+		 "%s step %ld epoch %.2f lr %.4g bs %d%s train %.4g/%.2f%% test %.4g/%.2f%% gap %.4g "
+		 "dist %.4g",
+		 r->name, r->step, v[COL_EPOCH], v[COL_LR], r->bs, bl, v[COL_TRAIN_LOSS],
+		 100 * v[COL_TRAIN_ERR], v[COL_TEST_LOSS], 100 * v[COL_TEST_ERR], v[COL_GAP_LOSS],
+		 v[COL_DIST]);
 }
 
 static int goal_reached(const run *r)

@@ -229,10 +229,18 @@ int lab_rollback(lab *L, char *err)
 	if (!r)
 		return -1;
 	long from = r->step;
+	if (r->built && r->snap && r->snap->step == from && r->state != RUN_DIVERGED) {
+		lab_say(L, "%s: nothing to roll back: step %ld is its last good evaluation", r->name, from);
+		return 0;
+	}
 	if (run_rollback(L, r, err) < 0)
 		return -1;
-	lab_say(L, "%s: rolled back from step %ld to step %ld; PAUSED (change a setting, then train)",
-		r->name, from, r->step);
+	if (r->step == from)
+		lab_say(L, "%s: back to its last good state at step %ld (before the step that diverged); "
+			   "PAUSED (change a setting, then train)", r->name, r->step);
+	else
+		lab_say(L, "%s: rolled back from step %ld to step %ld; PAUSED (change a setting, then "
+			   "train)", r->name, from, r->step);
 	return 0;
 }
 

@@ -458,7 +458,12 @@ int lab_load(lab *L, const char *path, char *err)
 
 int lab_resume(lab *L, const char *path, int *headless, char *err)
 {
-	return load_file(L, path, 1, headless, err);
+	char *sync = journal_sync_text(L);
+	int rc = load_file(L, path, 1, headless, err);
+	if (rc == 0)
+		journal_load(L, sync, path);
+	free(sync);
+	return rc;
 }
 
 int lab_script_left(lab *L)

@@ -61,7 +61,7 @@ static void script_finish(lab *L, lab_msg_kind kind);
 static int execute(lab *L, const cmd_call *c, int script)
 {
 	char err[GG_ERRLEN];
-	int journaled = L->journal && (c->entry->flags & CMD_JOURNAL);
+	int journaled = L->journal && CMD_JOURNALED(c);
 	char *sync = journaled ? journal_sync_text(L) : NULL;
 	int rc = L->opt.ops->exec(L, c, script, err);
 	run *r = lab_current(L);
@@ -103,7 +103,9 @@ static int sync_ready(lab *L, const cmd_call *c, char *err)
 			return gg_fail(err, "%s: journal out of step: no run named '%s'", c->where, name);
 		if (r->step > want || (r->step < want && r->state != RUN_RUNNING))
 			return gg_fail(err, "%s: journal out of step: %s is at step %ld (%s), the journal "
-					    "expects %ld (same --threads and --seed as the session?)",
+					    "expects %ld; likely causes: a checkpoint it loads is missing or "
+					    "was overwritten, a --seed or --threads other than the session's, "
+					    "an edited journal, another gglab version",
 				       c->where, name, r->step, series_state_name(r->state), want);
 		if (r->step < want)
 			ready = 0;

@@ -112,7 +112,7 @@ const cmd_entry cmd_entry_zoom = {
 	.help = "show only the last N steps (all: everything)",
 	.flags = SCREEN,
 	.args = (const cmd_arg[]){
-		{ .meta = "N", .kind = CMD_K_INT, .lo = 2, .hi = 1L << 40, .or_word = "all" }, { 0 } },
+		{ .meta = "N", .kind = CMD_K_INT, .lo = 2, .hi = 1e9, .or_word = "all" }, { 0 } },
 	.exec = exec_zoom,
 };
 

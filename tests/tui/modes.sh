@@ -109,6 +109,7 @@ expect_screen "gglab-exit=1" "SIGHUP exits with status 1"
 ckpt=$(sed -n 's/.*continue with: gglab --resume //p' "$TMP/stderr")
 check "SIGHUP writes an autosave" test -s "$ckpt"
 check "and names the journal" grep -q "journal of this session" "$TMP/stderr"
+check "with the whole replay command" grep -q "replay: gglab --batch .*\.gg --seed [0-9]* --threads " "$TMP/stderr"
 XDG_STATE_HOME="$TMP/state" "$GGLAB" --threads 1 --resume "$ckpt" >"$TMP/out" 2>"$TMP/err" </dev/null
 RC=$?
 ERR=$(cat "$TMP/err")

@@ -1,0 +1,50 @@
+#!/bin/sh
+# semantics.sh — issue 9 with the real binary: journals that replay (a resumed session's,
+# eval's event, run list left out), and a replay whose checkpoint is gone names it.
+. "${srcdir:-.}/tests/lib.sh"
+
+# a resumed session journals the checkpoint it began from, and its journal replays
+cat >"$TMP/s.gg" <<GG
+data spiral n=300
+model mlp 8x1
+set bs 20
+train 30
+save $TMP/ck.gglab
+train 20
+set lr 0.05
+train 20
+eval
+run list
+export csv $TMP/a.csv
+GG
+run_gglab --batch "$TMP/s.gg" --threads 1
+expect_rc 0 "the whole script"
+mv "$TMP/a.csv" "$TMP/full.csv"
+run_gglab --resume "$TMP/ck.gglab" --threads 1 --journal "$TMP/j.gg"
+expect_rc 0 "the resumed session"
+check "the resumed session = the whole script" cmp -s "$TMP/a.csv" "$TMP/full.csv"
+check "its journal loads the checkpoint" grep -qx "load \"$TMP/ck.gglab\"" "$TMP/j.gg"
+check "eval is journaled" grep -qx "eval" "$TMP/j.gg"
+check "run list is not" sh -c "! grep -q '^run list' '$TMP/j.gg'"
+cat "$TMP/j.gg" >"$TMP/replay.gg"
+echo "export csv $TMP/b.csv" >>"$TMP/replay.gg"
+run_gglab --batch "$TMP/replay.gg" --threads 1
+expect_rc 0 "the resumed journal replays"
+check "its export is the session's, byte for byte (events too)" cmp -s "$TMP/b.csv" "$TMP/full.csv"
+check "the export has the full eval event" grep -q "full eval" "$TMP/b.csv"
+rm "$TMP/ck.gglab"
+run_gglab --batch "$TMP/replay.gg" --threads 1
+expect_rc 1 "a replay whose checkpoint is gone fails"
+expect_err "$TMP/ck.gglab: No such file" "and names the checkpoint"
+
+# a journal is never overwritten
+run_gglab -c "data xor n=300; train 5" --threads 1 --journal "$TMP/j.gg"
+expect_rc 1 "an existing journal is refused"
+expect_err "never overwritten" "and says why"
+
+# out of step: the likely causes, a missing checkpoint first
+printf 'data xor n=300\nmodel mlp 4x1\ntrain 10\nsync r1=12\nshow\n' >"$TMP/oos.gg"
+run_gglab --batch "$TMP/oos.gg" --threads 1
+expect_err "likely causes: a checkpoint it loads is missing" "out of step names the causes"
+
+finish

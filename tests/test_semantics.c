@@ -1,0 +1,123 @@
+/* test_semantics.c — issue 9: what the lab says is so. Messages that are right (a rollback
+ * that did nothing, progress lines without NaN or 25-digit numbers, a free NAIS block with
+ * no rescale fraction, `run list` not journaled), and the semantics items that follow. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gglab/cmd.h"
+#include "gglab/lab.h"
+#include "gglab/store.h"
+#include "gglab/util.h"
+#include "labtest.h"
+#include "test.h"
+
+static char tmpdir[] = "/tmp/gglab-test-sem-XXXXXX";
+
+/* Every message since the last call, one a line, progress lines included. */
+static char said[1 << 16];
+static const char *drain(lab *L)
+{
+	lab_msg m;
+	size_t n = 0;
+	said[0] = 0;
+	while (lab_next_msg(L, &m))
+		if (n < sizeof said)
+			n += (size_t)snprintf(said + n, sizeof said - n, "%s\n", m.text);
+	return said;
+}
+
+static double last(lab *L, const char *name, const char *col)
+{
+	series_store *s = lab_series(L);
+	run *r = lab_find_run(L, name);
+	double v = NAN;
+	int c = series_find_col(s, col);
+	if (!r || c < 0 || series_last(s, r->sid, c, &v) < 0)
+		return NAN;
+	return v;
+}
+
+static void test_messages(void)
+{
+	lab *L = new_lab_opts(1, NULL);
+	CHECK(run_cmds(L, "data xor n=200; model mlp 8x1; train 20") == 0, "train: %s", last_err);
+	const char *s = drain(L);
+	CHECK(strstr(s, "r1 step 0 epoch 0.00") && !strstr(s, "nan"), "no batch_loss nan at step 0: %s", s);
+	CHECK(strstr(s, "batch_loss"), "batch_loss once there are steps");
+	/* a rollback to where the run is says so, and changes nothing */
+	CHECK(run_cmds(L, "rollback") == 0, "rollback: %s", last_err);
+	s = drain(L);
+	CHECK(strstr(s, "nothing to roll back") && !strstr(s, "from step 20 to step 20"), "%s", s);
+	/* a huge loss is printed in a few digits */
+	CHECK(run_cmds(L, "model mlp 64x2; opt sgd lr=0.01 momentum=0.99; set eval 1; train 10; "
+			  "set lr 10; train 300") == 0, "losses of 1e29: %s", last_err);
+	s = drain(L);
+	int longest = 0;
+	for (const char *p = s; *p; p++) {
+		int digits = 0;
+		while (p[digits] >= '0' && p[digits] <= '9')
+			digits++;
+		longest = digits > longest ? digits : longest;
+		p += digits ? digits - 1 : 0;
+	}
+	CHECK(strstr(s, "e+") && longest < 12, "no number of %d digits: %s", longest, s);
+	lab_free(L);
+
+	/* a free NAIS block is not projected: no rescale fraction; a stable one has it */
+	L = new_lab_opts(1, NULL);
+	CHECK(run_cmds(L, "data spiral n=300; model nais width=8 blocks=1 stages=3 stable=off; train 10") == 0,
+	      "free nais: %s", last_err);
+	CHECK(isnan(last(L, "r1", "nais_rescaled")), "free: no nais_rescaled (%g)", last(L, "r1", "nais_rescaled"));
+	CHECK(run_cmds(L, "model nais width=8 blocks=1 stages=3 stable=on; train 10") == 0, "stable: %s", last_err);
+	CHECK(isfinite(last(L, "r1", "nais_rescaled")), "stable: nais_rescaled");
+	lab_free(L);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	static char buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+/* The journal: created exclusively, made unique when its name was only a suggestion;
+ * `run list` is not in it, `eval` is. */
+static void test_journal_file(void)
+{
+	char path[512], err[GG_ERRLEN];
+	snprintf(path, sizeof path, "%s/j.gg", tmpdir);
+	lab_options o = { .seed = 1, .threads = 1, .batch = 1, .journal_path = path, .ops = &cmd_lab_ops };
+	lab *A = lab_new(&o, err);
+	CHECK(A && !strcmp(lab_journal_path(A), path), "the first journal is %s", path);
+	lab *B = lab_new(&o, err);
+	CHECK(!B && strstr(err, "exists"), "a named journal is never overwritten: %s", err);
+	o.journal_unique = 1;
+	B = lab_new(&o, err);
+	char want[520];
+	snprintf(want, sizeof want, "%s/j-2.gg", tmpdir);
+	CHECK(B && !strcmp(lab_journal_path(B), want), "a second session in the same second: %s",
+	      B ? lab_journal_path(B) : err);
+	lab_free(A);
+	lab_free(B);
+	const char *j = slurp(path);
+	CHECK(j && strstr(j, "# Replay: gglab --batch "), "the first journal kept its header: %s", j);
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir))
+		return 1;
+	test_messages();
+	test_journal_file();
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		return 1;
+	return test_report();
+}
