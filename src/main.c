@@ -35,13 +35,16 @@ static void usage(FILE *out)
 	      "\n"
 	      "options:\n"
 	      "  -b, --batch FILE     run FILE without the screen; progress lines on stderr\n"
-	      "      --check FILE     parse FILE (and what it sources) without running it\n"
+	      "      --check FILE     parse FILE (and what it sources) without running it; of a\n"
+	      "                       checkpoint, list what --resume would run\n"
 	      "  -c CMDS              run the commands CMDS (separated by ';') headless\n"
 	      "  -x FILE              run FILE inside the screen\n"
 	      "      --log FILE       stream every evaluation to FILE as gzip'd JSON lines\n"
 	      "      --journal FILE   write the session's journal (a replayable script) to FILE\n"
 	      "      --resume FILE    continue from a checkpoint (save, or the autosave on SIGHUP)\n"
 	      "      --view FILE...   compare finished metrics files (--log, export jsonl) on screen\n"
+	      "      --max-memory N   the most one model or checkpoint may take (e.g. 2G; default:\n"
+	      "                       the memory available when it is built)\n"
 	      "      --seed N         seed of the first run (default 1)\n"
 	      "      --threads auto|N BLAS threads (default auto: all cores for a run whose steps\n"
 	      "                       are large enough to gain, else one); replay needs the same\n"
@@ -130,13 +133,33 @@ static int view_files(int n, char **files, lab_options *lo, ui_options *uo)
 	return status;
 }
 
+/* --check CHECKPOINT: loads it as --resume would (every field checked, its data loaded,
+ * its commands parsed as a script's) and lists what it would run; nothing runs. */
+static int check_checkpoint(const char *path, lab_options *lo)
+{
+	char err[GG_ERRLEN];
+	lo->batch = 1;
+	lo->journal_path = lo->log_path = NULL;
+	lab *L = lab_new(lo, err);
+	int headless;
+	if (!L || lab_resume(L, path, &headless, err) < 0) {
+		fprintf(stderr, "gglab: %s\n", err);
+		lab_free(L);
+		return EXIT_RUNTIME;
+	}
+	printf("%s: ok, a checkpoint of %s\n", path, headless ? "a headless session" : "a screen session");
+	lab_list(L, stdout);
+	lab_free(L);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	blas_startup(argv); /* may re-execute gglab with a better BLAS kernel */
 	if (argc == 2 && !strcmp(argv[1], "--sgemm-rate"))
 		return bench_sgemm_child();
 	enum { OPT_CHECK = 256, OPT_LOG, OPT_SEED, OPT_THREADS, OPT_FPS, OPT_ASCII, OPT_NOCOLOR,
-	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME, OPT_VIEW, OPT_WORKERS };
+	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME, OPT_VIEW, OPT_WORKERS, OPT_MAXMEM };
 	static const struct option longopts[] = {
 		{ "batch", required_argument, NULL, 'b' },
 		{ "check", required_argument, NULL, OPT_CHECK },
@@ -151,6 +174,7 @@ int main(int argc, char **argv)
 		{ "journal", required_argument, NULL, OPT_JOURNAL },
 		{ "resume", required_argument, NULL, OPT_RESUME },
 		{ "view", no_argument, NULL, OPT_VIEW },
+		{ "max-memory", required_argument, NULL, OPT_MAXMEM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -174,6 +198,21 @@ int main(int argc, char **argv)
 		case OPT_JOURNAL: lo.journal_path = optarg; break;
 		case OPT_RESUME: resume = optarg; break;
 		case OPT_VIEW: view = 1; break;
+		case OPT_MAXMEM: {
+			char *end;
+			double b = strtod(optarg, &end);
+			const char *units = "KMGT";
+			const char *u = *end ? strchr(units, *end) : NULL;
+			for (int k = u ? (int)(u - units) + 1 : 0; k > 0; k--)
+				b *= 1024;
+			if (end == optarg || (*end && (!u || end[1])) || !(b >= 1 << 20 && b <= 1e18)) {
+				fprintf(stderr, "gglab: --max-memory=%s: give bytes with K, M, G or T, from 1M\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			gg_mem_set_limit((size_t)b);
+			break;
+		}
 		case OPT_SEED:
 			if (parse_positive("--seed", optarg, 0, 2147483647L, &v) < 0)
 				return EXIT_USAGE;
@@ -253,6 +292,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (check_file && store_ckpt_probe(check_file))
+		return check_checkpoint(check_file, &lo);
 	/* Parse everything before anything runs. */
 	cmd_list script = { 0 };
 	int nerr = 0;

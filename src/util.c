@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -163,4 +164,41 @@ int gg_state_dir(const char *sub, char *buf, size_t len, char *err)
 	if (make_dirs(buf) < 0)
 		return gg_fail(err, "%s: cannot create: %s", buf, strerror(errno));
 	return 0;
+}
+
+/* ---- the memory bound ------------------------------------------------------------------- */
+
+static size_t mem_limit; /* set once by main, before any thread starts; 0: not set */
+
+void gg_mem_set_limit(size_t bytes)
+{
+	mem_limit = bytes;
+}
+
+size_t gg_mem_limit(void)
+{
+	if (mem_limit)
+		return mem_limit;
+	/* MemAvailable: what can be had without swapping; else the free pages */
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	unsigned long long kb = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (kb)
+		return (size_t)kb * 1024;
+	long pages = sysconf(_SC_AVPHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	return pages > 0 && size > 0 ? (size_t)pages * (size_t)size : (size_t)-1;
+}
+
+void gg_format_bytes(double bytes, char *buf, size_t len)
+{
+	const char *unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	int u = 0;
+	while (bytes >= 1024 && u < 6)
+		bytes /= 1024, u++;
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
 }

@@ -14,6 +14,7 @@
 #define GGLAB_LAB_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gglab/cmd.h"
 #include "gglab/data.h"
@@ -80,6 +81,9 @@ int lab_autosave(lab *L, char *path, size_t len, char *err);
 /* Before lab_start: replaces the runs by a checkpoint's, with the rest of its script
  * (--resume). *headless tells whether the saving session was headless. */
 int lab_resume(lab *L, const char *path, int *headless, char *err);
+/* Lists the runs, the scheduled commands and the rest of the script (--check of a
+ * checkpoint, after lab_resume: every command has been parsed as a script's). */
+void lab_list(lab *L, FILE *out);
 /* Commands of a resumed script still to run (before lab_start). */
 int lab_script_left(lab *L);
 

@@ -36,9 +36,14 @@ void store_out_abort(store_out *o);
 #define STORE_CKPT_VERSION 2
 int store_ckpt_write(const char *path, const char *text, const void *payload, size_t n,
 		     char *err);
-/* On success *text and *payload are allocated (free them). */
+/* On success *text and *payload are allocated (free them). The payload's length in the
+ * header is bounded by what the file's size can inflate to (deflate: at most 1032 to 1)
+ * and by gg_mem_limit(): a gzip bomb is refused with a message before it is read. */
 int store_ckpt_read(const char *path, char **text, unsigned char **payload, size_t *n,
 		    char *err);
+
+/* Whether path begins like a checkpoint (its magic number), for --check. */
+int store_ckpt_probe(const char *path);
 
 /* Tagged records, the payload's grammar (after Redis's RDB opcodes): a tag (a string), the
  * length of the body (8 bytes) and the body, which may hold records itself. A reader skips

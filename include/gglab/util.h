@@ -25,6 +25,13 @@ int gg_fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * "/sub" when sub is not NULL; created (with parents) if missing. */
 int gg_state_dir(const char *sub, char *buf, size_t len, char *err);
 
+/* The bound on what one model or one file read may take in memory: the limit set by
+ * --max-memory, or else the memory the machine has available now (MemAvailable). */
+size_t gg_mem_limit(void);
+void gg_mem_set_limit(size_t bytes); /* before any thread starts; 0: back to the default */
+/* "1.5 GiB" */
+void gg_format_bytes(double bytes, char *buf, size_t len);
+
 /* Monotonic clock in seconds. */
 double gg_now(void);
 

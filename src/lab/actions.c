@@ -83,7 +83,7 @@ int lab_model(lab *L, const nn_config *cfg, char *err)
 	c.classes = 2;
 	if (r->data)
 		run_model_shape(&c, r->data->ds);
-	if (nn_config_check(&c, err) < 0)
+	if (nn_config_check(&c, err) < 0 || run_check_memory(&c, r->bs, err) < 0)
 		return -1;
 	restart(L, r, "new model");
 	r->mcfg = *cfg;

@@ -428,28 +428,39 @@ int inst_phdim_load(run *r, gg_reader *rd, char *err)
 {
 	if (!gg_read_u64(rd))
 		return rd->bad ? -1 : 0;
-	int cap = (int)gg_read_u64(rd), dim = (int)gg_read_u64(rd);
-	size_t P = (size_t)gg_read_u64(rd);
-	phdim_metric metric = (phdim_metric)gg_read_u64(rd);
+	/* read as they are, checked against their bounds and the bytes left before use */
+	unsigned long long cap = gg_read_u64(rd), dim = gg_read_u64(rd), P = gg_read_u64(rd);
+	unsigned long long metric = gg_read_u64(rd);
 	uint64_t seed = gg_read_u64(rd);
-	if (rd->bad || (P && P != r->model->nparams) || cap > 10000000 || dim > 100000)
-		return gg_fail(err, "%s: corrupt PH dimension state", r->name);
+	unsigned long long pushed = gg_read_u64(rd), head = gg_read_u64(rd);
+	size_t left = rd->n - rd->off;
+	if (rd->bad || (P && P != r->model->nparams) || cap < PHDIM_MIN_POINTS || cap > 100000 ||
+	    dim < 1 || dim > (P ? PHDIM_MAX_K : 2000) || (metric != PHDIM_L1 && metric != PHDIM_L2) ||
+	    (metric == PHDIM_L1) != (P == 0) || head >= cap || pushed > (1ULL << 50) ||
+	    cap * dim * sizeof(float) + (P ? dim * sizeof(double) : 0) + 32 > left)
+		return gg_fail(err, "%s: corrupt PH dimension state (%llu iterates of %llu dimensions)",
+			       r->name, cap, dim);
 	phdim_ring *ph = gg_xcalloc(1, sizeof *ph);
-	if (phdim_ring_init(ph, cap, dim, P, metric, seed, err) < 0) {
+	if (phdim_ring_init(ph, (int)cap, (int)dim, (size_t)P, (phdim_metric)metric, seed, err) < 0) {
 		free(ph);
 		return -1;
 	}
-	ph->pushed = (long)gg_read_u64(rd);
-	ph->head = (int)gg_read_u64(rd);
+	ph->pushed = (long)pushed;
+	ph->head = (int)head;
 	gg_read(rd, ph->pts, (size_t)cap * dim * sizeof *ph->pts);
 	if (P)
 		gg_read(rd, ph->anchor, (size_t)dim * sizeof *ph->anchor);
 	r->ph = ph;
-	r->ph_stride = (int)gg_read_u64(rd);
-	r->ph_every = (int)gg_read_u64(rd);
-	r->ph_m = (int)gg_read_u64(rd);
-	r->ph_evals = (long)gg_read_u64(rd);
-	if (rd->bad || ph->head < 0 || ph->head >= cap || r->ph_stride < 1)
-		return gg_fail(err, "%s: corrupt PH dimension state", r->name);
+	unsigned long long stride = gg_read_u64(rd), every = gg_read_u64(rd), m = gg_read_u64(rd);
+	unsigned long long evals = gg_read_u64(rd);
+	/* the ranges of `phdim on` */
+	if (rd->bad || stride < 1 || stride > 1000000 || every > 1000000 || m < 2 || m > 2000 ||
+	    (!P && (m != dim || m > (unsigned long long)r->data->ds->n_eval)) || evals > (1ULL << 50))
+		return gg_fail(err, "%s: corrupt PH dimension state (stride %llu, every %llu, m %llu)",
+			       r->name, stride, every, m);
+	r->ph_stride = (int)stride;
+	r->ph_every = (int)every;
+	r->ph_m = (int)m;
+	r->ph_evals = (long)evals;
 	return 0;
 }

@@ -32,6 +32,8 @@
 typedef struct lab_dataref {
 	data_set *ds;
 	int refs;
+	unsigned long digest; /* CRC-32 of its examples and labels (save.c), once has_digest */
+	int has_digest;
 	struct lab_dataref *next;
 } lab_dataref;
 
@@ -242,6 +244,9 @@ run *run_fork(lab *L, const run *src, const char *name);
 void run_snapshot(run *r);
 int run_rollback(lab *L, run *r, char *err);
 void run_free(lab *L, run *r);
+/* Whether a model of this (checked) configuration fits in memory (gg_mem_limit) with
+ * batches of bs, before it is built; -1 with the size named. */
+int run_check_memory(const nn_config *c, int bs, char *err);
 int run_build(lab *L, run *r, char *err);
 /* What a model takes from its data set: inputs, classes and image shape (0 when none). */
 void run_model_shape(nn_config *c, const data_set *ds);

@@ -147,6 +147,33 @@ void run_model_shape(nn_config *c, const data_set *ds)
 	c->img_w = ds->img_w;
 }
 
+int run_check_memory(const nn_config *c, int bs, char *err)
+{
+	double P = (double)nn_config_params(c);
+	/* parameters, gradients, w0, two optimizer moments and the rollback point's copies */
+	double bytes = 4.0 * P * 9;
+	/* activations and their gradients per example, roughly: every layer's output, 4 times */
+	double side = c->img_h > 0 ? (double)c->img_h * c->img_w : 1, chan = c->width;
+	for (int i = 0; i < c->nconv && i < NN_MAX_CONV; i++)
+		chan = c->conv[i] > chan ? c->conv[i] : chan;
+	chan = c->channels > chan ? c->channels : chan;
+	double layers = c->kind == NN_MLP ? c->depth + 1
+			: c->kind == NN_NAIS ? (double)c->blocks * c->stages + 2
+			: c->kind == NN_RESNET ? 6.0 * c->blocks + 2 : c->nconv + 2;
+	double width = nn_config_is_conv(c) ? side * chan * (c->kind == NN_RESNET ? 4 : 1) : chan;
+	bytes += 4.0 * bs * (c->in + 2.0 * c->classes + 4.0 * layers * width);
+	double limit = (double)gg_mem_limit();
+	if (bytes <= limit)
+		return 0;
+	char desc[160], need[32], have[32];
+	nn_config_describe(c, desc, sizeof desc);
+	gg_format_bytes(bytes, need, sizeof need);
+	gg_format_bytes(limit, have, sizeof have);
+	return gg_fail(err, "model %s would take about %s (%.3g parameters, batch %d), more than "
+			    "the memory available (%s; --max-memory sets the bound)", desc, need, P, bs,
+		       have);
+}
+
 /* Builds the run from its configuration: fresh weights from its seed, step 0. */
 int run_build(lab *L, run *r, char *err)
 {
@@ -160,6 +187,8 @@ int run_build(lab *L, run *r, char *err)
 		return gg_fail(err, "bs=%d is larger than the training set (%d examples of %s%s)",
 			       r->bs, n_train, ds->spec.name, r->parts > 1 ? ", one part" : "");
 	run_model_shape(&r->mcfg, ds);
+	if (nn_config_check(&r->mcfg, err) < 0 || run_check_memory(&r->mcfg, r->bs, err) < 0)
+		return -1;
 	r->model = nn_model_new(&r->mcfg, gg_rng_derive(r->seed, "init"), err);
 	if (!r->model)
 		return -1;

@@ -2,15 +2,56 @@
  * w₀, optimizer state, data position and RNG, counters, the rollback point, series and
  * events), the scheduled commands, and the rest of a running script. Loading builds all
  * of it aside first and swaps it in only when every part was read: a bad file leaves the
- * current runs exactly as they were. Trainer thread only. */
+ * current runs exactly as they were. A checkpoint is untrusted input: after its CRC, every
+ * field is checked against its bounds and against the rest of the file (the data it names,
+ * the model's shape, the rollback point against its run) before anything is allocated or
+ * indexed by it. Each run records its data's identity (source, sizes, a CRC-32 of the
+ * examples): loading it onto other data says so. Trainer thread only. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "gglab/store.h"
 #include "gglab/util.h"
 #include "internal.h"
+
+/* A CRC-32 of a data set's examples and labels, computed once per loaded set. */
+static unsigned long data_digest(lab_dataref *d)
+{
+	if (d->has_digest)
+		return d->digest;
+	const data_set *ds = d->ds;
+	const struct {
+		const void *p;
+		size_t n;
+	} parts[] = {
+		{ ds->train_x, (size_t)ds->n_train * (size_t)ds->dim * sizeof(float) },
+		{ ds->train_y, (size_t)ds->n_train },
+		{ ds->test_x, (size_t)ds->n_test * (size_t)ds->dim * sizeof(float) },
+		{ ds->test_y, (size_t)ds->n_test },
+	};
+	uLong crc = crc32(0L, Z_NULL, 0);
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+		for (size_t off = 0; parts[i].p && off < parts[i].n; off += 1u << 30)
+			crc = crc32(crc, (const Bytef *)parts[i].p + off,
+				    (uInt)(parts[i].n - off < (1u << 30) ? parts[i].n - off : 1u << 30));
+	d->digest = crc;
+	d->has_digest = 1;
+	return crc;
+}
+
+static void put_data_identity(gg_buf *b, lab_dataref *d)
+{
+	size_t at = store_rec_begin(b, "data.identity");
+	store_rec_put(b, "source", d->ds->source, strlen(d->ds->source));
+	store_rec_u64(b, "train", (unsigned long long)d->ds->n_train);
+	store_rec_u64(b, "test", (unsigned long long)d->ds->n_test);
+	store_rec_u64(b, "crc32", data_digest(d));
+	store_rec_end(b, at);
+}
 
 /* ---- saving: one tagged record per section, one per field ----------------------------- */
 
@@ -28,6 +69,8 @@ static void put_run(lab *L, gg_buf *b, run *r)
 	store_rec_u64(b, "sid", (unsigned long long)r->sid); /* to rebuild the store in its order */
 	put_sub(b, "config", run_put_config, r);
 	put_sub(b, "status", run_put_status, r);
+	if (r->data)
+		put_data_identity(b, r->data);
 	if (r->built) {
 		put_sub(b, "state", run_put_state, r);
 		if (r->snap) {
@@ -149,12 +192,96 @@ static char *need_text(const gg_reader *rd, const char *tag, const char *where, 
 	return t;
 }
 
-/* Reads one scheduled or script command back from its text. */
-static int reparse(lab *L, const char *text, const char *where, cmd_call *out, char *err)
+/* Reads one scheduled or script command back from its text, with the validation of a
+ * script's. */
+static int reparse(lab *L, const char *path, const char *text, const char *where, cmd_call *out,
+		   char *err)
 {
 	char msg[GG_ERRLEN] = "";
 	if (L->opt.ops->parse(text, where, out, msg) < 0)
-		return gg_fail(err, "a saved command does not parse: %s", msg);
+		return gg_fail(err, "%s: a saved command does not parse: %s", path, msg);
+	return 0;
+}
+
+/* A run's configuration and status as read, against their bounds and the data they name
+ * (the run has its data). snap: the rollback point of the run owner, which must be the
+ * same run (data, model, part). groups: the file's twin groups. */
+static int check_run(const run *r, const run *owner, int groups, char *err)
+{
+	const data_set *ds = r->data->ds;
+	char e[GG_ERRLEN];
+	if (nn_config_check(&r->mcfg, e) < 0)
+		return gg_fail(err, "its model: %s", e);
+	if (nn_config_is_conv(&r->mcfg) && (r->mcfg.img_c != ds->img_c ||
+					     r->mcfg.img_h != ds->img_h || r->mcfg.img_w != ds->img_w))
+		return gg_fail(err, "its model takes images of %dx%dx%d where the data (%s) have %dx%dx%d",
+			       r->mcfg.img_c, r->mcfg.img_h, r->mcfg.img_w, ds->spec.name, ds->img_c,
+			       ds->img_h, ds->img_w);
+	if (r->mcfg.in != ds->dim || r->mcfg.classes != ds->classes)
+		return gg_fail(err, "its model takes %d inputs and %d classes where the data (%s) have "
+				    "%d and %d", r->mcfg.in, r->mcfg.classes, ds->spec.name, ds->dim,
+			       ds->classes);
+	if ((unsigned)r->state > RUN_DONE || r->goal_kind < GOAL_NONE || r->goal_kind > GOAL_EPOCHS ||
+	    !(r->goal >= 0 && r->goal <= 1e15))
+		return gg_fail(err, "its status (state %d, goal %d: %g) is out of range", (int)r->state,
+			       r->goal_kind, r->goal);
+	if (r->parts < 0 || r->parts > ds->n_train || r->part < 0 ||
+	    r->part >= (r->parts > 1 ? r->parts : 1))
+		return gg_fail(err, "it trains on part %d of %d, which the %d training examples do not "
+				    "have", r->part, r->parts, ds->n_train);
+	if (r->twin_group < 0 || r->twin_group > groups)
+		return gg_fail(err, "twin group %d of %d", r->twin_group, groups);
+	if (r->sched.n < 0 || r->sched.n > NN_MAX_DROPS)
+		return gg_fail(err, "%d schedule drops (at most %d)", r->sched.n, NN_MAX_DROPS);
+	for (int i = 0; i < r->sched.n; i++)
+		if (!(r->sched.at[i] >= 0 && r->sched.at[i] <= 1e9) ||
+		    (i && !(r->sched.at[i] > r->sched.at[i - 1])))
+			return gg_fail(err, "schedule drop %d at epoch %g (drops increase, from 0 to 1e9)",
+				       i + 1, r->sched.at[i]);
+	if (!(r->sched.factor >= 1e-6f && r->sched.factor <= 1))
+		return gg_fail(err, "schedule factor %g is outside [1e-6, 1]", (double)r->sched.factor);
+	const nn_opt_config *o = &r->ocfg;
+	if ((o->kind != NN_SGD && o->kind != NN_ADAMW) || (o->nesterov != 0 && o->nesterov != 1) ||
+	    !(o->beta2 >= 0 && o->beta2 < 1) || !(o->adam_eps > 0 && o->adam_eps <= 1))
+		return gg_fail(err, "its optimizer (kind %d, nesterov %d, beta2 %g, eps %g) is out of "
+				    "range", (int)o->kind, o->nesterov, (double)o->beta2,
+			       (double)o->adam_eps);
+	/* the settings' ranges were checked as they were read; now with the data, bs */
+	const lab_setting *bs = lab_setting_find("bs");
+	if (lab_setting_check(bs, r, bs->get(r), e) < 0)
+		return gg_fail(err, "%s", e);
+	if (owner && (!data_spec_equal(&r->dspec, &owner->dspec) || r->part != owner->part ||
+		      r->parts != owner->parts || r->mcfg.kind != owner->mcfg.kind ||
+		      nn_config_params(&r->mcfg) != nn_config_params(&owner->mcfg) ||
+		      r->mcfg.norm != owner->mcfg.norm))
+		return gg_fail(err, "its rollback point is of another data set, part or model");
+	return 0;
+}
+
+/* The data a run was saved with against the data loaded now: other sizes are refused,
+ * other examples said (in note). */
+static int check_data_identity(const gg_reader *body, run *r, char *note, size_t len, char *err)
+{
+	gg_reader id, rec;
+	if (!store_rec_find(body, "data.identity", &id))
+		return 0; /* saved before its data was loaded */
+	unsigned long long train, test, crc;
+	if (need_u64(&id, "train", &train, "the data identity", err) < 0 ||
+	    need_u64(&id, "test", &test, "the data identity", err) < 0 ||
+	    need_u64(&id, "crc32", &crc, "the data identity", err) < 0 ||
+	    need(&id, "source", &rec, "the data identity", err) < 0)
+		return -1;
+	const data_set *ds = r->data->ds;
+	char was[520];
+	snprintf(was, sizeof was, "%.*s", (int)(rec.n < 512 ? rec.n : 512), (const char *)rec.p);
+	if (train != (unsigned long long)ds->n_train || test != (unsigned long long)ds->n_test)
+		return gg_fail(err, "it was saved with %llu training and %llu test examples of %s (from "
+				    "%s); the data loaded now have %d and %d (from %s)", train, test,
+			       ds->spec.name, was, ds->n_train, ds->n_test, ds->source);
+	if (crc != data_digest(r->data))
+		snprintf(note, len, "%s: saved with other data than those loaded now: %s from %s "
+				    "(CRC-32 %08llx) then, from %s (CRC-32 %08lx) now", r->name,
+			 ds->spec.name, was, crc, ds->source, data_digest(r->data));
 	return 0;
 }
 
@@ -176,6 +303,8 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	int nsched = 0;
 	cmd_list script = { 0 };
 	int wait = 0, synced = 0;
+	char **notes = NULL; /* what to say once loaded: runs saved with other data */
+	int nnotes = 0;
 	char tag[64], e2[GG_ERRLEN];
 	int k;
 	while ((k = store_rec_next(&it, tag, sizeof tag, &body)) > 0)
@@ -195,8 +324,12 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	*headless = (int)hl;
 	cur = (int)c;
 	groups = (int)ng;
-	if (nr < 1 || nr > 4096 || c >= nr) {
+	if (nr < 1 || nr > 4096 || c >= nr || hl > 1) {
 		gg_fail(err, "%s: corrupt: bad run count", path);
+		goto out;
+	}
+	if (ng > 100000) {
+		gg_fail(err, "%s: corrupt: %llu twin groups", path, ng);
 		goto out;
 	}
 	runs = gg_xcalloc(nr, sizeof *runs);
@@ -229,14 +362,19 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 		}
 		free(name);
 		orig_sid[nruns - 1] = (long)sid;
-		if (nn_config_check(&r->mcfg, e2) < 0 || (unsigned)r->state > RUN_DONE || r->bs < 1 ||
-		    r->parts < 0 || r->part < 0 || (r->parts > 1 && r->part >= r->parts)) {
-			gg_fail(err, "%s: corrupt: run %d is malformed", path, nruns);
+		if (data_spec_check(&r->dspec, e2) < 0 || !(r->data = lab_dataref_get(L, &r->dspec, e2))) {
+			gg_fail(err, "%s: run %s: its data: %s", path, r->name, e2);
 			goto out;
 		}
-		if (!(r->data = lab_dataref_get(L, &r->dspec, e2))) {
-			gg_fail(err, "%s: run %s: %s", path, r->name, e2);
+		char note[1200] = "";
+		if (check_run(r, NULL, groups, e2) < 0 ||
+		    check_data_identity(&body, r, note, sizeof note, e2) < 0) {
+			gg_fail(err, "%s: corrupt: run %s: %s", path, r->name, e2);
 			goto out;
+		}
+		if (note[0]) {
+			notes = gg_xrealloc(notes, (size_t)(nnotes + 1) * sizeof *notes);
+			notes[nnotes++] = gg_xstrdup(note);
 		}
 		if (store_rec_find(&body, "state", &sub)) {
 			if (run_get_state(&sub, r, e2) < 0) {
@@ -250,7 +388,7 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 				s->data = r->data;
 				if (need(&snap, "config", &sc, "the rollback point", e2) < 0 ||
 				    need(&snap, "state", &ss, "the rollback point", e2) < 0 ||
-				    run_get_config(&sc, s, e2) < 0 || nn_config_check(&s->mcfg, e2) < 0 ||
+				    run_get_config(&sc, s, e2) < 0 || check_run(s, r, groups, e2) < 0 ||
 				    run_get_state(&ss, s, e2) < 0) {
 					gg_fail(err, "%s: corrupt: the rollback point of %s: %s", path, r->name, e2);
 					goto out;
@@ -274,10 +412,6 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	}
 	if (nruns != (int)nr) {
 		gg_fail(err, "%s: corrupt: %d run sections where it says %llu", path, nruns, nr);
-		goto out;
-	}
-	if (groups < 0 || groups > 100000) {
-		gg_fail(err, "%s: corrupt: twin groups", path);
 		goto out;
 	}
 	twin_at = gg_xcalloc((size_t)groups + 1, sizeof *twin_at);
@@ -320,13 +454,15 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 		if (need_u64(&body, "run", &ri, "a scheduled command", e2) < 0 ||
 		    need_u64(&body, "step", &step, "a scheduled command", e2) < 0 ||
 		    need_u64(&body, "every", &every, "a scheduled command", e2) < 0 ||
-		    !(t = need_text(&body, "text", "a scheduled command", e2)) || ri >= nr) {
+		    !(t = need_text(&body, "text", "a scheduled command", e2)) || ri >= nr ||
+		    step > (1ULL << 50) || every > (1ULL << 50)) {
 			free(t);
-			gg_fail(err, "%s: corrupt: scheduled commands: %s", path, ri >= nr ? "no such run" : e2);
+			gg_fail(err, "%s: corrupt: scheduled commands: %s", path,
+				!t ? e2 : ri >= nr ? "no such run" : "a step out of range");
 			goto out;
 		}
 		sched = gg_xrealloc(sched, (size_t)(nsched + 1) * sizeof *sched);
-		int bad = reparse(L, t, "checkpoint", &sched[nsched].call, err) < 0;
+		int bad = reparse(L, path, t, "checkpoint", &sched[nsched].call, err) < 0;
 		free(t);
 		if (bad)
 			goto out;
@@ -342,6 +478,10 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 		gg_fail(err, "%s: %s", path, e2);
 		goto out;
 	}
+	if (w > 1 || sy > 1) {
+		gg_fail(err, "%s: corrupt: the script's state", path);
+		goto out;
+	}
 	wait = (int)w;
 	synced = (int)sy;
 	for (it = sr; store_rec_next(&it, tag, sizeof tag, &body) > 0;) {
@@ -350,7 +490,7 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 		char *t = need_text(&body, "text", "a script command", e2);
 		char *wh = t ? need_text(&body, "where", "a script command", e2) : NULL;
 		cmd_call cc;
-		int bad = !wh || reparse(L, t, wh, &cc, err) < 0;
+		int bad = !wh || reparse(L, path, t, wh, &cc, err) < 0;
 		if (!wh)
 			gg_fail(err, "%s: corrupt: the script: %s", path, e2);
 		free(t);
@@ -426,8 +566,13 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	}
 	for (int i = 0; i < L->nruns; i++)
 		run_publish(L, L->runs[i]);
+	for (int i = 0; i < nnotes; i++)
+		lab_say(L, "%s", notes[i]);
 	rc = 0;
 out:
+	for (int i = 0; i < nnotes; i++)
+		free(notes[i]);
+	free(notes);
 	for (int i = 0; runs && i < nruns; i++)
 		if (runs[i])
 			run_free(L, runs[i]);
@@ -469,4 +614,25 @@ int lab_resume(lab *L, const char *path, int *headless, char *err)
 int lab_script_left(lab *L)
 {
 	return L->script.n - L->script_pos;
+}
+
+void lab_list(lab *L, FILE *out)
+{
+	for (int i = 0; i < L->nruns; i++) {
+		run *r = L->runs[i];
+		char c[2048];
+		run_describe_config(r, c, sizeof c);
+		fprintf(out, "run %s%s: step %ld, %s: %s\n", r->name, i == L->cur ? " (current)" : "",
+			r->step, series_state_name(r->state), c);
+	}
+	for (int i = 0; i < L->nsched; i++) {
+		lab_sched *s = &L->sched[i];
+		if (s->every > 0)
+			fprintf(out, "scheduled on %s: every %ld from step %ld: %s\n", s->r->name, s->every,
+				s->step, s->call.text);
+		else
+			fprintf(out, "scheduled on %s: at step %ld: %s\n", s->r->name, s->step, s->call.text);
+	}
+	for (int i = L->script_pos; i < L->script.n; i++)
+		fprintf(out, "script: %s: %s\n", L->script.calls[i].where, L->script.calls[i].text);
 }

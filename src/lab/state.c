@@ -4,6 +4,7 @@
  * snapshot, and the checkpoint's encoding: one tagged record (name, length, payload) per
  * field, so a loader skips a field it does not know and names one that is missing.
  * Trainer thread only. */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -330,6 +331,8 @@ void run_put_state(gg_buf *b, const run *r)
  * then fills them; -1 on a record that does not fit. */
 int run_get_state(const gg_reader *rd, run *r, char *err)
 {
+	if (run_check_memory(&r->mcfg, r->bs, err) < 0)
+		return -1;
 	r->model = nn_model_new(&r->mcfg, 1, err);
 	if (!r->model)
 		return -1;
@@ -359,6 +362,12 @@ int run_get_state(const gg_reader *rd, run *r, char *err)
 			return gg_fail(err, "%s: corrupt data order", r->name);
 	if (r->cur.pos < 0 || r->cur.pos >= (r->cur.n ? r->cur.n : 1))
 		return gg_fail(err, "%s: corrupt data position", r->name);
+	if (r->step < 0 || r->loss_n < 0 || r->last_eval < 0 || r->last_eval > r->step ||
+	    r->rescales < 0 || r->opt.t < 0 || r->cur.epoch < 0 || !isfinite(r->loss_sum) ||
+	    !isfinite(r->lr_now))
+		return gg_fail(err, "%s: corrupt: its counters (step %ld, last evaluation %ld, %ld "
+				    "updates, epoch %ld) do not fit together", r->name, r->step,
+			       r->last_eval, r->opt.t, r->cur.epoch);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -61,6 +62,16 @@ int store_ckpt_write(const char *path, const char *text, const void *payload, si
 			       path, zerr == Z_ERRNO && saved_errno ? strerror(saved_errno) : "compression failed");
 	}
 	return store_out_commit(o, err);
+}
+
+int store_ckpt_probe(const char *path)
+{
+	gzFile gz = gzopen(path, "rb");
+	char magic[8];
+	int is = gz && gzread(gz, magic, 8) == 8 && memcmp(magic, MAGIC, 8) == 0;
+	if (gz)
+		gzclose(gz);
+	return is;
 }
 
 /* Reads exactly n bytes or says why not. */
@@ -134,18 +145,35 @@ int store_ckpt_read(const char *path, char **text, unsigned char **payload, size
 	(*text)[tlen] = 0;
 	if (take(gz, &plen, 8, path, "header", err) < 0)
 		goto out;
-	if (plen > ((uint64_t)1 << 40)) {
-		gg_fail(err, "%s: corrupt: a payload of %llu bytes", path, (unsigned long long)plen);
+	/* The ceiling on what decompression may produce, from the header: deflate packs at
+	 * most 1032 bytes into one, so the length the header gives must fit the file's size
+	 * (a gzip bomb's does not), and it must fit in the memory there is. */
+	struct stat st;
+	char have[32], need_b[32];
+	gg_format_bytes((double)plen, need_b, sizeof need_b);
+	if (stat(path, &st) == 0 && plen > (uint64_t)st.st_size * 1032 + 4096) {
+		gg_fail(err, "%s: corrupt: its header gives %s of run data, more than a file of %lld "
+			     "bytes can hold", path, need_b, (long long)st.st_size);
 		goto out;
 	}
-	/* Grow as data arrives rather than trusting the length: a corrupt length must not be
-	 * able to ask for terabytes. */
+	if (plen > gg_mem_limit()) {
+		gg_format_bytes((double)gg_mem_limit(), have, sizeof have);
+		gg_fail(err, "%s: its run data take %s, more than the memory available (%s; see "
+			     "--max-memory)", path, need_b, have);
+		goto out;
+	}
+	/* Grow as data arrives rather than trusting the length. */
 	size_t cap = plen < (1u << 20) ? plen : (1u << 20), got = 0;
 	*payload = gg_xmalloc(cap ? cap : 1);
 	while (got < plen) {
 		if (got == cap) {
 			cap = cap * 2 < plen ? cap * 2 : plen;
-			*payload = gg_xrealloc(*payload, cap);
+			unsigned char *p = realloc(*payload, cap);
+			if (!p) {
+				gg_fail(err, "%s: out of memory reading %s of run data", path, need_b);
+				goto out;
+			}
+			*payload = p;
 		}
 		size_t want = cap - got;
 		if (take(gz, *payload + got, want, path, "run data", err) < 0)
