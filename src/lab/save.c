@@ -246,6 +246,8 @@ static int check_run(const run *r, const run *owner, int groups, char *err)
 		return gg_fail(err, "its optimizer (kind %d, nesterov %d, beta2 %g, eps %g) is out of "
 				    "range", (int)o->kind, o->nesterov, (double)o->beta2,
 			       (double)o->adam_eps);
+	if (run_check_memory(&r->mcfg, r->bs, e) < 0) /* before run_get_state builds it */
+		return gg_fail(err, "%s", e);
 	/* the settings' ranges were checked as they were read; now with the data, bs */
 	const lab_setting *bs = lab_setting_find("bs");
 	if (lab_setting_check(bs, r, bs->get(r), e) < 0)

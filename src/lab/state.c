@@ -331,8 +331,6 @@ void run_put_state(gg_buf *b, const run *r)
  * then fills them; -1 on a record that does not fit. */
 int run_get_state(const gg_reader *rd, run *r, char *err)
 {
-	if (run_check_memory(&r->mcfg, r->bs, err) < 0)
-		return -1;
 	r->model = nn_model_new(&r->mcfg, 1, err);
 	if (!r->model)
 		return -1;
