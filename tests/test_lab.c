@@ -298,6 +298,29 @@ static void test_log_agrees(void)
 	CHECK(ph >= 0 && series_last(b, 0, ph, &v) >= 0 && isfinite(v), "with PH dimension estimates");
 	series_free(a);
 	series_free(b);
+
+	/* a session that loads a checkpoint logs the loaded runs whole */
+	char ckpt[] = "/tmp/gglab-test-ckpt-XXXXXX";
+	close(mkstemp(ckpt));
+	L = new_lab_opts(1, NULL);
+	snprintf(line, sizeof line, "data xor n=200; model mlp 8x1; train 50; fork; twin 2; train -a 30; "
+		 "save %s", ckpt);
+	CHECK(run_cmds(L, line) == 0, "a checkpoint: %s", last_err);
+	lab_free(L);
+	L = lab_new(&o, err);
+	CHECK(L != NULL, "lab_new with a log: %s", err);
+	lab_first_run(L);
+	snprintf(line, sizeof line, "load %s; train -a 20; export jsonl %s", ckpt, exp);
+	CHECK(run_cmds(L, line) == 0, "load and train: %s", last_err);
+	lab_free(L);
+	a = series_new();
+	b = series_new();
+	CHECK(store_view_load(a, log, err) == 0 && store_view_load(b, exp, err) == 0, "read back: %s", err);
+	CHECK(series_nruns(b) == 5 && same_series(a, b, why, sizeof why),
+	      "after a load, the log and the export hold the same runs, rows and events: %s", why);
+	series_free(a);
+	series_free(b);
+	unlink(ckpt);
 	unlink(log);
 	unlink(exp);
 }

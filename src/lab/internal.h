@@ -187,7 +187,7 @@ void lab_emit_row(lab *L, int sid, long step, const lab_row *row);
 /* Logs two late values for a row already appended (a background result). */
 void lab_log_values(lab *L, int sid, long step, const char *k1, double v1, const char *k2,
 		    double v2);
-/* Logs everything series sid holds now (a fork's copy of its source). */
+/* Logs everything series sid holds now (a fork's copy of its source, a loaded run). */
 void lab_log_series(lab *L, int sid);
 /* An event of series sid: into the store (series_mark) and the --log stream. */
 void lab_mark(lab *L, int sid, long step, int kind, const char *fmt, ...)

@@ -592,11 +592,21 @@ out:
 	return rc;
 }
 
+/* The --log stream gets the loaded series whole, as it has everything else the store holds. */
+static void log_loaded(lab *L)
+{
+	for (int i = 0; i < L->nruns; i++)
+		lab_log_series(L, L->runs[i]->sid);
+	for (int g = 1; g <= L->twin_groups; g++)
+		lab_log_series(L, L->twin_sid[g]);
+}
+
 int lab_load(lab *L, const char *path, char *err)
 {
 	int headless;
 	if (load_file(L, path, 0, &headless, err) < 0)
 		return -1;
+	log_loaded(L);
 	run *r = lab_current(L);
 	lab_say(L, "loaded %d run%s from %s; the current run is %s at step %ld", L->nruns,
 		L->nruns == 1 ? "" : "s", path, r->name, r->step);
@@ -607,8 +617,10 @@ int lab_resume(lab *L, const char *path, int *headless, char *err)
 {
 	char *sync = journal_sync_text(L);
 	int rc = load_file(L, path, 1, headless, err);
-	if (rc == 0)
+	if (rc == 0) {
 		journal_load(L, sync, path);
+		log_loaded(L);
+	}
 	free(sync);
 	return rc;
 }
