@@ -17,6 +17,9 @@ expect_rc 1 "--max-memory bounds a model"
 expect_err "more than the memory available (10.0 MiB" "the bound given is named"
 run_gglab --max-memory 64M -c "data xor n=200; model mlp 512x4; train 1"
 expect_rc 0 "a model under --max-memory trains"
+run_gglab --max-memory 100M -c "data teacher n=1000000 dim=1024; train 1"
+expect_rc 1 "a synthetic set above the bound"
+expect_err "data teacher n=1000000 dim=1024 would take 3.8 GiB" "its size is named"
 run_gglab --max-memory lots -c "show"
 expect_rc 2 "a bad --max-memory"
 expect_err "--max-memory=lots" "its message"
@@ -61,5 +64,44 @@ expect_err "5.0 GiB of run data, more than a file of" "refused before it is infl
 run_gglab --check "$TMP/bomb.gglab"
 expect_rc 1 "--check of the bomb"
 expect_err "more than a file of" "the same message"
+
+# --view: numbers range-checked before they become integers, work linear in columns and runs
+printf '{"run":"a","step":1e300,"x":1}\n' >"$TMP/huge.jsonl"
+run_gglab --view "$TMP/huge.jsonl"
+expect_rc 1 "a step of 1e300"
+expect_err "huge.jsonl:1: \"step\" is not a step number" "the line is named"
+printf '{"run":"a","step":1,"bs":1e300,"x":2}\n' >"$TMP/bs.jsonl"
+run_gglab --view "$TMP/bs.jsonl"
+expect_rc 0 "a bs of 1e300 is only not shown"
+python3 - "$TMP" <<'PY'
+import sys
+d = sys.argv[1]
+with open(d + "/cols.jsonl", "w") as f:
+    f.write('{"run":"a","step":1,' + ",".join('"c%d":%d' % (i, i) for i in range(100000)) + "}\n")
+with open(d + "/runs.jsonl", "w") as f:
+    for r in range(20000):
+        for s in range(3):
+            f.write('{"run":"run-%d","step":%d,"train_loss":0.5,"test_loss":0.6}\n' % (r, 10 * s))
+PY
+t0=$(date +%s)
+run_gglab --view "$TMP/cols.jsonl"
+expect_rc 0 "a line of 100 000 columns"
+run_gglab --view "$TMP/runs.jsonl"
+expect_rc 0 "20 000 runs"
+expect_out "summary: run-19999 DONE step 20" "the last of them"
+t1=$(date +%s)
+check "both load in seconds ($((t1 - t0)) s)" test $((t1 - t0)) -lt 60
+
+# a journal's sync lines have no fixed-size buffer: 130 runs of 31-character names replay
+cmds="data xor n=200; model mlp 4x1; set bs 20"
+for i in $(seq 100 229); do cmds="$cmds; run new long-run-name-with-31-chars-$i"; done
+run_gglab -c "$cmds; train 3; run use r1; set lr 0.05; train 2; export csv $TMP/s1.csv" \
+	--journal "$TMP/long.gg"
+expect_rc 0 "a session of 131 runs"
+check "its sync lines are long" test "$(awk '{ if (length($0) > n) n = length($0) } END { print n }' "$TMP/long.gg")" -gt 4096
+{ cat "$TMP/long.gg"; echo "export csv $TMP/s2.csv"; } >"$TMP/replay.gg"
+run_gglab --batch "$TMP/replay.gg"
+expect_rc 0 "its journal replays"
+check "to the same series" cmp -s "$TMP/s1.csv" "$TMP/s2.csv"
 
 finish

@@ -24,6 +24,20 @@ lab_dataref *lab_dataref_get(lab *L, const data_spec *spec, char *err)
 			d->refs++;
 			return d;
 		}
+	/* a synthetic set is made here: its size is known before (an image set is as big as
+	 * its files) */
+	int dim, classes;
+	if (data_synth_shape(spec->name, spec->dim, &dim, &classes) == 0) {
+		double bytes = 4.0 * dim * ((spec->n > 0 ? spec->n : 1000) + 2000.0);
+		if (bytes > (double)gg_mem_limit()) {
+			char need[32], have[32];
+			gg_format_bytes(bytes, need, sizeof need);
+			gg_format_bytes((double)gg_mem_limit(), have, sizeof have);
+			gg_fail(err, "data %s n=%d dim=%d would take %s, more than the memory available "
+				     "(%s; --max-memory sets the bound)", spec->name, spec->n, dim, need, have);
+			return NULL;
+		}
+	}
 	data_set *ds;
 	if (data_load(&ds, spec, err) < 0)
 		return NULL;

@@ -27,10 +27,12 @@ typedef struct {
 struct series_store {
 	pthread_mutex_t mu;
 	atomic_uint_fast64_t version;
-	int nruns, current;
+	int nruns, runcap, current;
 	series_run *runs;
-	int ncols;
+	int ncols, colcap;
 	char (*cols)[48];
+	int *colhash;  /* [hcap] open addressing: column + 1, 0 empty (find_col in O(1)) */
+	size_t hcap;
 };
 
 /* memcpy, but an empty copy may name NULL buffers (a run with no events yet). */
@@ -69,6 +71,7 @@ void series_free(series_store *s)
 	}
 	free(s->runs);
 	free(s->cols);
+	free(s->colhash);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -95,7 +98,10 @@ static void grow_cols(series_store *s, series_run *R)
 int series_add_run(series_store *s, const char *name)
 {
 	pthread_mutex_lock(&s->mu);
-	s->runs = gg_xrealloc(s->runs, (size_t)(s->nruns + 1) * sizeof *s->runs);
+	if (s->nruns == s->runcap) {
+		s->runcap = s->runcap ? 2 * s->runcap : 16;
+		s->runs = gg_xrealloc(s->runs, (size_t)s->runcap * sizeof *s->runs);
+	}
 	series_run *R = &s->runs[s->nruns];
 	memset(R, 0, sizeof *R);
 	snprintf(R->status.name, sizeof R->status.name, "%s", name);
@@ -107,22 +113,55 @@ int series_add_run(series_store *s, const char *name)
 	return id;
 }
 
+static size_t name_hash(const char *name)
+{
+	size_t h = 1469598103934665603u; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	return h;
+}
+
 static int find_col(series_store *s, const char *name)
 {
-	for (int c = 0; c < s->ncols; c++)
-		if (strcmp(s->cols[c], name) == 0)
+	if (!s->hcap)
+		return -1;
+	for (size_t i = name_hash(name) & (s->hcap - 1);; i = (i + 1) & (s->hcap - 1)) {
+		int c = s->colhash[i] - 1;
+		if (c < 0 || strcmp(s->cols[c], name) == 0)
 			return c;
-	return -1;
+	}
+}
+
+static void hash_col(series_store *s, int c)
+{
+	size_t i = name_hash(s->cols[c]) & (s->hcap - 1);
+	while (s->colhash[i])
+		i = (i + 1) & (s->hcap - 1);
+	s->colhash[i] = c + 1;
 }
 
 int series_col(series_store *s, const char *name)
 {
 	pthread_mutex_lock(&s->mu);
-	int c = find_col(s, name);
+	char key[48];
+	snprintf(key, sizeof key, "%s", name); /* the name as stored */
+	int c = find_col(s, key);
 	if (c < 0) {
-		s->cols = gg_xrealloc(s->cols, (size_t)(s->ncols + 1) * sizeof *s->cols);
-		snprintf(s->cols[s->ncols], sizeof s->cols[0], "%s", name);
+		if (s->ncols == s->colcap) {
+			s->colcap = s->colcap ? 2 * s->colcap : 32;
+			s->cols = gg_xrealloc(s->cols, (size_t)s->colcap * sizeof *s->cols);
+		}
+		memcpy(s->cols[s->ncols], key, sizeof key);
 		c = s->ncols++;
+		if (2 * (size_t)s->ncols > s->hcap) { /* at most half full */
+			free(s->colhash);
+			s->hcap = s->hcap ? 2 * s->hcap : 64;
+			s->colhash = gg_xcalloc(s->hcap, sizeof *s->colhash);
+			for (int k = 0; k < s->ncols; k++)
+				hash_col(s, k);
+		} else {
+			hash_col(s, c);
+		}
 		for (int r = 0; r < s->nruns; r++)
 			grow_cols(s, &s->runs[r]);
 		bump(s);
