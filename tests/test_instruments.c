@@ -38,8 +38,8 @@ static void test_distance_and_fit(void)
 	CHECK(last(L, "r1", "wnorm", NULL) > 0, "wnorm");
 	CHECK(run_cmds(L, "fit from=50 to=300") == 0 && lab_current(L)->fit_from == 50 &&
 		      lab_current(L)->fit_to == 300, "fit window kept: %s", last_err);
-	CHECK(run_cmds(L, "fit from=390 to=395") < 0 && strstr(last_err, "needs at least 3"),
-	      "a window with fewer than three points: %s", last_err);
+	CHECK(run_cmds(L, "fit from=390 to=395") < 0 && strstr(last_err, "needs at least 8"),
+	      "a window with fewer than eight points: %s", last_err);
 	lab_free(L);
 }
 

@@ -35,10 +35,17 @@ static void drain(lab *L, char *buf, size_t len)
 			n += snprintf(buf + n, len - n, "[%d] %s\n", m.kind, m.text);
 }
 
+/* The rows of run 0 that have the column (rows between evaluations have no losses). */
 static void col(lab *L, const char *name, double *vals, long *steps, size_t *n)
 {
 	series_store *s = lab_series(L);
-	*n = series_read(s, 0, series_find_col(s, name), 0, 100000, steps, vals);
+	size_t all = series_read(s, 0, series_find_col(s, name), 0, 100000, steps, vals), m = 0;
+	for (size_t i = 0; i < all; i++)
+		if (!isnan(vals[i])) {
+			steps[m] = steps[i];
+			vals[m++] = vals[i];
+		}
+	*n = m;
 }
 
 static void test_determinism(void)

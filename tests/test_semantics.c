@@ -109,12 +109,58 @@ static void test_journal_file(void)
 	CHECK(j && strstr(j, "# Replay: gglab --batch "), "the first journal kept its header: %s", j);
 }
 
+/* The automatic schedule: rows at 1, 2, 4, 8 … (every decade has several), evaluations
+ * at the regular cadence between them; `set eval N` is a fixed interval and nothing else.
+ * `fit` needs 8 points and says how many it used. */
+static void test_schedule(void)
+{
+	lab *L = new_lab_opts(1, NULL);
+	CHECK(run_cmds(L, "data spiral n=600; model mlp 16x2; set bs 32; train 1000") == 0, "%s", last_err);
+	series_store *s = lab_series(L);
+	static long st[100000];
+	static double d[100000], te[100000];
+	size_t n = series_read(s, 0, series_find_col(s, "dist"), 0, 100000, st, d);
+	series_read(s, 0, series_find_col(s, "test_loss"), 0, 100000, NULL, te);
+	int decade[4] = { 0 }, evals = 0, k = run_eval_interval(lab_current(L));
+	long prev_eval = 0;
+	for (size_t i = 0; i < n; i++) {
+		CHECK(isfinite(d[i]), "dist in every row (step %ld)", st[i]);
+		if (st[i] > 0 && st[i] < 10000)
+			decade[(int)floor(log10((double)st[i]))]++;
+		if (!isnan(te[i])) {
+			CHECK(st[i] == 0 || st[i] - prev_eval == k || st[i] == 1000, "evaluation at %ld", st[i]);
+			prev_eval = st[i];
+			evals++;
+		}
+	}
+	CHECK(decade[0] >= 5 && decade[1] >= 5 && decade[2] >= 5, "points in every decade: %d %d %d",
+	      decade[0], decade[1], decade[2]);
+	CHECK(st[1] == 1 && st[2] == 2 && st[3] == 3, "from the first step: %ld %ld %ld", st[1], st[2], st[3]);
+	CHECK(evals == 1 + 1000 / k + (1000 % k != 0), "evaluations only at the cadence: %d (k %d)", evals, k);
+	drain(L);
+	CHECK(run_cmds(L, "fit") == 0, "fit: %s", last_err);
+	char want[64];
+	snprintf(want, sizeof want, "(n = %zu points)", n - 1);
+	CHECK(strstr(drain(L), want) != NULL, "fit says how many points it used (%s): %s", want, said);
+	CHECK(run_cmds(L, "fit from=900") < 0 && strstr(last_err, "hold 3 points") &&
+		      strstr(last_err, "at least 8"), "fewer than 8 points: %s", last_err);
+	/* set eval N: that interval, no rows between */
+	CHECK(run_cmds(L, "set eval 50; train 200") == 0, "%s", last_err);
+	n = series_read(s, 0, series_find_col(s, "test_loss"), 0, 100000, st, te);
+	int fixed = 1;
+	for (size_t i = n - 4; i < n; i++)
+		fixed &= !isnan(te[i]) && st[i] - st[i - 1] == 50;
+	CHECK(fixed, "set eval 50: rows every 50 steps, each an evaluation");
+	lab_free(L);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_messages();
 	test_journal_file();
+	test_schedule();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)

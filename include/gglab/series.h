@@ -100,7 +100,8 @@ size_t series_nrows(series_store *s, int run);
  * Returns the number copied. */
 size_t series_read(series_store *s, int run, int col, size_t from, size_t max,
 		   long *steps, double *vals);
-/* Copies the latest value of a column (NaN if none); returns its step or -1. */
+/* Copies the latest value of a column, from the last row that has one (rows between
+ * evaluations leave the loss columns empty); NaN and -1 if none. Returns its step. */
 long series_last(series_store *s, int run, int col, double *val);
 size_t series_nevents(series_store *s, int run);
 size_t series_read_events(series_store *s, int run, size_t from, size_t max, series_event *out);

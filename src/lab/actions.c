@@ -345,19 +345,20 @@ int lab_fit(lab *L, long from, long to, char *err)
 			d[m++] = d[i];
 		}
 	int rc = 0;
-	if (m < 3) {
+	if (m < FIT_MIN_POINTS) {
 		char end[32] = "the end";
 		if (to > 0)
 			snprintf(end, sizeof end, "%ld", to);
-		rc = gg_fail(err, "%s: steps %ld..%s hold %zu evaluation%s after step 0; a fit needs at "
-				  "least 3", r->name, from, end, m, m == 1 ? "" : "s");
+		rc = gg_fail(err, "%s: steps %ld..%s hold %zu point%s of dist after step 0; a fit needs at "
+				  "least %d (widen the window, or train longer)", r->name, from, end, m,
+			     m == 1 ? "" : "s", FIT_MIN_POINTS);
 	} else {
 		double a, b, r2, sa, sb, sr2;
 		fit_line(t, d, m, 0, &a, &b, &r2);
 		fit_line(t, d, m, 1, &sa, &sb, &sr2);
 		r->fit_from = from;
 		r->fit_to = to > 0 ? to : 0;
-		lab_say(L, "%s: dist = %.4g + %.4g ln t over steps %.0f..%.0f (%zu points): diffusion "
+		lab_say(L, "%s: dist = %.4g + %.4g ln t over steps %.0f..%.0f (n = %zu points): diffusion "
 			   "rate b %.4g, R^2 %.4f; sqrt fit: R^2 %.4f%s",
 			r->name, a, b, t[0], t[m - 1], m, b, r2, sr2,
 			r2 > sr2 ? " (log wins)" : " (sqrt wins)");

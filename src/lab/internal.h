@@ -257,6 +257,7 @@ void run_step_finish(lab *L, run *r);
 void run_evaluate(lab *L, run *r);
 void run_publish(lab *L, run *r);
 int run_eval_interval(const run *r);
+int run_geometric_step(long step);
 double run_lr(const run *r);
 double run_regime_factor(const run *r);
 lab_dataref *lab_dataref_get(lab *L, const data_spec *spec, char *err);

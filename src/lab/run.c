@@ -142,6 +142,20 @@ int run_eval_interval(const run *r)
 	return k < 1 ? 1 : k;
 }
 
+/* The steps of the geometric schedule: 1, 2, … 8, 10, 12, 14, 17, 20, 24 … (each ×2^¼,
+ * about 13 a decade), at which an automatic schedule records the distance between its
+ * evaluations, so that a log-t plot and the `fit` of d ≈ a + b·ln t have points in every
+ * decade from the first step, not only at the regular cadence. */
+int run_geometric_step(long step)
+{
+	long g = 1;
+	while (g < step) {
+		long next = (g * 1189207 + 500000) / 1000000;
+		g = next > g ? next : g + 1;
+	}
+	return g == step;
+}
+
 static void ensure_batch(run *r)
 {
 	if (r->xb_cap >= r->bs)
@@ -314,24 +328,15 @@ static void publish_boundary(lab *L, run *r)
 	free(probs);
 }
 
-/* Evaluates in eval mode on the fixed subsets and appends one row to the series. */
-void run_evaluate(lab *L, run *r)
+/* The columns that cost nothing to measure (no forward pass), into v[NCOLS]; the rest NaN. */
+static void cheap_columns(run *r, double *v)
 {
-	const data_set *ds = r->data->ds;
-	double v[NCOLS], tr_loss = 0, te_loss = 0;
-	long tr_err = 0, te_err = 0;
-	nn_model_eval(r->model, ds->eval_train_x, ds->eval_train_y, ds->n_eval, 0, &tr_loss, &tr_err, NULL);
-	nn_model_eval(r->model, ds->eval_test_x, ds->eval_test_y, ds->n_eval, 0, &te_loss, &te_err, NULL);
+	for (int c = 0; c < NCOLS; c++)
+		v[c] = NAN;
 	v[COL_EPOCH] = run_epoch(r);
 	v[COL_LR] = run_lr(r);
 	v[COL_BS] = r->bs;
 	v[COL_BATCH_LOSS] = r->loss_n ? r->loss_sum / r->loss_n : NAN;
-	v[COL_TRAIN_LOSS] = tr_loss / ds->n_eval;
-	v[COL_TRAIN_ERR] = (double)tr_err / ds->n_eval;
-	v[COL_TEST_LOSS] = te_loss / ds->n_eval;
-	v[COL_TEST_ERR] = (double)te_err / ds->n_eval;
-	v[COL_GAP_LOSS] = v[COL_TEST_LOSS] - v[COL_TRAIN_LOSS];
-	v[COL_GAP_ERR] = v[COL_TEST_ERR] - v[COL_TRAIN_ERR];
 	v[COL_DIST] = l2_dist(r->model->params, r->w0, r->model->nparams);
 	v[COL_WNORM] = l2_dist(r->model->params, NULL, r->model->nparams);
 	v[COL_GRAD_NORM] = r->grad_norm;
@@ -340,6 +345,36 @@ void run_evaluate(lab *L, run *r)
 	v[COL_CLIP] = r->ocfg.clip;
 	r->loss_sum = 0;
 	r->loss_n = 0;
+}
+
+/* A row of the geometric schedule: the distance, norms and minibatch loss, no evaluation
+ * (its train and test columns are empty). */
+static void run_light_row(lab *L, run *r)
+{
+	double v[NCOLS];
+	cheap_columns(r, v);
+	lab_row row = { 0 };
+	for (int c = 0; c < NCOLS; c++)
+		lab_row_set(L, &row, lab_col_names[c], v[c]);
+	layer_distances(L, r, &row);
+	lab_emit_row(L, r->sid, r->step, &row);
+}
+
+/* Evaluates in eval mode on the fixed subsets and appends one row to the series. */
+void run_evaluate(lab *L, run *r)
+{
+	const data_set *ds = r->data->ds;
+	double v[NCOLS], tr_loss = 0, te_loss = 0;
+	long tr_err = 0, te_err = 0;
+	nn_model_eval(r->model, ds->eval_train_x, ds->eval_train_y, ds->n_eval, 0, &tr_loss, &tr_err, NULL);
+	nn_model_eval(r->model, ds->eval_test_x, ds->eval_test_y, ds->n_eval, 0, &te_loss, &te_err, NULL);
+	cheap_columns(r, v);
+	v[COL_TRAIN_LOSS] = tr_loss / ds->n_eval;
+	v[COL_TRAIN_ERR] = (double)tr_err / ds->n_eval;
+	v[COL_TEST_LOSS] = te_loss / ds->n_eval;
+	v[COL_TEST_ERR] = (double)te_err / ds->n_eval;
+	v[COL_GAP_LOSS] = v[COL_TEST_LOSS] - v[COL_TRAIN_LOSS];
+	v[COL_GAP_ERR] = v[COL_TEST_ERR] - v[COL_TRAIN_ERR];
 	r->last_eval = r->step;
 	if (isfinite(v[COL_TRAIN_LOSS]) && isfinite(v[COL_TEST_LOSS]) && isfinite(v[COL_DIST]))
 		run_snapshot(r);
@@ -423,9 +458,12 @@ void run_step_finish(lab *L, run *r)
 	inst_phdim_step(L, r);
 	r->loss_sum += loss;
 	r->loss_n++;
+	int goal = goal_reached(r);
 	if (r->step - r->last_eval >= run_eval_interval(r))
 		run_evaluate(L, r);
-	if (goal_reached(r)) {
+	else if (!goal && r->eval_every == 0 && run_geometric_step(r->step))
+		run_light_row(L, r);
+	if (goal) {
 		r->grid_t = 0; /* the screen shows the boundary where training stopped */
 		if (r->last_eval != r->step)
 			run_evaluate(L, r);

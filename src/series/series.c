@@ -364,10 +364,13 @@ long series_last(series_store *s, int run, int col, double *val)
 	if (run >= 0 && run < s->nruns && col >= 0 && col < s->ncols) {
 		series_run *R = &s->runs[run];
 		grow_cols(s, R);
-		if (R->nrows) {
-			step = R->steps[R->nrows - 1];
-			*val = R->vals[col][R->nrows - 1];
-		}
+		/* the last row that has it: rows between evaluations leave the loss columns empty */
+		for (size_t i = R->nrows; i-- > 0;)
+			if (!isnan(R->vals[col][i])) {
+				step = R->steps[i];
+				*val = R->vals[col][i];
+				break;
+			}
 	}
 	pthread_mutex_unlock(&s->mu);
 	return step;
