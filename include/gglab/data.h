@@ -99,6 +99,11 @@ void data_augment_image(float *x, int C, int H, int W, int crop, int flip, gg_rn
 /* Input dimension and class count of a synthetic set: 2 and 2 for spiral, circles, xor and
  * gauss; dim_req (0 = 20) and 10 for teacher. Returns -1 if name is not a synthetic set. */
 int data_synth_shape(const char *name, int dim_req, int *dim, int *classes);
+/* The 2-D sets (spiral, circles, xor, gauss: the screen draws their decision boundary).
+ * data_is_planar takes a name or a description that starts with one ("circles n=400");
+ * data_planar_names joins the names with sep. */
+int data_is_planar(const char *name);
+void data_planar_names(char *buf, size_t len, const char *sep);
 /* Fills x[n][dim], y[n] (dim from data_synth_shape) with n points of the named set. The
  * problem itself (the teacher network) depends only on seed; the points also on stream
  * ("train", "test"), so a train and a test set of one problem share the teacher. Returns -1

@@ -4,6 +4,7 @@
 #ifndef GGLAB_UI_H
 #define GGLAB_UI_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "gglab/cmd.h"
@@ -27,7 +28,20 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o);
 
 /* Screen commands (CMD_UI), called on the UI thread by the command table's exec
  * functions after they have validated their arguments. Each returns 0 or -1 with err. */
-typedef enum { UI_VIEW_AUTO, UI_VIEW_LOSS, UI_VIEW_GAP, UI_VIEW_DIST, UI_VIEW_INST, UI_VIEW_BOUNDARY } ui_view;
+/* The views, in F3's order: X(ID, name, panel it shows large) for each, SEP between them.
+ * The enum, the screen's table of views (src/ui/layout.c) and the `view` command's words
+ * (UI_VIEW_WORDS, its usage, completion and error) all come from this one list. */
+#define UI_VIEWS(X, SEP) \
+	X(AUTO, "auto", LOSS) SEP X(LOSS, "loss", LOSS) SEP X(GAP, "gap", GAP) SEP \
+	X(DIST, "dist", DIST) SEP X(INST, "inst", INST) SEP X(BOUNDARY, "boundary", BOUNDARY)
+#define UI_VIEW_ALIASES "instruments=inst" /* other names `view` accepts (alias=view) */
+#define UI_VIEW_ENUM_(id, name, panel) UI_VIEW_##id,
+#define UI_VIEW_WORD_(id, name, panel) name
+#define UI_VIEW_WORDS UI_VIEWS(UI_VIEW_WORD_, " ") /* "auto loss gap dist inst boundary" */
+typedef enum { UI_VIEWS(UI_VIEW_ENUM_, ) UI_NVIEWS } ui_view;
+/* A view's name (NULL: none); the names joined by sep ("auto, loss, ..."). */
+const char *ui_view_name(ui_view v);
+void ui_view_names(char *buf, size_t len, const char *sep);
 typedef enum { UI_X_STEPS, UI_X_EPOCHS, UI_X_LOGSTEPS } ui_xaxis;
 int ui_cmd_view(struct ui *u, ui_view v, char *err);
 int ui_cmd_xaxis(struct ui *u, ui_xaxis x, char *err);

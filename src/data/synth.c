@@ -80,6 +80,23 @@ static gen2d_fn find2d(const char *name)
 	return NULL;
 }
 
+int data_is_planar(const char *name)
+{
+	size_t n = strcspn(name, " ");
+	for (size_t i = 0; i < sizeof sets2d / sizeof sets2d[0]; i++)
+		if (strlen(sets2d[i].name) == n && strncmp(name, sets2d[i].name, n) == 0)
+			return 1;
+	return 0;
+}
+
+void data_planar_names(char *buf, size_t len, const char *sep)
+{
+	size_t l = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof sets2d / sizeof sets2d[0] && l < len; i++)
+		l += (size_t)snprintf(buf + l, len - l, "%s%s", i ? sep : "", sets2d[i].name);
+}
+
 int data_synth_shape(const char *name, int dim_req, int *dim, int *classes)
 {
 	if (find2d(name)) {

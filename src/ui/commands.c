@@ -20,8 +20,8 @@ const cmd_entry cmd_entry_view = {
 	.flags = SCREEN,
 	.args = (const cmd_arg[]){
 		{ .meta = "view", .kind = CMD_K_ENUM,
-		  .values = "auto loss gap dist inst boundary|instruments=inst",
-		  .bad = "unknown view '%s' (known: auto loss gap dist inst boundary)" },
+		  .values = UI_VIEW_WORDS "|" UI_VIEW_ALIASES,
+		  .bad = "unknown view '%s' (known: " UI_VIEW_WORDS ")" },
 		{ 0 } },
 	.exec = exec_view,
 };

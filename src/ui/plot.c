@@ -9,6 +9,7 @@
  * line has been clipped to the canvas, so a point a billion dots off-screen costs O(1) and
  * can neither overflow an int nor make Bresenham walk a billion steps. */
 #include "plot.h"
+#include "utf8.h"
 
 #include <float.h>
 #include <math.h>
@@ -204,49 +205,15 @@ void plot_line(plot_canvas *c, int x0, int y0, int x1, int y1, int series)
 	line_d(c, x0, y0, x1, y1, series);
 }
 
-/* Decodes one UTF-8 character from *s (advancing it) without the locale. Invalid or
- * truncated sequences, overlongs and surrogates become U+FFFD, consuming one byte, so a
- * bad string cannot desynchronise the rest. */
-static uint32_t utf8_next(const unsigned char **s)
-{
-	const unsigned char *p = *s;
-	uint32_t cp, min;
-	int n;
-
-	if (p[0] < 0x80) {
-		*s = p + 1;
-		return p[0];
-	}
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		n = 1, cp = p[0] & 0x1F, min = 0x80;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		n = 2, cp = p[0] & 0x0F, min = 0x800;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		n = 3, cp = p[0] & 0x07, min = 0x10000;
-	else
-		goto bad;
-	for (int i = 1; i <= n; i++) {
-		if ((p[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
-			goto bad;
-		cp = cp << 6 | (p[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		goto bad;
-	*s = p + n + 1;
-	return cp;
-bad:
-	*s = p + 1;
-	return 0xFFFD;
-}
-
 void plot_text(plot_canvas *c, int cx, int cy, const char *utf8, int role)
 {
-	const unsigned char *p = (const unsigned char *)utf8;
-
 	if (!utf8 || cy < 0 || cy >= c->h)
 		return;
-	for (; *p && cx < c->w; cx++) {
-		uint32_t cp = utf8_next(&p);
+	/* a byte that does not decode shows as U+FFFD */
+	size_t len = strlen(utf8), at = 0;
+	for (; at < len && cx < c->w; cx++) {
+		int32_t d = ui_utf8_next(utf8, len, &at);
+		uint32_t cp = d < 0 ? 0xFFFD : (uint32_t)d;
 		/* A control character would move the terminal's cursor and wreck the screen. */
 		if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
 			cp = '?';

@@ -86,37 +86,27 @@ typedef struct {
 	int off;  /* byte offset in the source */
 } cell;
 
-/* Decodes UTF-8 (or the locale's multibyte encoding) into display cells; invalid bytes
- * show as '?', control characters as ^X, and readline's invisible-text markers vanish. */
+/* Decodes the text into display cells (ui_text_next: '?' for what cannot be shown), but
+ * control characters show as ^X, and readline's invisible-text markers vanish. */
 static int decode(const char *s, cell *out, int max)
 {
-	mbstate_t st;
-	memset(&st, 0, sizeof st);
 	int n = 0;
 	size_t len = strlen(s), i = 0;
 	while (i < len && n < max - 1) {
-		if (s[i] == RL_PROMPT_START_IGNORE || s[i] == RL_PROMPT_END_IGNORE) {
+		unsigned char b = (unsigned char)s[i];
+		if (b == RL_PROMPT_START_IGNORE || b == RL_PROMPT_END_IGNORE) {
 			i++;
 			continue;
 		}
-		wchar_t wc;
-		size_t k = mbrtowc(&wc, s + i, len - i, &st);
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			memset(&st, 0, sizeof st);
-			out[n++] = (cell){ L'?', 1, (int)i };
-			i++;
-			continue;
-		}
-		if (wc < 0x20 || wc == 0x7f) {
+		if (b < 0x20 || b == 0x7f) {
 			out[n++] = (cell){ L'^', 1, (int)i };
-			out[n++] = (cell){ wc == 0x7f ? L'?' : (wchar_t)(wc + '@'), 1, (int)i };
-		} else {
-			int w = wcwidth(wc);
-			if (w < 0)
-				wc = L'?', w = 1;
-			out[n++] = (cell){ wc, w, (int)i };
+			out[n++] = (cell){ b == 0x7f ? L'?' : (wchar_t)(b + '@'), 1, (int)i };
+			i++;
+			continue;
 		}
-		i += k;
+		int off = (int)i, w;
+		wchar_t wc = ui_text_next(s, len, &i, &w);
+		out[n++] = (cell){ wc, w, off };
 	}
 	return n;
 }
@@ -222,7 +212,7 @@ static int act_pause(int count, int key)
 static int act_view(int count, int key)
 {
 	char err[GG_ERRLEN];
-	ui_cmd_view(the_ui, (ui_view)((the_ui->view + 1) % (UI_VIEW_BOUNDARY + 1)), err);
+	ui_cmd_view(the_ui, (ui_view)(((int)the_ui->view + 1) % UI_NVIEWS), err);
 	return 0;
 }
 

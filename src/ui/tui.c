@@ -392,6 +392,7 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	u->opt = *o;
 	u->utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 	u->braille = u->utf8 && !o->ascii;
+	ui_text_init(u->utf8);
 	u->view = UI_VIEW_AUTO;
 	u->xaxis = UI_X_STEPS;
 	u->logy = 1;
@@ -492,16 +493,15 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 
 /* ---- screen commands ------------------------------------------------------------------- */
 
-static const char *view_names[] = { "auto", "loss", "gap", "dist", "inst", "boundary" };
 static const char *xaxis_names[] = { "steps", "epochs", "log-steps" };
 
 int ui_cmd_view(struct ui *u, ui_view v, char *err)
 {
-	if ((int)v < 0 || v > UI_VIEW_BOUNDARY)
+	if (!ui_view_name(v))
 		return gg_fail(err, "unknown view");
 	u->view = v;
 	ui_relayout(u);
-	ui_log(u, ROLE_DIM, "view %s", view_names[v]);
+	ui_log(u, ROLE_DIM, "view %s", ui_view_name(v));
 	return 0;
 }
 

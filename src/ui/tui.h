@@ -1,6 +1,8 @@
 /* tui.h — what the screen's files share (tui.c: the loop and the screen commands; prompt.c:
- * the readline bridge; panels.c: layout and drawing; help.c: the help screen; theme.c:
- * colours by role). Private to src/ui: nothing here is part of gglab's public interface.
+ * the readline bridge; text.c: shown text; layout.c: where the panels go and the frame;
+ * status.c, eventlog.c: the status line and the log; panel.h: the panels; help.c: the
+ * help screen; theme.c: colours by role). Private to src/ui: nothing here is part of
+ * gglab's public interface.
  *
  * Everything declared here runs on the UI thread only; it is the one thread that calls
  * curses or readline. */
@@ -131,6 +133,7 @@ void ui_redraw_all(struct ui *u); /* Ctrl-L: repaint the terminal from scratch, 
 void ui_zoom_step(struct ui *u, int out);
 void ui_log_scroll(struct ui *u, int dir);
 int ui_latest_step(struct ui *u);
+int ui_any_running(struct ui *u);
 
 /* prompt.c */
 int ui_prompt_init(struct ui *u, char *err);
@@ -140,13 +143,27 @@ void ui_prompt_draw(struct ui *u);   /* draws into promptw and wnoutrefresh's it
 void ui_prompt_resize(struct ui *u);
 void ui_prompt_clear(struct ui *u);
 
-/* panels.c */
+/* text.c: every string shown goes through ui_text_next, which decodes UTF-8 (utf8.c; only
+ * ASCII when the locale is not UTF-8: ui_text_init) and gives its width; a byte that does
+ * not decode and a control character show as a one-column '?'. */
+void ui_text_init(int utf8);
+wchar_t ui_text_next(const char *s, size_t len, size_t *i, int *width);
+int ui_put_text(WINDOW *w, const char *s, int maxw, ui_role role); /* returns the columns used */
+int ui_text_width(const char *s);
+void ui_put_cell(WINDOW *w, const char *s, short fg, short bg, attr_t attr); /* one cell, own colours */
+void ui_fill_row(WINDOW *w, int y, int x0, int x1, ui_role role);
+int ui_wrapped_rows(const char *s, int W); /* rows s takes wrapped to W (continuations indented 2) */
+void ui_put_wrapped(WINDOW *w, int y, int rows_skip, int rows_max, const char *s, int W, ui_role role);
+void ui_fmt_count(double v, char *buf, size_t len); /* 1234 → "1234", 12345 → "12.3k" */
+
+/* layout.c */
 void ui_layout(struct ui *u);        /* fills panels[] / windows from W, H and view */
 void ui_free_windows(struct ui *u);
 void ui_draw_frame(struct ui *u);    /* renders what changed, wnoutrefresh's every window */
+
+/* status.c, eventlog.c */
 void ui_draw_status(struct ui *u);
 void ui_draw_log(struct ui *u);
-int ui_any_running(struct ui *u);
 
 /* help.c */
 void ui_help_open(struct ui *u);

@@ -1,0 +1,268 @@
+/* curves.c — the data steps of the plot kinds that draw runs' curves (panels.c's table):
+ * the loss (train and test of every overlaid run, the current run's minibatch losses and
+ * its best test value), the generalization gap, and the distance from init of the current
+ * run with its fit a + b ln t over the `fit` window. Several runs are told apart by colour
+ * and glyph (a shape each, filled for train, hollow for test). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gglab/fit.h"
+#include "gglab/util.h"
+#include "panel.h"
+
+static double *dup_d(const double *v, size_t n)
+{
+	double *r = gg_xmalloc((n ? n : 1) * sizeof *r);
+	if (n)
+		memcpy(r, v, n * sizeof *r);
+	return r;
+}
+
+/* A curve, raw and (when smoothing) its EMA drawn over it. Returns the smooth series id. */
+static void add_curve(struct ui *u, plotjob *j, double *x, double *y, size_t n, ui_role raw,
+		      ui_role smooth, char graw, char gsmooth)
+{
+	if (u->smooth > 0) {
+		int sr = ui_job_series(j, raw, graw);
+		int ss = ui_job_series(j, smooth, gsmooth);
+		double *ys = gg_xmalloc((n ? n : 1) * sizeof *ys);
+		plot_ema(y, n, u->smooth, ys);
+		ui_job_line(j, x, y, n, sr);
+		ui_job_line(j, dup_d(x, n), ys, n, ss);
+	} else {
+		ui_job_line(j, x, y, n, ui_job_series(j, smooth, gsmooth));
+	}
+}
+
+/* Per-run styles (overlay of two or more runs): a colour each, the train curve in a quieter
+ * variant of it; a shape each, filled for train and hollow for test; in the ASCII canvas a
+ * pair of dot glyphs each. A single run keeps the classic train/test colours. */
+static const char *const run_filled[UI_MAXRUNS] = { "●", "■", "◆", "▲", "▼", "★", "♥", "✚" };
+static const char *const run_hollow[UI_MAXRUNS] = { "○", "□", "◇", "△", "▽", "☆", "♡", "✛" };
+static const char run_ascii_train[] = "*x+=~^:;", run_ascii_test[] = "o#@%&$O8";
+
+static ui_role run_role(int slot, int train)
+{
+	return (ui_role)((train ? ROLE_RUN0_TR : ROLE_RUN0) + slot % UI_MAXRUNS);
+}
+
+/* One overlaid run's curve: its EMA alone when smoothing (raw lines of several runs would
+ * bury each other), else the raw values; its glyph goes at the newest point. */
+static void add_run_curve(struct ui *u, plotjob *j, double *x, double *y, size_t n, ui_role role,
+			  char ascii, const char *end)
+{
+	if (u->smooth > 0) {
+		double *ys = gg_xmalloc((n ? n : 1) * sizeof *ys);
+		plot_ema(y, n, u->smooth, ys);
+		free(y);
+		y = ys;
+	}
+	for (size_t i = n; i-- > 0;)
+		if (isfinite(x[i]) && isfinite(y[i])) {
+			if (j->nends < 2 * UI_MAXRUNS) {
+				j->ends[j->nends].x = x[i];
+				j->ends[j->nends].y = y[i];
+				snprintf(j->ends[j->nends].glyph, sizeof j->ends[j->nends].glyph, "%s", end);
+				j->ends[j->nends++].role = role;
+			}
+			break;
+		}
+	ui_job_line(j, x, y, n, ui_job_series(j, role, ascii));
+}
+
+/* Legend entries of an overlay: one per run (its glyphs and name), "+N more", and a key to
+ * the glyphs, which goes first when the row is short. */
+static void legend_runs(struct ui *u, plotjob *j, const runset *rs, int pairs)
+{
+	for (int k = 0; k < rs->n; k++) {
+		char g[16], name[40];
+		if (u->braille)
+			snprintf(g, sizeof g, "%s%s", run_filled[k], pairs ? run_hollow[k] : "");
+		else
+			snprintf(g, sizeof g, "%c%c", run_ascii_train[k], pairs ? run_ascii_test[k] : 0);
+		ui_run_name(u, rs->id[k], name, sizeof name);
+		ui_job_legend_must(j, g, run_role(k, 0), name);
+	}
+	if (rs->total > rs->n) {
+		char more[32];
+		snprintf(more, sizeof more, "+%d more", rs->total - rs->n);
+		ui_job_legend(j, "", ROLE_DIM, more);
+	}
+	if (pairs) {
+		char key[48];
+		if (u->braille)
+			snprintf(key, sizeof key, "%s train %s test", run_filled[0], run_hollow[0]);
+		else
+			snprintf(key, sizeof key, "%c train %c test", run_ascii_train[0], run_ascii_test[0]);
+		ui_job_legend(j, "", ROLE_DIM, key);
+	}
+}
+
+void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
+{
+	int best_run = -1;
+	double best = INFINITY;
+	long best_step = -1;
+	const char *tr = u->errors ? "train_err" : "train_loss", *te = u->errors ? "test_err" : "test_loss";
+	const char *mk_train = u->braille ? "●" : "*", *mk_test = u->braille ? "▲" : "o",
+		   *mk_batch = u->braille ? "◆" : "+";
+	int multi = rs->n > 1, have_batch = 0;
+	for (int k = 0; k < rs->n; k++) {
+		int r = rs->id[k];
+		double *x, *y;
+		size_t n;
+		/* minibatch losses of the current run only: several runs' would be noise */
+		if (!u->errors && r == rs->cur && (n = ui_read_xy(u, r, "batch_loss", epochs, &x, &y))) {
+			ui_job_line(j, x, y, n, ui_job_series(j, ROLE_BATCH, '+'));
+			have_batch = 1;
+		}
+		if ((n = ui_read_xy(u, r, tr, epochs, &x, &y))) {
+			if (multi) {
+				add_run_curve(u, j, x, y, n, run_role(k, 1), run_ascii_train[k], run_filled[k]);
+			} else {
+				add_curve(u, j, x, y, n, ROLE_TRAIN_RAW, ROLE_TRAIN, '.', '*');
+				ui_job_legend(j, mk_train, ROLE_TRAIN, "train");
+			}
+		}
+		if ((n = ui_read_xy(u, r, te, epochs, &x, &y))) {
+			if (r == rs->cur) { /* the best test value of the current run */
+				long *steps = gg_xmalloc(n * sizeof *steps);
+				size_t m = series_read(u->S, r, series_find_col(u->S, te), 0, n, steps, NULL);
+				for (size_t i = 0; i < m; i++)
+					if (isfinite(y[i]) && y[i] < best)
+						best = y[i], best_step = steps[i], best_run = r;
+				free(steps);
+			}
+			if (multi) {
+				add_run_curve(u, j, x, y, n, run_role(k, 0), run_ascii_test[k], run_hollow[k]);
+			} else {
+				add_curve(u, j, x, y, n, ROLE_TEST_RAW, ROLE_TEST, ',', 'o');
+				ui_job_legend(j, mk_test, ROLE_TEST, "test");
+			}
+		}
+	}
+	if (multi)
+		legend_runs(u, j, rs, 1);
+	/* last in the legend: the first to go when the title row is short */
+	if (have_batch)
+		ui_job_legend(j, mk_batch, ROLE_BATCH, "minibatch");
+	j->logy = u->logy;
+	snprintf(j->title, sizeof j->title, "%s%s", u->errors ? "error rate" : "loss", j->logy ? " (log)" : "");
+	if (best_run >= 0 && isfinite(best)) {
+		char bs[32];
+		ui_fmt_count((double)best_step, bs, sizeof bs);
+		snprintf(j->note, sizeof j->note, "%sbest test %.4g @ %s", u->utf8 ? " · " : " - ", best, bs);
+	}
+}
+
+void ui_build_gap(struct ui *u, plotjob *j, const runset *rs, int epochs)
+{
+	const char *col = u->errors ? "gap_err" : "gap_loss";
+	int multi = rs->n > 1;
+	for (int k = 0; k < rs->n; k++) {
+		double *x, *y;
+		size_t n = ui_read_xy(u, rs->id[k], col, epochs, &x, &y);
+		if (!n)
+			continue;
+		if (multi) {
+			add_run_curve(u, j, x, y, n, run_role(k, 0), run_ascii_test[k], run_filled[k]);
+		} else {
+			add_curve(u, j, x, y, n, ROLE_GAP_RAW, ROLE_GAP, '.', '#');
+			ui_job_legend(j, u->braille ? "■" : "#", ROLE_GAP,
+				   u->errors ? "test-train err" : "test-train loss");
+		}
+	}
+	if (multi)
+		legend_runs(u, j, rs, 0);
+	j->zero = 0;
+	snprintf(j->title, sizeof j->title, "%s", multi ? (u->errors ? "gap (test-train err)"
+						     : "gap (test-train loss)") : "generalization gap");
+}
+
+/* The distance from init of the current run with its fit a + b ln t. */
+void ui_build_dist(struct ui *u, plotjob *j, const runset *rs, int epochs)
+{
+	distfit *f = &j->fit;
+	(void)epochs; /* a log-steps axis always (fixed_logx) */
+	f->a = f->b = f->r2 = f->sq_r2 = NAN;
+	f->series = -1;
+	f->x0 = f->x1 = NAN;
+	series_status st;
+	series_get_status(u->S, rs->cur, &st);
+	f->from = st.fit_from > 0 ? st.fit_from : 0;
+	f->to = st.fit_to > 0 ? st.fit_to : 0;
+	double *x, *y;
+	size_t n = ui_read_xy(u, rs->cur, "dist", 0, &x, &y);
+	if (n) {
+		double *wx = gg_xmalloc(n * sizeof *wx), *wy = gg_xmalloc(n * sizeof *wy);
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (x[i] > 0 && x[i] >= (double)f->from && (!f->to || x[i] <= (double)f->to) &&
+			    isfinite(y[i])) {
+				wx[m] = x[i];
+				wy[m++] = y[i];
+				f->x0 = m == 1 ? x[i] : fmin(f->x0, x[i]);
+				f->x1 = m == 1 ? x[i] : fmax(f->x1, x[i]);
+			}
+		double sa, sb;
+		fit_line(wx, wy, m, 0, &f->a, &f->b, &f->r2);
+		fit_line(wx, wy, m, 1, &sa, &sb, &f->sq_r2);
+		free(wx);
+		free(wy);
+		ui_job_line(j, x, y, n, ui_job_series(j, ROLE_DIST, '*'));
+		ui_job_legend(j, u->braille ? "●" : "*", ROLE_DIST, u->utf8 ? "‖w−w₀‖" : "|w-w0|");
+		f->series = ui_job_series(j, ROLE_FIT, '-');
+		ui_job_legend(j, u->braille ? "─" : "-", ROLE_FIT, u->utf8 ? "a+b·ln t" : "a+b*ln t");
+		if (f->from || f->to)
+			ui_job_legend(j, u->braille ? "⡇" : ":", ROLE_WINDOW, "fit window");
+	}
+	if (rs->total > 1)
+		snprintf(j->title, sizeof j->title, "distance from init (%s)", st.name);
+	else
+		snprintf(j->title, sizeof j->title, "distance from init");
+	if (isfinite(f->b)) {
+		const char *dot = u->utf8 ? " · " : " - ";
+		snprintf(j->note, sizeof j->note, u->utf8 ? "%sb=%.3g R²=%.3f (√t R²=%.3f)" : "%sb=%.3g R^2=%.3f (sqrt t R^2=%.3f)",
+			 dot, f->b, f->r2, f->sq_r2);
+		if (f->from || f->to) {
+			size_t l = strlen(j->note);
+			char f0[32], f1[32] = "end";
+			ui_fmt_count((double)f->from, f0, sizeof f0);
+			if (f->to)
+				ui_fmt_count((double)f->to, f1, sizeof f1);
+			snprintf(j->note + l, sizeof j->note - l, "%sfit %s..%s", dot, f0, f1);
+		}
+	}
+}
+
+void ui_draw_fit(plotjob *j)
+{
+	const distfit *f = &j->fit;
+	if (f->series < 0 || !isfinite(f->b))
+		return;
+	/* across the axis when the fit is over everything, else over the window's points */
+	double lo = j->a.x0, hi = j->a.x1;
+	if (f->from || f->to) {
+		lo = fmax(lo, f->x0);
+		hi = fmin(hi, f->x1);
+		if (!(hi > lo))
+			return;
+	}
+	int np = j->c.dw > 2 ? j->c.dw : 2;
+	double *fx = gg_xmalloc((size_t)np * sizeof *fx), *fy = gg_xmalloc((size_t)np * sizeof *fy);
+	double l0 = log(lo), l1 = log(hi);
+	for (int i = 0; i < np; i++) {
+		fx[i] = exp(l0 + (l1 - l0) * i / (np - 1));
+		fy[i] = f->a + f->b * log(fx[i]);
+	}
+	plot_series s = { fx, fy, (size_t)np, f->series };
+	plot_draw(&j->c, &j->a, &s);
+	free(fx);
+	free(fy);
+	if (f->from > 0)
+		plot_vmarker(&j->c, &j->a, (double)f->from, ROLE_WINDOW);
+	if (f->to > 0)
+		plot_vmarker(&j->c, &j->a, (double)f->to, ROLE_WINDOW);
+}

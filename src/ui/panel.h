@@ -1,0 +1,115 @@
+/* panel.h — what the panels' files share (private to src/ui): the runs a plot overlays,
+ * the plot job (curves, legend, title and note built from the store, then drawn by
+ * chart.c), and the table of panel kinds (panels.c), after htop's PanelClass: one row of
+ * properties and functions per kind, read by the layout, the frame loop and the renderer
+ * instead of tests of the kind. The kinds' data steps live in curves.c (loss, gap,
+ * distance), instpanel.c (instruments) and boundary.c (the decision boundary, which draws
+ * itself). UI thread only. */
+#ifndef GGLAB_UI_PANEL_H
+#define GGLAB_UI_PANEL_H
+
+#include "tui.h"
+
+/* ---- which runs a plot overlays (layout.c) ----------------------------------------------- */
+/* The runs a plot overlays: not dropped (`run drop`, the hidden default run of --view) and
+ * not a twin group's agreement series (not a trained run: the instruments panel shows it).
+ * In store order, so a run keeps its place, colour and glyph from frame to frame; when
+ * there are more than UI_MAXRUNS the current run takes the last place. */
+typedef struct {
+	int id[UI_MAXRUNS];
+	int n;      /* overlaid */
+	int total;  /* visible in all (more than n past UI_MAXRUNS) */
+	int cur;    /* the current run, or the first visible one when it is not; -1: none */
+	int slot;   /* the current run's place in id[] */
+} runset;
+
+void ui_visible_runs(struct ui *u, runset *rs);
+void ui_run_name(struct ui *u, int run, char *buf, size_t len);
+
+/* ---- the plot job (chart.c) ---------------------------------------------------------------- */
+typedef struct {
+	double *x, *y;
+	size_t n;
+	int series;
+} pdata;
+
+/* The distance-from-init panel's fit: over the run's `fit from= to=` window (0, 0: all),
+ * drawn over that window only, whose ends are marked. */
+typedef struct {
+	double a, b, r2, sq_r2;
+	double x0, x1;     /* the steps the fit used */
+	long from, to;     /* the window as set (0: open) */
+	int series;        /* -1: nothing to draw */
+} distfit;
+
+typedef struct {
+	plot_canvas c;
+	plot_axes a;
+	ui_role role[128];
+	char glyphs[129];
+	int nseries;
+	pdata lines[64];
+	int nlines;
+	/* legend: glyph, role, label; `must` entries (the run names) get room before the
+	 * title's notes do */
+	struct { char glyph[16]; ui_role role; char label[48]; int must; } leg[16];
+	int nleg;
+	/* glyphs at the newest point of each overlaid run's curve: in braille the curves
+	 * differ only by colour, and these tell them apart in monochrome too */
+	struct { double x, y; char glyph[8]; ui_role role; } ends[2 * UI_MAXRUNS];
+	int nends;
+	char title[160], note[200];
+	char hint[200];  /* a line or two of advice above the plot (empty: none) */
+	int logx, logy;
+	int zero;        /* keep y = 0 in range and draw the zero line (stability margins) */
+	distfit fit;     /* the distance panel's fit (series -1: none) */
+} plotjob;
+
+int ui_job_series(plotjob *j, ui_role role, char glyph);
+/* Returns the entry's index, or -1 when the legend is full. */
+int ui_job_legend(plotjob *j, const char *glyph, ui_role role, const char *label);
+void ui_job_legend_must(plotjob *j, const char *glyph, ui_role role, const char *label);
+/* Takes x and y (freed with the job). */
+void ui_job_line(plotjob *j, double *x, double *y, size_t n, int series);
+/* One column of one run: x (steps or epochs) and y, copied out of the store. */
+size_t ui_read_xy(struct ui *u, int run, const char *col, int epochs, double **xo, double **yo);
+/* The newest finite value of a column of a run (NaN: none). */
+double ui_last_finite(struct ui *u, int run, const char *col);
+/* The next "nice" value at or above v: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k. */
+double ui_nice_ceil(double v);
+/* Builds (with the kind's build), draws and copies one plot panel. */
+void ui_render_plot(struct ui *u, ui_panel *p);
+
+/* ---- the kinds' data steps -------------------------------------------------------------- */
+void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs);   /* curves.c */
+void ui_build_gap(struct ui *u, plotjob *j, const runset *rs, int epochs);
+void ui_build_dist(struct ui *u, plotjob *j, const runset *rs, int epochs);
+void ui_draw_fit(plotjob *j);
+void ui_build_inst(struct ui *u, plotjob *j, const runset *rs, int epochs);   /* instpanel.c */
+void ui_render_boundary(struct ui *u, ui_panel *p);                           /* boundary.c */
+uint64_t ui_boundary_key(struct ui *u);
+
+/* ---- the table of panel kinds (panels.c) ------------------------------------------------ */
+typedef struct {
+	const char *title;   /* the title while there are no runs */
+	/* the data step: curves, legend, title, note, hint (and logy when it decides) */
+	void (*build)(struct ui *u, plotjob *j, const runset *rs, int epochs);
+	void (*overlay)(plotjob *j);  /* drawn over the curves (the fit), or NULL */
+	/* draws the panel into its window: ui_render_plot (build, then the chart), or its own */
+	void (*render)(struct ui *u, ui_panel *p);
+	/* what else it shows beyond the store's rows (mixed into the data key), or NULL */
+	uint64_t (*key)(struct ui *u);
+	int fixed_logx;      /* a log-steps axis whatever `xaxis` says */
+	int zoomable;        /* follows `zoom` and `follow` (its note says so); else all steps */
+	int smoothable;      /* its curves follow `smooth` and its note says EMA */
+	int zero_line;       /* draws y = 0 when the range straddles it (linear y only) */
+	int events;          /* markers where settings changed */
+	ui_role note_role;   /* the title's note */
+	int late;            /* results that arrive late (PH) re-render it within a second */
+	int throttled;       /* at most one render a second: a new picture changes every cell */
+	int main_only;       /* only ever shown as the main panel (`view` picks it) */
+} ui_panel_kind;
+
+extern const ui_panel_kind ui_panel_kinds[UI_NKINDS];
+
+#endif

@@ -1,0 +1,117 @@
+/* status.c — the status line (row 0): the current run, how many others, its model, data,
+ * step, epoch, batch size, learning rate, state, speed and ETA; when the line is short the
+ * least important segments go first. The help key sits at the right end. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "panel.h"
+
+typedef struct {
+	char text[120];
+	int prio;
+	ui_role role;
+} segment;
+
+static void fmt_eta(double s, char *buf, size_t len)
+{
+	if (s < 60)
+		snprintf(buf, len, "%.0fs", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+	else if (s < 100 * 3600)
+		snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+	else
+		snprintf(buf, len, "%.0fh", s / 3600);
+}
+
+void ui_draw_status(struct ui *u)
+{
+	WINDOW *w = u->statusw;
+	int W = getmaxx(w);
+	segment seg[12];
+	int n = 0;
+	runset rs;
+	ui_visible_runs(u, &rs);
+	int cur = rs.cur, nruns = rs.total;
+	series_status st;
+	memset(&st, 0, sizeof st);
+	if (cur >= 0)
+		series_get_status(u->S, cur, &st);
+	char a[32], b[32];
+
+	snprintf(seg[n].text, sizeof seg[n].text, "%s", st.name[0] ? st.name : "-");
+	seg[n].prio = nruns > 1 ? 9 : 3, seg[n++].role = ROLE_STATUS_KEY; /* which run, when it matters */
+	if (nruns > 1) {
+		snprintf(seg[n].text, sizeof seg[n].text, "+%d run%s", nruns - 1, nruns > 2 ? "s" : "");
+		seg[n].prio = 3, seg[n++].role = ROLE_STATUS;
+	}
+	snprintf(seg[n].text, sizeof seg[n].text, "%s", st.model);
+	seg[n].prio = 5, seg[n++].role = ROLE_STATUS;
+	snprintf(seg[n].text, sizeof seg[n].text, "%s", st.data);
+	seg[n].prio = 2, seg[n++].role = ROLE_STATUS;
+	ui_fmt_count((double)st.step, a, sizeof a);
+	snprintf(seg[n].text, sizeof seg[n].text, "step %s", a);
+	seg[n].prio = 9, seg[n++].role = ROLE_STATUS_KEY;
+	snprintf(seg[n].text, sizeof seg[n].text, st.epoch < 100 ? "ep %.2f" : "ep %.0f", st.epoch);
+	seg[n].prio = 6, seg[n++].role = ROLE_STATUS;
+	snprintf(seg[n].text, sizeof seg[n].text, "bs %d", st.bs);
+	seg[n].prio = 8, seg[n++].role = ROLE_STATUS;
+	snprintf(seg[n].text, sizeof seg[n].text, "lr %.4g", st.lr);
+	seg[n].prio = 8, seg[n++].role = ROLE_STATUS;
+	snprintf(seg[n].text, sizeof seg[n].text, " %s ", series_state_name(st.state));
+	seg[n].prio = 10;
+	seg[n++].role = st.state == RUN_RUNNING ? ROLE_RUNNING : st.state == RUN_PAUSED ? ROLE_PAUSED
+			: st.state == RUN_DIVERGED ? ROLE_DIVERGED : ROLE_IDLE;
+	if (st.state == RUN_RUNNING) {
+		int goal = st.goal >= 0 && st.steps_per_s > 0;
+		snprintf(seg[n].text, sizeof seg[n].text, goal ? "%.0f/s" : "%.0f steps/s", st.steps_per_s);
+		seg[n].prio = goal ? 4 : 7, seg[n++].role = ROLE_STATUS;
+		if (goal) {
+			fmt_eta((double)(st.goal - st.step) / st.steps_per_s, b, sizeof b);
+			snprintf(seg[n].text, sizeof seg[n].text, "ETA %s", b);
+			seg[n].prio = 7, seg[n++].role = ROLE_STATUS;
+		}
+	}
+
+	/* Drop the least important segments until the line fits. */
+	const char *sep = "  ";
+	int keep[12];
+	for (int i = 0; i < n; i++)
+		keep[i] = 1;
+	for (;;) {
+		int width = 1;
+		for (int i = 0, first = 1; i < n; i++)
+			if (keep[i]) {
+				width += (first ? 0 : 2) + ui_text_width(seg[i].text);
+				first = 0;
+			}
+		if (width <= W)
+			break;
+		int low = -1;
+		for (int i = 0; i < n; i++)
+			if (keep[i] && (low < 0 || seg[i].prio < seg[low].prio))
+				low = i;
+		if (low < 0 || seg[low].prio >= 10)
+			break;
+		keep[low] = 0;
+	}
+	ui_fill_row(w, 0, 0, W, ROLE_STATUS);
+	wmove(w, 0, 1);
+	int x = 1;
+	for (int i = 0, first = 1; i < n; i++) {
+		if (!keep[i])
+			continue;
+		if (!first)
+			x += ui_put_text(w, sep, W - x, ROLE_STATUS);
+		first = 0;
+		x += ui_put_text(w, seg[i].text, W - x, seg[i].role);
+	}
+	/* the help key, right-aligned, when there is room */
+	const char *help = "F1 help";
+	if (x + 2 + (int)strlen(help) + 1 <= W) {
+		wmove(w, 0, W - (int)strlen(help) - 1);
+		ui_put_text(w, help, (int)strlen(help), ROLE_STATUS);
+	}
+	u->status_dirty = 0;
+}
