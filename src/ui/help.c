@@ -1,5 +1,6 @@
-/* help.c — the help screen (F1 or `help`): the keys, then every command from the command
- * table with its usage and help line, so it can never fall out of step with the table.
+/* help.c — the help screen (F1 or `help`): the keys from the key table (prompt.c), then
+ * every command from the command table with its usage and help line, so it can never fall
+ * out of step with either table.
  * Up/Down/PgUp/PgDn/Space/Home/End scroll; any other key closes it. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,41 +8,36 @@
 
 #include "tui.h"
 
-static const char *const keys_text[] = {
-	"keys (they never collide with editing the prompt)",
-	"  F1          this help",
-	"  F2          pause / resume training (pause, train)",
-	"  F3          next view: auto, loss, gap, dist, inst, boundary (view)",
-	"  F4          plot losses or error rates (metric)",
-	"  F5          log y axis on/off (logy)",
-	"  F6          x axis: steps, epochs, log-steps (xaxis)",
-	"  F7          smoothing: off, 0.6, 0.9, 0.97 (smooth)",
-	"  F8          follow the newest step on/off (follow)",
-	"  F10         quit",
-	"  PgUp/PgDn   zoom out / in on the last N steps (zoom)",
-	"  Shift-PgUp/PgDn   scroll the event log",
-	"  Ctrl-L      repaint the screen",
-	"  Ctrl-C      clear the line (training goes on)",
-	"  Ctrl-D      on an empty line: quit",
-	"  Tab         complete commands and their arguments",
-	"  Ctrl-R      search the history; Up/Down recall it",
-	"  other keys  edit the line as in bash (GNU readline)",
-	"",
-	"commands (several on a line separate with ';')",
-};
-
-#define NKEYS ((int)(sizeof keys_text / sizeof keys_text[0]))
-
-/* Logical line i of the help text into buf; returns its role, or -1 past the end. */
+/* Logical line i of the help text into buf; returns its role, or -1 past the end. First
+ * the keys (from the key table, prompt.c), then every command (from the command table). */
 static int help_line(int i, char *buf, size_t len, int *indent)
 {
-	*indent = 0;
-	if (i < NKEYS) {
-		snprintf(buf, len, "%s", keys_text[i]);
-		*indent = 14;
-		return i == 0 || i == NKEYS - 1 ? ROLE_TITLE : ROLE_TEXT;
+	static int nkeys = -1;
+	char label[32], what[256];
+	if (nkeys < 0)
+		for (nkeys = 0; ui_key_help(nkeys, label, sizeof label, what, sizeof what) == 0;)
+			nkeys++;
+	*indent = 14;
+	if (i == 0) {
+		snprintf(buf, len, "keys (they never collide with editing the prompt)");
+		return ROLE_TITLE;
 	}
-	i -= NKEYS;
+	if (i <= nkeys) {
+		ui_key_help(i - 1, label, sizeof label, what, sizeof what);
+		int lw = (int)strlen(label);
+		snprintf(buf, len, "  %s%*s%s", label, lw < 12 ? 12 - lw : 3, "", what);
+		return ROLE_TEXT;
+	}
+	if (i == nkeys + 1) {
+		buf[0] = 0;
+		return ROLE_TEXT;
+	}
+	if (i == nkeys + 2) {
+		snprintf(buf, len, "commands (several on a line separate with ';')");
+		return ROLE_TITLE;
+	}
+	i -= nkeys + 3;
+	*indent = 0;
 	if (i >= 2 * cmd_count)
 		return -1;
 	const cmd_entry *e = cmd_table[i / 2];
@@ -115,10 +111,18 @@ void ui_help_open(struct ui *u)
 	u->help_open = 1;
 	u->help_top = 0;
 	u->help_dirty = 1;
-	u->helpw = newwin(u->H - 1, u->W, 0, 0);
 	help_wrap(u->W - 2);
+	u->want |= UI_WANT_HELP;
+}
+
+void ui_help_window(struct ui *u)
+{
+	if (!u->help_open || u->helpw)
+		return;
+	u->helpw = newwin(u->H - 1, u->W, 0, 0);
 	keypad(u->helpw, TRUE);
 	nodelay(u->helpw, TRUE);
+	u->help_dirty = 1;
 	curs_set(0);
 }
 

@@ -108,12 +108,7 @@ void ui_layout(struct ui *u)
 	u->small = W < 80 || H < 24;
 	u->promptw = newwin(1, W, H - 1, 0);
 	nodelay(u->promptw, TRUE); /* no keypad(): readline decodes escape sequences */
-	if (u->help_open) {
-		u->helpw = newwin(H - 1, W, 0, 0);
-		keypad(u->helpw, TRUE);
-		nodelay(u->helpw, TRUE);
-		u->help_dirty = 1;
-	}
+	ui_help_window(u);
 	if (u->small) {
 		u->smallw = newwin(H - 1, W, 0, 0);
 		return;

@@ -48,8 +48,8 @@ static int rl_getc_hook(FILE *f)
 		int c = wgetch(the_ui->promptw);
 		if (c >= 0 && c < 256)
 			return c;
-		if (c == KEY_RESIZE) {
-			ui_relayout(the_ui);
+		if (c == KEY_RESIZE) { /* the loop makes the new windows once this key is read */
+			the_ui->want |= UI_WANT_RELAYOUT;
 			continue;
 		}
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
@@ -287,7 +287,7 @@ static int act_log_down(int count, int key)
 
 static int act_redraw(int count, int key)
 {
-	ui_redraw_all(the_ui);
+	the_ui->want |= UI_WANT_REDRAW;
 	return 0;
 }
 
@@ -298,36 +298,67 @@ static int act_clear(int count, int key)
 	return 0;
 }
 
-/* A screen key: its terminfo capability, fallbacks that common terminals send whatever
- * TERM says, and the action. */
+/* The keys: what the help says of each, and for the screen's own keys the terminfo
+ * capability, fallbacks that common terminals send whatever TERM says, or a control key,
+ * and the action. Rows without an action are readline's (listed for the help only); a row
+ * without a label shares the line of the row above. The help lists them in this order. */
 typedef struct {
+	const char *label;
+	const char *help;  /* "%s": the views' names */
 	const char *cap;
 	const char *fallback[3];
+	int ctrl;
 	rl_command_func_t *fn;
 } key_binding;
 
 static const key_binding bindings[] = {
-	{ "kf1", { "\033OP", "\033[11~", "\033[[A" }, act_help },
-	{ "kf2", { "\033OQ", "\033[12~", "\033[[B" }, act_pause },
-	{ "kf3", { "\033OR", "\033[13~", "\033[[C" }, act_view },
-	{ "kf4", { "\033OS", "\033[14~", "\033[[D" }, act_metric },
-	{ "kf5", { "\033[15~", "\033[[E", NULL }, act_logy },
-	{ "kf6", { "\033[17~", NULL, NULL }, act_xaxis },
-	{ "kf7", { "\033[18~", NULL, NULL }, act_smooth },
-	{ "kf8", { "\033[19~", NULL, NULL }, act_follow },
-	{ "kf10", { "\033[21~", NULL, NULL }, act_quit },
-	{ "kpp", { "\033[5~", NULL, NULL }, act_zoom_out },
-	{ "knp", { "\033[6~", NULL, NULL }, act_zoom_in },
-	{ "kPRV", { "\033[5;2~", NULL, NULL }, act_log_up },
-	{ "kNXT", { "\033[6;2~", NULL, NULL }, act_log_down },
+	{ "F1", "this help", "kf1", { "\033OP", "\033[11~", "\033[[A" }, 0, act_help },
+	{ "F2", "pause / resume training (pause, train)", "kf2", { "\033OQ", "\033[12~", "\033[[B" }, 0,
+	  act_pause },
+	{ "F3", "next view: %s (view)", "kf3", { "\033OR", "\033[13~", "\033[[C" }, 0, act_view },
+	{ "F4", "plot losses or error rates (metric)", "kf4", { "\033OS", "\033[14~", "\033[[D" }, 0,
+	  act_metric },
+	{ "F5", "log y axis on/off (logy)", "kf5", { "\033[15~", "\033[[E", NULL }, 0, act_logy },
+	{ "F6", "x axis: steps, epochs, log-steps (xaxis)", "kf6", { "\033[17~", NULL, NULL }, 0, act_xaxis },
+	{ "F7", "smoothing: off, 0.6, 0.9, 0.97 (smooth)", "kf7", { "\033[18~", NULL, NULL }, 0, act_smooth },
+	{ "F8", "follow the newest step on/off (follow)", "kf8", { "\033[19~", NULL, NULL }, 0, act_follow },
+	{ "F10", "quit", "kf10", { "\033[21~", NULL, NULL }, 0, act_quit },
+	{ "PgUp/PgDn", "zoom out / in on the last N steps (zoom)", "kpp", { "\033[5~", NULL, NULL }, 0,
+	  act_zoom_out },
+	{ NULL, NULL, "knp", { "\033[6~", NULL, NULL }, 0, act_zoom_in },
+	{ "Shift-PgUp/PgDn", "scroll the event log", "kPRV", { "\033[5;2~", NULL, NULL }, 0, act_log_up },
+	{ NULL, NULL, "kNXT", { "\033[6;2~", NULL, NULL }, 0, act_log_down },
+	{ "Ctrl-L", "repaint the screen", NULL, { NULL }, CTRL('L'), act_redraw },
+	{ "Ctrl-C", "clear the line (training goes on)", NULL, { NULL }, CTRL('C'), act_clear },
+	{ "Ctrl-D", "on an empty line: quit", NULL, { NULL }, 0, NULL },
+	{ "Tab", "complete commands and their arguments", NULL, { NULL }, 0, NULL },
+	{ "Ctrl-R", "search the history; Up/Down recall it", NULL, { NULL }, 0, NULL },
+	{ "other keys", "edit the line as in bash (GNU readline)", NULL, { NULL }, 0, NULL },
+	/* editing keys readline may not know from a terminal it never looked up */
+	{ NULL, NULL, "khome", { "\033[1~", "\033[7~", "\033[H" }, 0, rl_beg_of_line },
+	{ NULL, NULL, "kend", { "\033[4~", "\033[8~", "\033[F" }, 0, rl_end_of_line },
+	{ NULL, NULL, "kdch1", { "\033[3~", NULL, NULL }, 0, rl_delete },
 };
+#define NBINDINGS (sizeof bindings / sizeof bindings[0])
 
-/* Editing keys readline may not know from a terminal it never looked up. */
-static const key_binding edit_bindings[] = {
-	{ "khome", { "\033[1~", "\033[7~", "\033[H" }, rl_beg_of_line },
-	{ "kend", { "\033[4~", "\033[8~", "\033[F" }, rl_end_of_line },
-	{ "kdch1", { "\033[3~", NULL, NULL }, rl_delete },
-};
+int ui_key_help(int i, char *label, size_t llen, char *what, size_t wlen)
+{
+	int n = -1;
+	for (size_t k = 0; k < NBINDINGS; k++) {
+		if (!bindings[k].label || ++n < i)
+			continue;
+		char views[128];
+		ui_view_names(views, sizeof views, ", ");
+		snprintf(label, llen, "%s", bindings[k].label);
+		const char *h = bindings[k].help, *at = strstr(h, "%s");
+		if (at)
+			snprintf(what, wlen, "%.*s%s%s", (int)(at - h), h, views, at + 2);
+		else
+			snprintf(what, wlen, "%s", h);
+		return 0;
+	}
+	return -1;
+}
 
 static void bind_seq(const char *seq, rl_command_func_t *fn)
 {
@@ -343,20 +374,19 @@ static void bind_seq(const char *seq, rl_command_func_t *fn)
 
 static void bind_keys(void)
 {
-	for (size_t i = 0; i < sizeof bindings / sizeof bindings[0]; i++) {
+	for (size_t i = 0; i < NBINDINGS; i++) {
+		const key_binding *k = &bindings[i];
+		if (!k->fn)
+			continue;
+		if (k->ctrl) {
+			rl_bind_key_in_map(k->ctrl, k->fn, emacs_standard_keymap);
+			rl_bind_key_in_map(k->ctrl, k->fn, vi_insertion_keymap);
+			continue;
+		}
 		for (int j = 0; j < 3; j++)
-			bind_seq(bindings[i].fallback[j], bindings[i].fn);
-		bind_seq(tigetstr((char *)bindings[i].cap), bindings[i].fn);
+			bind_seq(k->fallback[j], k->fn);
+		bind_seq(tigetstr((char *)k->cap), k->fn);
 	}
-	for (size_t i = 0; i < sizeof edit_bindings / sizeof edit_bindings[0]; i++) {
-		for (int j = 0; j < 3; j++)
-			bind_seq(edit_bindings[i].fallback[j], edit_bindings[i].fn);
-		bind_seq(tigetstr((char *)edit_bindings[i].cap), edit_bindings[i].fn);
-	}
-	rl_bind_key_in_map(CTRL('C'), act_clear, emacs_standard_keymap);
-	rl_bind_key_in_map(CTRL('C'), act_clear, vi_insertion_keymap);
-	rl_bind_key_in_map(CTRL('L'), act_redraw, emacs_standard_keymap);
-	rl_bind_key_in_map(CTRL('L'), act_redraw, vi_insertion_keymap);
 }
 
 /* ---- completion ------------------------------------------------------------------------- */

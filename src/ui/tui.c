@@ -219,7 +219,8 @@ void ui_touch(struct ui *u)
 		u->panels[i].have_range = 0;
 }
 
-void ui_redraw_all(struct ui *u)
+/* Ctrl-L: repaint the terminal from scratch, once. */
+static void redraw_all(struct ui *u)
 {
 	clearok(curscr, TRUE);
 	for (int i = 0; i < UI_NKINDS; i++)
@@ -227,14 +228,30 @@ void ui_redraw_all(struct ui *u)
 	u->status_dirty = u->log_dirty = u->help_dirty = 1;
 }
 
-void ui_relayout(struct ui *u)
+/* The size changed (or the first time, or the view): new windows. */
+static void relayout(struct ui *u)
 {
 	u->W = COLS;
 	u->H = LINES;
 	ui_free_windows(u);
 	ui_layout(u);
 	ui_prompt_resize(u);
-	ui_redraw_all(u);
+	redraw_all(u);
+}
+
+/* What key actions and commands asked for since the last frame. */
+static void perform_requests(struct ui *u)
+{
+	unsigned want = u->want;
+	u->want = 0;
+	if (want & UI_WANT_RELAYOUT) { /* the help window comes with the layout */
+		relayout(u);
+		return;
+	}
+	if (want & UI_WANT_HELP)
+		ui_help_window(u);
+	if (want & UI_WANT_REDRAW)
+		redraw_all(u);
 }
 
 /* ---- lab messages --------------------------------------------------------------------- */
@@ -273,19 +290,21 @@ static void read_input(struct ui *u)
 {
 	for (;;) {
 		WINDOW *w = u->help_open ? u->helpw : u->promptw;
+		if (!w)
+			break; /* the help's window comes with the next request */
 		int c = wgetch(w);
 		if (c == ERR)
 			break;
 		if (c == KEY_RESIZE) {
-			ui_relayout(u);
+			relayout(u);
 			continue;
 		}
 		if (u->help_open)
 			ui_help_key(u, c);
 		else if (c >= 0 && c < 256)
 			ui_prompt_feed(u, c);
-		if (u->quit)
-			break;
+		if (u->quit || u->want)
+			break; /* the loop performs the request before the next key */
 	}
 }
 
@@ -400,7 +419,7 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	u->follow = 1;
 	u->ninst = 0; /* the instruments panel picks what the current run has */
 	ui_theme_init(o->color);
-	ui_relayout(u);
+	relayout(u);
 
 	char err[GG_ERRLEN];
 	if (ui_prompt_init(u, err) < 0)
@@ -419,6 +438,7 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 
 	int wake = lab_wake_fd(L);
 	while (!u->quit) {
+		perform_requests(u);
 		int timeout;
 		double now = gg_now();
 		if (frame_due(u, now, &timeout)) {
@@ -500,7 +520,7 @@ int ui_cmd_view(struct ui *u, ui_view v, char *err)
 	if (!ui_view_name(v))
 		return gg_fail(err, "unknown view");
 	u->view = v;
-	ui_relayout(u);
+	u->want |= UI_WANT_RELAYOUT;
 	ui_log(u, ROLE_DIM, "view %s", ui_view_name(v));
 	return 0;
 }

@@ -76,6 +76,14 @@ typedef struct {
 	double x0, x1, y0, y1;
 } ui_panel;
 
+/* What key actions and commands ask of the loop (after htop's HandlerResult and tmux's
+ * CLIENT_REDRAW): they run inside readline's callbacks, which must not rebuild windows. */
+enum {
+	UI_WANT_RELAYOUT = 1, /* new windows: the size or the view changed */
+	UI_WANT_REDRAW = 2,   /* repaint the terminal from scratch (Ctrl-L) */
+	UI_WANT_HELP = 4,     /* the help screen's window (help_open is set) */
+};
+
 typedef struct {
 	char text[400];
 	ui_role role;
@@ -117,6 +125,7 @@ struct ui {
 	int help_open, help_top, help_dirty;
 
 	/* loop */
+	unsigned want;       /* requests (UI_WANT_*) the loop performs before its next frame */
 	int quit, exit_status;
 	long frames;
 	double last_frame;
@@ -127,9 +136,7 @@ struct ui {
 void ui_log(struct ui *u, ui_role role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_run_line(struct ui *u, const char *line, int from_script);
 void ui_touch(struct ui *u);     /* settings changed: every panel re-renders */
-void ui_relayout(struct ui *u);  /* size changed (or first time): new windows */
 void ui_toggle_pause(struct ui *u);
-void ui_redraw_all(struct ui *u); /* Ctrl-L: repaint the terminal from scratch, once */
 void ui_zoom_step(struct ui *u, int out);
 void ui_log_scroll(struct ui *u, int dir);
 int ui_latest_step(struct ui *u);
@@ -142,6 +149,9 @@ void ui_prompt_feed(struct ui *u, int byte);
 void ui_prompt_draw(struct ui *u);   /* draws into promptw and wnoutrefresh's it */
 void ui_prompt_resize(struct ui *u);
 void ui_prompt_clear(struct ui *u);
+/* The screen's keys, for the help: row i's label ("F1", "PgUp/PgDn") and what it does
+ * (the views' names filled in); -1 past the end. */
+int ui_key_help(int i, char *label, size_t llen, char *what, size_t wlen);
 
 /* text.c: every string shown goes through ui_text_next, which decodes UTF-8 (utf8.c; only
  * ASCII when the locale is not UTF-8: ui_text_init) and gives its width; a byte that does
@@ -165,8 +175,10 @@ void ui_draw_frame(struct ui *u);    /* renders what changed, wnoutrefresh's eve
 void ui_draw_status(struct ui *u);
 void ui_draw_log(struct ui *u);
 
-/* help.c */
+/* help.c: ui_help_open sets help_open and asks for the window, which the loop (or the
+ * layout) makes with ui_help_window. The keys' lines come from the key table (prompt.c). */
 void ui_help_open(struct ui *u);
+void ui_help_window(struct ui *u);
 void ui_help_key(struct ui *u, int key);
 void ui_help_draw(struct ui *u);
 
