@@ -1,8 +1,9 @@
 #!/bin/sh
-# screens.sh — the screen looks exactly as recorded: `gglab --view` of the reference metrics
-# files (tests/ref/*.jsonl, fixed content), at 80x24 and 200x60, braille and ASCII, through
-# the screen commands (views, axes, smoothing, zoom, instruments). Each picture is compared
-# character for character with tests/tui/screens/NAME.txt; SCREENS_RECORD=1 records them.
+# screens.sh — the screen looks exactly as recorded: `gglab --view` of fixed metrics files
+# (tests/tui/screens/*.jsonl: the exports of tests/ref/*.gg at the time of recording), at
+# 80x24, 120x40 and 200x60, braille and ASCII, through the screen commands (views, axes,
+# smoothing, zoom, instruments) and the help's keys. Each picture is compared character for
+# character with tests/tui/screens/NAME.txt; SCREENS_RECORD=1 records them.
 # SCREENS_OUT=DIR also keeps every capture with its colours (capture-pane -e) in DIR.
 . "${srcdir:-.}/tests/tui/lib.sh"
 
@@ -42,7 +43,7 @@ shot() {
 scenario() {
 	local name=$1 file=$2 w=$3 h=$4
 	shift 4
-	cp "$srcdir/tests/ref/$file.jsonl" "$TMP/$file.jsonl"
+	cp "$GOLD/$file.jsonl" "$TMP/$file.jsonl"
 	start "$w" "$h" -- "$@" --view "$TMP/$file.jsonl"
 	wait_for "viewing 1 file" || { fail "$name: --view never opened"; screen >&2; return; }
 	shot "$name-start"
@@ -59,7 +60,7 @@ scenario() {
 
 # the help screen's keys (the rows above the commands, which come from the command table)
 help_keys() {
-	cp "$srcdir/tests/ref/nais.jsonl" "$TMP/nais.jsonl"
+	cp "$GOLD/nais.jsonl" "$TMP/nais.jsonl"
 	start "$1" "$2" -- --view "$TMP/nais.jsonl"
 	wait_for "viewing 1 file" || { fail "help: --view never opened"; return; }
 	tm send-keys -t t F1
