@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "labtest.h"
+#include "gglab/columns.h"
 #include "gglab/store.h"
 #include "test.h"
 
@@ -25,6 +26,48 @@ static double last(lab *L, const char *run_name, const char *col, long *step)
 		}
 	}
 	return NAN;
+}
+
+/* Every column the lab wrote is a training column (lab_col_names), a per-layer distance or
+ * in the registry of instrument columns (gglab/columns.h), and an agreement column has
+ * values on agreement series only. */
+static void check_registry(lab *L)
+{
+	series_store *s = lab_series(L);
+	for (int c = 0; c < series_ncols(s); c++) {
+		char name[64];
+		series_colname(s, c, name, sizeof name);
+		int training = !strncmp(name, "dist_", 5);
+		for (int k = 0; k < NCOLS; k++)
+			training |= !strcmp(name, lab_col_names[k]);
+		const series_column *e = series_column_find(name, NULL);
+		CHECK(training != (e != NULL), "column %s: a training column or an instrument of the registry", name);
+		for (int r = 0; e && r < series_nruns(s); r++) {
+			series_status st;
+			series_get_status(s, r, &st);
+			double v;
+			series_last(s, r, c, &v);
+			if (isfinite(v))
+				CHECK(!!(e->flags & SERIES_COL_AGREEMENT) == st.agreement, "%s has values on %s", name,
+				      st.name);
+		}
+	}
+}
+
+static void test_registry(void)
+{
+	const char *layer = NULL;
+	const series_column *e = series_column_find("nais_margin_nais2", &layer);
+	CHECK(e == &series_columns[SERIES_COL_NAIS_MARGIN] && !strcmp(layer, "nais2") &&
+	      (e->flags & SERIES_COL_MARGIN), "a per-layer margin is found by its prefix");
+	CHECK(series_column_find("nais_rescaled_x", NULL) == NULL, "only per-layer columns match a prefix");
+	CHECK(series_column_find("train_loss", NULL) == NULL, "training columns are not instruments");
+	char name[64];
+	series_column_layer(SERIES_COL_NAIS_GERSH, "nais1", name, sizeof name);
+	CHECK(!strcmp(name, "nais_gersh_nais1"), "%s", name);
+	for (int i = 0; i < SERIES_NCOLUMNS; i++)
+		CHECK(series_columns[i].name && series_columns[i].title && series_columns[i].help,
+		      "registry row %d is complete", i);
 }
 
 static void test_distance_and_fit(void)
@@ -87,6 +130,7 @@ static void test_nais(void)
 	CHECK(mf < 0, "a stable=off block's margin can go negative: %g", mf);
 	CHECK(run_cmds(L, "model mlp 8x1; eval stages=5") < 0 && strstr(last_err, "stages apply to a nais"),
 	      "eval stages= on an mlp: %s", last_err);
+	check_registry(L);
 	lab_free(L);
 }
 
@@ -106,6 +150,7 @@ static void test_twins(void)
 	CHECK(lab_find_run(L, "t1.1")->seed != lab_find_run(L, "t1.2")->seed, "seeds differ");
 	CHECK(run_cmds(L, "twin 2; run use t2.1; train 100; run use t2.2; train 60") == 0, "twins 2");
 	CHECK(isnan(last(L, "twins2", "disagree", NULL)), "no agreement while twins are at different steps");
+	check_registry(L);
 	lab_free(L);
 }
 
@@ -128,6 +173,7 @@ static void test_phdim(void)
 	inst_phdim_wait(L);
 	CHECK(isfinite(last(L, "r1", "phdim", NULL)), "loss-vector estimate");
 	CHECK(run_cmds(L, "phdim off; phdim") < 0 && strstr(last_err, "off"), "off: %s", last_err);
+	check_registry(L);
 	lab_free(L);
 }
 
@@ -169,6 +215,7 @@ static void test_phdim_wakeup(void)
 
 int main(void)
 {
+	test_registry();
 	test_distance_and_fit();
 	test_recipe();
 	test_nais();

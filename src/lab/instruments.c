@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gglab/columns.h"
 #include "gglab/probes.h"
 #include "gglab/util.h"
 #include "internal.h"
@@ -39,17 +40,18 @@ void inst_nais(lab *L, run *r, lab_row *row)
 		if (nn_nais_probe(r->model, ds->eval_test_x, B, blk, r->nais_kmax, r->nais_tol, A, last3,
 				  r->nais_tol > 0 ? used : NULL) < 0)
 			continue;
-		char name[64], err[GG_ERRLEN];
+		char name[64], layer[16], err[GG_ERRLEN];
 		margin_spectral_result sr;
-		snprintf(name, sizeof name, "nais_margin_nais%d", blk + 1);
+		snprintf(layer, sizeof layer, "nais%d", blk + 1);
+		series_column_layer(SERIES_COL_NAIS_MARGIN, layer, name, sizeof name);
 		/* 500 iterations: exact for stable (symmetric) blocks; for free ones the estimate is
 		 * conservative when unconverged, and a block of width 256 stays near 0.1 s */
 		lab_row_set(L, row, name, margin_spectral(&sr, A, n, c->h, 500, err) == 0 ? sr.margin : NAN);
-		snprintf(name, sizeof name, "nais_gersh_nais%d", blk + 1);
+		series_column_layer(SERIES_COL_NAIS_GERSH, layer, name, sizeof name);
 		lab_row_set(L, row, name, margin_gershgorin(A, n, c->h));
 		double ratio;
 		size_t BN = (size_t)B * n;
-		snprintf(name, sizeof name, "nais_contract_nais%d", blk + 1);
+		series_column_layer(SERIES_COL_NAIS_CONTRACT, layer, name, sizeof name);
 		lab_row_set(L, row, name,
 			    margin_contraction(&ratio, NULL, last3, last3 + BN, last3 + 2 * BN, B, n, err) == 0
 				    ? ratio : NAN);
@@ -59,9 +61,10 @@ void inst_nais(lab *L, run *r, lab_row *row)
 		}
 	}
 	if (c->stable) /* only a stable block is projected: a free one has nothing to rescale */
-		lab_row_set(L, row, "nais_rescaled", r->step > 0 ? (double)r->rescales / r->step : 0);
+		lab_row_set(L, row, series_column_name(SERIES_COL_NAIS_RESCALED),
+			    r->step > 0 ? (double)r->rescales / r->step : 0);
 	if (stages_n)
-		lab_row_set(L, row, "nais_stages", stages_sum / stages_n);
+		lab_row_set(L, row, series_column_name(SERIES_COL_NAIS_STAGES), stages_sum / stages_n);
 	free(A);
 	free(last3);
 	free(used);
@@ -140,12 +143,12 @@ void inst_twins(lab *L)
 		if (sets > 1 && agree_instability(&ins, probs, set, sets, k, U, C, err) < 0)
 			ins = NAN;
 		lab_row row = { 0 };
-		lab_row_set(L, &row, "disagree", dis);
-		lab_row_set(L, &row, "twins_test_err", test_err);
-		lab_row_set(L, &row, "incons", inc);
-		lab_row_set(L, &row, "instab", ins);
-		lab_row_set(L, &row, "incons_instab", sets > 1 ? inc + ins : NAN);
-		lab_row_set(L, &row, "twins_gap", gap);
+		lab_row_set(L, &row, series_column_name(SERIES_COL_DISAGREE), dis);
+		lab_row_set(L, &row, series_column_name(SERIES_COL_TWINS_TEST_ERR), test_err);
+		lab_row_set(L, &row, series_column_name(SERIES_COL_INCONS), inc);
+		lab_row_set(L, &row, series_column_name(SERIES_COL_INSTAB), ins);
+		lab_row_set(L, &row, series_column_name(SERIES_COL_INCONS_INSTAB), sets > 1 ? inc + ins : NAN);
+		lab_row_set(L, &row, series_column_name(SERIES_COL_TWINS_GAP), gap);
 		lab_emit_row(L, L->twin_sid[g], step, &row);
 		series_status st;
 		series_get_status(L->series, L->twin_sid[g], &st);
@@ -224,9 +227,11 @@ void inst_phdim_collect(lab *L)
 		ph_job *j = done;
 		done = j->next;
 		if (j->rc == 0) {
-			series_update(L->series, j->sid, j->step, series_col(L->series, "phdim"), j->res.dim);
-			series_update(L->series, j->sid, j->step, series_col(L->series, "phdim_r2"), j->res.r2);
-			lab_log_values(L, j->sid, j->step, "phdim", j->res.dim, "phdim_r2", j->res.r2);
+			const char *dim = series_column_name(SERIES_COL_PHDIM);
+			const char *r2 = series_column_name(SERIES_COL_PHDIM_R2);
+			series_update(L->series, j->sid, j->step, series_col(L->series, dim), j->res.dim);
+			series_update(L->series, j->sid, j->step, series_col(L->series, r2), j->res.r2);
+			lab_log_values(L, j->sid, j->step, dim, j->res.dim, r2, j->res.r2);
 			char what[64];
 			if (j->metric == PHDIM_L1)
 				snprintf(what, sizeof what, "loss vectors, L1");

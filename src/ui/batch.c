@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gglab/columns.h"
 #include "gglab/ui.h"
 #include "gglab/util.h"
 
@@ -40,10 +41,10 @@ void ui_summary(lab *L, FILE *out)
 		size_t n = series_nrows(s, r);
 		if (st.agreement) {
 			double dis, te, inc, ins;
-			series_last(s, r, series_find_col(s, "disagree"), &dis);
-			series_last(s, r, series_find_col(s, "twins_test_err"), &te);
-			series_last(s, r, series_find_col(s, "incons"), &inc);
-			series_last(s, r, series_find_col(s, "instab"), &ins);
+			series_last(s, r, series_find_col(s, series_column_name(SERIES_COL_DISAGREE)), &dis);
+			series_last(s, r, series_find_col(s, series_column_name(SERIES_COL_TWINS_TEST_ERR)), &te);
+			series_last(s, r, series_find_col(s, series_column_name(SERIES_COL_INCONS)), &inc);
+			series_last(s, r, series_find_col(s, series_column_name(SERIES_COL_INSTAB)), &ins);
 			char line[400];
 			if (!n)
 				snprintf(line, sizeof line, "summary: %s: the twins never evaluated together", st.name);

@@ -1,12 +1,14 @@
 /* instpanel.c — the instruments panel's data step (panels.c's table): the columns `plot`
  * names, or by default what the current run has, by priority: NAIS-Net margins, twin
  * agreement (from the twin group's agreement series), the PH dimension, else the weight
- * and gradient norms with a hint how to get the others. */
+ * and gradient norms with a hint how to get the others. The columns, their titles and
+ * which are agreement columns or margins come from the registry (gglab/columns.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gglab/columns.h"
 #include "gglab/util.h"
 #include "panel.h"
 
@@ -28,15 +30,16 @@ static int agreement_run(struct ui *u, int cur)
 	return found;
 }
 
-/* Columns the trainer publishes on a twin group's agreement series, not on a trained run. */
-static int is_agreement_col(const char *c)
+/* The registry's flags of a column (0: not an instrument). */
+static unsigned col_flags(const char *name)
 {
-	static const char *const names[] = { "disagree", "twins_test_err", "incons", "instab",
-					     "incons_instab", "twins_gap" };
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		if (!strcmp(c, names[i]))
-			return 1;
-	return 0;
+	const series_column *c = series_column_find(name, NULL);
+	return c ? c->flags : 0;
+}
+
+static const char *col(series_column_id id)
+{
+	return series_column_name(id);
 }
 
 static int has_values(struct ui *u, int run, const char *col)
@@ -57,6 +60,12 @@ static int pick(inst_pick *p, int n, int run, const char *col, const char *label
 	snprintf(p[n].col, sizeof p[n].col, "%.47s", col);
 	snprintf(p[n].label, sizeof p[n].label, "%.47s", label ? label : col);
 	return n + 1;
+}
+
+/* An instrument by its registry entry, labelled with its title. */
+static int pick_col(inst_pick *p, int n, int run, series_column_id id)
+{
+	return pick(p, n, run, series_columns[id].name, series_columns[id].title);
 }
 
 /* The text of the newest event of a run that contains `what`, from there to the closing
@@ -94,49 +103,51 @@ static int inst_auto(struct ui *u, int cur, inst_pick *p, char *note, size_t nle
 	*zero = 0;
 	/* NAIS-Net: the spectral and Gershgorin margins of each block, its contraction ratio
 	 * while there is room; a negative margin must show below zero */
-	static const char *const nais[][2] = { { "nais_margin_", "margin " }, { "nais_gersh_", "gersh " },
-					       { "nais_contract_", "contract " } };
+	static const series_column_id nais[] = { SERIES_COL_NAIS_MARGIN, SERIES_COL_NAIS_GERSH,
+						 SERIES_COL_NAIS_CONTRACT };
 	for (int kind = 0; kind < 3; kind++)
 		for (int c = 0; c < ncols; c++) {
-			size_t pl = strlen(nais[kind][0]);
-			if (series_colname(u->S, c, name, sizeof name) < 0 || strncmp(name, nais[kind][0], pl) ||
+			const char *layer;
+			if (series_colname(u->S, c, name, sizeof name) < 0 ||
+			    series_column_find(name, &layer) != &series_columns[nais[kind]] ||
 			    !has_values(u, cur, name))
 				continue;
-			if (kind == 2 && n >= 4)
+			if (nais[kind] == SERIES_COL_NAIS_CONTRACT && n >= 4)
 				continue;
-			snprintf(lbl, sizeof lbl, "%s%s", nais[kind][1], name + pl);
+			snprintf(lbl, sizeof lbl, "%s %s", series_columns[nais[kind]].title, layer);
 			n = pick(p, n, cur, name, lbl);
 		}
 	if (n) {
 		*zero = 1;
-		double v = ui_last_finite(u, cur, "nais_rescaled");
+		double v = ui_last_finite(u, cur, col(SERIES_COL_NAIS_RESCALED));
 		size_t l = strlen(note);
 		if (isfinite(v))
-			l += (size_t)snprintf(note + l, nlen - l, "%srescaled %.0f%%", dot, 100 * v);
-		v = ui_last_finite(u, cur, "nais_stages");
+			l += (size_t)snprintf(note + l, nlen - l, "%s%s %.0f%%", dot,
+					      series_columns[SERIES_COL_NAIS_RESCALED].title, 100 * v);
+		v = ui_last_finite(u, cur, col(SERIES_COL_NAIS_STAGES));
 		if (isfinite(v) && l < nlen)
-			snprintf(note + l, nlen - l, "%sstages %.2g", dot, v);
+			snprintf(note + l, nlen - l, "%s%s %.2g", dot, series_columns[SERIES_COL_NAIS_STAGES].title, v);
 		return n;
 	}
 	/* twin agreement: disagreement beside the twins' test error (they should track each
 	 * other), C (or C + S beside the gap when there are several training sets) */
 	int a = agreement_run(u, cur);
-	if (a >= 0 && has_values(u, a, "disagree")) {
-		n = pick(p, n, a, "disagree", NULL);
-		if (has_values(u, a, "twins_test_err"))
-			n = pick(p, n, a, "twins_test_err", "test err");
-		if (has_values(u, a, "incons_instab")) {
-			n = pick(p, n, a, "incons_instab", "C+S");
-			if (has_values(u, a, "twins_gap"))
-				n = pick(p, n, a, "twins_gap", "gap");
-		} else if (has_values(u, a, "incons")) {
-			n = pick(p, n, a, "incons", "C");
+	if (a >= 0 && has_values(u, a, col(SERIES_COL_DISAGREE))) {
+		n = pick_col(p, n, a, SERIES_COL_DISAGREE);
+		if (has_values(u, a, col(SERIES_COL_TWINS_TEST_ERR)))
+			n = pick_col(p, n, a, SERIES_COL_TWINS_TEST_ERR);
+		if (has_values(u, a, col(SERIES_COL_INCONS_INSTAB))) {
+			n = pick_col(p, n, a, SERIES_COL_INCONS_INSTAB);
+			if (has_values(u, a, col(SERIES_COL_TWINS_GAP)))
+				n = pick_col(p, n, a, SERIES_COL_TWINS_GAP);
+		} else if (has_values(u, a, col(SERIES_COL_INCONS))) {
+			n = pick_col(p, n, a, SERIES_COL_INCONS);
 		}
 		return n;
 	}
-	if (has_values(u, cur, "phdim")) {
-		n = pick(p, n, cur, "phdim", "PH dim");
-		double r2 = ui_last_finite(u, cur, "phdim_r2");
+	if (has_values(u, cur, col(SERIES_COL_PHDIM))) {
+		n = pick_col(p, n, cur, SERIES_COL_PHDIM);
+		double r2 = ui_last_finite(u, cur, col(SERIES_COL_PHDIM_R2));
 		char proj[80];
 		size_t l = 0;
 		if (isfinite(r2))
@@ -166,8 +177,9 @@ void ui_build_inst(struct ui *u, plotjob *j, const runset *rs, int epochs)
 	if (u->ninst > 0) { /* `plot COL ...` */
 		int a = agreement_run(u, cur);
 		for (int i = 0; i < u->ninst; i++) {
-			np = pick(p, np, is_agreement_col(u->inst[i]) && a >= 0 ? a : cur, u->inst[i], NULL);
-			if (!strncmp(u->inst[i], "nais_margin_", 12) || !strncmp(u->inst[i], "nais_gersh_", 11))
+			unsigned f = col_flags(u->inst[i]);
+			np = pick(p, np, f & SERIES_COL_AGREEMENT && a >= 0 ? a : cur, u->inst[i], NULL);
+			if (f & SERIES_COL_MARGIN)
 				j->zero = 1;
 		}
 	} else {

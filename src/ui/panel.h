@@ -11,7 +11,7 @@
 #include "tui.h"
 
 /* ---- which runs a plot overlays (layout.c) ----------------------------------------------- */
-/* The runs a plot overlays: not dropped (`run drop`, the hidden default run of --view) and
+/* The runs a plot overlays: not dropped (`run drop`) and
  * not a twin group's agreement series (not a trained run: the instruments panel shows it).
  * In store order, so a run keeps its place, colour and glyph from frame to frame; when
  * there are more than UI_MAXRUNS the current run takes the last place. */
