@@ -340,31 +340,6 @@ static const char *text_of(const char *line)
 	return buf;
 }
 
-static int same_value(const cmd_value *a, const cmd_value *b)
-{
-	if (!a->word != !b->word || (a->word && strcmp(a->word, b->word)) || a->num != b->num ||
-	    a->num2 != b->num2 || a->nlist != b->nlist)
-		return 0;
-	for (int i = 0; i < a->nlist; i++)
-		if (a->list[i] != b->list[i])
-			return 0;
-	return 1;
-}
-
-static int same_call(const cmd_call *a, const cmd_call *b)
-{
-	if (a->entry != b->entry || a->form != b->form || a->all != b->all || a->npos != b->npos ||
-	    !a->inner != !b->inner)
-		return 0;
-	for (int i = 0; i < a->npos; i++)
-		if (!same_value(&a->pos[i], &b->pos[i]))
-			return 0;
-	for (int i = 0; i < CMD_MAXOPTS; i++)
-		if (!same_value(&a->opt[i], &b->opt[i]))
-			return 0;
-	return !a->inner || same_call(a->inner, b->inner);
-}
-
 static void test_canonical_calls(void)
 {
 	/* the full name, never the prefix typed; options in the entry's order */
@@ -402,14 +377,14 @@ static void test_canonical_calls(void)
 		CHECK(parse(a.calls[0].text, &b) == 0 && b.n == 1, "%s → %s: %s", lines[i], a.calls[0].text,
 		      errors);
 		if (b.n == 1) {
-			CHECK(same_call(&a.calls[0], &b.calls[0]), "%s → %s parses to another call", lines[i],
+			CHECK(cmd_call_equal(&a.calls[0], &b.calls[0]), "%s → %s parses to another call", lines[i],
 			      a.calls[0].text);
 			CHECK(!strcmp(a.calls[0].text, b.calls[0].text), "%s: %s vs %s", lines[i],
 			      a.calls[0].text, b.calls[0].text);
 		}
 		cmd_call copy;
 		cmd_call_copy(&copy, &a.calls[0]);
-		CHECK(same_call(&copy, &a.calls[0]), "a copy of %s is the same call", lines[i]);
+		CHECK(cmd_call_equal(&copy, &a.calls[0]), "a copy of %s is the same call", lines[i]);
 		cmd_call_free(&copy);
 		cmd_list_free(&a);
 		cmd_list_free(&b);

@@ -171,6 +171,9 @@ const cmd_value *cmd_opt(const cmd_call *c, const char *key);
 double cmd_opt_num(const cmd_call *c, const char *key, double dflt);
 /* The canonical text of a call (as in c->text), into a new string. */
 char *cmd_print(const cmd_call *c);
+/* Whether two calls are the same: entry, form, -a, every value (word and numbers) and the
+ * inner call; not where they come from. The canonical text of a call parses to an equal one. */
+int cmd_call_equal(const cmd_call *a, const cmd_call *b);
 
 /* Where parse errors go: each is one line "file:line: message" plus a "usage:" line. */
 typedef void (*cmd_error_fn)(void *arg, const char *msg);

@@ -497,6 +497,33 @@ int cmd_call_make(cmd_call *c, int argc, char **argv, const char *where,
 	return 0;
 }
 
+/* ---- comparing ----------------------------------------------------------------------------- */
+
+static int same_value(const cmd_value *a, const cmd_value *b)
+{
+	if (!a->word != !b->word || (a->word && strcmp(a->word, b->word)) || a->num != b->num ||
+	    a->num2 != b->num2 || a->nlist != b->nlist)
+		return 0;
+	for (int i = 0; i < a->nlist; i++)
+		if (a->list[i] != b->list[i])
+			return 0;
+	return 1;
+}
+
+int cmd_call_equal(const cmd_call *a, const cmd_call *b)
+{
+	if (a->entry != b->entry || a->form != b->form || a->all != b->all || a->npos != b->npos ||
+	    !a->inner != !b->inner)
+		return 0;
+	for (int i = 0; i < a->npos; i++)
+		if (!same_value(&a->pos[i], &b->pos[i]))
+			return 0;
+	for (int i = 0; i < CMD_MAXOPTS; i++)
+		if (!same_value(&a->opt[i], &b->opt[i]))
+			return 0;
+	return !a->inner || cmd_call_equal(a->inner, b->inner);
+}
+
 /* ---- printing ------------------------------------------------------------------------------ */
 
 typedef struct {
