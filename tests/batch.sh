@@ -23,7 +23,7 @@ expect_err "step 0 epoch 0.00" "progress lines"
 expect_err "lr 0.1 -> 0.05" "the change is acknowledged"
 check "no control characters on stderr" sh -c "! LC_ALL=C tr -d '\n' <'$TMP/err' | LC_ALL=C grep -q '[[:cntrl:]]'"
 check "the csv was written" test -s "$TMP/run.csv"
-check "csv header" sh -c "head -1 '$TMP/run.csv' | grep -q '^run,step,epoch,lr,bs,batch_loss,train_loss,train_err,test_loss,test_err,gap_loss,gap_err,dist'"
+check "csv header" sh -c "head -1 '$TMP/run.csv' | grep -q '^run,step,epoch,lr,lr_base,bs,batch_loss,train_loss,train_err,test_loss,test_err,gap_loss,gap_err,dist'"
 rows=$(($(wc -l <"$TMP/run.csv") - 1))
 check "csv has rows" test "$rows" -gt 5
 check "the log is gzip" sh -c "gzip -t '$TMP/log.jsonl.gz'"

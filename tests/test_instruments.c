@@ -93,7 +93,7 @@ static void test_recipe(void)
 	CHECK(run_cmds(L, "recipe hoffer base=128") == 0, "recipe: %s", last_err);
 	run *r = lab_current(L);
 	CHECK(r->base_bs == 128 && r->lr_scale == 0.5 && r->regime == 1 && r->ocfg.clip == 5 &&
-		      r->mcfg.ghost == 128, "settings applied");
+		      r->mcfg.ghost == 32, "settings applied, the model's ghost size kept");
 	CHECK(fabs(run_lr(r) - 0.2) < 1e-6, "lr scaled by sqrt(512/128): %g", run_lr(r));
 	CHECK(run_cmds(L, "train 1 epochs") == 0 && run_epoch(r) >= 4 - 1e-9 && run_epoch(r) < 4.6,
 	      "regime adaptation: 1 epoch becomes 4 (%g)", run_epoch(r));

@@ -154,6 +154,59 @@ static void test_schedule(void)
 	lab_free(L);
 }
 
+static size_t nevents(lab *L)
+{
+	return series_nevents(lab_series(L), lab_current(L)->sid);
+}
+
+/* The lr a run really uses, everywhere; `recipe hoffer` idempotent and honest; a change
+ * that changes nothing is neither said nor marked. */
+static void test_lr_and_recipe(void)
+{
+	lab *L = new_lab_opts(1, NULL);
+	CHECK(run_cmds(L, "data spiral n=2000; model mlp 16x2 norm=gbn; opt sgd lr=0.1; set bs 1024; "
+			  "train 2") == 0, "%s", last_err);
+	drain(L);
+	CHECK(run_cmds(L, "recipe hoffer base=64") == 0, "%s", last_err);
+	run *r = lab_current(L);
+	const char *s = drain(L);
+	CHECK(r->mcfg.ghost == 64 && r->base_bs == 64 && r->ocfg.clip == 5,
+	      "base=64: ghost batches of 64 (the model's was the default): %d", r->mcfg.ghost);
+	CHECK(strstr(s, "changed base 0 -> 64 scale 0 -> 0.5 regime 0 -> 1 clip 0 -> 5 ghost 128 -> 64") &&
+		      strstr(s, "lr 0.4 (base 0.1 × √(1024/64))"), "says what it changed and the lr: %s", s);
+	size_t ev = nevents(L);
+	CHECK(run_cmds(L, "recipe hoffer base=64; set scale 0.5") == 0, "%s", last_err);
+	s = drain(L);
+	CHECK(nevents(L) == ev && strstr(s, "nothing changed") && !strstr(s, "0.5 -> 0.5"),
+	      "again: nothing changed, nothing marked (%zu -> %zu events): %s", ev, nevents(L), s);
+	/* the lr everywhere: show, the status, the progress lines, the export */
+	CHECK(run_cmds(L, "show") == 0, "show");
+	s = drain(L);
+	CHECK(strstr(s, "now    lr 0.4 (base 0.1 × √(1024/64))"), "show: %s", s);
+	series_status st;
+	run_publish(L, r); /* as the trainer does after each command */
+	series_get_status(lab_series(L), r->sid, &st);
+	CHECK(!strcmp(st.lr_text, "0.4 (base 0.1 × √(1024/64))"), "status: %s", st.lr_text);
+	CHECK(run_cmds(L, "set lr 0.2; train 2") == 0, "%s", last_err);
+	s = drain(L);
+	CHECK(strstr(s, "lr 0.1 -> 0.2; lr now 0.8 (base 0.2 × √(1024/64))") &&
+		      strstr(s, "step 4 epoch 2.05 lr 0.8 (base 0.2 × √(1024/64))"), "ack and progress: %s", s);
+	CHECK(fabs(last(L, "r1", "lr") - 0.8) < 1e-6 && fabs(last(L, "r1", "lr_base") - 0.2) < 1e-6,
+	      "columns lr %g (effective) and lr_base %g", last(L, "r1", "lr"), last(L, "r1", "lr_base"));
+	/* a ghost size the model was given is kept unless told */
+	CHECK(run_cmds(L, "model mlp 16x2 norm=gbn ghost=32; recipe hoffer base=64") == 0, "%s", last_err);
+	s = drain(L);
+	CHECK(r->mcfg.ghost == 32 && strstr(s, "left ghost 32"), "kept: %s", s);
+	CHECK(run_cmds(L, "recipe hoffer base=64 ghost=16") == 0 && r->mcfg.ghost == 16, "ghost=16: %s", last_err);
+	/* a model without batch norm: what was and was not applied */
+	CHECK(run_cmds(L, "model mlp 16x2; set clip 0; recipe hoffer base=32") == 0, "%s", last_err);
+	s = drain(L);
+	CHECK(strstr(s, "changed base 64 -> 32 clip 0 -> 5") && strstr(s, "not applied: ghost batch norm"),
+	      "no BN: %s", s);
+	CHECK(run_cmds(L, "recipe hoffer ghost=8") < 0 && strstr(last_err, "no ghost batch norm"), "%s", last_err);
+	lab_free(L);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
@@ -161,6 +214,7 @@ int main(void)
 	test_messages();
 	test_journal_file();
 	test_schedule();
+	test_lr_and_recipe();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)

@@ -152,7 +152,8 @@ int lab_schedule(lab *L, long step, long every, const cmd_call *call, char *err)
 int lab_save(lab *L, const char *path, char *err);
 int lab_load(lab *L, const char *path, char *err);
 int lab_check_run_name(const char *name, char *err);
-int lab_recipe(lab *L, int base, char *err);
+/* ghost > 0: ghost batches of that size; 0: base, unless the model was given a size. */
+int lab_recipe(lab *L, int base, int ghost, char *err);
 int lab_fit(lab *L, long from, long to, char *err);
 int lab_margins(lab *L, char *err);
 /* on 1: start keeping iterates (n points, projected to k, every stride steps, estimate every

@@ -30,6 +30,7 @@ typedef struct {
 	long step;
 	double epoch;
 	double lr;
+	char lr_text[96]; /* the lr and, where the recipe scales it, how: "0.4 (base 0.1 × √(1024/64))" */
 	int bs;
 	double steps_per_s;
 	long goal;      /* step the current train goal ends at; -1 none (train until paused) */

@@ -242,16 +242,20 @@ const cmd_entry cmd_entry_set = {
 
 static int exec_recipe(cmd_ctx *ctx, const cmd_call *c, char *err)
 {
-	return lab_recipe(ctx->lab, (int)cmd_opt_num(c, "base", 128), err);
+	return lab_recipe(ctx->lab, (int)cmd_opt_num(c, "base", 128), (int)cmd_opt_num(c, "ghost", 0),
+			  err);
 }
 
 const cmd_entry cmd_entry_recipe = {
 	.name = "recipe",
-	.help = "the large-batch recipe for this batch size: sqrt lr scaling, ghost BN, regime, clip 5",
+	.help = "the large-batch recipe for this batch size: sqrt lr scaling, ghost BN (G = base), regime, clip 5",
 	.flags = CMD_JOURNAL,
 	.noun = "recipe",
 	.forms = (const cmd_form[]){
-		{ .word = "hoffer", .opts = (const opt_spec[]){ { "base", CMD_K_INT, 1, 1 << 20, .meta = "B" }, { 0 } } },
+		{ .word = "hoffer",
+		  .opts = (const opt_spec[]){ { "base", CMD_K_INT, 1, 1 << 20, .meta = "B" },
+					      { "ghost", CMD_K_INT, 2, 1 << 20, .meta = "G" },
+					      { 0 } } },
 		{ 0 } },
 	.exec = exec_recipe,
 };

@@ -93,6 +93,47 @@ int lab_model(lab *L, const nn_config *cfg, char *err)
 	return 0;
 }
 
+/* Whether a setting changes the lr a run uses. */
+static int moves_lr(const lab_setting *row)
+{
+	return !strcmp(row->name, "lr") || !strcmp(row->name, "bs") || !strcmp(row->name, "base") ||
+	       !strcmp(row->name, "scale");
+}
+
+/* Sets one value on r (checked already). A value that changes nothing is neither applied
+ * nor marked; else the change is marked as an event and added to msg (" key old -> new").
+ * Returns 1 if something changed. */
+static int change(lab *L, run *r, const lab_setting *row, double v, char *msg, size_t len)
+{
+	double old = row->get(r);
+	row->set(r, v);
+	double now = row->get(r); /* as stored (a float, an int) */
+	row->set(r, old);
+	if (now == old)
+		return 0;
+	row->set(r, v);
+	if (row->apply)
+		row->apply(r);
+	size_t n = strlen(msg);
+	if (n < len)
+		snprintf(msg + n, len - n, " %s %g -> %g", row->name, old, now);
+	if (r->built)
+		lab_mark(L, r->sid, r->step, SERIES_EV_SET, "%s %g->%g", row->name, old, now);
+	return 1;
+}
+
+/* After changes that move the lr: what it is now, where the recipe scales it. */
+static void lr_note(run *r, char *msg, size_t len)
+{
+	if (!(r->base_bs > 0 && r->lr_scale != 0 && r->bs != r->base_bs))
+		return;
+	char lr[96];
+	run_lr_text(r, lr, sizeof lr);
+	size_t n = strlen(msg);
+	if (n < len)
+		snprintf(msg + n, len - n, "; lr now %s", lr);
+}
+
 int lab_opt(lab *L, const nn_opt_config *cfg, const nn_schedule *sched, char *err)
 {
 	run *r = lab_need_run(L, "opt", err);
@@ -113,12 +154,13 @@ int lab_opt(lab *L, const nn_opt_config *cfg, const nn_schedule *sched, char *er
 			 cfg->kind == NN_SGD ? "sgd" : "adamw", cfg->lr);
 	}
 	/* the values as `show` reports them (momentum is AdamW's beta1) */
-	char vals[160];
+	char vals[300];
 	int len = 0;
 	const char *keys[] = { "lr", "momentum", "wd", "clip" };
 	for (int i = 0; i < 4; i++)
 		len += snprintf(vals + len, sizeof vals - len, " %s %g", keys[i],
 				lab_setting_find(keys[i])->get(r));
+	lr_note(r, vals, sizeof vals);
 	lab_say(L, "%s: opt %s%s%s @ step %ld", r->name, cfg->kind == NN_SGD ? "sgd" : "adamw", vals,
 		kind_changed && r->built ? " (optimizer state reset)" : "", r->step);
 	return 0;
@@ -144,20 +186,25 @@ int lab_set(lab *L, int all, int n, const char *const *keys, const double *vals,
 		run *r = L->runs[k];
 		if (!all && r != cur)
 			continue;
-		char msg[400];
-		int len = snprintf(msg, sizeof msg, "%s:", r->name);
-		for (int i = 0; i < n; i++) {
-			double old = rows[i]->get(r);
-			rows[i]->set(r, vals[i]);
-			if (rows[i]->apply)
-				rows[i]->apply(r);
-			if (len < (int)sizeof msg)
-				len += snprintf(msg + len, sizeof msg - len, " %s %g -> %g", keys[i], old, vals[i]);
-			if (r->built)
-				lab_mark(L, r->sid, r->step, SERIES_EV_SET, "%s %g->%g", keys[i], old,
-					 vals[i]);
+		char msg[600] = "";
+		int changed = 0, lr = 0;
+		for (int i = 0; i < n; i++)
+			if (change(L, r, rows[i], vals[i], msg, sizeof msg)) {
+				changed++;
+				lr |= moves_lr(rows[i]);
+			}
+		if (!changed) {
+			lab_say(L, "%s: nothing changed (%s %g already)", r->name, keys[0], rows[0]->get(r));
+			continue;
 		}
-		lab_say(L, "%s @ step %ld", msg, r->step);
+		if (lr)
+			lr_note(r, msg, sizeof msg);
+		if (lr && r->built && r->base_bs > 0 && r->lr_scale != 0 && r->bs != r->base_bs) {
+			char t[96];
+			run_lr_text(r, t, sizeof t);
+			lab_mark(L, r->sid, r->step, SERIES_EV_SET, "lr now %s", t);
+		}
+		lab_say(L, "%s:%s @ step %ld", r->name, msg, r->step);
 	}
 	return 0;
 }
@@ -283,8 +330,9 @@ int lab_show(lab *L, char *err)
 		lab_say(L, "  %-8s %-10g %s", lab_settings[i].name, lab_settings[i].get(r),
 			lab_settings[i].help);
 	if (r->built) {
-		lab_say(L, "  now    lr %g (after schedule), eval every %d steps", run_lr(r),
-			run_eval_interval(r));
+		char lr[96];
+		run_lr_text(r, lr, sizeof lr);
+		lab_say(L, "  now    lr %s, eval every %d steps", lr, run_eval_interval(r));
 		double v;
 		int shown = 0;
 		char line[400];
@@ -307,22 +355,45 @@ int lab_show(lab *L, char *err)
 
 /* The large-batch recipe of Hoffer et al. 2017 for the current run's batch size, as
  * ordinary settings (so it composes, is journaled, and `show` lists it): square-root lr
- * scaling from the base batch size, ghost batch norm with G = 128 where the model has
- * it, regime adaptation, and a global gradient clip of 5. */
-int lab_recipe(lab *L, int base, char *err)
+ * scaling from the base batch size, ghost batch norm where the model has it, regime
+ * adaptation, and a global gradient clip of 5. Ghost batches are `ghost` (> 0: told), else
+ * the base batch size when the model's ghost size is its default (a size the model was
+ * given is kept). Idempotent: it says what it changed and what it left. */
+int lab_recipe(lab *L, int base, int ghost, char *err)
 {
 	run *r = lab_need_run(L, "recipe", err);
 	if (!r)
 		return -1;
+	int gbn = r->mcfg.norm == NN_NORM_GBN;
+	if (ghost > 0 && !gbn)
+		return gg_fail(err, "recipe hoffer ghost=%d: %s has no ghost batch norm (model ... norm=gbn)",
+			       ghost, r->name);
+	nn_config def;
+	nn_config_default(&def, r->mcfg.kind);
+	int g = ghost > 0 ? ghost : r->mcfg.ghost == def.ghost ? base : r->mcfg.ghost;
 	const char *keys[5] = { "base", "scale", "regime", "clip", "ghost" };
-	double vals[5] = { base, 0.5, 1, 5, 128 };
-	int n = r->mcfg.norm == NN_NORM_GBN ? 5 : 4;
-	if (lab_set(L, 0, n, keys, vals, err) < 0)
-		return -1;
-	lab_say(L, "%s: recipe hoffer: lr %g -> %g for bs %d (sqrt(%d/%d)), epochs x %g, clip 5%s",
-		r->name, r->ocfg.lr, run_lr(r), r->bs, r->bs, base, run_regime_factor(r),
-		n == 5 ? ", ghost batches of 128" :
-			 "; ghost batch norm needs a model with norm=gbn (model mlp ... norm=gbn)");
+	double vals[5] = { base, 0.5, 1, 5, g };
+	int n = gbn ? 5 : 4;
+	for (int i = 0; i < n; i++)
+		if (lab_setting_check(lab_setting_find(keys[i]), r, vals[i], err) < 0)
+			return -1;
+	char msg[600] = "", left[300] = "";
+	int changed = 0;
+	for (int i = 0; i < n; i++)
+		changed += change(L, r, lab_setting_find(keys[i]), vals[i], msg, sizeof msg);
+	if (!gbn)
+		snprintf(left, sizeof left, "; not applied: ghost batch norm (%s has norm=%s: 'model ... "
+					   "norm=gbn' for it)", r->name, r->mcfg.norm == NN_NORM_BN ? "bn" : "none");
+	else if (ghost <= 0 && g != base)
+		snprintf(left, sizeof left, "; left ghost %d, the model's (ghost=G changes it)", g);
+	char lr[96];
+	run_lr_text(r, lr, sizeof lr);
+	if (changed && r->built) {
+		lab_mark(L, r->sid, r->step, SERIES_EV_SET, "recipe hoffer: lr now %s", lr);
+	}
+	lab_say(L, "%s: recipe hoffer%s%s%s; lr %s, epochs × %g, clip 5", r->name,
+		changed ? ": changed" : ": already applied, nothing changed", msg, left, lr,
+		run_regime_factor(r));
 	return 0;
 }
 

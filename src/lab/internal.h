@@ -41,7 +41,7 @@ enum { GOAL_NONE, GOAL_STEPS, GOAL_EPOCHS };
 
 /* The metric columns every evaluation fills, in order. */
 enum {
-	COL_EPOCH, COL_LR, COL_BS, COL_BATCH_LOSS, COL_TRAIN_LOSS, COL_TRAIN_ERR,
+	COL_EPOCH, COL_LR, COL_LR_BASE, COL_BS, COL_BATCH_LOSS, COL_TRAIN_LOSS, COL_TRAIN_ERR,
 	COL_TEST_LOSS, COL_TEST_ERR, COL_GAP_LOSS, COL_GAP_ERR, COL_DIST, COL_WNORM,
 	COL_GRAD_NORM, COL_MOMENTUM, COL_WD, COL_CLIP, NCOLS
 };
@@ -259,6 +259,8 @@ void run_publish(lab *L, run *r);
 int run_eval_interval(const run *r);
 int run_geometric_step(long step);
 double run_lr(const run *r);
+/* The lr a run uses now, and where the recipe scales it, how: "0.4 (base 0.1 × √(1024/64))". */
+void run_lr_text(const run *r, char *buf, size_t len);
 double run_regime_factor(const run *r);
 lab_dataref *lab_dataref_get(lab *L, const data_spec *spec, char *err);
 void lab_dataref_put(lab *L, lab_dataref *d);

@@ -11,7 +11,7 @@
 #include "internal.h"
 
 const char *const lab_col_names[NCOLS] = {
-	"epoch", "lr", "bs", "batch_loss", "train_loss", "train_err", "test_loss", "test_err",
+	"epoch", "lr", "lr_base", "bs", "batch_loss", "train_loss", "train_err", "test_loss", "test_err",
 	"gap_loss", "gap_err", "dist", "wnorm", "grad_norm", "momentum", "wd", "clip",
 };
 
@@ -128,6 +128,30 @@ double run_lr(const run *r)
 	for (int i = 0; i < s.n; i++)
 		s.at[i] *= k;
 	return nn_schedule_lr(&s, (float)lr, run_epoch(r));
+}
+
+void run_lr_text(const run *r, char *buf, size_t len)
+{
+	double lr = run_lr(r), base = r->ocfg.lr;
+	int scaled = r->base_bs > 0 && r->lr_scale != 0 && r->bs != r->base_bs;
+	double k = scaled ? pow((double)r->bs / r->base_bs, r->lr_scale) : 1.0;
+	double drop = lr / (base * k);
+	int dropped = fabs(drop - 1) > 1e-6;
+	if (!scaled && !dropped) {
+		snprintf(buf, len, "%.4g", lr);
+		return;
+	}
+	char how[64] = "";
+	if (scaled && r->lr_scale == 0.5)
+		snprintf(how, sizeof how, " × √(%d/%d)", r->bs, r->base_bs);
+	else if (scaled && r->lr_scale == 1)
+		snprintf(how, sizeof how, " × %d/%d", r->bs, r->base_bs);
+	else if (scaled)
+		snprintf(how, sizeof how, " × (%d/%d)^%g", r->bs, r->base_bs, r->lr_scale);
+	char drops[32] = "";
+	if (dropped)
+		snprintf(drops, sizeof drops, " × %.3g (drops)", drop);
+	snprintf(buf, len, "%.4g (base %.4g%s%s)", lr, base, how, drops);
 }
 
 /* Steps between evaluations. Automatic: an evaluation forwards 2·n_eval examples, about a
@@ -335,6 +359,7 @@ static void cheap_columns(run *r, double *v)
 		v[c] = NAN;
 	v[COL_EPOCH] = run_epoch(r);
 	v[COL_LR] = run_lr(r);
+	v[COL_LR_BASE] = r->ocfg.lr;
 	v[COL_BS] = r->bs;
 	v[COL_BATCH_LOSS] = r->loss_n ? r->loss_sum / r->loss_n : NAN;
 	v[COL_DIST] = l2_dist(r->model->params, r->w0, r->model->nparams);
@@ -392,10 +417,12 @@ void run_evaluate(lab *L, run *r)
 	char bl[48] = "";
 	if (isfinite(v[COL_BATCH_LOSS]))
 		snprintf(bl, sizeof bl, " batch_loss %.4g", v[COL_BATCH_LOSS]);
+	char lr[96];
+	run_lr_text(r, lr, sizeof lr);
 	lab_post(L, LAB_MSG_PROGRESS, r->sid, r->step,
-		 "%s step %ld epoch %.2f lr %.4g bs %d%s train %.4g/%.2f%% test %.4g/%.2f%% gap %.4g "
+		 "%s step %ld epoch %.2f lr %s bs %d%s train %.4g/%.2f%% test %.4g/%.2f%% gap %.4g "
 		 "dist %.4g",
-		 r->name, r->step, v[COL_EPOCH], v[COL_LR], r->bs, bl, v[COL_TRAIN_LOSS],
+		 r->name, r->step, v[COL_EPOCH], lr, r->bs, bl, v[COL_TRAIN_LOSS],
 		 100 * v[COL_TRAIN_ERR], v[COL_TEST_LOSS], 100 * v[COL_TEST_ERR], v[COL_GAP_LOSS],
 		 v[COL_DIST]);
 }
@@ -514,6 +541,7 @@ void run_publish(lab *L, run *r)
 	st.step = r->step;
 	st.epoch = run_epoch(r);
 	st.lr = run_lr(r);
+	run_lr_text(r, st.lr_text, sizeof st.lr_text);
 	st.bs = r->bs;
 	st.steps_per_s = r->rate;
 	st.fit_from = r->fit_from;

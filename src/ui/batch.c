@@ -78,9 +78,9 @@ void ui_summary(lab *L, FILE *out)
 		}
 		char line[600];
 		snprintf(line, sizeof line,
-			 "summary: %s %s step %ld epoch %.2f | %s | %s | train loss %.4f err %.2f%% | "
+			 "summary: %s %s step %ld epoch %.2f | %s | %s | lr %s | train loss %.4f err %.2f%% | "
 			 "test loss %.4f err %.2f%% | gap %.4f | dist %.4g | best test loss %.4f @ step %ld",
-			 st.name, series_state_name(st.state), st.step, st.epoch, st.model, st.data, trl,
+			 st.name, series_state_name(st.state), st.step, st.epoch, st.model, st.data, st.lr_text, trl,
 			 100 * tre, tel, 100 * tee, tel - trl, d, best, best_step);
 		put_plain(out, "", line);
 	}
