@@ -2,7 +2,9 @@
  * settings with their ranges; `run new`, `twin` and `fork` copy every setting; `opt`
  * acknowledges what `show` reports; `set` is all-or-nothing over every target run; a
  * checkpoint keeps every setting, its loader skips records it does not know and names one
- * that is missing, and a checkpoint of format 1 is refused as an older gglab's. */
+ * that is missing, and a checkpoint of format 1 is refused as an older gglab's; fork and a
+ * checkpoint carry a conv model's and image data's configuration, and a checkpoint from
+ * before those fields loads. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,10 +152,23 @@ static void test_opt_ack(void)
 
 /* ---- checkpoints: tagged records ---------------------------------------------------- */
 
-enum { ADD_UNKNOWN, DROP_LR, DROP_SCRIPT };
+enum { ADD_UNKNOWN, DROP_LR, DROP_SCRIPT, DROP_CONV };
+
+/* The configuration fields that came with convolutional models and image data. */
+static int conv_field(const char *tag)
+{
+	static const char *const tags[] = { "data.path", "data.crop", "data.flip", "model.img_c",
+					    "model.img_h", "model.img_w", "model.nconv", "model.conv",
+					    "model.fc", "model.pool", "model.channels" };
+	for (size_t i = 0; i < sizeof tags / sizeof *tags; i++)
+		if (!strcmp(tag, tags[i]))
+			return 1;
+	return 0;
+}
 
 /* Rewrites checkpoint src into dst, changing its records: adds unknown ones (at the top and
- * in each run's configuration), or drops the setting lr, or the script section. */
+ * in each run's configuration), or drops the setting lr, or the script section, or the
+ * fields of conv models (as a gglab before them wrote it). */
 static int rewrite(const char *src, const char *dst, int how)
 {
 	char *text, err[GG_ERRLEN];
@@ -181,7 +196,7 @@ static int rewrite(const char *src, const char *dst, int how)
 			if (how == ADD_UNKNOWN)
 				store_rec_u64(&out, "future.field", 7);
 			while (store_rec_next(&sub, t3, sizeof t3, &f) > 0)
-				if (how != DROP_LR || strcmp(t3, "lr") != 0)
+				if ((how != DROP_LR || strcmp(t3, "lr") != 0) && (how != DROP_CONV || !conv_field(t3)))
 					store_rec_put(&out, t3, f.p, f.n);
 			store_rec_end(&out, c);
 		}
@@ -248,6 +263,59 @@ static void test_checkpoint(void)
 	unlink(ck2);
 }
 
+/* ---- a conv model and image data: fork and the checkpoint carry their configuration ---- */
+
+static int same_conv_config(const run *a, const run *b)
+{
+	const nn_config *x = &a->mcfg, *y = &b->mcfg;
+	return x->kind == y->kind && x->nconv == y->nconv && !memcmp(x->conv, y->conv, sizeof x->conv) &&
+	       x->fc == y->fc && x->pool == y->pool && x->norm == y->norm && x->channels == y->channels &&
+	       x->img_c == y->img_c && x->img_h == y->img_h && x->img_w == y->img_w &&
+	       data_spec_equal(&a->dspec, &b->dspec);
+}
+
+static void test_conv_config(void)
+{
+	char ck[600], ck2[600], line[2048];
+	snprintf(ck, sizeof ck, "%s/c.gglab", tmpdir);
+	snprintf(ck2, sizeof ck2, "%s/d.gglab", tmpdir);
+	lab *A = new_lab();
+	CHECK(run_cmds(A, "data fashion n=200 crop=3 flip=on; model cnn 4,6,8 fc=12 pool=avg norm=bn; "
+			  "set bs 20; train 3; fork") == 0, "setup: %s", last_err);
+	run *a = lab_find_run(A, "r1"), *f = lab_find_run(A, "r1.f1");
+	CHECK(a && a->mcfg.kind == NN_CNN && a->mcfg.nconv == 3 && a->mcfg.conv[2] == 8 &&
+		      a->mcfg.fc == 12 && a->mcfg.pool == NN_POOL_AVG && a->mcfg.img_h == 28 &&
+		      a->dspec.crop == 3 && a->dspec.flip == 1, "the call's values reach the run");
+	CHECK(a && f && same_conv_config(a, f) && f->data == a->data, "fork copies them (and shares the data)");
+	snprintf(line, sizeof line, "run use r1; save %s", ck);
+	CHECK(run_cmds(A, line) == 0, "save: %s", last_err);
+	lab *B = new_lab();
+	snprintf(line, sizeof line, "load %s", ck);
+	CHECK(run_cmds(B, line) == 0, "load: %s", last_err);
+	run *b = lab_find_run(B, "r1");
+	CHECK(a && b && same_conv_config(a, b) && b->built &&
+		      !memcmp(a->model->params, b->model->params, a->model->nparams * sizeof(float)),
+	      "the checkpoint keeps them and the weights");
+	lab_free(B);
+
+	/* a checkpoint of an mlp from before these fields loads with zeros (their meaning then) */
+	lab *C = new_lab();
+	snprintf(line, sizeof line, "data spiral n=300; model mlp 4x1; train 2; save %s", ck);
+	CHECK(run_cmds(C, line) == 0, "an mlp: %s", last_err);
+	CHECK(rewrite(ck, ck2, DROP_CONV) == 0, "drop the conv fields");
+	lab *D = new_lab();
+	snprintf(line, sizeof line, "load %s", ck2);
+	CHECK(run_cmds(D, line) == 0, "an older checkpoint loads: %s", last_err);
+	run *d = lab_current(D);
+	CHECK(d && d->step == 2 && d->mcfg.nconv == 0 && d->mcfg.channels == 0 && d->dspec.crop == 0 &&
+		      same_conv_config(lab_current(C), d), "as the mlp it was");
+	lab_free(C);
+	lab_free(D);
+	lab_free(A);
+	unlink(ck);
+	unlink(ck2);
+}
+
 int main(void)
 {
 	CHECK(mkdtemp(tmpdir) != NULL, "mkdtemp");
@@ -255,6 +323,7 @@ int main(void)
 	test_copy();
 	test_opt_ack();
 	test_checkpoint();
+	test_conv_config();
 	rmdir(tmpdir);
 	return test_report();
 }
