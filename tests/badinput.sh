@@ -135,7 +135,7 @@ expect_err "model nais 1x28x28 conv4 2x4 h=0.5 stable, " "a conv NAIS line"
 RC=$?
 ERR=$(cat "$TMP/err")
 expect_rc 2 "--batch /dev/zero"
-expect_err "/dev/zero:1: line too long (more than 65536 bytes)" "/dev/zero: the line is too long"
+expect_err "/dev/zero:1: line too long (more than 1048576 bytes)" "/dev/zero: the line is too long"
 : >"$TMP/self.gg"
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	echo "source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg; source $TMP/self.gg" >>"$TMP/self.gg"

@@ -290,18 +290,29 @@ static void test_files(void)
 	/* a line longer than the limit: reading stops there, with file:line */
 	f = fopen(a, "w");
 	fputs("show\n", f);
-	for (int i = 0; i < 70000; i++)
+	for (int i = 0; i < (1 << 20) + 1; i++)
 		fputc('x', f);
 	fputs("\nshow\n", f);
 	fclose(f);
 	errors[0] = 0;
-	snprintf(buf, sizeof buf, "%s:2: line too long (more than 65536 bytes)", a);
+	snprintf(buf, sizeof buf, "%s:2: line too long (more than 1048576 bytes)", a);
 	CHECK(cmd_parse_file(a, &l, collect, NULL) == 1 && strstr(errors, buf), "%s", errors);
+	cmd_list_free(&l);
+	/* a journal's sync line for 5000 runs of long names (some 150 kB) is read whole */
+	f = fopen(a, "w");
+	fputs("sync", f);
+	for (int i = 0; i < 5000; i++)
+		fprintf(f, " run-with-a-long-name-%05d=%d", i, 1000000 + i);
+	fputs("\n", f);
+	fclose(f);
+	errors[0] = 0;
+	CHECK(cmd_parse_file(a, &l, collect, NULL) == 0 && l.n == 1 && l.calls[0].npos == 5000 &&
+		      l.calls[0].pos[4999].num == 1004999, "%s", errors);
 	cmd_list_free(&l);
 	/* one of exactly the limit is read */
 	f = fopen(a, "w");
 	fputs("show #", f);
-	for (int i = 6; i < 65536; i++)
+	for (int i = 6; i < 1 << 20; i++)
 		fputc('x', f);
 	fputs("\nshow", f);
 	fclose(f);

@@ -13,7 +13,7 @@
 /* Limits, so that no input can make the parser recurse, loop or allocate without end. */
 #define SOURCE_DEPTH_MAX 8     /* files open at once through `source` */
 #define SOURCE_FILES_MAX 1000  /* files sourced in one parse, in all */
-#define LINE_BYTES_MAX 65536   /* a script line, without its newline */
+#define LINE_BYTES_MAX (1 << 20) /* a script line, without its newline (a journal's sync line holds every run) */
 
 /* The file being read, and the ones that sourced it: a file already here is a cycle. */
 typedef struct open_file {
