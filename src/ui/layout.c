@@ -102,6 +102,55 @@ static void place(struct ui *u, int kind, int x, int y, int w, int h)
 	p->have_range = 0;
 }
 
+typedef struct {
+	int x, y, w, h; /* w 0: not on screen */
+} rect;
+
+static int log_rows(int H)
+{
+	return H >= 50 ? 8 : H >= 36 ? 6 : 4;
+}
+
+/* Where each panel goes at the screen's size in its view (the rules atop this file). */
+static void plan(const struct ui *u, rect r[UI_NKINDS])
+{
+	int W = u->W, H = u->H;
+	memset(r, 0, UI_NKINDS * sizeof *r);
+	if (W < 80 || H < 24)
+		return;
+	int top = 1, ph = H - 2 - log_rows(H);
+	int mainp = views[u->view].panel;
+	int others[UI_NKINDS], no = 0;
+	for (int k = 0; k < UI_NKINDS; k++)
+		if (k != mainp && !ui_panel_kinds[k].main_only)
+			others[no++] = k;
+	if (W >= 120) {
+		int lw = W * 55 / 100;
+		r[mainp] = (rect){ 0, top, lw, ph };
+		int n = ph / 9;
+		if (n > no)
+			n = no;
+		for (int i = 0; i < n; i++) {
+			int y0 = top + ph * i / n, y1 = top + ph * (i + 1) / n;
+			r[others[i]] = (rect){ lw, y0, W - lw, y1 - y0 };
+		}
+	} else if (H >= 36) {
+		int mh = ph * 55 / 100;
+		r[mainp] = (rect){ 0, top, W, mh };
+		r[others[0]] = (rect){ 0, top + mh, W / 2, ph - mh };
+		r[others[1]] = (rect){ W / 2, top + mh, W - W / 2, ph - mh };
+	} else {
+		r[mainp] = (rect){ 0, top, W, ph };
+	}
+}
+
+int ui_layout_shows(const struct ui *u, int kind)
+{
+	rect r[UI_NKINDS];
+	plan(u, r);
+	return r[kind].w > 0;
+}
+
 void ui_layout(struct ui *u)
 {
 	int W = u->W, H = u->H;
@@ -113,36 +162,17 @@ void ui_layout(struct ui *u)
 		u->smallw = newwin(H - 1, W, 0, 0);
 		return;
 	}
-	int log_h = H >= 50 ? 8 : H >= 36 ? 6 : 4;
+	int log_h = log_rows(H);
 	u->statusw = newwin(1, W, 0, 0);
 	u->logw = newwin(log_h, W, H - 1 - log_h, 0);
 	u->status_dirty = u->log_dirty = 1;
-
-	int top = 1, ph = H - 2 - log_h;
-	int mainp = views[u->view].panel;
-	int others[UI_NKINDS], no = 0;
+	rect r[UI_NKINDS];
+	plan(u, r);
 	for (int k = 0; k < UI_NKINDS; k++)
-		if (k != mainp && !ui_panel_kinds[k].main_only)
-			others[no++] = k;
-	if (W >= 120) {
-		int lw = W * 55 / 100;
-		place(u, mainp, 0, top, lw, ph);
-		int n = ph / 9;
-		if (n > no)
-			n = no;
-		for (int i = 0; i < n; i++) {
-			int y0 = top + ph * i / n, y1 = top + ph * (i + 1) / n;
-			place(u, others[i], lw, y0, W - lw, y1 - y0);
-		}
-	} else if (H >= 36) {
-		int mh = ph * 55 / 100;
-		place(u, mainp, 0, top, W, mh);
-		place(u, others[0], 0, top + mh, W / 2, ph - mh);
-		place(u, others[1], W / 2, top + mh, W - W / 2, ph - mh);
-	} else {
-		place(u, mainp, 0, top, W, ph);
-	}
+		if (r[k].w > 0)
+			place(u, k, r[k].x, r[k].y, r[k].w, r[k].h);
 }
+
 /* What a plot shows, summarized: re-render when it changes. */
 static uint64_t data_key(struct ui *u)
 {

@@ -612,7 +612,7 @@ int ui_cmd_plot(struct ui *u, int n, char **names, char *err)
 	for (int i = 0; i < n; i++)
 		snprintf(u->inst[i], sizeof u->inst[i], "%s", names[i]);
 	ui_touch(u);
-	if (u->view == UI_VIEW_AUTO && !u->panels[UI_P_INST].win) {
+	if (u->view == UI_VIEW_AUTO && !ui_layout_shows(u, UI_P_INST)) {
 		ui_log(u, ROLE_DIM, "instruments: %d series (not on screen at this size: 'view inst' shows them)", n);
 	} else {
 		ui_log(u, ROLE_DIM, "instruments: %d series", n);

@@ -168,6 +168,7 @@ void ui_fmt_count(double v, char *buf, size_t len); /* 1234 â†’ "1234", 12345 â†
 
 /* layout.c */
 void ui_layout(struct ui *u);        /* fills panels[] / windows from W, H and view */
+int ui_layout_shows(const struct ui *u, int kind); /* the layout of W, H and view places it */
 void ui_free_windows(struct ui *u);
 void ui_draw_frame(struct ui *u);    /* renders what changed, wnoutrefresh's every window */
 

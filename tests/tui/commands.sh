@@ -48,6 +48,12 @@ type_line "zoom 100"
 expect_screen "last 100" "zoom shows the last N steps"
 type_line "plot nosuch"
 expect_screen "no series named 'nosuch'" "plot refuses an unknown series"
+# a view changes the layout before the next frame, and a command after it on the line
+# already knows the new layout (the loop performs the request, not the command)
+type_line "view inst; plot wnorm"
+expect_screen "instruments: 1 series" "plot in view inst"
+type_line "view auto; plot grad_norm"
+expect_screen "not on screen at this size" "plot after view auto knows the instruments panel is gone"
 
 # Tab completion
 tm send-keys -t t -l "sm"
