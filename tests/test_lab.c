@@ -130,7 +130,7 @@ static void test_eval_cadence(void)
 	run *r = L->runs[0];
 	int k = run_eval_interval(r);
 	int n_eval = r->data->ds->n_eval;
-	CHECK(k == (int)ceil(4.45 * n_eval / 50), "automatic interval %d", k);
+	CHECK(k == (int)ceil(5.0 * n_eval / 50), "automatic interval %d", k);
 	/* the cost bound: 2·n_eval forward passes ≈ (2/3)·n_eval example-steps per k·B */
 	CHECK((2.0 / 3.0) * n_eval / ((double)k * 50) <= 0.15 + 1e-9, "eval costs at most 15%%");
 	static long steps[10000];
