@@ -215,8 +215,11 @@ int nn_nais_probe(nn_model *m, const float *x, int B, int blk, int K, float tol,
 
 /* Output side of a k-wide window of stride s over n with zero padding p: (n+2p−k)/s + 1. */
 int nn_conv_out(int n, int k, int stride, int pad);
+/* Floats of the scratch `col` that conv2d needs: one image's lowered columns
+ * [C·k·k][Ho·Wo] and k·Ho·Wo for the masks of a same convolution. */
+size_t nn_conv_scratch(int C, int k, int Ho, int Wo);
 /* out[B][Co][Ho][Wo] = w[Co][C][k][k] ⋆ in[B][C][H][W] + b[Co] (b may be NULL) via im2col
- * and one sgemm per image; col[C·k·k][Ho·Wo] is scratch. */
+ * and one sgemm per image; col is scratch of nn_conv_scratch floats. */
 void nn_conv2d_forward(float *out, float *col, const float *in, const float *w, const float *b,
 		       int B, int C, int H, int W, int Co, int k, int stride, int pad);
 /* din[B][C][H][W] += (NULL skips), dw[Co][C·k·k] +=, db[Co] += (NULL skips), from
@@ -252,6 +255,13 @@ void nn_bn2d_backward(float *din, float *dgamma, float *dbeta, const float *dout
 int nn_cnais_project(float *A, int C, int k, float h, float delta);
 /* The Gershgorin certificate min_i 1 − |1 + h·c_i| − h·m_i (m_i: off-centre mass). */
 double nn_cnais_gershgorin(const float *A, int C, int k, float h);
+
+/* The same instruments for block blk of a convolutional NAIS model (nn_nais_probe returns
+ * -1 for one): *gersh = nn_cnais_gershgorin of its A (the spectral margin of a convolution
+ * is not computed); x[B][in] with B ≤ 64; last3[3][B][n] with n = channels·img_h·img_w, the
+ * block's state; K and tol as for nn_nais_probe. Returns -1 for another model or blk. */
+int nn_nais_conv_probe(nn_model *m, const float *x, int B, int blk, int K, float tol,
+		       double *gersh, float *last3, int *used);
 
 /* Sets flush-to-zero and denormals-are-zero for the calling thread (x86 SSE; a no-op
  * elsewhere). Momentum of a dead unit decays into denormals, which makes every update

@@ -21,15 +21,15 @@ int nn_conv_out(int n, int k, int stride, int pad)
 	return span < 0 || stride < 1 ? 0 : span / stride + 1;
 }
 
-/* col[C·k·k][Ho·Wo] from one image in[C][H][W]; taps outside the image are 0. */
-static void im2col(float *col, const float *in, int C, int H, int W, int k, int s, int p, int Ho,
-		   int Wo)
+/* col[C·k·k][ld], columns 0..Ho·Wo−1, from one image in[C][H][W]; taps outside the image
+ * are 0. */
+static void im2col(float *col, size_t ld, const float *in, int C, int H, int W, int k, int s,
+		   int p, int Ho, int Wo)
 {
-	size_t N = (size_t)Ho * Wo;
 	for (int c = 0; c < C; c++)
 		for (int ki = 0; ki < k; ki++)
 			for (int kj = 0; kj < k; kj++) {
-				float *row = col + ((size_t)(c * k + ki) * k + kj) * N;
+				float *row = col + ((size_t)(c * k + ki) * k + kj) * ld;
 				const float *img = in + (size_t)c * H * W;
 				/* ox range whose ix = ox·s − p + kj falls inside [0, W) */
 				int lo = p - kj > 0 ? (p - kj + s - 1) / s : 0;
@@ -59,15 +59,14 @@ static void im2col(float *col, const float *in, int C, int H, int W, int k, int 
 			}
 }
 
-/* din[C][H][W] += the columns col[C·k·k][Ho·Wo] scattered back (the adjoint of im2col). */
-static void col2im(float *din, const float *col, int C, int H, int W, int k, int s, int p, int Ho,
-		   int Wo)
+/* din[C][H][W] += the columns col[C·k·k][ld] scattered back (the adjoint of im2col). */
+static void col2im(float *din, const float *col, size_t ld, int C, int H, int W, int k, int s,
+		   int p, int Ho, int Wo)
 {
-	size_t N = (size_t)Ho * Wo;
 	for (int c = 0; c < C; c++)
 		for (int ki = 0; ki < k; ki++)
 			for (int kj = 0; kj < k; kj++) {
-				const float *row = col + ((size_t)(c * k + ki) * k + kj) * N;
+				const float *row = col + ((size_t)(c * k + ki) * k + kj) * ld;
 				float *img = din + (size_t)c * H * W;
 				int lo = p - kj > 0 ? (p - kj + s - 1) / s : 0;
 				int hi = (W - 1 + p - kj) >= 0 ? (W - 1 + p - kj) / s + 1 : 0;
@@ -90,35 +89,143 @@ static void col2im(float *din, const float *col, int C, int H, int W, int k, int
 			}
 }
 
+/* A "same" convolution (stride 1, output as large as the input): the rows of the lowered
+ * image are whole shifted copies of a plane, so each is one long flat loop over the valid
+ * rows instead of Ho short ones (Wo is 14 in the reference net, too short to vectorize).
+ * Along a flat row the taps that wrap around a row edge are cancelled by a 0/1 mask of the
+ * kernel column, mask[kj][Ho·Wo]; the few flat positions that would fall outside the plane
+ * altogether are exactly such taps and are skipped. */
+static int same(int H, int W, int k, int s, int p, int Ho, int Wo)
+{
+	return s == 1 && Ho == H && Wo == W && k > 1;
+}
+
+static void same_masks(float *mask, int H, int W, int k, int p)
+{
+	size_t N = (size_t)H * W;
+	for (int kj = 0; kj < k; kj++)
+		for (size_t i = 0; i < N; i++) {
+			int ix = (int)(i % (size_t)W) + kj - p;
+			mask[kj * N + i] = ix >= 0 && ix < W ? 1.0f : 0.0f;
+		}
+}
+
+/* The flat range [a, b) of row (ki, kj) whose source lies in the plane: off = its shift. */
+static void same_range(int H, int W, int ki, int kj, int p, long *a, long *b, long *i0, long *i1,
+		       long *off)
+{
+	long N = (long)H * W;
+	*off = (long)(ki - p) * W + (kj - p);
+	long ylo = p - ki > 0 ? p - ki : 0, yhi = H + p - ki < H ? H + p - ki : H;
+	*i0 = ylo * W;
+	*i1 = yhi > ylo ? yhi * W : *i0;
+	*a = *i0 > -*off ? *i0 : -*off;
+	*b = *i1 < N - *off ? *i1 : N - *off;
+	if (*a > *i1)
+		*a = *i1;
+	if (*b < *a)
+		*b = *a;
+}
+
+static void im2col_same(float *col, size_t ld, const float *in, const float *mask, int C, int H,
+			int W, int k, int p)
+{
+	size_t N = (size_t)H * W;
+	for (int c = 0; c < C; c++)
+		for (int ki = 0; ki < k; ki++)
+			for (int kj = 0; kj < k; kj++) {
+				float *row = col + ((size_t)(c * k + ki) * k + kj) * ld;
+				const float *img = in + (size_t)c * N, *m = mask + kj * N;
+				long a, b, i0, i1, off;
+				same_range(H, W, ki, kj, p, &a, &b, &i0, &i1, &off);
+				memset(row, 0, (size_t)a * sizeof *row);
+				const float *src = img + a + off;
+				float *dst = row + a;
+				const float *mm = m + a;
+				NN_EACH(i, b - a, dst[i] = src[i] * mm[i]);
+				memset(row + b, 0, (N - (size_t)b) * sizeof *row);
+			}
+}
+
+static void col2im_same(float *din, const float *col, size_t ld, const float *mask, int C, int H,
+			int W, int k, int p)
+{
+	size_t N = (size_t)H * W;
+	for (int c = 0; c < C; c++)
+		for (int ki = 0; ki < k; ki++)
+			for (int kj = 0; kj < k; kj++) {
+				const float *row = col + ((size_t)(c * k + ki) * k + kj) * ld;
+				long a, b, i0, i1, off;
+				same_range(H, W, ki, kj, p, &a, &b, &i0, &i1, &off);
+				float *dst = din + (size_t)c * N + a + off;
+				const float *src = row + a, *mm = mask + kj * N + a;
+				NN_EACH(i, b - a, dst[i] += src[i] * mm[i]);
+			}
+}
+
 static int pointwise(int k, int stride, int pad)
 {
 	return k == 1 && stride == 1 && pad == 0;
 }
 
+/* x[n] = v. gcc -O2 does not vectorize a store of an invariant, so the first 16 are
+ * stored and then copied onto the rest, doubling. */
+static void fill(float *x, float v, size_t n)
+{
+	size_t i = 0;
+	for (; i < n && i < 16; i++)
+		x[i] = v;
+	for (; i < n; i *= 2)
+		memcpy(x + i, x, (i < n - i ? i : n - i) * sizeof *x);
+}
+
+size_t nn_conv_scratch(int C, int k, int Ho, int Wo)
+{
+	/* one image's columns and the masks of a same convolution */
+	return (size_t)Ho * Wo * ((size_t)C * k * k + (size_t)k);
+}
+
 void nn_conv2d_forward(float *out, float *col, const float *in, const float *w, const float *b,
 		       int B, int C, int H, int W, int Co, int k, int stride, int pad)
 {
-	/* out[B][Co][Ho][Wo] = w[Co][C][k][k] ⋆ in[B][C][H][W] + b[Co] (b may be NULL);
-	 * col[C·k·k][Ho·Wo] scratch (unused for a 1×1 stride-1 convolution). */
+	/* out[B][Co][Ho][Wo] = w[Co][C][k][k] ⋆ in[B][C][H][W] + b[Co] (b may be NULL); col
+	 * scratch of nn_conv_scratch floats. Per image: lower, then out = w·col (+ b). Groups of
+	 * images side by side in one wider product were measured no faster at these sizes. */
 	int Ho = nn_conv_out(H, k, stride, pad), Wo = nn_conv_out(W, k, stride, pad);
-	int N = Ho * Wo, K = C * k * k;
+	int N = Ho * Wo, K = C * k * k, sm = same(H, W, k, stride, pad, Ho, Wo);
+	float *mask = col + (size_t)K * N;
+	if (sm)
+		same_masks(mask, H, W, k, pad);
 	for (int n = 0; n < B; n++) {
-		const float *x = in + (size_t)n * C * H * W;
+		const float *x = in + (size_t)n * C * H * W, *cm = x;
 		float *o = out + (size_t)n * Co * N;
-		const float *cm = x;
-		if (!pointwise(k, stride, pad)) {
-			im2col(col, x, C, H, W, k, stride, pad, Ho, Wo);
+		if (sm)
+			im2col_same(col, (size_t)N, x, mask, C, H, W, k, pad);
+		else if (!pointwise(k, stride, pad))
+			im2col(col, (size_t)N, x, C, H, W, k, stride, pad, Ho, Wo);
+		if (!pointwise(k, stride, pad))
 			cm = col;
-		}
-		if (b)
-			for (int c = 0; c < Co; c++) {
-				float *r = o + (size_t)c * N;
-				float v = b[c];
-				NN_EACH(i, N, r[i] = v);
-			}
+		for (int c = 0; b && c < Co; c++)
+			fill(o + (size_t)c * N, b[c], (size_t)N);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Co, N, K, 1.0f, w, K, cm, N,
 			    b ? 1.0f : 0.0f, o, N);
 	}
+}
+
+/* Σ of x[n] in 16 lanes, so the sum vectorizes without reassociation flags. */
+static float sum(const float *x, size_t n)
+{
+	float lane[16] = { 0 };
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16)
+		for (int l = 0; l < 16; l++)
+			lane[l] += x[i + l];
+	float s = 0;
+	for (; i < n; i++)
+		s += x[i];
+	for (int l = 0; l < 16; l++)
+		s += lane[l];
+	return s;
 }
 
 void nn_conv2d_backward(float *din, float *dw, float *db, float *col, const float *dout,
@@ -126,25 +233,23 @@ void nn_conv2d_backward(float *din, float *dw, float *db, float *col, const floa
 			int stride, int pad)
 {
 	/* din[B][C][H][W] += wᵀ·dout through col2im (skipped when NULL), dw[Co][C·k·k] +=
-	 * dout·colᵀ, db[Co] += Σ dout (skipped when NULL); dout[B][Co][Ho][Wo]; col scratch. */
+	 * dout·colᵀ, db[Co] += Σ dout (skipped when NULL); dout[B][Co][Ho][Wo]; col scratch as
+	 * in the forward, lowered again rather than kept from it. */
 	int Ho = nn_conv_out(H, k, stride, pad), Wo = nn_conv_out(W, k, stride, pad);
 	int N = Ho * Wo, K = C * k * k, pw = pointwise(k, stride, pad);
+	int sm = same(H, W, k, stride, pad, Ho, Wo);
+	float *mask = col + (size_t)K * N;
+	if (sm)
+		same_masks(mask, H, W, k, pad);
 	for (int n = 0; n < B; n++) {
-		const float *x = in + (size_t)n * C * H * W;
+		const float *x = in + (size_t)n * C * H * W, *cm = pw ? x : col;
 		const float *g = dout + (size_t)n * Co * N;
-		if (db)
-			for (int c = 0; c < Co; c++) {
-				const float *r = g + (size_t)c * N;
-				float s = 0;
-				for (int i = 0; i < N; i++)
-					s += r[i];
-				db[c] += s;
-			}
-		const float *cm = x;
-		if (!pw) {
-			im2col(col, x, C, H, W, k, stride, pad, Ho, Wo);
-			cm = col;
-		}
+		for (int c = 0; db && c < Co; c++)
+			db[c] += sum(g + (size_t)c * N, (size_t)N);
+		if (sm)
+			im2col_same(col, (size_t)N, x, mask, C, H, W, k, pad);
+		else if (!pw)
+			im2col(col, (size_t)N, x, C, H, W, k, stride, pad, Ho, Wo);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Co, K, N, 1.0f, g, N, cm, N, 1.0f,
 			    dw, K);
 		if (!din)
@@ -153,11 +258,14 @@ void nn_conv2d_backward(float *din, float *dw, float *db, float *col, const floa
 		if (pw) {
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, Co, 1.0f, w, K, g, N,
 				    1.0f, dx, N);
-		} else {
-			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, Co, 1.0f, w, K, g, N,
-				    0.0f, col, N);
-			col2im(dx, col, C, H, W, k, stride, pad, Ho, Wo);
+			continue;
 		}
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, Co, 1.0f, w, K, g, N, 0.0f,
+			    col, N);
+		if (sm)
+			col2im_same(dx, col, (size_t)N, mask, C, H, W, k, pad);
+		else
+			col2im(dx, col, (size_t)N, C, H, W, k, stride, pad, Ho, Wo);
 	}
 }
 
@@ -182,12 +290,46 @@ void nn_maxpool_forward(float *out, const float *in, int B, int C, int H, int W,
 	}
 }
 
+/* The 2×2 stride-2 case of the reference nets: every input belongs to one window, so din
+ * is written window by window (the routed gradient or 0) without a clearing pass; a last
+ * odd row or column, in no window, gets 0. */
+static void maxpool2_backward(float *din, const float *dout, const float *in, const float *out,
+			      int planes, int H, int W)
+{
+	int Ho = H / 2, Wo = W / 2;
+	for (size_t pl = 0; pl < (size_t)planes; pl++) {
+		const float *x = in + pl * H * W, *o = out + pl * Ho * Wo, *g = dout + pl * Ho * Wo;
+		float *dx = din + pl * H * W;
+		for (int oy = 0; oy < Ho; oy++) {
+			const float *x0 = x + (size_t)2 * oy * W, *x1 = x0 + W;
+			float *d0 = dx + (size_t)2 * oy * W, *d1 = d0 + W;
+			for (int ox = 0; ox < Wo; ox++) {
+				float m = o[(size_t)oy * Wo + ox], v = g[(size_t)oy * Wo + ox];
+				int a = x0[2 * ox] == m, b = !a && x0[2 * ox + 1] == m;
+				int c = !a && !b && x1[2 * ox] == m, d = !a && !b && !c;
+				d0[2 * ox] = a ? v : 0.0f;
+				d0[2 * ox + 1] = b ? v : 0.0f;
+				d1[2 * ox] = c ? v : 0.0f;
+				d1[2 * ox + 1] = d ? v : 0.0f;
+			}
+			if (W & 1)
+				d0[W - 1] = d1[W - 1] = 0.0f;
+		}
+		if (H & 1)
+			memset(dx + (size_t)(H - 1) * W, 0, (size_t)W * sizeof *dx);
+	}
+}
+
 void nn_maxpool_backward(float *din, const float *dout, const float *in, const float *out, int B,
 			 int C, int H, int W, int k, int stride)
 {
 	/* din[B][C][H][W] = dout routed to the first maximum of each window (found again by
 	 * comparing in with out, so the forward keeps no indices); written, not accumulated. */
 	int Ho = nn_conv_out(H, k, stride, 0), Wo = nn_conv_out(W, k, stride, 0);
+	if (k == 2 && stride == 2) {
+		maxpool2_backward(din, dout, in, out, B * C, H, W);
+		return;
+	}
 	memset(din, 0, (size_t)B * C * H * W * sizeof *din);
 	for (size_t pl = 0; pl < (size_t)B * C; pl++) {
 		const float *x = in + pl * H * W, *o = out + pl * Ho * Wo, *g = dout + pl * Ho * Wo;

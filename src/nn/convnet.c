@@ -342,15 +342,6 @@ nn_model *nn_convnet_build(const nn_config *c)
 		size_t a = nn_op_isize(o) > nn_op_osize(o) ? nn_op_isize(o) : nn_op_osize(o);
 		if (a > cn->maxact)
 			cn->maxact = a;
-		size_t col = 0;
-		if (o->kind == OP_CONV)
-			col = (size_t)o->c * o->k * o->k * o->oh * o->ow;
-		else if (o->kind == OP_RES)
-			col = (size_t)(o->c > o->oc ? o->c : o->oc) * 9 * o->oh * o->ow;
-		else if (o->kind == OP_NAIS)
-			col = (size_t)o->c * 9 * o->h * o->w;
-		if (col > cn->maxcol)
-			cn->maxcol = col;
 	}
 	m->params = gg_xcalloc(m->nparams, sizeof *m->params);
 	m->grads = gg_xcalloc(m->nparams, sizeof *m->grads);
@@ -483,6 +474,28 @@ static int nghost(int B, int G)
 	return G > 0 && G < B ? (B + G - 1) / G : 1;
 }
 
+/* The conv scratch of the largest convolution. */
+static size_t col_size(const struct nn_convnet *cn)
+{
+	size_t most = 0;
+	for (int i = 0; i < cn->nops; i++) {
+		const conv_op *o = &cn->ops[i];
+		size_t n[3] = { 0, 0, 0 };
+		if (o->kind == OP_CONV)
+			n[0] = nn_conv_scratch(o->c, o->k, o->oh, o->ow);
+		if (o->kind == OP_RES) {
+			n[0] = nn_conv_scratch(o->c, 3, o->oh, o->ow);
+			n[1] = nn_conv_scratch(o->oc, 3, o->oh, o->ow);
+			n[2] = nn_conv_scratch(o->c, 1, o->oh, o->ow);
+		}
+		if (o->kind == OP_NAIS)
+			n[0] = nn_conv_scratch(o->c, 3, o->h, o->w);
+		for (int j = 0; j < 3; j++)
+			most = n[j] > most ? n[j] : most;
+	}
+	return most;
+}
+
 /* Carves an arena for B rows and ng ghost batches (K slabs per NAIS block when training,
  * one when evaluating); with base == NULL it only measures. Returns floats. */
 static size_t layout(struct nn_convnet *cn, conv_arena *a, float *base, int B, int ng, int K)
@@ -526,7 +539,7 @@ static size_t layout(struct nn_convnet *cn, conv_arena *a, float *base, int B, i
 	}
 	if (base)
 		a->col = base + off;
-	off += up16(cn->maxcol);
+	off += up16(col_size(cn));
 	for (int g = 0; g < 4; g++) {
 		if (base)
 			a->g[g] = base + off;

@@ -27,7 +27,7 @@ typedef struct {
 	int cap, cap_ng;
 	float *raw;
 	float **t;  /* [nops·NSLOT] */
-	float *col; /* one image's im2col matrix */
+	float *col; /* conv scratch (nn_conv_scratch) of the largest convolution */
 	float *g[4]; /* [cap][maxact] gradient ping-pong and block scratch */
 } conv_arena;
 
@@ -35,7 +35,6 @@ struct nn_convnet {
 	int nops;
 	conv_op *ops;
 	size_t maxact; /* floats of the largest per-example tensor */
-	size_t maxcol; /* floats of the largest im2col matrix */
 	conv_arena train, eval;
 };
 

@@ -8,7 +8,10 @@
 #include "convnet.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "gglab/util.h"
 
 static float *par(const nn_model *m, int v)
 {
@@ -155,13 +158,12 @@ static void nais_backward(nn_model *m, const conv_op *o, const conv_arena *a, in
 
 /* ---- the list ----------------------------------------------------------------------- */
 
-/* Forward of x[B][in] through every operation; the head's output is the last slot 0. */
-static void forward(nn_model *m, conv_arena *a, const float *x, int B, int K, int train)
+/* Forward of x[B][in] through operations [0, end); the head's output is the last slot 0. */
+static void forward(nn_model *m, conv_arena *a, const float *x, int B, int K, int train, int end)
 {
-	struct nn_convnet *cn = m->conv;
 	int G = nn_convnet_ghost(m);
-	for (int i = 0; i < cn->nops; i++) {
-		const conv_op *o = &cn->ops[i];
+	for (int i = 0; i < end; i++) {
+		const conv_op *o = &m->conv->ops[i];
 		float *in = i ? slot(a, i - 1, 0) : (float *)x, *out = slot(a, i, 0);
 		size_t n = (size_t)B * nn_op_osize(o);
 		switch (o->kind) {
@@ -269,7 +271,7 @@ float nn_convnet_grad(nn_model *m, const float *x, const uint8_t *y, int B)
 		return NAN;
 	struct nn_convnet *cn = m->conv;
 	nn_convnet_reserve(m, &cn->train, B, 1);
-	forward(m, &cn->train, x, B, m->cfg.stages, 1);
+	forward(m, &cn->train, x, B, m->cfg.stages, 1, cn->nops);
 	float *logits = slot(&cn->train, cn->nops - 1, 0);
 	int C = m->cfg.classes;
 	double loss = nn_xent_forward(logits, logits, y, B, C);
@@ -282,7 +284,7 @@ float *nn_convnet_forward_eval(nn_model *m, const float *x, int B, int K)
 {
 	struct nn_convnet *cn = m->conv;
 	nn_convnet_reserve(m, &cn->eval, B, 0);
-	forward(m, &cn->eval, x, B, K, 0);
+	forward(m, &cn->eval, x, B, K, 0, cn->nops);
 	return slot(&cn->eval, cn->nops - 1, 0);
 }
 
@@ -298,4 +300,76 @@ int nn_convnet_project(nn_model *m)
 			count += nn_cnais_project(par(m, o->v[0]), o->c, 3, c->h, c->eps);
 	}
 	return count;
+}
+
+int nn_nais_conv_probe(nn_model *m, const float *x, int B, int blk, int K, float tol,
+		       double *gersh, float *last3, int *used)
+{
+	const nn_config *c = &m->cfg;
+	if (!m->conv || c->kind != NN_NAIS || B < 1 || B > NN_CONV_CHUNK)
+		return -1;
+	struct nn_convnet *cn = m->conv;
+	int i = 0, seen = -1;
+	for (; i < cn->nops && seen < blk; i++)
+		seen += cn->ops[i].kind == OP_NAIS;
+	if (seen != blk || blk < 0)
+		return -1;
+	const conv_op *o = &cn->ops[--i];
+	if (K <= 0)
+		K = c->stages;
+	if (K < 3)
+		K = 3;
+	conv_arena *a = &cn->eval;
+	nn_convnet_reserve(m, a, B, 0);
+	forward(m, a, x, B, c->stages, 0, i); /* up to the block's input, training depth */
+	int C = o->c, H = o->h, W = o->w;
+	size_t n = nn_op_osize(o), N = (size_t)B * n;
+	const float *u = slot(a, i - 1, 0), *A = par(m, o->v[0]);
+	float *cc = slot(a, i, 3), *sk = slot(a, i, 2);
+	*gersh = nn_cnais_gershgorin(A, C, 3, c->h);
+	nn_conv2d_forward(cc, a->col, u, par(m, o->v[1]), par(m, o->v[2]), B, C, H, W, C, 3, 1, 1);
+	for (int b = 0; used && b < B; b++)
+		used[b] = 0;
+	const float *prev = NULL;
+	for (int k = 0; k < K; k++) {
+		float *next = last3 + (size_t)(k % 3) * N;
+		if (prev) {
+			nn_conv2d_forward(sk, a->col, prev, A, NULL, B, C, H, W, C, 3, 1, 1);
+			add_to(sk, cc, N);
+		} else {
+			memcpy(sk, cc, N * sizeof *sk);
+		}
+		if (c->act == NN_TANH)
+			nn_tanh_forward(sk, sk, N);
+		else
+			nn_relu_forward(sk, sk, N);
+		for (size_t j = 0; j < N; j++)
+			next[j] = (prev ? prev[j] : 0.0f) + c->h * sk[j];
+		for (int b = 0; used && tol > 0 && b < B; b++) {
+			if (used[b])
+				continue;
+			double dd = 0, nx = 0;
+			for (size_t j = 0; j < n; j++) {
+				double xp = prev ? prev[(size_t)b * n + j] : 0, xn = next[(size_t)b * n + j];
+				dd += (xn - xp) * (xn - xp);
+				nx += xp * xp;
+			}
+			if (sqrt(dd) <= tol * (1 + sqrt(nx)))
+				used[b] = k + 1;
+		}
+		prev = next;
+	}
+	for (int b = 0; used && b < B; b++)
+		if (!used[b])
+			used[b] = K;
+	/* x(K−2), x(K−1), x(K) in order: rotate the ring so slab 0 is the oldest */
+	int first = (K - 3) % 3;
+	if (first) {
+		float *tmp = gg_xmalloc(3 * N * sizeof *tmp);
+		for (int r = 0; r < 3; r++)
+			memcpy(tmp + (size_t)r * N, last3 + (size_t)((first + r) % 3) * N, N * sizeof *tmp);
+		memcpy(last3, tmp, 3 * N * sizeof *tmp);
+		free(tmp);
+	}
+	return 0;
 }
