@@ -23,7 +23,9 @@ mv "$TMP/out.csv" "$TMP/full.csv"
 "$GGLAB" --batch "$TMP/long.gg" --threads 1 >"$TMP/out" 2>"$TMP/err" </dev/null &
 pid=$!
 # wait until it is well into training, then pull the plug
-for i in $(seq 1 200); do
+# (up to a minute: on a loaded machine the start alone can take seconds, and a signal that
+# arrives before the handlers are in place kills it outright)
+for i in $(seq 1 1200); do
 	grep -q "step [1-9][0-9][0-9]" "$TMP/err" 2>/dev/null && break
 	sleep 0.05
 done
