@@ -4,7 +4,8 @@
  * FUZZ_SECONDS; the same file linked with driver.c (any compiler) replays files through
  * the same entry point, which `make check` does with every seed (tests/fuzz/seeds.sh).
  * To add a target: write fuzz_NAME.c, commit a few real inputs under corpus/NAME/, and add
- * NAME to FUZZ_TARGETS in tests/fuzz/fuzz.mk. */
+ * NAME to FUZZ_TARGETS in tests/fuzz/fuzz.mk (make fuzz defines FUZZ_LIBFUZZER, so a
+ * target may keep a main of its own under #ifndef FUZZ_LIBFUZZER, as fuzz_parse.c does). */
 #ifndef GGLAB_FUZZ_H
 #define GGLAB_FUZZ_H
 

@@ -1,7 +1,8 @@
 # fuzz.mk — the fuzz targets of tests/fuzz/ (included by Makefile.am).
 #
 # make check builds every target with the ordinary compiler against driver.c and replays
-# its seed corpus (tests/fuzz/seeds.sh), so the harnesses always build and the seeds pass.
+# its seed corpus (tests/fuzz/seeds.sh; the parser's target has its own main and test,
+# tests/fuzzparse.sh), so the harnesses always build and the seeds pass.
 #
 # make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS='idx ckpt'] builds each target with clang and
 # libFuzzer (-fsanitize=fuzzer,address,undefined; the library compiled again, with
@@ -9,7 +10,7 @@
 # one line per target: executions, coverage and features reached. Any crash, leak, hang or
 # sanitizer report fails it, with the input kept as fuzz-build/NAME/crash-* (replay it
 # with fuzz-build/NAME/fuzz_NAME FILE).
-FUZZ_TARGETS = idx ckpt load view
+FUZZ_TARGETS = idx ckpt load view parse
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
 FUZZ_CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -32,7 +33,7 @@ tests_fuzz_replay_view_SOURCES = tests/fuzz/fuzz_view.c tests/fuzz/driver.c
 tests_fuzz_replay_view_CFLAGS = $(fuzz_replay_cflags)
 tests_fuzz_replay_view_LDADD = $(GG_LIBS)
 noinst_HEADERS += tests/fuzz/fuzz.h
-EXTRA_DIST += tests/fuzz/fuzz.mk tests/fuzz/corpus tests/fuzz/seeds.sh
+EXTRA_DIST += tests/fuzz/fuzz.mk tests/fuzz/seeds.sh
 TESTS += tests/fuzz/seeds.sh
 
 # The library again, with clang and coverage; an object is rebuilt when its source or any
@@ -54,8 +55,8 @@ fuzz: fuzz-lib
 	for t in $(FUZZ_TARGETS); do \
 		d=$(FUZZ_DIR)/$$t; $(MKDIR_P) $$d/corpus; \
 		echo "  FUZZLD   fuzz_$$t"; \
-		$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) \
-			-DGGLAB_SRCDIR='"$(abs_top_srcdir)"' $(srcdir)/tests/fuzz/fuzz_$$t.c \
+		$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_LIBFUZZER $(DEFS) $(DEFAULT_INCLUDES) \
+			$(AM_CPPFLAGS) -DGGLAB_SRCDIR='"$(abs_top_srcdir)"' $(srcdir)/tests/fuzz/fuzz_$$t.c \
 			$(FUZZ_DIR)/obj/*.o $(NCURSESW_LIBS) $(READLINE_LIBS) $(OPENBLAS_LIBS) $(ZLIB_LIBS) \
 			$(LIBS) -lpthread -lm -o $$d/fuzz_$$t || exit 1; \
 		echo "  FUZZ     $$t for $(FUZZ_SECONDS) s"; \
