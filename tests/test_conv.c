@@ -600,6 +600,8 @@ static void test_config(void)
 	nn_config_default(&c, NN_CNN);
 	c.in = 2, c.classes = 2;
 	CHECK(nn_config_check(&c, err) < 0 && strstr(err, "image"), "cnn on spiral: %s", err);
+	nn_config_describe(&c, d, sizeof d);
+	CHECK(nn_config_params(&c) == 0 && !strstr(d, "params"), "unbuildable cnn described as %s", d);
 	nn_config_default(&c, NN_NAIS);
 	c.in = 2, c.classes = 2, c.channels = 8;
 	CHECK(nn_config_check(&c, err) < 0 && strstr(err, "image"), "conv nais on spiral: %s", err);

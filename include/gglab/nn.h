@@ -87,7 +87,7 @@ int nn_config_is_conv(const nn_config *c);
  * Convolutional models give their shape and parameter count, e.g. "cnn 1x28x28
  * conv32-pool-conv64-pool-fc128-10 max, 421642 params". */
 void nn_config_describe(const nn_config *c, char *buf, size_t len);
-/* Trainable parameters of a (checked) configuration, without building it. */
+/* Trainable parameters of a configuration (0 for a convolutional one that cannot be built). */
 size_t nn_config_params(const nn_config *c);
 
 /* ---- model -------------------------------------------------------------------------- */

@@ -143,8 +143,13 @@ void nn_convnet_describe(const nn_config *c, char *buf, size_t len)
 			 c->stages, (double)c->h, c->stable ? "stable" : "free",
 			 c->act == NN_TANH ? "" : " relu");
 	}
-	snprintf(buf, len, "%s %dx%dx%d %s%s%s, %zu params", kind_name(c), c->img_c, c->img_h,
-		 c->img_w, shape, norm, ghost, nn_config_params(c));
+	/* an unchecked configuration (no image yet) is described without building it */
+	size_t np = nn_config_params(c);
+	char count[40] = "";
+	if (np)
+		snprintf(count, sizeof count, ", %zu params", np);
+	snprintf(buf, len, "%s %dx%dx%d %s%s%s%s", kind_name(c), c->img_c, c->img_h, c->img_w, shape,
+		 norm, ghost, count);
 }
 
 /* ---- construction ------------------------------------------------------------------- */
@@ -352,6 +357,10 @@ nn_model *nn_convnet_build(const nn_config *c)
 size_t nn_config_params(const nn_config *c)
 {
 	if (nn_config_is_conv(c)) {
+		/* the ranges a build relies on (nn_config_check is model.c's, which calls us) */
+		if (nn_convnet_check(c, NULL) < 0 || c->classes < 2 || c->classes > 256 ||
+		    ((c->kind != NN_CNN) && (c->blocks < 1 || c->blocks > 64)))
+			return 0;
 		/* built and freed here (not through model.c, which calls this file) */
 		nn_model *m = nn_convnet_build(c);
 		size_t n = m->nparams;
