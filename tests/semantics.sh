@@ -47,4 +47,14 @@ printf 'data xor n=300\nmodel mlp 4x1\ntrain 10\nsync r1=12\nshow\n' >"$TMP/oos.
 run_gglab --batch "$TMP/oos.gg" --threads 1
 expect_err "likely causes: a checkpoint it loads is missing" "out of step names the causes"
 
+# twins: train trains the group; a group that never evaluated together is an error
+run_gglab -c "data spiral n=600; model mlp 8x1; set bs 50; twin 3; train 100" --threads 1
+expect_rc 0 "a twin group trained"
+expect_err "summary: twins1 @ step 100: 3 runs: test err" "its summary: mean ± spread"
+expect_err "log-t slope of dist" "and the slope"
+expect_err "instability n/a (needs sets=2)" "instability without sets"
+run_gglab -c "data spiral n=600; model mlp 8x1; set bs 50; twin 3; run use r1; train 100" --threads 1
+expect_rc 1 "a twin group that never evaluated together fails the batch run"
+expect_err "error: twins1: the twins never evaluated together" "and says so"
+
 finish

@@ -365,6 +365,9 @@ static void test_journal(void)
 	submit(A, "train -a 77");
 	for (int i = 0; i < 4; i++)
 		wait_msg(A, "reached its goal");
+	/* the goals are said during the round; the twins' agreement row comes at its end */
+	submit(A, "run list");
+	wait_msg(A, "* r1 ");
 	CHECK(store_export_csv(lab_series(A), csv1, err) == 0, "export live: %s", err);
 	lab_free(A);
 

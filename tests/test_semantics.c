@@ -207,6 +207,25 @@ static void test_lr_and_recipe(void)
 	lab_free(L);
 }
 
+/* twin K: the group is the target (its first run current, train trains them all), with
+ * the seeds and names asked for. */
+static void test_twin_group(void)
+{
+	lab *L = new_lab_opts(1, NULL);
+	CHECK(run_cmds(L, "data spiral n=600; model mlp 8x1; set bs 50; twin 3 seed=7 name=sb; train 40") == 0,
+	      "%s", last_err);
+	run *a = lab_find_run(L, "sb.1"), *b = lab_find_run(L, "sb.2"), *c = lab_find_run(L, "sb.3");
+	CHECK(a && b && c && lab_current(L) == a, "sb.1..3, sb.1 current");
+	CHECK(a && b && c && a->seed == 7 && b->seed == 8 && c->seed == 9, "seeds 7..9");
+	CHECK(a && b && c && a->step == 40 && b->step == 40 && c->step == 40, "train trained the group");
+	CHECK(lab_find_run(L, "r1")->step == 0, "and only the group");
+	long at = -1;
+	series_store *s = lab_series(L);
+	at = series_last(s, L->twin_sid[1], series_find_col(s, "disagree"), &(double){ 0 });
+	CHECK(at == 40, "the group evaluated together at step 40 (%ld)", at);
+	lab_free(L);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
@@ -215,6 +234,7 @@ int main(void)
 	test_journal_file();
 	test_schedule();
 	test_lr_and_recipe();
+	test_twin_group();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)

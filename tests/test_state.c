@@ -111,7 +111,7 @@ static void test_copy(void)
 	CHECK(lab_set(L, 0, lab_nsettings, keys, vals, err) == 0, "set everything: %s", err);
 	for (int i = 0; i < lab_nsettings; i++)
 		CHECK_NEAR(lab_settings[i].get(r), vals[i], 1e-6 * fabs(vals[i]), "%s set", keys[i]);
-	CHECK(run_cmds(L, "run new b seed=7; run use r1; twin 2; fork") == 0, "copies: %s", last_err);
+	CHECK(run_cmds(L, "run new b seed=7; run use r1; twin 2; run use r1; fork") == 0, "copies: %s", last_err);
 	const char *copies[] = { "b", "t1.1", "t1.2", "r1.f1" };
 	for (int c = 0; c < 4; c++) {
 		run *d = lab_find_run(L, copies[c]);

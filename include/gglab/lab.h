@@ -144,7 +144,9 @@ int lab_run_use(lab *L, const char *name, char *err);
 int lab_run_drop(lab *L, const char *name, char *err);
 int lab_run_list(lab *L, char *err);
 int lab_fork(lab *L, const char *name, char *err); /* name NULL: <current>.f<k> */
-int lab_twin(lab *L, int k, int sets, char *err);
+/* K runs like the current one, differing in seed (seed0.., 0: fresh ones) and named
+ * PREFIX.1.. (NULL: tG.1..); the first becomes current, and `train` trains the group. */
+int lab_twin(lab *L, int k, int sets, uint64_t seed0, const char *prefix, char *err);
 int lab_rollback(lab *L, char *err);
 /* Schedules call on the current run at an absolute step (every > 0: and then every
  * `every` steps). */

@@ -62,7 +62,9 @@ int ui_cmd_quit(struct ui *u, char *err);
  * signal ended the run. */
 int ui_batch(lab *L, cmd_list *script, int resumed);
 
-/* Prints the final per-run summary lines (also used after an interrupted batch run). */
-void ui_summary(lab *L, FILE *out);
+/* Prints the final per-run summary lines (also used after an interrupted batch run);
+ * a twin group's line gives its runs' mean ± spread. Returns how many twin groups never
+ * evaluated together (each said as an error). */
+int ui_summary(lab *L, FILE *out);
 
 #endif

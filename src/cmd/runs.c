@@ -59,18 +59,24 @@ static int check_twin(const cmd_call *c, char *err)
 
 static int exec_twin(cmd_ctx *ctx, const cmd_call *c, char *err)
 {
-	return lab_twin(ctx->lab, (int)c->pos[0].num, (int)cmd_opt_num(c, "sets", 1), err);
+	const cmd_value *name = cmd_opt(c, "name");
+	return lab_twin(ctx->lab, (int)c->pos[0].num, (int)cmd_opt_num(c, "sets", 1),
+			(uint64_t)cmd_opt_num(c, "seed", 0), name ? name->word : NULL, err);
 }
 
 const cmd_entry cmd_entry_twin = {
 	.name = "twin",
-	.help = "K runs of the current configuration differing only in seed (S disjoint training sets)",
+	.help = "K runs of the current configuration differing only in seed; 'train' trains the group",
 	.flags = CMD_JOURNAL,
 	.args = (const cmd_arg[]){
 		{ .meta = "K", .kind = CMD_K_INT, .lo = 2, .hi = 64,
 		  .bad = "twin needs K ≥ 2 runs to compare (at most 64), got '%s'" },
 		{ 0 } },
-	.opts = (const opt_spec[]){ { "sets", CMD_K_INT, 1, 64, .meta = "S" }, { 0 } },
+	.opts = (const opt_spec[]){
+		{ "sets", CMD_K_INT, 1, 64, .meta = "S" },
+		{ "seed", CMD_K_INT, 1, 2147483647L, .meta = "S0" },
+		{ "name", CMD_K_RUN, .meta = "PREFIX" },
+		{ 0 } },
 	.check = check_twin,
 	.exec = exec_twin,
 };

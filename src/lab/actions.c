@@ -240,14 +240,18 @@ int lab_train(lab *L, int all, double n, int epochs, char *err)
 	run *r = lab_need_run(L, "train", err);
 	if (!r)
 		return -1;
-	if (!all)
+	if (!all && !r->twin_group)
 		return train_one(L, r, n, epochs, err);
+	/* -a: every run; a twin: its group, so that the twins evaluate together */
+#define TARGET(q) (all || (q)->twin_group == r->twin_group)
 	char e[GG_ERRLEN];
 	for (int i = 0; i < L->nruns; i++) /* build them all first: a failure starts none */
-		if (run_build(L, L->runs[i], e) < 0)
+		if (TARGET(L->runs[i]) && run_build(L, L->runs[i], e) < 0)
 			return gg_fail(err, "%s: %s", L->runs[i]->name, e);
 	for (int i = 0; i < L->nruns; i++)
-		train_one(L, L->runs[i], n, epochs, err);
+		if (TARGET(L->runs[i]))
+			train_one(L, L->runs[i], n, epochs, err);
+#undef TARGET
 	return 0;
 }
 

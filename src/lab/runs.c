@@ -185,10 +185,12 @@ int lab_fork(lab *L, const char *name, char *err)
 	return 0;
 }
 
-int lab_twin(lab *L, int k, int sets, char *err)
+int lab_twin(lab *L, int k, int sets, uint64_t seed0, const char *prefix, char *err)
 {
 	run *tmpl = lab_need_run(L, "twin", err);
 	if (!tmpl)
+		return -1;
+	if (prefix && lab_check_run_name(prefix, err) < 0)
 		return -1;
 	if (!tmpl->data && !(tmpl->data = lab_dataref_get(L, &tmpl->dspec, err)))
 		return -1;
@@ -197,29 +199,38 @@ int lab_twin(lab *L, int k, int sets, char *err)
 		return gg_fail(err, "bs=%d is larger than each of %d training sets (%d examples)",
 			       tmpl->bs, sets, n_part);
 	int g = L->twin_groups + 1;
-	uint64_t seed = next_seed(L);
+	uint64_t seed = seed0 ? seed0 : next_seed(L);
+	char stem[32];
+	if (prefix)
+		snprintf(stem, sizeof stem, "%.24s", prefix);
+	else
+		snprintf(stem, sizeof stem, "t%d", g);
 	for (int i = 0; i < k; i++) {
-		char name[32];
-		snprintf(name, sizeof name, "t%d.%d", g, i + 1);
+		char name[48];
+		snprintf(name, sizeof name, "%.24s.%d", stem, i + 1);
 		if (lab_find_run(L, name))
 			return gg_fail(err, "a run named '%s' exists already", name);
 	}
 	L->twin_groups = g;
 	inst_twin_series(L, g);
+	int first = L->nruns;
 	for (int i = 0; i < k; i++) {
-		char name[32];
-		snprintf(name, sizeof name, "t%d.%d", g, i + 1);
+		char name[48];
+		snprintf(name, sizeof name, "%.24s.%d", stem, i + 1);
 		run *r = new_like(L, tmpl, name, seed + (uint64_t)i);
 		r->twin_group = g;
 		r->part = sets > 1 ? i % sets : 0;
 		r->parts = sets > 1 ? sets : 0;
 		add_run(L, r);
 	}
+	/* the group is the target: its first run is current, and `train` trains them all */
+	use_run(L, first);
 	char how[64] = "";
 	if (sets > 1)
 		snprintf(how, sizeof how, ", on %d disjoint training sets in turn", sets);
-	lab_say(L, "twin: %d runs t%d.1..t%d.%d like %s, seeds %llu..%llu%s", k, g, g, k, tmpl->name,
-		(unsigned long long)seed, (unsigned long long)(seed + k - 1), how);
+	lab_say(L, "twin: %d runs %s.1..%s.%d like %s, seeds %llu..%llu%s; %s.1 is current and "
+		   "'train' trains the group", k, stem, stem, k, tmpl->name, (unsigned long long)seed,
+		(unsigned long long)(seed + k - 1), how, stem);
 	return 0;
 }
 

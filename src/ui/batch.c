@@ -6,9 +6,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gglab/columns.h"
+#include "gglab/fit.h"
 #include "gglab/ui.h"
 #include "gglab/util.h"
 
@@ -27,8 +29,56 @@ static void put_plain(FILE *out, const char *prefix, const char *text)
 	fputc('\n', out);
 }
 
-void ui_summary(lab *L, FILE *out)
+/* Mean and sample standard deviation of v[0..n). */
+static void mean_sd(const double *v, int n, double *mean, double *sd)
 {
+	double m = 0, q = 0;
+	for (int i = 0; i < n; i++)
+		m += v[i] / n;
+	for (int i = 0; i < n; i++)
+		q += (v[i] - m) * (v[i] - m);
+	*mean = n ? m : NAN;
+	*sd = n > 1 ? sqrt(q / (n - 1)) : NAN;
+}
+
+/* A twin group's runs as one measurement: the mean ± spread (sample standard deviation over
+ * the runs) of the last test error and of the log-t slope b of dist = a + b ln t. */
+static void group_stats(series_store *s, int group, char *buf, size_t len)
+{
+	double err[64], slope[64];
+	int k = 0, ks = 0, ce = series_find_col(s, "test_err"), cd = series_find_col(s, "dist");
+	for (int r = 0; r < series_nruns(s) && k < 64; r++) {
+		series_status st;
+		series_get_status(s, r, &st);
+		if (st.agreement || st.dropped || st.twin_group != group)
+			continue;
+		size_t n = series_nrows(s, r);
+		long *t = malloc((n ? n : 1) * sizeof *t);
+		double *d = malloc((n ? n : 1) * sizeof *d), *x = malloc((n ? n : 1) * sizeof *x);
+		n = series_read(s, r, cd, 0, n, t, d);
+		for (size_t i = 0; i < n; i++)
+			x[i] = (double)t[i];
+		double a, b, r2;
+		if (fit_line(x, d, n, 0, &a, &b, &r2) >= FIT_MIN_POINTS && isfinite(b))
+			slope[ks++] = b;
+		free(t);
+		free(d);
+		free(x);
+		if (series_last(s, r, ce, &err[k]) >= 0 && isfinite(err[k]))
+			k++;
+	}
+	double em, es, bm, bs;
+	mean_sd(err, k, &em, &es);
+	mean_sd(slope, ks, &bm, &bs);
+	snprintf(buf, len, "%d runs: test err %.2f%% ± %.2f%% (eval subsets) | log-t slope of dist "
+			   "%.3f ± %.3f", k, 100 * em, 100 * es, bm, bs);
+}
+
+/* Returns the number of twin groups that never evaluated together (an error: the group
+ * measured nothing). */
+int ui_summary(lab *L, FILE *out)
+{
+	int bad = 0;
 	series_store *s = lab_series(L);
 	int cl = series_find_col(s, "train_loss"), ct = series_find_col(s, "test_loss");
 	int ce = series_find_col(s, "test_err"), cte = series_find_col(s, "train_err");
@@ -45,13 +95,23 @@ void ui_summary(lab *L, FILE *out)
 			series_last(s, r, series_find_col(s, series_column_name(SERIES_COL_TWINS_TEST_ERR)), &te);
 			series_last(s, r, series_find_col(s, series_column_name(SERIES_COL_INCONS)), &inc);
 			series_last(s, r, series_find_col(s, series_column_name(SERIES_COL_INSTAB)), &ins);
-			char line[400];
-			if (!n)
-				snprintf(line, sizeof line, "summary: %s: the twins never evaluated together", st.name);
+			char line[600], group[200], instab[32];
+			if (!n) {
+				snprintf(line, sizeof line, "%s: the twins never evaluated together (train "
+							    "the group: 'run use' one of them, then 'train')", st.name);
+				put_plain(out, "error: ", line);
+				bad++;
+				continue;
+			}
+			group_stats(s, st.twin_group, group, sizeof group);
+			if (isfinite(ins))
+				snprintf(instab, sizeof instab, "%.4f", ins);
 			else
-				snprintf(line, sizeof line,
-					 "summary: %s @ step %ld: disagreement %.4f vs the twins' test error %.4f | "
-					 "inconsistency %.4f | instability %.4f", st.name, st.step, dis, te, inc, ins);
+				snprintf(instab, sizeof instab, "n/a (needs sets=2)");
+			snprintf(line, sizeof line,
+				 "summary: %s @ step %ld: %s | disagreement %.4f (held-out split) vs the twins' "
+				 "test error %.4f (test eval subset) | inconsistency %.4f | instability %s",
+				 st.name, st.step, group, dis, te, inc, instab);
 			put_plain(out, "", line);
 			continue;
 		}
@@ -84,6 +144,7 @@ void ui_summary(lab *L, FILE *out)
 			 100 * tre, tel, 100 * tee, tel - trl, d, best, best_step);
 		put_plain(out, "", line);
 	}
+	return bad;
 }
 
 static void ignore_error(void *arg, const char *msg)
@@ -168,6 +229,7 @@ int ui_batch(lab *L, cmd_list *script, int resumed)
 		status = 1;
 	}
 	fprintf(stderr, "gglab: finished in %.1f s\n", gg_now() - t0);
-	ui_summary(L, stderr);
+	if (ui_summary(L, stderr) > 0)
+		status = 1;
 	return status;
 }
