@@ -1,6 +1,6 @@
 /* parse.c — parsing whole lines and files into calls before anything runs (`source`
- * expanded in place, every error reported with file:line and the usage), and executing a
- * call. */
+ * expanded in place, every error reported with file:line and the usage), within limits
+ * (line length, source depth, cycles and total), and executing a call. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +11,10 @@
 #include "gglab/lab.h"
 
 /* Limits, so that no input can make the parser recurse, loop or allocate without end. */
-#define SOURCE_DEPTH_MAX 8     /* files open at once through `source` */
-#define SOURCE_FILES_MAX 1000  /* files sourced in one parse, in all */
-#define LINE_BYTES_MAX (1 << 20) /* a script line, without its newline (a journal's sync line holds every run) */
+#define SOURCE_DEPTH_MAX 8       /* files open at once through `source` */
+#define SOURCE_FILES_MAX 1000    /* files sourced in one parse, in all */
+#define LINE_BYTES_MAX (1 << 20) /* a script line without its newline (a journal's sync
+				  * line names every run) */
 
 /* The file being read, and the ones that sourced it: a file already here is a cycle. */
 typedef struct open_file {
@@ -77,14 +78,13 @@ static int expand_source(parse_ctx *px, const char *path, const char *where, int
 		return 1;
 	}
 	struct stat st;
-	for (const open_file *o = up; o && stat(path, &st) == 0; o = NULL)
-		for (; o; o = o->up)
-			if (o->dev == st.st_dev && o->ino == st.st_ino) {
-				snprintf(err, sizeof err, "source %s: a cycle (%s is being read already)",
-					 path, o->path);
-				report_error(px, where, NULL, err);
-				return 1;
-			}
+	for (const open_file *o = stat(path, &st) == 0 ? up : NULL; o; o = o->up)
+		if (o->dev == st.st_dev && o->ino == st.st_ino) {
+			snprintf(err, sizeof err, "source %s: a cycle (%s is being read already)", path,
+				 o->path);
+			report_error(px, where, NULL, err);
+			return 1;
+		}
 	return parse_file_in(px, path, where, depth + 1, up);
 }
 
