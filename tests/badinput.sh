@@ -137,6 +137,9 @@ expect_rc 0 "conv models on fashion"
 expect_err "model cnn 1x28x28 conv4-pool-conv8-pool-fc16-10 max, 6794 params" "a cnn line: shape and parameters"
 expect_err "model resnet 1x28x28 8 n=1 width=4-8-16-10 bn, 5142 params" "a resnet line"
 expect_err "model nais 1x28x28 conv4 2x4 h=0.5 stable, " "a conv NAIS line"
+run_gglab -c "data spiral; model mlp 16x2; model nais width=8"
+expect_err "model mlp 2-16x2-2 relu, 354 params" "an mlp line: shape and parameters"
+expect_err "model nais 2-8 1x4 h=0.5 stable, 178 params" "a dense NAIS line"
 
 # the parser's limits (issue 13): each ends at once with a message and status 2, no signal
 # and no memory eaten

@@ -89,7 +89,10 @@ int lab_model(lab *L, const nn_config *cfg, char *err)
 	r->mcfg = *cfg;
 	char desc[256];
 	nn_config_describe(&c, desc, sizeof desc);
-	lab_say(L, "model %s", desc);
+	if (nn_config_is_conv(&c)) /* its description has the parameter count */
+		lab_say(L, "model %s", desc);
+	else
+		lab_say(L, "model %s, %zu params", desc, nn_config_params(&c));
 	return 0;
 }
 
