@@ -50,11 +50,20 @@ expect_err "likely causes: a checkpoint it loads is missing" "out of step names 
 # twins: train trains the group; a group that never evaluated together is an error
 run_gglab -c "data spiral n=600; model mlp 8x1; set bs 50; twin 3; train 100" --threads 1
 expect_rc 0 "a twin group trained"
-expect_err "summary: twins1 @ step 100: 3 runs: test err" "its summary: mean ± spread"
+expect_err "summary: twins1 @ step 100: t1.1..t1.3, 3 runs: test err" "its summary: mean ± spread"
 expect_err "log-t slope of dist" "and the slope"
 expect_err "instability n/a (needs sets=2)" "instability without sets"
 run_gglab -c "data spiral n=600; model mlp 8x1; set bs 50; twin 3; run use r1; train 100" --threads 1
 expect_rc 1 "a twin group that never evaluated together fails the batch run"
 expect_err "error: twins1: the twins never evaluated together" "and says so"
+
+# the paper scripts parse, and every variant of hoffer.gg clips the same
+for gg in "$srcdir"/data/scripts/*.gg; do
+	run_gglab --check "$gg"
+	expect_rc 0 "$(basename "$gg") parses"
+done
+check "hoffer.gg: one clip for every variant" sh -c "grep -q '^opt .*clip=5' '$srcdir/data/scripts/hoffer.gg' &&
+	! grep -q '^set .*clip' '$srcdir/data/scripts/hoffer.gg'"
+check "hoffer.gg: every variant is three twins" test "$(grep -c '^twin 3 seed=1 name=' "$srcdir/data/scripts/hoffer.gg")" -eq 5
 
 finish

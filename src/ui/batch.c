@@ -46,12 +46,14 @@ static void mean_sd(const double *v, int n, double *mean, double *sd)
 static void group_stats(series_store *s, int group, char *buf, size_t len)
 {
 	double err[64], slope[64];
+	char first[32] = "", last[32] = "";
 	int k = 0, ks = 0, ce = series_find_col(s, "test_err"), cd = series_find_col(s, "dist");
 	for (int r = 0; r < series_nruns(s) && k < 64; r++) {
 		series_status st;
 		series_get_status(s, r, &st);
 		if (st.agreement || st.dropped || st.twin_group != group)
 			continue;
+		snprintf(first[0] ? last : first, sizeof first, "%s", st.name);
 		size_t n = series_nrows(s, r);
 		long *t = malloc((n ? n : 1) * sizeof *t);
 		double *d = malloc((n ? n : 1) * sizeof *d), *x = malloc((n ? n : 1) * sizeof *x);
@@ -70,8 +72,8 @@ static void group_stats(series_store *s, int group, char *buf, size_t len)
 	double em, es, bm, bs;
 	mean_sd(err, k, &em, &es);
 	mean_sd(slope, ks, &bm, &bs);
-	snprintf(buf, len, "%d runs: test err %.2f%% ± %.2f%% (eval subsets) | log-t slope of dist "
-			   "%.3f ± %.3f", k, 100 * em, 100 * es, bm, bs);
+	snprintf(buf, len, "%s..%s, %d runs: test err %.2f%% ± %.2f%% (eval subsets) | log-t slope of dist "
+			   "%.3f ± %.3f", first, last, k, 100 * em, 100 * es, bm, bs);
 }
 
 /* Returns the number of twin groups that never evaluated together (an error: the group
