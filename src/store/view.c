@@ -294,16 +294,16 @@ int store_view_load(series_store *s, const char *path, char *err)
 		series_get_status(s, r, &st);
 		if (event) {
 			series_mark(s, r, step, SERIES_EV_INFO, "%s", event);
-		} else if (step < 0) { /* a run's description */
+		} else if (step < 0) { /* a run's description, each text cut to its field */
 			for (int i = 0; i < n; i++) {
 				if (!kvs[i].is_str)
 					continue;
 				if (!strcmp(kvs[i].key, "model"))
-					snprintf(st.model, sizeof st.model, "%s", kvs[i].str);
+					snprintf(st.model, sizeof st.model, "%.*s", (int)sizeof st.model - 1, kvs[i].str);
 				else if (!strcmp(kvs[i].key, "data"))
-					snprintf(st.data, sizeof st.data, "%s", kvs[i].str);
+					snprintf(st.data, sizeof st.data, "%.*s", (int)sizeof st.data - 1, kvs[i].str);
 				else if (!strcmp(kvs[i].key, "opt"))
-					snprintf(st.opt, sizeof st.opt, "%s", kvs[i].str);
+					snprintf(st.opt, sizeof st.opt, "%.*s", (int)sizeof st.opt - 1, kvs[i].str);
 			}
 			series_set_status(s, r, &st);
 		} else if (merge_row(s, r, step, kvs, n)) {
