@@ -104,4 +104,26 @@ run_gglab --batch "$TMP/replay.gg"
 expect_rc 0 "its journal replays"
 check "to the same series" cmp -s "$TMP/s1.csv" "$TMP/s2.csv"
 
+# phdim on n=20000 k=64 every=1 on a long run: the estimates' queue is bounded (memory
+# stays small) and SIGTERM cancels a running estimate: the session ends within a second
+"$GGLAB" -c "data xor n=1000; model mlp 8x1; set bs 10 eval 1; train 1; phdim on n=20000 k=64 every=1; train 1000000" \
+	>/dev/null 2>"$TMP/ph.err" </dev/null &
+pid=$!
+peak=0
+for i in $(seq 1 24); do
+	sleep 0.25
+	rss=$(ps -o rss= -p $pid 2>/dev/null | tr -d ' ')
+	[ -n "$rss" ] && [ "$rss" -gt "$peak" ] && peak=$rss
+done
+t0=$(date +%s%N)
+kill -TERM $pid
+wait $pid
+RC=$?
+t1=$(date +%s%N)
+ERR=$(cat "$TMP/ph.err")
+expect_rc 1 "SIGTERM during PH estimates"
+expect_err "saved everything to" "it autosaves"
+check "it ends within a second of SIGTERM ($(( (t1 - t0) / 1000000 )) ms)" test $(( (t1 - t0) / 1000000 )) -lt 1000
+check "the queue of estimates stays small (peak $peak KB)" test "$peak" -lt 400000
+
 finish

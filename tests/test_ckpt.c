@@ -151,6 +151,10 @@ static void test_lies(lab *L)
 	char junk[] = "frobn";
 	CHECK(mutate("sched/text", 0, junk, 5) == 0, "sched text");
 	refused(L, "a scheduled command", "does not parse");
+	/* a command that parses but that a script could not hold: checked as a script's */
+	char bad_lr[] = "set lr -1.0";
+	CHECK(mutate("sched/text", 0, bad_lr, 11) == 0, "sched text");
+	refused(L, "a scheduled command out of range", "lr=-1.0 is out of range");
 }
 
 /* The data a run was saved with, against those loaded now. */

@@ -11,6 +11,7 @@
 #ifndef GGLAB_PROBES_H
 #define GGLAB_PROBES_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,6 +100,9 @@ typedef struct {
  * points in a 3-cube with N = 1000–2000 give 2.79–3.02 over 20 seeds. */
 int phdim_estimate(phdim_result *res, const float *pts, int N, int dim, phdim_metric metric,
 		   int nsizes, uint64_t seed, char *err);
+/* For the calling thread: while *flag is non-zero, phdim_mst_length returns NaN within a
+ * few milliseconds and phdim_estimate fails with "cancelled" (NULL: never). */
+void phdim_set_cancel(const atomic_int *flag);
 /* Length Σ|e| (α = 1) of the minimum spanning tree of pts[idx[0..n)] (pts[·][dim]); idx
  * NULL means the first n points. scratch: PHDIM_MST_SCRATCH(n) bytes from malloc (n doubles
  * then n ints). */

@@ -162,6 +162,8 @@ void inst_twins(lab *L)
 
 /* ---- PH dimension ---------------------------------------------------------------------------- */
 
+#define PH_MAX_QUEUED 2 /* estimates waiting for the worker, at most */
+
 typedef struct ph_job {
 	int sid;          /* the run's series */
 	long step;        /* the evaluation step the result belongs to */
@@ -188,6 +190,7 @@ static void push_job(ph_job **list, ph_job *j)
 static void *ph_worker(void *arg)
 {
 	lab *L = arg;
+	phdim_set_cancel(&L->ph_cancel);
 	pthread_mutex_lock(&L->ph_mu);
 	for (;;) {
 		while (!L->ph_todo && !L->ph_stop)
@@ -255,15 +258,24 @@ void inst_phdim_wait(lab *L)
 	if (!L->ph_started)
 		return;
 	pthread_mutex_lock(&L->ph_mu);
-	while (L->ph_todo || L->ph_busy)
+	while ((L->ph_todo || L->ph_busy) && !atomic_load(&L->ph_cancel))
 		pthread_cond_wait(&L->ph_cv, &L->ph_mu);
 	pthread_mutex_unlock(&L->ph_mu);
 	inst_phdim_collect(L);
 }
 
+void inst_phdim_cancel(lab *L)
+{
+	atomic_store(&L->ph_cancel, 1);
+	pthread_mutex_lock(&L->ph_mu);
+	pthread_cond_broadcast(&L->ph_cv);
+	pthread_mutex_unlock(&L->ph_mu);
+}
+
 void inst_free(lab *L)
 {
 	if (L->ph_started) {
+		atomic_store(&L->ph_cancel, 1); /* a running estimate stops now */
 		pthread_mutex_lock(&L->ph_mu);
 		L->ph_stop = 1;
 		pthread_cond_broadcast(&L->ph_cv);
@@ -277,9 +289,9 @@ void inst_free(lab *L)
 				free(j->pts);
 				free(j);
 			}
-		pthread_mutex_destroy(&L->ph_mu);
-		pthread_cond_destroy(&L->ph_cv);
 	}
+	pthread_mutex_destroy(&L->ph_mu);
+	pthread_cond_destroy(&L->ph_cv);
 	free(L->twin_sid);
 	free(L->twin_last);
 }
@@ -333,8 +345,6 @@ int inst_phdim_now(lab *L, run *r, char *err)
 {
 	int n = phdim_ring_count(RING(r));
 	if (!L->ph_started) {
-		pthread_mutex_init(&L->ph_mu, NULL);
-		pthread_cond_init(&L->ph_cv, NULL);
 		if (pthread_create(&L->ph_thread, NULL, ph_worker, L) != 0)
 			return gg_fail(err, "cannot start the PH dimension worker");
 		L->ph_started = 1;
@@ -350,6 +360,17 @@ int inst_phdim_now(lab *L, run *r, char *err)
 	j->pts = gg_xmalloc((size_t)n * j->dim * sizeof *j->pts);
 	phdim_ring_snapshot(RING(r), j->pts);
 	pthread_mutex_lock(&L->ph_mu);
+	/* The queue is bounded: with estimates asked for faster than they are made, training
+	 * waits for the worker (every estimate asked for is made, whatever the timing). */
+	int queued = 0;
+	for (ph_job *q = L->ph_todo; q; q = q->next)
+		queued++;
+	while (queued >= PH_MAX_QUEUED && !atomic_load(&L->ph_cancel)) {
+		pthread_cond_wait(&L->ph_cv, &L->ph_mu);
+		queued = 0;
+		for (ph_job *q = L->ph_todo; q; q = q->next)
+			queued++;
+	}
 	push_job(&L->ph_todo, j);
 	pthread_cond_broadcast(&L->ph_cv);
 	pthread_mutex_unlock(&L->ph_mu);

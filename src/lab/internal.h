@@ -22,6 +22,7 @@
 #define GGLAB_LAB_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <zlib.h>
 
@@ -160,6 +161,7 @@ struct lab {
 	/* the PH dimension worker (started on first use) */
 	pthread_t ph_thread;
 	int ph_started, ph_busy, ph_stop;
+	atomic_int ph_cancel;   /* set by quit, a signal, the end: estimates stop, waits end */
 	pthread_mutex_t ph_mu;
 	pthread_cond_t ph_cv;
 	struct ph_job *ph_todo, *ph_done;
@@ -234,6 +236,9 @@ int inst_phdim_on(lab *L, run *r, int n, int k, int stride, int every, int loss,
 void inst_phdim_off(run *r);
 void inst_phdim_collect(lab *L);
 void inst_phdim_wait(lab *L);
+/* Any thread: the running estimate stops within a few milliseconds, queued ones are not
+ * made, and the trainer stops waiting for them (before the trainer is joined). */
+void inst_phdim_cancel(lab *L);
 void inst_free(lab *L);
 void inst_phdim_save(run *r, gg_buf *b);
 int inst_phdim_load(run *r, gg_reader *rd, char *err);

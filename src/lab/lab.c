@@ -39,6 +39,8 @@ lab *lab_new(const lab_options *o, char *err)
 	}
 	pthread_mutex_init(&L->mu, NULL);
 	pthread_cond_init(&L->cv, NULL);
+	pthread_mutex_init(&L->ph_mu, NULL); /* inst_phdim_cancel may come before any estimate */
+	pthread_cond_init(&L->ph_cv, NULL);
 	if ((o->journal_path && journal_open(L, o->journal_path, o->journal_unique, err) < 0) ||
 	    (o->log_path && lab_log_open(L, o->log_path, err) < 0)) {
 		journal_close(L);
@@ -46,6 +48,8 @@ lab *lab_new(const lab_options *o, char *err)
 		lab_msgs_close(L);
 		pthread_mutex_destroy(&L->mu);
 		pthread_cond_destroy(&L->cv);
+		pthread_mutex_destroy(&L->ph_mu);
+		pthread_cond_destroy(&L->ph_cv);
 		free(L);
 		return NULL;
 	}
@@ -72,6 +76,7 @@ static void stop_thread(lab *L)
 {
 	if (!L->started)
 		return;
+	inst_phdim_cancel(L); /* an estimate the trainer waits for would hold it for minutes */
 	pthread_mutex_lock(&L->mu);
 	L->stop = 1;
 	pthread_cond_signal(&L->cv);

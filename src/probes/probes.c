@@ -5,6 +5,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,6 +199,18 @@ static double dist_l1(const float *a, const float *b, int dim)
 	return (double)((s0 + s1) + (s2 + s3));
 }
 
+static _Thread_local const atomic_int *cancel_flag; /* phdim_set_cancel */
+
+void phdim_set_cancel(const atomic_int *flag)
+{
+	cancel_flag = flag;
+}
+
+static int cancelled(void)
+{
+	return cancel_flag && atomic_load_explicit(cancel_flag, memory_order_relaxed);
+}
+
 double phdim_mst_length(const float *pts, const int *idx, int n, int dim, phdim_metric metric,
 			void *scratch)
 {
@@ -214,6 +227,8 @@ double phdim_mst_length(const float *pts, const int *idx, int n, int dim, phdim_
 	int cur = idx ? idx[0] : 0;
 	double total = 0;
 	while (nrem > 0) {
+		if ((nrem & 63) == 0 && cancelled())
+			return NAN;
 		const float *pc = pts + (size_t)cur * d;
 		int best = 0;
 		for (int i = 0; i < nrem; i++) {
@@ -280,6 +295,8 @@ int phdim_estimate(phdim_result *res, const float *pts, int N, int dim, phdim_me
 	}
 	free(perm);
 	free(scratch);
+	if (cancelled())
+		return gg_fail(err, "PH dimension: cancelled");
 
 	double sx = 0, sy = 0;
 	for (int s = 0; s < nsizes; s++) {
