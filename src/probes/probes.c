@@ -5,7 +5,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,16 +199,9 @@ static double dist_l1(const float *a, const float *b, int dim)
 }
 
 static _Thread_local const atomic_int *cancel_flag; /* phdim_set_cancel */
+#define CANCELLED() (cancel_flag && atomic_load_explicit(cancel_flag, memory_order_relaxed))
 
-void phdim_set_cancel(const atomic_int *flag)
-{
-	cancel_flag = flag;
-}
-
-static int cancelled(void)
-{
-	return cancel_flag && atomic_load_explicit(cancel_flag, memory_order_relaxed);
-}
+void phdim_set_cancel(const atomic_int *flag) { cancel_flag = flag; }
 
 double phdim_mst_length(const float *pts, const int *idx, int n, int dim, phdim_metric metric,
 			void *scratch)
@@ -227,7 +219,7 @@ double phdim_mst_length(const float *pts, const int *idx, int n, int dim, phdim_
 	int cur = idx ? idx[0] : 0;
 	double total = 0;
 	while (nrem > 0) {
-		if ((nrem & 63) == 0 && cancelled())
+		if ((nrem & 63) == 0 && CANCELLED())
 			return NAN;
 		const float *pc = pts + (size_t)cur * d;
 		int best = 0;
@@ -295,7 +287,7 @@ int phdim_estimate(phdim_result *res, const float *pts, int N, int dim, phdim_me
 	}
 	free(perm);
 	free(scratch);
-	if (cancelled())
+	if (CANCELLED())
 		return gg_fail(err, "PH dimension: cancelled");
 
 	double sx = 0, sy = 0;
