@@ -57,6 +57,12 @@ run_gglab -c "data spiral n=600; model mlp 8x1; set bs 50; twin 3; run use r1; t
 expect_rc 1 "a twin group that never evaluated together fails the batch run"
 expect_err "error: twins1: the twins never evaluated together" "and says so"
 
+# what each number was measured on: the evaluation subsets, with standard errors
+run_gglab -c "data spiral n=600; model mlp 8x1; train 50; show" --threads 1
+expect_err "on the evaluation subsets (600 images each): train loss" "the summary names the set"
+check "show gives the standard error beside an error rate" sh -c "grep -qE 'test_err [0-9.]+ ± 0\.0[0-9]+ ' '$TMP/err'"
+check "and so does the summary" sh -c "grep -qE 'test loss [0-9.]+ err [0-9.]+% ± [0-9.]+ \| gap' '$TMP/err'"
+
 # the paper scripts parse, and every variant of hoffer.gg clips the same
 for gg in "$srcdir"/data/scripts/*.gg; do
 	run_gglab --check "$gg"

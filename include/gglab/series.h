@@ -32,6 +32,7 @@ typedef struct {
 	double lr;
 	char lr_text[96]; /* the lr and, where the recipe scales it, how: "0.4 (base 0.1 × √(1024/64))" */
 	int bs;
+	int n_eval;     /* examples in each evaluation subset (the train and test metrics) */
 	double steps_per_s;
 	long goal;      /* step the current train goal ends at; -1 none (train until paused) */
 	int dropped;    /* the run was dropped; kept for its series */

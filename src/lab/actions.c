@@ -342,16 +342,23 @@ int lab_show(lab *L, char *err)
 		lab_say(L, "  now    lr %s, eval every %d steps", lr, run_eval_interval(r));
 		double v;
 		int shown = 0;
-		char line[400];
+		char line[600];
+		int n_eval = r->data->ds->n_eval;
 		int len = snprintf(line, sizeof line, "  last  ");
 		for (int k = COL_BATCH_LOSS; k < NCOLS && len < (int)sizeof line; k++) {
 			if (series_last(L->series, r->sid, L->cols[k], &v) >= 0 && isfinite(v)) {
 				len += snprintf(line + len, sizeof line - len, " %s %.4g", lab_col_names[k], v);
+				if ((k == COL_TRAIN_ERR || k == COL_TEST_ERR) && v >= 0 && v <= 1 && len < (int)sizeof line)
+					len += snprintf(line + len, sizeof line - len, " ± %.2g",
+							sqrt(v * (1 - v) / n_eval));
 				shown = 1;
 			}
 		}
-		if (shown)
+		if (shown) {
 			lab_say(L, "%s", line);
+			lab_say(L, "         (train_ and test_ values: on the evaluation subsets of %d images; "
+				   "± is the standard error; 'eval' measures the full sets)", n_eval);
+		}
 	}
 	char blas[320];
 	blas_describe(blas, sizeof blas, L->opt.threads);

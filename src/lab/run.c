@@ -547,6 +547,7 @@ void run_publish(lab *L, run *r)
 	st.lr = run_lr(r);
 	run_lr_text(r, st.lr_text, sizeof st.lr_text);
 	st.bs = r->bs;
+	st.n_eval = r->data ? r->data->ds->n_eval : 0;
 	st.steps_per_s = r->rate;
 	st.fit_from = r->fit_from;
 	st.fit_to = r->fit_to;

@@ -29,6 +29,12 @@ static void put_plain(FILE *out, const char *prefix, const char *text)
 	fputc('\n', out);
 }
 
+/* The standard error of an error rate p measured on n examples. */
+static double std_err(double p, int n)
+{
+	return n > 0 && p >= 0 && p <= 1 ? sqrt(p * (1 - p) / n) : NAN;
+}
+
 /* Mean and sample standard deviation of v[0..n). */
 static void mean_sd(const double *v, int n, double *mean, double *sd)
 {
@@ -72,7 +78,8 @@ static void group_stats(series_store *s, int group, char *buf, size_t len)
 	double em, es, bm, bs;
 	mean_sd(err, k, &em, &es);
 	mean_sd(slope, ks, &bm, &bs);
-	snprintf(buf, len, "%s..%s, %d runs: test err %.2f%% ± %.2f%% (eval subsets) | log-t slope of dist "
+	snprintf(buf, len, "%s..%s, %d runs: test err %.2f%% ± %.2f%% (spread over the runs; test "
+			   "evaluation subset) | log-t slope of dist "
 			   "%.3f ± %.3f", first, last, k, 100 * em, 100 * es, bm, bs);
 }
 
@@ -140,10 +147,12 @@ int ui_summary(lab *L, FILE *out)
 		}
 		char line[600];
 		snprintf(line, sizeof line,
-			 "summary: %s %s step %ld epoch %.2f | %s | %s | lr %s | train loss %.4f err %.2f%% | "
-			 "test loss %.4f err %.2f%% | gap %.4f | dist %.4g | best test loss %.4f @ step %ld",
-			 st.name, series_state_name(st.state), st.step, st.epoch, st.model, st.data, st.lr_text, trl,
-			 100 * tre, tel, 100 * tee, tel - trl, d, best, best_step);
+			 "summary: %s %s step %ld epoch %.2f | %s | %s | lr %s | on the evaluation subsets "
+			 "(%d images each): train loss %.4f err %.2f%% ± %.2f | test loss %.4f err %.2f%% ± "
+			 "%.2f | gap %.4f | dist %.4g | best test loss %.4f @ step %ld",
+			 st.name, series_state_name(st.state), st.step, st.epoch, st.model, st.data, st.lr_text,
+			 st.n_eval, trl, 100 * tre, 100 * std_err(tre, st.n_eval), tel, 100 * tee,
+			 100 * std_err(tee, st.n_eval), tel - trl, d, best, best_step);
 		put_plain(out, "", line);
 	}
 	return bad;
