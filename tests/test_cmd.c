@@ -583,6 +583,8 @@ static void test_complete(void)
 	CHECK(file == 1, "a file goes after export csv");
 	completions("export ", &file);
 	CHECK(file == 0, "no file before the format");
+	completions("data cifar10 path=", &file);
+	CHECK(file == 1, "a directory goes after path=");
 	CHECK(!strcmp(completions("zoom ", &file), "all"), "[%s]", completions("zoom ", &file));
 }
 
