@@ -2,6 +2,7 @@
  * resuming a checkpoint, viewing metrics files (a lab with no runs), or the benchmark.
  * Exit status: 0 ok, 1 runtime error, 2 usage or parse error. */
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "gglab/blas.h"
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
+#include "gglab/sessions.h"
 #include "gglab/store.h"
 #include "gglab/ui.h"
 #include "gglab/util.h"
@@ -30,6 +32,7 @@ static void usage(FILE *out)
 	      "       gglab --check FILE              only parse a script and report errors\n"
 	      "       gglab --view FILE.jsonl.gz ...  compare finished metrics files on screen\n"
 	      "       gglab --resume CHECKPOINT       continue a saved or autosaved session\n"
+	      "       gglab --sessions                list the journals and autosaves kept\n"
 	      "       gglab bench [SECONDS [B ...]]   measure training throughput against sgemm\n"
 	      "       COMMANDS | gglab                a script on standard input runs headless\n"
 	      "\n"
@@ -54,11 +57,24 @@ static void usage(FILE *out)
 	      "      --ascii          draw plots with ASCII characters instead of braille\n"
 	      "      --no-color       monochrome screen (also when NO_COLOR is set)\n"
 	      "      --frames N       leave the screen after N frames (for tests)\n"
+	      "      --sessions       list the journals and autosaves kept, with time, runs, steps\n"
 	      "  -h, --help           this help\n"
 	      "  -V, --version        print the version, the BLAS kernel and the CPU's capability\n"
 	      "\n"
 	      "Commands are listed by 'gglab -c help' and documented in gglab(1).\n",
 	      out);
+	char journals[3072], autosave[3072], err[GG_ERRLEN], note[4400];
+	if (gg_state_dir("journals", journals, sizeof journals, err) < 0 ||
+	    gg_state_dir("autosave", autosave, sizeof autosave, err) < 0)
+		return;
+	fprintf(out, "\nfiles:\n"
+		     "  %s/DATE-TIME.gg\n"
+		     "      the journal of each screen session (the newest %d are kept)\n"
+		     "  %s/DATE-TIME-PID.gglab\n"
+		     "      the checkpoint saved on SIGHUP or SIGTERM (the newest %d are kept)\n",
+		journals, SESSIONS_KEEP_JOURNALS, autosave, SESSIONS_KEEP_AUTOSAVES);
+	if (sessions_autosave_note(note, sizeof note, 0))
+		fprintf(out, "  %s\n", note);
 }
 
 static void print_error(void *arg, const char *msg)
@@ -159,7 +175,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "--sgemm-rate"))
 		return bench_sgemm_child();
 	enum { OPT_CHECK = 256, OPT_LOG, OPT_SEED, OPT_THREADS, OPT_FPS, OPT_ASCII, OPT_NOCOLOR,
-	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME, OPT_VIEW, OPT_WORKERS, OPT_MAXMEM };
+	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME, OPT_VIEW, OPT_WORKERS, OPT_MAXMEM, OPT_SESSIONS };
 	static const struct option longopts[] = {
 		{ "batch", required_argument, NULL, 'b' },
 		{ "check", required_argument, NULL, OPT_CHECK },
@@ -175,6 +191,7 @@ int main(int argc, char **argv)
 		{ "resume", required_argument, NULL, OPT_RESUME },
 		{ "view", no_argument, NULL, OPT_VIEW },
 		{ "max-memory", required_argument, NULL, OPT_MAXMEM },
+		{ "sessions", no_argument, NULL, OPT_SESSIONS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -241,6 +258,14 @@ int main(int argc, char **argv)
 			uo.frames = v;
 			break;
 		case OPT_ASCII: uo.ascii = 1; break;
+		case OPT_SESSIONS: {
+			char err[GG_ERRLEN];
+			if (sessions_list(stdout, err) < 0) {
+				fprintf(stderr, "gglab: %s\n", err);
+				return EXIT_RUNTIME;
+			}
+			return 0;
+		}
 		case OPT_NOCOLOR: uo.color = 0; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': {
@@ -298,8 +323,14 @@ int main(int argc, char **argv)
 	cmd_list script = { 0 };
 	int nerr = 0;
 	const char *file = check_file ? check_file : batch_file ? batch_file : screen_file;
-	if (!file && !cmds && !resume && !isatty(STDIN_FILENO))
+	if (!file && !cmds && !resume && !isatty(STDIN_FILENO)) {
 		file = "-";
+		/* e.g. `ssh host gglab` without -t: no terminal, and nothing is coming */
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		if (poll(&p, 1, 1000) == 0)
+			fprintf(stderr, "gglab: no terminal on standard input, so gglab waits for a script "
+					"there; for the screen over SSH use ssh -t, or give --batch FILE\n");
+	}
 	if (file)
 		cmd_parse_file(file, &script, print_error, &nerr);
 	else if (cmds)
@@ -324,7 +355,14 @@ int main(int argc, char **argv)
 	}
 	/* The screen keeps a journal of the session unless told where; batch runs are already
 	 * scripts, so they keep one only when asked. */
-	char journal[4096];
+	char journal[4096], notice[4400];
+	if (!headless && !resume && ui_check_terminal(err, sizeof err) < 0) {
+		fprintf(stderr, "gglab: %s\n", err); /* before any file is written */
+		cmd_list_free(&script);
+		return EXIT_USAGE;
+	}
+	if (!headless && sessions_autosave_note(notice, sizeof notice, 1))
+		uo.notice = notice;
 	if (!headless && !lo.journal_path) {
 		char dir[3072];
 		if (gg_state_dir("journals", dir, sizeof dir, err) < 0) {
@@ -340,6 +378,8 @@ int main(int argc, char **argv)
 	}
 	lo.batch = headless;
 	lab *L = lab_new(&lo, err);
+	if (!headless)
+		sessions_prune();
 	if (!L) {
 		fprintf(stderr, "gglab: %s\n", err);
 		cmd_list_free(&script);

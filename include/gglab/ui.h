@@ -17,6 +17,7 @@ typedef struct {
 	long frames;    /* exit after this many frames (--frames, for tests); 0 = never */
 	int idle;       /* start nothing (a resumed session or a view of finished files) */
 	const char *note; /* the first line of the event log when idle */
+	const char *notice; /* a line for the event log at start (an autosave to resume), or NULL */
 } ui_options;
 
 struct ui;
@@ -25,6 +26,8 @@ struct ui;
  * default setup starts training at once. Returns the exit status (2 when the terminal
  * cannot be used, e.g. an unknown TERM). */
 int ui_tui(lab *L, cmd_list *script, const ui_options *o);
+/* 0 if TERM names a terminal the screen can drive; else -1 with why (and what to do). */
+int ui_check_terminal(char *err, size_t len);
 
 /* Screen commands (CMD_UI), called on the UI thread by the command table's exec
  * functions after they have validated their arguments. Each returns 0 or -1 with err. */

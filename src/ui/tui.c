@@ -311,19 +311,29 @@ static void read_input(struct ui *u)
 /* ---- the terminal ----------------------------------------------------------------------- */
 
 /* Checks TERM before curses sees it: initscr would exit on an unknown terminal, and a
- * terminal without cursor addressing cannot show the screen anyway. */
-static int check_term(char *why, size_t len)
+ * terminal without cursor addressing cannot show the screen anyway. main calls it before
+ * anything is written (a refused start leaves no journal). */
+int ui_check_terminal(char *err, size_t len)
 {
-	int err = 0;
-	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
-		snprintf(why, len, "%s", err == -1 ? "no terminfo database was found"
-				 : "it is not in the terminfo database (or too limited for a screen)");
+	const char *term = getenv("TERM");
+	if (!term || !*term) {
+		snprintf(err, len, "TERM is not set, so the terminal type is unknown; set it (e.g. "
+			 "TERM=xterm-256color) or use --batch");
 		return -1;
 	}
-	int ok = tigetstr("cup") != NULL && tigetstr("cup") != (char *)-1;
-	del_curterm(cur_term);
-	if (!ok) {
-		snprintf(why, len, "it cannot move the cursor");
+	int e = 0;
+	const char *why = NULL;
+	if (setupterm(NULL, STDOUT_FILENO, &e) != OK) {
+		why = e == -1 ? "no terminfo database was found"
+			      : "it is not in the terminfo database (or too limited for a screen)";
+	} else {
+		if (tigetstr("cup") == NULL || tigetstr("cup") == (char *)-1)
+			why = "it cannot move the cursor";
+		del_curterm(cur_term);
+	}
+	if (why) {
+		snprintf(err, len, "cannot use terminal type '%s': %s; try TERM=xterm-256color or --batch",
+			 term, why);
 		return -1;
 	}
 	return 0;
@@ -353,11 +363,10 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 {
 	setlocale(LC_ALL, "");
 	const char *cs = nl_langinfo(CODESET);
-	char why[200];
+	char why[300];
 	const char *term = getenv("TERM");
-	if (check_term(why, sizeof why) < 0) {
-		fprintf(stderr, "gglab: cannot use terminal type '%s': %s; try TERM=xterm-256color or --batch\n",
-			term && *term ? term : "(unset)", why);
+	if (ui_check_terminal(why, sizeof why) < 0) {
+		fprintf(stderr, "gglab: %s\n", why);
 		return 2;
 	}
 
@@ -435,6 +444,8 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 		ui_log(u, ROLE_INFO, "gglab: training the default setup; type help or press F1");
 		ui_run_line(u, "train", 1);
 	}
+	if (o->notice)
+		ui_log(u, ROLE_INFO, "%s", o->notice);
 
 	int wake = lab_wake_fd(L);
 	while (!u->quit) {
