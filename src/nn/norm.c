@@ -136,6 +136,68 @@ void nn_bn_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 
 /* ---- batch norm over channels (convolutional layers) -------------------------------- */
 
+/* Sums over one channel's plane run in 16 lanes: a single accumulator would wait on the
+ * previous add at every element (a float sum does not vectorize without reassociation). */
+enum { LANES = 16 };
+
+static float lanes_total(const float *l)
+{
+	float s = 0;
+	for (int i = 0; i < LANES; i++)
+		s += l[i];
+	return s;
+}
+
+/* Σ x[i] */
+static float plane_sum(const float *x, int n)
+{
+	float l[LANES] = { 0 };
+	int i = 0;
+	for (; i + LANES <= n; i += LANES)
+		for (int j = 0; j < LANES; j++)
+			l[j] += x[i + j];
+	for (; i < n; i++)
+		l[0] += x[i];
+	return lanes_total(l);
+}
+
+/* xh[i] = x[i] − mean; returns Σ xh[i]² */
+static float plane_centre(float *xh, const float *x, float mean, int n)
+{
+	float l[LANES] = { 0 };
+	int i = 0;
+	for (; i + LANES <= n; i += LANES)
+		for (int j = 0; j < LANES; j++) {
+			float d = x[i + j] - mean;
+			xh[i + j] = d;
+			l[j] += d * d;
+		}
+	for (; i < n; i++) {
+		float d = x[i] - mean;
+		xh[i] = d;
+		l[0] += d * d;
+	}
+	return lanes_total(l);
+}
+
+/* *sa = Σ dy[i], *sb = Σ dy[i]·xh[i] */
+static void plane_sums2(float *sa, float *sb, const float *dy, const float *xh, int n)
+{
+	float a[LANES] = { 0 }, b[LANES] = { 0 };
+	int i = 0;
+	for (; i + LANES <= n; i += LANES)
+		for (int j = 0; j < LANES; j++) {
+			a[j] += dy[i + j];
+			b[j] += dy[i + j] * xh[i + j];
+		}
+	for (; i < n; i++) {
+		a[0] += dy[i];
+		b[0] += dy[i] * xh[i];
+	}
+	*sa = lanes_total(a);
+	*sb = lanes_total(b);
+}
+
 void nn_bn2d_forward(float *out, float *xhat, float *rstd, const float *in,
 		     const float *gamma, const float *beta, float *run_mean, float *run_var,
 		     int B, int C, int HW, int G, int train)
@@ -163,25 +225,13 @@ void nn_bn2d_forward(float *out, float *xhat, float *rstd, const float *in,
 		double cnt = (double)n * HW;
 		for (int c = 0; c < C; c++) {
 			double s = 0;
-			for (int r = g0; r < g0 + n; r++) {
-				const float *x = in + ((size_t)r * C + c) * HW;
-				float t = 0;
-				for (int i = 0; i < HW; i++)
-					t += x[i];
-				s += t;
-			}
+			for (int r = g0; r < g0 + n; r++)
+				s += plane_sum(in + ((size_t)r * C + c) * HW, HW);
 			float mean = (float)(s / cnt);
 			double v = 0;
 			for (int r = g0; r < g0 + n; r++) {
-				const float *x = in + ((size_t)r * C + c) * HW;
-				float *xh = xhat + ((size_t)r * C + c) * HW;
-				float t = 0;
-				for (int i = 0; i < HW; i++) {
-					float d = x[i] - mean;
-					xh[i] = d;
-					t += d * d;
-				}
-				v += t;
+				size_t at = ((size_t)r * C + c) * HW;
+				v += plane_centre(xhat + at, in + at, mean, HW);
 			}
 			float rs = 1.0f / sqrtf((float)(v / cnt) + NN_BN_EPS);
 			rstd[(size_t)gi * C + c] = rs;
@@ -212,13 +262,9 @@ void nn_bn2d_backward(float *din, float *dgamma, float *dbeta, const float *dout
 		for (int c = 0; c < C; c++) {
 			double sdy = 0, sdyx = 0;
 			for (int r = g0; r < g0 + n; r++) {
-				const float *dy = dout + ((size_t)r * C + c) * HW;
-				const float *xh = xhat + ((size_t)r * C + c) * HW;
-				float a = 0, b = 0;
-				for (int i = 0; i < HW; i++) {
-					a += dy[i];
-					b += dy[i] * xh[i];
-				}
+				size_t at = ((size_t)r * C + c) * HW;
+				float a, b;
+				plane_sums2(&a, &b, dout + at, xhat + at, HW);
 				sdy += a;
 				sdyx += b;
 			}
