@@ -167,6 +167,8 @@ static void test_phdim(void)
 	inst_phdim_wait(L);
 	long at;
 	double ph = last(L, "r1", "phdim", &at), r2 = last(L, "r1", "phdim_r2", NULL);
+	double sd = last(L, "r1", "phdim_sd", NULL);
+	CHECK(isfinite(sd) && sd >= 0 && sd < ph, "the spread over draws of subsets: %g", sd);
 	CHECK(at == lab_current(L)->step && isfinite(ph) && ph > 0 && isfinite(r2),
 	      "the estimate lands in the row of its step: %g (R^2 %g) @ %ld", ph, r2, at);
 	/* the loss-vector variant, estimated every evaluation */

@@ -284,8 +284,10 @@ static void test_phdim_known(void)
 			CHECK(res.nsizes == PHDIM_DEFAULT_SIZES && res.n[0] == N / 5 &&
 				      res.n[res.nsizes - 1] == N,
 			      "sizes %d…%d", res.n[0], res.n[res.nsizes - 1]);
-			printf("phdim %-7s N=%d seed %d: %.3f (R² %.4f)\n", names[shape], N,
-			       (int)seed, res.dim, res.r2);
+			CHECK(res.dim_sd > 0 && res.dim_sd < 0.1 * want, "%s: a spread over the draws of "
+			      "subsets, small beside the dimension: %g", names[shape], res.dim_sd);
+			printf("phdim %-7s N=%d seed %d: %.3f ± %.3f (R² %.4f)\n", names[shape], N,
+			       (int)seed, res.dim, res.dim_sd, res.r2);
 			free(p);
 		}
 	}

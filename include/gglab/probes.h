@@ -83,14 +83,19 @@ typedef struct {
 	double intercept; /* c */
 	double r2;        /* R² of that least-squares fit (uninformative when m ≈ 0, i.e. a
 			   * dimension near 1: log E then barely varies and R² measures noise) */
+	double dim_sd;    /* sample standard deviation of the dimension fitted to each of the
+			   * PHDIM_REPEATS draws of subsets alone (NaN if one has no finite value) */
 	int nsizes;
 	int n[PHDIM_MAX_SIZES];    /* subset sizes, increasing */
-	double E[PHDIM_MAX_SIZES]; /* MST length Σ|e| of the subset of that size */
+	double E[PHDIM_MAX_SIZES]; /* MST length Σ|e|, the mean over PHDIM_REPEATS random subsets
+				    * of that size (the whole set, the last size, has one) */
 } phdim_result;
 
+#define PHDIM_REPEATS 3 /* random subsets drawn per size */
+
 /* PH⁰ dimension of pts[N][dim]: for nsizes (0: PHDIM_DEFAULT_SIZES; 8…32) sizes n spread
- * evenly over [N/5, N], draws n of the points without replacement (seeded), takes the
- * length of their minimum spanning tree (Prim on the dense distance matrix, distances
+ * evenly over [N/5, N], draws n of the points without replacement (seeded; PHDIM_REPEATS
+ * times, averaged, the spread reported as dim_sd), takes the length of their minimum spanning tree (Prim on the dense distance matrix, distances
  * computed on the fly: O(n²·dim) time, O(N) extra memory), and fits log E = c + m·log n.
  * Fails with "PH dimension needs at least 40 iterates, have 12: 28 more" when N is too small,
  * when every subset has MST length 0 (identical points), or when m ≥ 1 (no finite

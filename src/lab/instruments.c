@@ -234,15 +234,19 @@ void inst_phdim_collect(lab *L)
 			const char *r2 = series_column_name(SERIES_COL_PHDIM_R2);
 			series_update(L->series, j->sid, j->step, series_col(L->series, dim), j->res.dim);
 			series_update(L->series, j->sid, j->step, series_col(L->series, r2), j->res.r2);
+			const char *sd = series_column_name(SERIES_COL_PHDIM_SD);
+			series_update(L->series, j->sid, j->step, series_col(L->series, sd), j->res.dim_sd);
 			lab_log_values(L, j->sid, j->step, dim, j->res.dim, r2, j->res.r2);
+			lab_log_values(L, j->sid, j->step, sd, j->res.dim_sd, NULL, NAN);
 			char what[64];
 			if (j->metric == PHDIM_L1)
 				snprintf(what, sizeof what, "loss vectors, L1");
 			else
 				snprintf(what, sizeof what, "iterates projected to %d dims", j->dim);
 			lab_post(L, LAB_MSG_INFO, j->sid, j->step,
-				 "%s: PH dimension %.3f (fit R^2 %.3f, %d subset sizes of %d %s) @ step %ld",
-				 j->name, j->res.dim, j->res.r2, j->res.nsizes, j->n, what, j->step);
+				 "%s: PH dimension %.3f ± %.3f (spread over %d draws of subsets; fit R^2 %.3f, "
+				 "%d subset sizes of %d %s) @ step %ld", j->name, j->res.dim, j->res.dim_sd,
+				 PHDIM_REPEATS, j->res.r2, j->res.nsizes, j->n, what, j->step);
 		} else {
 			lab_post(L, LAB_MSG_ERROR, j->sid, j->step, "%s: PH dimension: %s", j->name, j->err);
 		}

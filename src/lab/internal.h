@@ -186,7 +186,7 @@ int lab_log_open(lab *L, const char *path, char *err);
 int lab_log_close(lab *L);
 /* Appends a row to series sid (a run's, or a twin group's) and to the --log stream. */
 void lab_emit_row(lab *L, int sid, long step, const lab_row *row);
-/* Logs two late values for a row already appended (a background result). */
+/* Logs two late values (k2 NULL: one) for a row already appended (a background result). */
 void lab_log_values(lab *L, int sid, long step, const char *k1, double v1, const char *k2,
 		    double v2);
 /* Logs everything series sid holds now (a fork's copy of its source, a loaded run). */

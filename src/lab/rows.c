@@ -144,7 +144,7 @@ void lab_log_values(lab *L, int sid, long step, const char *k1, double v1, const
 	gg_buf b = { 0 };
 	series_status st;
 	log_header(L, sid, &st, &b);
-	store_jsonl_row(&b, st.name, step, 2, names, vals);
+	store_jsonl_row(&b, st.name, step, k2 ? 2 : 1, names, vals);
 	log_write(L, &b);
 	gg_buf_free(&b);
 }

@@ -30,6 +30,8 @@ const series_column series_columns[SERIES_NCOLUMNS] = {
 		SERIES_COL_AGREEMENT },
 	[SERIES_COL_PHDIM] = { "phdim", "PH dim", "PH0 dimension of the last iterates", 0 },
 	[SERIES_COL_PHDIM_R2] = { "phdim_r2", "PH fit R2", "R2 of the PH dimension's log-log fit", 0 },
+	[SERIES_COL_PHDIM_SD] = { "phdim_sd", "PH sd",
+		"spread of the PH dimension over its draws of random subsets", 0 },
 };
 
 const char *series_column_name(series_column_id id)
