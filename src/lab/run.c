@@ -500,7 +500,8 @@ void run_step_finish(lab *L, run *r)
 			run_evaluate(L, r);
 		r->state = RUN_PAUSED;
 		r->goal_kind = GOAL_NONE;
-		lab_post(L, LAB_MSG_INFO, r->sid, r->step, "%s reached its goal at step %ld (epoch %.2f)",
+		lab_post(L, LAB_MSG_INFO, r->sid, r->step,
+			 "%s reached its goal at step %ld (epoch %.2f) and pauses; train goes on",
 			 r->name, r->step, run_epoch(r));
 		run_publish(L, r);
 		return;

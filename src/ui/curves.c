@@ -72,18 +72,27 @@ static void add_run_curve(struct ui *u, plotjob *j, double *x, double *y, size_t
 	ui_job_line(j, x, y, n, ui_job_series(j, role, ascii));
 }
 
-/* Legend entries of an overlay: one per run (its glyphs and name), "+N more", and a key to
- * the glyphs, which goes first when the row is short. */
-static void legend_runs(struct ui *u, plotjob *j, const runset *rs, int pairs)
+/* Legend entries of an overlay: one per run (its glyphs, name and latest value of `col`:
+ * the test loss or error, or the gap), "+N more", and a key to the glyphs, which goes
+ * first when the row is short. */
+static void legend_runs(struct ui *u, plotjob *j, const runset *rs, int pairs, const char *col)
 {
+	int c = series_find_col(u->S, col);
 	for (int k = 0; k < rs->n; k++) {
-		char g[16], name[40];
+		char g[16], name[40], label[64];
 		if (u->braille)
 			snprintf(g, sizeof g, "%s%s", run_filled[k], pairs ? run_hollow[k] : "");
 		else
 			snprintf(g, sizeof g, "%c%c", run_ascii_train[k], pairs ? run_ascii_test[k] : 0);
 		ui_run_name(u, rs->id[k], name, sizeof name);
-		ui_job_legend_must(j, g, run_role(k, 0), name);
+		double v = NAN;
+		if (c >= 0)
+			series_last(u->S, rs->id[k], c, &v);
+		if (isfinite(v))
+			snprintf(label, sizeof label, "%s %.3g", name, v);
+		else
+			snprintf(label, sizeof label, "%s", name);
+		ui_job_legend_must(j, g, run_role(k, 0), label);
 	}
 	if (rs->total > rs->n) {
 		char more[32];
@@ -144,7 +153,7 @@ void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
 		}
 	}
 	if (multi)
-		legend_runs(u, j, rs, 1);
+		legend_runs(u, j, rs, 1, te);
 	/* last in the legend: the first to go when the title row is short */
 	if (have_batch)
 		ui_job_legend(j, mk_batch, ROLE_BATCH, "minibatch");
@@ -175,7 +184,7 @@ void ui_build_gap(struct ui *u, plotjob *j, const runset *rs, int epochs)
 		}
 	}
 	if (multi)
-		legend_runs(u, j, rs, 0);
+		legend_runs(u, j, rs, 0, col);
 	j->zero = 0;
 	snprintf(j->title, sizeof j->title, "%s", multi ? (u->errors ? "gap (test-train err)"
 						     : "gap (test-train loss)") : "generalization gap");

@@ -1,6 +1,7 @@
 /* status.c — the status line (row 0): the current run, how many others, its model, data,
- * step, epoch, batch size, learning rate, state, speed and ETA; when the line is short the
- * least important segments go first. The help key sits at the right end. */
+ * step, epoch, batch size, learning rate, its latest train and test loss and their gap
+ * (error rates under `metric err`), state, speed and ETA; when the line is short the least
+ * important segments go first. The help key sits at the right end. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +30,7 @@ void ui_draw_status(struct ui *u)
 {
 	WINDOW *w = u->statusw;
 	int W = getmaxx(w);
-	segment seg[12];
+	segment seg[16];
 	int n = 0;
 	runset rs;
 	ui_visible_runs(u, &rs);
@@ -44,7 +45,7 @@ void ui_draw_status(struct ui *u)
 	seg[n].prio = nruns > 1 ? 9 : 3, seg[n++].role = ROLE_STATUS_KEY; /* which run, when it matters */
 	if (nruns > 1) {
 		snprintf(seg[n].text, sizeof seg[n].text, "+%d run%s", nruns - 1, nruns > 2 ? "s" : "");
-		seg[n].prio = 3, seg[n++].role = ROLE_STATUS;
+		seg[n].prio = 9, seg[n++].role = ROLE_STATUS;
 	}
 	snprintf(seg[n].text, sizeof seg[n].text, "%s", st.model);
 	seg[n].prio = 5, seg[n++].role = ROLE_STATUS;
@@ -59,6 +60,31 @@ void ui_draw_status(struct ui *u)
 	seg[n].prio = 8, seg[n++].role = ROLE_STATUS;
 	snprintf(seg[n].text, sizeof seg[n].text, "lr %.4g", st.lr);
 	seg[n].prio = 8, seg[n++].role = ROLE_STATUS;
+	/* what is happening now: the latest evaluation, kept at 80 columns (before the model) */
+	if (cur >= 0) {
+		const char *tr = u->errors ? "train_err" : "train_loss", *te = u->errors ? "test_err" : "test_loss";
+		double vtr = NAN, vte = NAN;
+		int ctr = series_find_col(u->S, tr), cte = series_find_col(u->S, te);
+		if (ctr >= 0)
+			series_last(u->S, cur, ctr, &vtr);
+		if (cte >= 0)
+			series_last(u->S, cur, cte, &vte);
+		const double k = u->errors ? 100 : 1;
+		const char *fmt = u->errors ? "%s %.1f%%" : "%s %.3f";
+		if (isfinite(vtr)) {
+			snprintf(seg[n].text, sizeof seg[n].text, fmt, "train", k * vtr);
+			seg[n].prio = 9, seg[n++].role = ROLE_STATUS;
+		}
+		if (isfinite(vte)) {
+			snprintf(seg[n].text, sizeof seg[n].text, fmt, "test", k * vte);
+			seg[n].prio = 9, seg[n++].role = ROLE_STATUS;
+		}
+		if (isfinite(vtr) && isfinite(vte)) {
+			snprintf(seg[n].text, sizeof seg[n].text, fmt, "gap",
+				 k * (vte - vtr));
+			seg[n].prio = 9, seg[n++].role = ROLE_STATUS_KEY;
+		}
+	}
 	snprintf(seg[n].text, sizeof seg[n].text, " %s ", series_state_name(st.state));
 	seg[n].prio = 10;
 	seg[n++].role = st.state == RUN_RUNNING ? ROLE_RUNNING : st.state == RUN_PAUSED ? ROLE_PAUSED
@@ -70,13 +96,13 @@ void ui_draw_status(struct ui *u)
 		if (goal) {
 			fmt_eta((double)(st.goal - st.step) / st.steps_per_s, b, sizeof b);
 			snprintf(seg[n].text, sizeof seg[n].text, "ETA %s", b);
-			seg[n].prio = 7, seg[n++].role = ROLE_STATUS;
+			seg[n].prio = 6, seg[n++].role = ROLE_STATUS;
 		}
 	}
 
 	/* Drop the least important segments until the line fits. */
 	const char *sep = "  ";
-	int keep[12];
+	int keep[16];
 	for (int i = 0; i < n; i++)
 		keep[i] = 1;
 	for (;;) {

@@ -79,35 +79,57 @@ void ui_fill_row(WINDOW *w, int y, int x0, int x1, ui_role role)
 	wattr_set(w, A_NORMAL, 0, NULL);
 }
 
+/* The one walk over a wrapped text (so counting and drawing agree): rows break after the
+ * last space that fits, or inside a word longer than the row; continuation rows are
+ * indented by 2 and start after the spaces at the break. With w NULL it only counts. */
+static int wrap_walk(const char *s, int W, WINDOW *w, int y, int rows_skip, int rows_max, ui_role role)
+{
+	size_t len = strlen(s), p = 0;
+	int row = 0;
+	if (W < 1)
+		W = 1;
+	do {
+		int indent = row ? 2 : 0, avail = W - indent > 0 ? W - indent : W;
+		if (row)
+			while (p < len && s[p] == ' ')
+				p++;
+		/* how far this row goes: end (all fits), after the last space, or where it is full */
+		size_t i = p, end = len, brk = 0;
+		int col = 0;
+		while (i < len) {
+			size_t at = i;
+			int cw;
+			ui_text_next(s, len, &i, &cw);
+			if (col + cw > avail) {
+				end = brk > p ? brk : (at > p ? at : i);
+				break;
+			}
+			col += cw;
+			if (s[at] == ' ')
+				brk = at;
+		}
+		if (w && row >= rows_skip && row - rows_skip < rows_max) {
+			wmove(w, y + row - rows_skip, row ? indent : 0);
+			for (size_t k = p; k < end;) {
+				int cw;
+				wchar_t wc = ui_text_next(s, end, &k, &cw);
+				put_wc(w, wc, ui_role_attr(role), ui_role_pair(role));
+			}
+		}
+		p = end;
+		row++;
+	} while (p < len);
+	return row;
+}
+
 int ui_wrapped_rows(const char *s, int W)
 {
-	int tw = ui_text_width(s);
-	return tw <= W ? 1 : (tw + W - 3) / (W - 2); /* continuation rows are indented by 2 */
+	return wrap_walk(s, W, NULL, 0, 0, 0, ROLE_TEXT);
 }
 
 void ui_put_wrapped(WINDOW *w, int y, int rows_skip, int rows_max, const char *s, int W, ui_role role)
 {
-	/* walk the text, emitting rows; skip the first rows_skip rows */
-	size_t len = strlen(s), i = 0;
-	int row = 0, col = 0, width = W;
-	if (rows_skip == 0)
-		wmove(w, y, 0);
-	while (i < len && row - rows_skip < rows_max) {
-		int cw;
-		wchar_t wc = ui_text_next(s, len, &i, &cw);
-		if (col + cw > width) {
-			row++;
-			col = 0;
-			width = W - 2;
-			if (row - rows_skip >= rows_max)
-				break;
-			if (row >= rows_skip)
-				wmove(w, y + row - rows_skip, 2);
-		}
-		if (row >= rows_skip)
-			put_wc(w, wc, ui_role_attr(role), ui_role_pair(role));
-		col += cw;
-	}
+	wrap_walk(s, W, w, y, rows_skip, rows_max, role);
 }
 
 void ui_fmt_count(double v, char *buf, size_t len)

@@ -215,6 +215,7 @@ void ui_zoom_step(struct ui *u, int out)
 void ui_touch(struct ui *u)
 {
 	u->gen++;
+	u->status_dirty = 1; /* it shows error rates or losses as the plots do */
 	for (int i = 0; i < UI_NKINDS; i++)
 		u->panels[i].have_range = 0;
 }
@@ -441,8 +442,12 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	} else if (o->idle) {
 		ui_log(u, ROLE_INFO, "%s; type help or press F1", o->note ? o->note : "gglab");
 	} else {
-		ui_log(u, ROLE_INFO, "gglab: training the default setup; type help or press F1");
-		ui_run_line(u, "train", 1);
+		/* a finite default: enough epochs to see the gap open, then it pauses and says so */
+		ui_log(u, ROLE_INFO, "gglab: training the default setup for %d epochs, then it pauses; "
+		       "type help or press F1", UI_DEFAULT_EPOCHS);
+		char line[32];
+		snprintf(line, sizeof line, "train %d epochs", UI_DEFAULT_EPOCHS);
+		ui_run_line(u, line, 1);
 	}
 	if (o->notice)
 		ui_log(u, ROLE_INFO, "%s", o->notice);

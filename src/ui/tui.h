@@ -57,6 +57,7 @@ enum { UI_P_LOSS, UI_P_GAP, UI_P_DIST, UI_P_INST, UI_P_BOUNDARY, UI_NKINDS };
 #define UI_MAXINST 8
 #define UI_MAXRUNS 8   /* runs overlaid in one plot */
 #define UI_LOGN 256
+#define UI_DEFAULT_EPOCHS 40 /* the default setup trains this long, then pauses */
 
 typedef struct {
 	int kind;

@@ -6,6 +6,7 @@
 
 start 80 24 --
 expect_screen "RUNNING" "training starts"
+type_line "train" # until paused: the default's 40 epochs could end before Ctrl-C below
 
 type_line "set lr 0.2"
 expect_screen "lr 0.1 -> 0.2 @ step" "set is acknowledged with its step"

@@ -11,8 +11,9 @@ printf '%s\n' 'data spiral n=500; model mlp 16x2; train 300; fork; set lr 0.01; 
 start 80 24 -- -x "$TMP/two.gg"
 expect_screen "script done" "the script runs"
 expect_screen "r1.f1 reached its goal" "the fork trains"
-# row 2 is the loss plot's title row, with the legend at its right end
-expect_line 2 ' r1  .* r1\.f1( |$)' "the legend names both runs"
+# row 2 is the loss plot's title row, with the legend at its right end: each run's latest
+# test loss (the gap plot: its latest gap)
+expect_line 2 ' r1 [-0-9.e]+  .* r1\.f1 [-0-9.e]+( |$)' "the legend names both runs"
 expect_line 1 '^ r1\.f1  \+1 run ' "the status line names the current run (the fork)"
 has_braille && pass || fail "braille curves for two runs"
 
@@ -22,7 +23,7 @@ type_line "view boundary"
 expect_line 2 'decision boundary .* r1 .*step 500.*train err' "view boundary: the run, its step and errors"
 if screen | grep -q '▀'; then pass; else fail "view boundary draws a half-block map"; screen >&2; fi
 type_line "view gap"
-expect_line 2 ' r1  .* r1\.f1( |$)' "the gap plot names both runs"
+expect_line 2 ' r1 [-0-9.e]+  .* r1\.f1 [-0-9.e]+( |$)' "the gap plot names both runs"
 type_line "view auto"
 
 type_line "run drop r1.f1"
@@ -40,7 +41,7 @@ check "no errors on stderr" clean_stderr
 check "export jsonl for --view" test -s "$TMP/two.jsonl"
 start 80 24 -- --view "$TMP/two.jsonl"
 expect_screen "viewing 1 file (2 runs)" "--view opens the file"
-expect_line 2 ' r1  .* r1\.f1( |$)' "--view: the legend names the file's runs"
+expect_line 2 ' r1 [-0-9.e]+  .* r1\.f1 [-0-9.e]+( |$)' "--view: the legend names the file's runs"
 expect_line 1 '^ r1  \+1 run ' "--view: the two runs of the file, no other"
 type_line "train 10"
 expect_screen "no run: train needs one" "--view: train says there is no run"
