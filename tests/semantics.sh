@@ -63,6 +63,12 @@ expect_err "on the evaluation subsets (600 images each): train loss" "the summar
 check "show gives the standard error beside an error rate" sh -c "grep -qE 'test_err [0-9.]+ ± 0\.0[0-9]+ ' '$TMP/err'"
 check "and so does the summary" sh -c "grep -qE 'test loss [0-9.]+ err [0-9.]+% ± [0-9.]+ \| gap' '$TMP/err'"
 
+# NAIS instruments that inform: beside the pinned margin, what moves
+run_gglab -c "data circles n=400 seed=4; model nais width=8 blocks=1 stages=4 h=0.5 eps=0.05 stable=on; train 60; show; run new f; model nais width=8 blocks=1 stages=4 stable=off; train 30" --threads 1
+check "summary: contraction and lambda(R'R) of a stable block" sh -c "grep -qE \"^summary: r1 nais1: spectral margin 0.025 \\| measured contraction [0-9.]+ \\| stable: lambda\\(R'R\\) in \\[[-0-9.e]+, [0-9.e]+\\] \\| projection rescaled on [0-9]+% of steps\" '$TMP/err'"
+check "a free block: no lambda, no rescale" sh -c "grep -E '^summary: f nais1: ' '$TMP/err' | grep -qv rescaled"
+check "show lists the NAIS columns" sh -c "grep -qE '^  nais   margin_nais1 .* rtr_min_nais1 .* rtr_max_nais1 .* rescaled' '$TMP/err'"
+
 # the paper scripts parse, and every variant of hoffer.gg clips the same
 for gg in "$srcdir"/data/scripts/*.gg; do
 	run_gglab --check "$gg"

@@ -132,6 +132,39 @@ static void test_stable_matrix(void)
 	CHECK_NEAR(A[3], -20.01, 1e-5, "A11");
 }
 
+/* λ_min and λ_max of RᵀR back from A = −RᵀR − εI: a diagonal R, then a dense one (its
+ * eigenvalues sum to the trace and bound every Rayleigh quotient). */
+static void test_rtr_range(void)
+{
+	enum { N = 6 };
+	float R[N * N] = { 0 }, A[N * N];
+	for (int i = 0; i < N; i++)
+		R[i * N + i] = (float)(i + 1);
+	margin_stable_matrix(A, R, N, 0.1f);
+	double lo, hi;
+	margin_rtr_range(A, N, 0.1f, 30, &lo, &hi);
+	CHECK_NEAR(lo, 1, 1e-5, "diagonal: the smallest is 1");
+	CHECK_NEAR(hi, 36, 1e-4, "diagonal: the largest is 36");
+	gg_rng g;
+	gg_rng_seed(&g, 5);
+	for (int i = 0; i < N * N; i++)
+		R[i] = (float)(gg_rng_uniform(&g) - 0.5);
+	margin_stable_matrix(A, R, N, 0.01f);
+	margin_rtr_range(A, N, 0.01f, 30, &lo, &hi);
+	double tr = 0;
+	for (int i = 0; i < N * N; i++)
+		tr += (double)R[i] * R[i];
+	CHECK(lo >= -1e-9 && lo <= hi && hi <= tr + 1e-6 && lo * N <= tr + 1e-6 && hi * N >= tr - 1e-6,
+	      "dense: 0 <= %g <= %g, trace %g", lo, hi, tr);
+	/* the margin of I + hA follows from them: 1 − max(|1 − h(λ+ε)|) */
+	margin_spectral_result sr;
+	char err[GG_ERRLEN];
+	float h = 0.5f;
+	CHECK(margin_spectral(&sr, A, N, h, 2000, err) == 0, "%s", err);
+	double want = 1 - fmax(fabs(1 - h * (lo + 0.01)), fabs(1 - h * (hi + 0.01)));
+	CHECK_NEAR(sr.margin, want, 1e-5, "the spectral margin agrees with λ_min, λ_max");
+}
+
 static void test_margin_diagonal(void)
 {
 	char err[GG_ERRLEN];
@@ -474,6 +507,7 @@ static void test_agree_errors(void)
 
 int main(void)
 {
+	test_rtr_range();
 	test_stable_matrix();
 	test_margin_diagonal();
 	test_margin_symmetric();

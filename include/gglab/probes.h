@@ -170,6 +170,12 @@ double margin_gershgorin(const float *A, int n, float h);
 int margin_contraction(double *out, int *used, const float *xkm2, const float *xkm1,
 		       const float *xk, int B, int n, char *err);
 
+/* The extreme eigenvalues of RᵀR = −A − εI for a stable block's A[n][n] (what the pinned
+ * spectral margin h·ε does not show: how strongly the block contracts, and how far the
+ * projection has squeezed R), by cyclic Jacobi rotations (at most `sweeps` sweeps; 30 is
+ * plenty), in double. */
+void margin_rtr_range(const float *A, int n, float eps, int sweeps, double *lo, double *hi);
+
 /* ==== twin agreement =================================================================== */
 
 /* probs[R][U][C]: softmax outputs of R runs (twins) on the same U held-out points.

@@ -342,7 +342,7 @@ int lab_show(lab *L, char *err)
 		lab_say(L, "  now    lr %s, eval every %d steps", lr, run_eval_interval(r));
 		double v;
 		int shown = 0;
-		char line[600];
+		char line[600], line2[600];
 		int n_eval = r->data->ds->n_eval;
 		int len = snprintf(line, sizeof line, "  last  ");
 		for (int k = COL_BATCH_LOSS; k < NCOLS && len < (int)sizeof line; k++) {
@@ -354,7 +354,21 @@ int lab_show(lab *L, char *err)
 				shown = 1;
 			}
 		}
+		/* a NAIS run: beside the margin (pinned for a stable block) what moves */
+		len = snprintf(line2, sizeof line2, "  nais  ");
+		int nais = 0;
+		for (int col = 0; col < series_ncols(L->series) && len < (int)sizeof line2; col++) {
+			char name[64];
+			series_colname(L->series, col, name, sizeof name);
+			if (!strncmp(name, "nais_", 5) && series_last(L->series, r->sid, col, &v) >= 0 &&
+			    isfinite(v)) {
+				len += snprintf(line2 + len, sizeof line2 - len, " %s %.4g", name + 5, v);
+				nais = 1;
+			}
+		}
 		if (shown) {
+			if (nais)
+				lab_say(L, "%s", line2);
 			lab_say(L, "%s", line);
 			lab_say(L, "         (train_ and test_ values: on the evaluation subsets of %d images; "
 				   "± is the standard error; 'eval' measures the full sets)", n_eval);

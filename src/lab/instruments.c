@@ -55,6 +55,14 @@ void inst_nais(lab *L, run *r, lab_row *row)
 		lab_row_set(L, row, name,
 			    margin_contraction(&ratio, NULL, last3, last3 + BN, last3 + 2 * BN, B, n, err) == 0
 				    ? ratio : NAN);
+		if (c->stable) { /* A = −RᵀR − εI: the margin is pinned, RᵀR's spectrum moves */
+			double lo, hi;
+			margin_rtr_range(A, n, c->eps, 30, &lo, &hi);
+			series_column_layer(SERIES_COL_NAIS_RTR_MIN, layer, name, sizeof name);
+			lab_row_set(L, row, name, lo);
+			series_column_layer(SERIES_COL_NAIS_RTR_MAX, layer, name, sizeof name);
+			lab_row_set(L, row, name, hi);
+		}
 		for (int b = 0; r->nais_tol > 0 && b < B; b++) {
 			stages_sum += used[b];
 			stages_n++;

@@ -354,6 +354,52 @@ int margin_contraction(double *out, int *used, const float *xkm2, const float *x
 	return 0;
 }
 
+/* The extreme eigenvalues by cyclic Jacobi rotations on M = −A − εI (symmetrized, in
+ * double): exact to rounding, O(n³) a sweep, a few sweeps. */
+void margin_rtr_range(const float *A, int n, float eps, int sweeps, double *lo, double *hi)
+{
+	double *M = gg_xmalloc((size_t)n * n * sizeof *M);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+			M[(size_t)i * n + j] = -0.5 * ((double)A[(size_t)i * n + j] + A[(size_t)j * n + i]) -
+					       (i == j ? eps : 0);
+	for (int sw = 0; sw < sweeps; sw++) {
+		double off = 0, diag = 0;
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n; j++)
+				*(i == j ? &diag : &off) += M[(size_t)i * n + j] * M[(size_t)i * n + j];
+		if (off <= 1e-30 * diag || off == 0)
+			break;
+		for (int p = 0; p < n; p++)
+			for (int q = p + 1; q < n; q++) {
+				double apq = M[(size_t)p * n + q];
+				if (apq == 0)
+					continue;
+				double theta = (M[(size_t)q * n + q] - M[(size_t)p * n + p]) / (2 * apq);
+				double t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
+				double c = 1 / sqrt(t * t + 1), s = t * c;
+				for (int k = 0; k < n; k++) { /* columns p, q */
+					double mkp = M[(size_t)k * n + p], mkq = M[(size_t)k * n + q];
+					M[(size_t)k * n + p] = c * mkp - s * mkq;
+					M[(size_t)k * n + q] = s * mkp + c * mkq;
+				}
+				for (int k = 0; k < n; k++) { /* rows p, q */
+					double mpk = M[(size_t)p * n + k], mqk = M[(size_t)q * n + k];
+					M[(size_t)p * n + k] = c * mpk - s * mqk;
+					M[(size_t)q * n + k] = s * mpk + c * mqk;
+				}
+			}
+	}
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (int i = 0; i < n; i++) {
+		double d = M[(size_t)i * n + i];
+		*lo = d < *lo ? d : *lo;
+		*hi = d > *hi ? d : *hi;
+	}
+	free(M);
+}
+
 /* ==== twin agreement =================================================================== */
 
 static int agree_check(const float *probs, int R, int U, int C, char *err)

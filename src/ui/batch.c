@@ -83,6 +83,37 @@ static void group_stats(series_store *s, int group, char *buf, size_t len)
 			   "%.3f ± %.3f", first, last, k, 100 * em, 100 * es, bm, bs);
 }
 
+/* A NAIS run's instruments, block by block: beside the margin (pinned at h·ε for a stable
+ * block) what moves: the measured contraction, λ_min and λ_max of RᵀR, and the fraction
+ * of steps the projection rescaled R. Nothing for a run without NAIS blocks. */
+static void nais_summary(series_store *s, int r, const char *name, FILE *out)
+{
+	for (int blk = 1; blk <= 64; blk++) {
+		char layer[16], col[64], line[400];
+		double m, ct, lo, hi;
+		snprintf(layer, sizeof layer, "nais%d", blk);
+		series_column_layer(SERIES_COL_NAIS_MARGIN, layer, col, sizeof col);
+		if (series_find_col(s, col) < 0 || series_last(s, r, series_find_col(s, col), &m) < 0)
+			return;
+		series_column_layer(SERIES_COL_NAIS_CONTRACT, layer, col, sizeof col);
+		series_last(s, r, series_find_col(s, col), &ct);
+		series_column_layer(SERIES_COL_NAIS_RTR_MIN, layer, col, sizeof col);
+		series_last(s, r, series_find_col(s, col), &lo);
+		series_column_layer(SERIES_COL_NAIS_RTR_MAX, layer, col, sizeof col);
+		series_last(s, r, series_find_col(s, col), &hi);
+		int len = snprintf(line, sizeof line, "summary: %s %s: spectral margin %.4g | measured "
+						      "contraction %.4g", name, layer, m, ct);
+		if (isfinite(lo) && len < (int)sizeof line) {
+			double resc;
+			series_last(s, r, series_find_col(s, series_column_name(SERIES_COL_NAIS_RESCALED)), &resc);
+			snprintf(line + len, sizeof line - len, " | stable: lambda(R'R) in [%.4g, %.4g] | "
+								"projection rescaled on %.0f%% of steps",
+				 lo, hi, 100 * resc);
+		}
+		put_plain(out, "", line);
+	}
+}
+
 /* Returns the number of twin groups that never evaluated together (an error: the group
  * measured nothing). */
 int ui_summary(lab *L, FILE *out)
@@ -154,6 +185,7 @@ int ui_summary(lab *L, FILE *out)
 			 st.n_eval, trl, 100 * tre, 100 * std_err(tre, st.n_eval), tel, 100 * tee,
 			 100 * std_err(tee, st.n_eval), tel - trl, d, best, best_step);
 		put_plain(out, "", line);
+		nais_summary(s, r, st.name, out);
 	}
 	return bad;
 }
