@@ -171,8 +171,11 @@ void journal_note(lab *L, const char *fmt, ...)
 
 int journal_close(lab *L)
 {
-	if (!L->journal)
+	if (!L->journal) {
+		free(L->jsync); /* a journal that failed leaves its last sync */
+		L->jsync = NULL;
 		return 0;
+	}
 	int running = 0;
 	for (int i = 0; i < L->nruns; i++)
 		running |= L->runs[i]->state == RUN_RUNNING;

@@ -18,6 +18,7 @@ typedef struct {
 	long *steps;      /* [cap] */
 	double **vals;    /* [ncols][cap] */
 	int ncols;        /* columns this run has storage for */
+	int colcap;       /* entries of vals */
 	size_t nev, evcap;
 	series_event *ev;
 	series_status status;
@@ -86,7 +87,10 @@ static void grow_cols(series_store *s, series_run *R)
 {
 	if (R->ncols == s->ncols)
 		return;
-	R->vals = gg_xrealloc(R->vals, (size_t)s->ncols * sizeof *R->vals);
+	if (s->ncols > R->colcap) { /* geometric: a file of 100 000 columns stays linear */
+		R->colcap = R->colcap * 2 > s->ncols ? R->colcap * 2 : s->ncols;
+		R->vals = gg_xrealloc(R->vals, (size_t)R->colcap * sizeof *R->vals);
+	}
 	for (int c = R->ncols; c < s->ncols; c++) {
 		R->vals[c] = gg_xmalloc((R->cap ? R->cap : 1) * sizeof(double));
 		for (size_t i = 0; i < R->nrows; i++)
