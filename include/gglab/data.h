@@ -71,6 +71,13 @@ typedef struct {
  * fashion is looked for in $GGLAB_DATA, then /usr/share/datasets/fashion-mnist, then the
  * bundled mini subset (GGLAB_DATADIR, set by configure). */
 int data_load(data_set **out, const data_spec *spec, char *err); /* *out untouched on error */
+/* How far a load has come, for a progress line: called on the loading thread with what
+ * is loaded ("Fashion-MNIST") and the percent done (0 to 100, in steps of 5 or more). Set
+ * per thread (the trainer thread sets it for the loads it makes); NULL: none. */
+typedef void (*data_progress_fn)(void *arg, const char *what, int percent);
+void data_set_progress(data_progress_fn fn, void *arg);
+/* For the readers: the current file is `offset` bytes in (its compressed bytes). */
+void data_progress_at(long long offset);
 void data_free(data_set *ds);
 void data_spec_default(data_spec *s); /* fashion, n 0, noise 0, seed 1, no path, crop 0, flip 0 */
 /* The checks data_load makes before reading anything: 0, or -1 and a message (unknown

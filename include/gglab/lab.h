@@ -52,6 +52,7 @@ typedef enum {
 	LAB_MSG_UICMD,    /* a script reached a screen command; text is the command */
 	LAB_MSG_DONE,     /* the script finished and training stopped */
 	LAB_MSG_QUIT,     /* a script said quit */
+	LAB_MSG_LOADING,  /* a data set is loading: "loading Fashion-MNIST 60 %"; "" when done */
 } lab_msg_kind;
 
 typedef struct {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gglab/rng.h"
@@ -127,12 +128,69 @@ static int find_fashion(char *dir, size_t len, char *err)
 		       BUNDLED_FASHION_DIR);
 }
 
+/* ---- progress ---------------------------------------------------------------------- */
+
+/* The load in progress on this thread: the bytes of the files before the current one, of
+ * all of them, and the last percent said. */
+static _Thread_local struct {
+	data_progress_fn fn;
+	void *arg;
+	const char *what;
+	double before, total;
+	int said;
+} progress;
+
+void data_set_progress(data_progress_fn fn, void *arg)
+{
+	progress.fn = fn;
+	progress.arg = arg;
+	progress.total = 0;
+}
+
+void data_progress_at(long long offset)
+{
+	if (!progress.fn || progress.total <= 0)
+		return;
+	double f = (progress.before + (double)offset) / progress.total;
+	int pct = f >= 1 ? 100 : (int)(100 * f);
+	if (pct >= progress.said + 5 || (pct == 100 && progress.said < 100)) {
+		progress.said = pct;
+		progress.fn(progress.arg, progress.what, pct);
+	}
+}
+
+static long long file_size(const char *dir, int which)
+{
+	char path[4200];
+	struct stat st;
+	resolve_file(dir, fashion_files[which], path, sizeof path);
+	return stat(path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+/* The four files in the order load_fashion reads them: train images, labels, test ... */
+static void progress_file(const char *dir, int which)
+{
+	if (!progress.fn)
+		return;
+	if (which == TRAIN_IMAGES) {
+		progress.total = progress.before = 0;
+		progress.what = "Fashion-MNIST";
+		progress.said = -5;
+		for (int i = 0; i < 4; i++)
+			progress.total += (double)file_size(dir, i);
+		data_progress_at(0);
+	} else {
+		progress.before += (double)file_size(dir, which - 1);
+	}
+}
+
 /* Reads one images/labels pair and checks that they belong together. */
 static int load_pair(const char *dir, int which, data_idx *img, data_idx *lab, char *err)
 {
 	char ipath[sizeof(((data_set *)0)->source) + 64], lpath[sizeof ipath];
 	resolve_file(dir, fashion_files[which], ipath, sizeof ipath);
 	resolve_file(dir, fashion_files[which + 1], lpath, sizeof lpath);
+	progress_file(dir, which);
 	if (data_idx_read(ipath, img, err))
 		return -1;
 	if (img->ndim != 3 || img->dims[1] != FASHION_SIDE || img->dims[2] != FASHION_SIDE) {
@@ -144,6 +202,7 @@ static int load_pair(const char *dir, int which, data_idx *img, data_idx *lab, c
 				img->dims[2], FASHION_SIDE, FASHION_SIDE);
 		goto fail_img;
 	}
+	progress_file(dir, which + 1);
 	if (data_idx_read(lpath, lab, err))
 		goto fail_img;
 	if (lab->ndim != 1) {

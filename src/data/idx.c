@@ -136,6 +136,7 @@ static int read_data(gzFile gz, const char *path, data_idx *d, char *err)
 			return -1;
 		}
 		have += (size_t)got;
+		data_progress_at((long long)gzoffset(gz));
 		if (have < cap || have == d->size)
 			break;
 		cap = cap > d->size / 2 ? d->size : cap * 2;

@@ -17,6 +17,12 @@ const char *const lab_col_names[NCOLS] = {
 
 /* ---- the data cache: a data set is loaded once and shared by the runs using it ----- */
 
+/* A load's progress, for the screen's status line ("loading Fashion-MNIST 60 %"). */
+static void say_loading(void *arg, const char *what, int percent)
+{
+	lab_post(arg, LAB_MSG_LOADING, -1, 0, "loading %s %d %%", what, percent);
+}
+
 lab_dataref *lab_dataref_get(lab *L, const data_spec *spec, char *err)
 {
 	for (lab_dataref *d = L->datas; d; d = d->next)
@@ -39,7 +45,11 @@ lab_dataref *lab_dataref_get(lab *L, const data_spec *spec, char *err)
 		}
 	}
 	data_set *ds;
-	if (data_load(&ds, spec, err) < 0)
+	data_set_progress(say_loading, L);
+	int rc = data_load(&ds, spec, err);
+	data_set_progress(NULL, NULL);
+	lab_post(L, LAB_MSG_LOADING, -1, 0, "%s", ""); /* done (or failed: the error says why) */
+	if (rc < 0)
 		return NULL;
 	lab_dataref *d = gg_xcalloc(1, sizeof *d);
 	d->ds = ds;

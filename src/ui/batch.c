@@ -253,6 +253,8 @@ int ui_batch(lab *L, cmd_list *script, int resumed)
 			case LAB_MSG_UICMD:
 				batch_uicmd(m.text);
 				break;
+			case LAB_MSG_LOADING: /* a second at most: the line printer waits */
+				break;
 			case LAB_MSG_DONE:
 			case LAB_MSG_QUIT:
 				done = 1;

@@ -85,7 +85,7 @@ void ui_draw_status(struct ui *u)
 			seg[n].prio = 9, seg[n++].role = ROLE_STATUS_KEY;
 		}
 	}
-	snprintf(seg[n].text, sizeof seg[n].text, " %s ", series_state_name(st.state));
+	snprintf(seg[n].text, sizeof seg[n].text, " %s ", u->loading[0] ? u->loading : series_state_name(st.state));
 	seg[n].prio = 10;
 	seg[n++].role = st.state == RUN_RUNNING ? ROLE_RUNNING : st.state == RUN_PAUSED ? ROLE_PAUSED
 			: st.state == RUN_DIVERGED ? ROLE_DIVERGED : ROLE_IDLE;

@@ -280,6 +280,9 @@ static void handle_messages(struct ui *u)
 		case LAB_MSG_QUIT:
 			u->quit = 1;
 			break;
+		case LAB_MSG_LOADING: /* the status line shows it in place of the state */
+			snprintf(u->loading, sizeof u->loading, "%.63s", m.text);
+			break;
 		}
 		u->status_dirty = 1;
 	}

@@ -116,6 +116,7 @@ struct ui {
 	int npanels;
 	WINDOW *statusw, *logw, *promptw, *smallw, *helpw;
 	int status_dirty;
+	char loading[64]; /* "loading Fashion-MNIST 60 %" while a data set loads, else "" */
 	uint64_t status_version;
 
 	/* event log */
