@@ -76,7 +76,10 @@ int data_load(data_set **out, const data_spec *spec, char *err); /* *out untouch
  * per thread (the trainer thread sets it for the loads it makes); NULL: none. */
 typedef void (*data_progress_fn)(void *arg, const char *what, int percent);
 void data_set_progress(data_progress_fn fn, void *arg);
-/* For the readers: the current file is `offset` bytes in (its compressed bytes). */
+/* For the loaders (progress.c): a load of total_bytes of files begins; a file of that
+ * many bytes is done; the current file is `offset` bytes in (its compressed bytes). */
+void data_progress_begin(const char *what, double total_bytes);
+void data_progress_file_done(double bytes);
 void data_progress_at(long long offset);
 void data_free(data_set *ds);
 void data_spec_default(data_spec *s); /* fashion, n 0, noise 0, seed 1, no path, crop 0, flip 0 */

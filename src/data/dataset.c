@@ -128,36 +128,7 @@ static int find_fashion(char *dir, size_t len, char *err)
 		       BUNDLED_FASHION_DIR);
 }
 
-/* ---- progress ---------------------------------------------------------------------- */
-
-/* The load in progress on this thread: the bytes of the files before the current one, of
- * all of them, and the last percent said. */
-static _Thread_local struct {
-	data_progress_fn fn;
-	void *arg;
-	const char *what;
-	double before, total;
-	int said;
-} progress;
-
-void data_set_progress(data_progress_fn fn, void *arg)
-{
-	progress.fn = fn;
-	progress.arg = arg;
-	progress.total = 0;
-}
-
-void data_progress_at(long long offset)
-{
-	if (!progress.fn || progress.total <= 0)
-		return;
-	double f = (progress.before + (double)offset) / progress.total;
-	int pct = f >= 1 ? 100 : (int)(100 * f);
-	if (pct >= progress.said + 5 || (pct == 100 && progress.said < 100)) {
-		progress.said = pct;
-		progress.fn(progress.arg, progress.what, pct);
-	}
-}
+/* ---- progress (progress.c): by the files' compressed bytes ---------------------------- */
 
 static long long file_size(const char *dir, int which)
 {
@@ -170,17 +141,13 @@ static long long file_size(const char *dir, int which)
 /* The four files in the order load_fashion reads them: train images, labels, test ... */
 static void progress_file(const char *dir, int which)
 {
-	if (!progress.fn)
-		return;
 	if (which == TRAIN_IMAGES) {
-		progress.total = progress.before = 0;
-		progress.what = "Fashion-MNIST";
-		progress.said = -5;
-		for (int i = 0; i < 4; i++)
-			progress.total += (double)file_size(dir, i);
-		data_progress_at(0);
+		double total = 0;
+		for (int i = 0; i < FASHION_NFILES; i++)
+			total += (double)file_size(dir, i);
+		data_progress_begin("Fashion-MNIST", total);
 	} else {
-		progress.before += (double)file_size(dir, which - 1);
+		data_progress_file_done((double)file_size(dir, which - 1));
 	}
 }
 
