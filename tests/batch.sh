@@ -29,8 +29,13 @@ check "csv has rows" test "$rows" -gt 5
 check "the log is gzip" sh -c "gzip -t '$TMP/log.jsonl.gz'"
 # the log is in the lines of export jsonl: a header, rows, events, and the final header
 gzip -dc "$TMP/log.jsonl.gz" >"$TMP/log.jsonl"
-grep '"step":' "$TMP/log.jsonl" | grep -v '"event":' >"$TMP/log.rows"
-grep '"step":' "$TMP/run.jsonl" | grep -v '"event":' >"$TMP/export.rows"
+# (eval's full-set values come as a line of their own, merged into the row of their step:
+# compared apart from the rows)
+grep '"step":' "$TMP/log.jsonl" | grep -v '"event":' | grep '"epoch":' >"$TMP/log.rows"
+grep '"step":' "$TMP/run.jsonl" | grep -v '"event":' | sed 's/,"full_[a-z_]*":[^,}]*//g' >"$TMP/export.rows"
+check "eval's full-set values are in the log" grep -q '^{"run":"r1","step":[0-9]*,"full_train_loss":[0-9.e-]*,"full_train_err":' "$TMP/log.jsonl"
+full=$(grep '"full_test_err":[0-9]' "$TMP/run.jsonl" | sed 's/.*"full_test_err":\([0-9.e-]*\).*/\1/')
+check "and in the export's row of that step, in their own column ($full)" sh -c "grep -q '\"full_test_err\":$full' '$TMP/log.jsonl' && test -n '$full'"
 lines=$(wc -l <"$TMP/log.rows")
 check "the log has one row line per evaluation ($lines vs $rows)" test "$lines" -eq "$rows"
 check "the log opens with the run's header" sh -c "head -1 '$TMP/log.jsonl' | grep -q '^{\"run\":\"r1\",\"model\":\"mlp 2-32x2-2 tanh\",'"

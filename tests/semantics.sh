@@ -63,6 +63,18 @@ expect_err "on the evaluation subsets (600 images each): train loss" "the summar
 check "show gives the standard error beside an error rate" sh -c "grep -qE 'test_err [0-9.]+ ± 0\.0[0-9]+ ' '$TMP/err'"
 check "and so does the summary" sh -c "grep -qE 'test loss [0-9.]+ err [0-9.]+% ± [0-9.]+ \| gap' '$TMP/err'"
 
+# eval: the full sets in their own columns, used by the summary
+run_gglab -c "data spiral n=600; model mlp 8x1; train 50; eval; export csv $TMP/e.csv" --threads 1
+expect_err "on the full sets (600 train, 1000 test images, 'eval'): train loss" "the summary uses eval's numbers"
+check "the export has full_ columns" sh -c "head -1 '$TMP/e.csv' | grep -q 'full_train_loss,full_train_err,full_test_loss,full_test_err,full_gap_loss,full_gap_err'"
+check "filled in the row of eval's step only" test "$(cut -d, -f1-2 "$TMP/e.csv" | grep -c '^r1,50$')" -eq 1
+run_gglab -c "data spiral n=600; model mlp 8x1; train 50; eval; train 10" --threads 1
+check "an eval before the last evaluation is not the summary's" sh -c "! grep -q 'on the full sets' '$TMP/err'"
+
+# an evaluation at a step of the geometric schedule fills in that row: one row a step
+run_gglab -c "data spiral n=600; model mlp 8x1; set bs 50; at 12 pause; train 100; eval; export csv $TMP/d.csv" --threads 1
+check "one row at step 12, with its minibatch loss and the evaluation" sh -c "test \$(grep -c '^r1,12,' '$TMP/d.csv') -eq 1 && grep -q '^r1,12,1,[0-9.]*,[0-9.]*,50,[0-9.]\+,[0-9.]\+,' '$TMP/d.csv'"
+
 # NAIS instruments that inform: beside the pinned margin, what moves
 run_gglab -c "data circles n=400 seed=4; model nais width=8 blocks=1 stages=4 h=0.5 eps=0.05 stable=on; train 60; show; run new f; model nais width=8 blocks=1 stages=4 stable=off; train 30" --threads 1
 check "summary: contraction and lambda(R'R) of a stable block" sh -c "grep -qE \"^summary: r1 nais1: spectral margin 0.025 \\| measured contraction [0-9.]+ \\| stable: lambda\\(R'R\\) in \\[[-0-9.e]+, [0-9.e]+\\] \\| projection rescaled on [0-9]+% of steps\" '$TMP/err'"

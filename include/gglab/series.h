@@ -33,6 +33,7 @@ typedef struct {
 	char lr_text[96]; /* the lr and, where the recipe scales it, how: "0.4 (base 0.1 × √(1024/64))" */
 	int bs;
 	int n_eval;     /* examples in each evaluation subset (the train and test metrics) */
+	int n_train, n_test; /* the full sets (`eval`: the full_ columns) */
 	double steps_per_s;
 	long goal;      /* step the current train goal ends at; -1 none (train until paused) */
 	int dropped;    /* the run was dropped; kept for its series */

@@ -304,6 +304,16 @@ int lab_eval_full(lab *L, int stages, char *err)
 		tel - trl, 100 * (teerr - trerr));
 	if (r->last_eval != r->step)
 		run_evaluate(L, r);
+	if (stages == 0) { /* the full sets' numbers in their own columns, in the row of this step */
+		lab_row row = { 0 };
+		lab_row_set(L, &row, "full_train_loss", trl);
+		lab_row_set(L, &row, "full_train_err", trerr);
+		lab_row_set(L, &row, "full_test_loss", tel);
+		lab_row_set(L, &row, "full_test_err", teerr);
+		lab_row_set(L, &row, "full_gap_loss", tel - trl);
+		lab_row_set(L, &row, "full_gap_err", teerr - trerr);
+		lab_emit_row(L, r->sid, r->step, &row);
+	}
 	return 0;
 }
 

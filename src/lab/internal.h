@@ -184,7 +184,9 @@ void lab_row_set(lab *L, lab_row *row, const char *name, double v);
 int lab_log_open(lab *L, const char *path, char *err);
 /* Closes the log; -1 (said) when its last data could not be written. */
 int lab_log_close(lab *L);
-/* Appends a row to series sid (a run's, or a twin group's) and to the --log stream. */
+/* Appends a row to series sid (a run's, or a twin group's) and to the --log stream; a row
+ * at the step of the series' last row fills that one in (the log has both lines, which a
+ * reader merges by step). */
 void lab_emit_row(lab *L, int sid, long step, const lab_row *row);
 /* Logs two late values (k2 NULL: one) for a row already appended (a background result). */
 void lab_log_values(lab *L, int sid, long step, const char *k1, double v1, const char *k2,

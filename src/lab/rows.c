@@ -114,7 +114,19 @@ void lab_emit_row(lab *L, int sid, long step, const lab_row *row)
 		vals[c] = NAN;
 	for (int i = 0; i < row->n; i++)
 		vals[row->col[i]] = row->v[i];
-	series_append(L->series, sid, step, vals, ncols);
+	/* a second row at the same step (an evaluation where the geometric schedule put a row,
+	 * the full sets' values of `eval`) fills in the one there */
+	size_t n = series_nrows(L->series, sid);
+	long last = -1;
+	if (n)
+		series_read(L->series, sid, 0, n - 1, 1, &last, NULL);
+	if (n && last == step) {
+		for (int i = 0; i < row->n; i++)
+			if (!isnan(row->v[i])) /* what the first row had stays */
+				series_update(L->series, sid, step, row->col[i], row->v[i]);
+	} else {
+		series_append(L->series, sid, step, vals, ncols);
+	}
 	free(vals);
 	if (!L->log)
 		return;

@@ -559,6 +559,8 @@ void run_publish(lab *L, run *r)
 	run_lr_text(r, st.lr_text, sizeof st.lr_text);
 	st.bs = r->bs;
 	st.n_eval = r->data ? r->data->ds->n_eval : 0;
+	st.n_train = r->data ? r->data->ds->n_train : 0;
+	st.n_test = r->data ? r->data->ds->n_test : 0;
 	st.steps_per_s = r->rate;
 	st.fit_from = r->fit_from;
 	st.fit_to = r->fit_to;

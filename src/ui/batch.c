@@ -177,6 +177,23 @@ int ui_summary(lab *L, FILE *out)
 				best = v, best_step = step;
 		}
 		char line[600];
+		/* `eval` at the last evaluation: the full sets' numbers, in their own columns */
+		double ftrl, ftre, ftel, ftee;
+		long fstep = series_last(s, r, series_find_col(s, "full_test_err"), &ftee);
+		if (fstep >= 0 && fstep == series_last(s, r, ce, &tee)) {
+			series_last(s, r, series_find_col(s, "full_train_loss"), &ftrl);
+			series_last(s, r, series_find_col(s, "full_train_err"), &ftre);
+			series_last(s, r, series_find_col(s, "full_test_loss"), &ftel);
+			snprintf(line, sizeof line,
+				 "summary: %s %s step %ld epoch %.2f | %s | %s | lr %s | on the full sets (%d "
+				 "train, %d test images, 'eval'): train loss %.4f err %.2f%% ± %.2f | test loss "
+				 "%.4f err %.2f%% ± %.2f | gap %.4f | dist %.4g",
+				 st.name, series_state_name(st.state), st.step, st.epoch, st.model, st.data,
+				 st.lr_text, st.n_train, st.n_test, ftrl, 100 * ftre,
+				 100 * std_err(ftre, st.n_train), ftel, 100 * ftee, 100 * std_err(ftee, st.n_test),
+				 ftel - ftrl, d);
+			put_plain(out, "", line);
+		}
 		snprintf(line, sizeof line,
 			 "summary: %s %s step %ld epoch %.2f | %s | %s | lr %s | on the evaluation subsets "
 			 "(%d images each): train loss %.4f err %.2f%% ± %.2f | test loss %.4f err %.2f%% ± "
