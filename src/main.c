@@ -34,6 +34,7 @@ static void usage(FILE *out)
 	      "       gglab --resume CHECKPOINT       continue a saved or autosaved session\n"
 	      "       gglab --sessions                list the journals and autosaves kept\n"
 	      "       gglab bench [SECONDS [B ...]]   measure training throughput against sgemm\n"
+	      "       gglab bench cnn [SECONDS|epoch [B ...]]  the same for the reference CNN\n"
 	      "       COMMANDS | gglab                a script on standard input runs headless\n"
 	      "\n"
 	      "options:\n"
@@ -280,17 +281,25 @@ int main(int argc, char **argv)
 
 	char err[GG_ERRLEN];
 	if (optind < argc && strcmp(argv[optind], "bench") == 0) {
+		/* bench [cnn] [SECONDS|epoch] [B ...] */
+		int cnn = optind + 1 < argc && !strcmp(argv[optind + 1], "cnn");
+		int a = optind + 1 + cnn;
 		bench_options bo = { .threads = lo.threads, .seconds = 3.0 };
-		if (optind + 1 < argc) {
+		if (cnn) /* the lab's choice for this net's steps: one thread (--threads auto) */
+			bo.threads = lo.threads > 0 ? lo.threads : 1;
+		if (a < argc) {
 			double s;
-			if (cmd_parse_double("SECONDS", argv[optind + 1], 0.1, 600, &s, err) < 0) {
+			if (cnn && !strcmp(argv[a], "epoch")) {
+				bo.seconds = 0; /* one epoch, then the test accuracy */
+			} else if (cmd_parse_double("SECONDS", argv[a], 0.1, 600, &s, err) < 0) {
 				fprintf(stderr, "gglab: bench: %s\n", err);
 				return EXIT_USAGE;
+			} else {
+				bo.seconds = s;
 			}
-			bo.seconds = s;
 		}
 		int batches[16], nb = 0;
-		for (int i = optind + 2; i < argc && nb < 15; i++) {
+		for (int i = a + 1; i < argc && nb < 15; i++) {
 			long b;
 			if (parse_positive("batch size", argv[i], 1, 1 << 20, &b) < 0)
 				return EXIT_USAGE;
@@ -299,7 +308,9 @@ int main(int argc, char **argv)
 		batches[nb] = 0;
 		if (nb)
 			bo.batches = batches;
-		if (bench_run(&bo, stdout, err) < 0) {
+		if (getenv("GGLAB_BENCH_SEED"))
+			bo.seed = (unsigned)atoi(getenv("GGLAB_BENCH_SEED"));
+		if ((cnn ? bench_cnn : bench_run)(&bo, stdout, err) < 0) {
 			fprintf(stderr, "gglab: bench: %s\n", err);
 			return EXIT_RUNTIME;
 		}

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """bench-cnn-torch.py — PyTorch's side of the issue-12 speed comparison: the same net as
-`tools/bench-cnn` (conv3x3 1->32 pad 1, ReLU, maxpool 2; conv3x3 32->64 pad 1, ReLU,
+`gglab bench cnn` (conv3x3 1->32 pad 1, ReLU, maxpool 2; conv3x3 32->64 pad 1, ReLU,
 maxpool 2; dense 3136->128, ReLU; dense 128->10), SGD lr 0.05 momentum 0.9, B=128, one
 thread, on the full Fashion-MNIST (pixels / 255, reshuffled every epoch).
-    tools/bench-cnn-torch.py [SECONDS|epoch] [B] [SEED]
-Prints the same key=value line as tools/bench-cnn. INIT=he initializes as gglab does
+    tests/bench-cnn-torch.py [SECONDS|epoch] [B] [SEED]
+Prints the same key=value line as gglab bench cnn. INIT=he initializes as gglab does
 (He normal, zero biases) instead of PyTorch's default."""
 import gzip, os, sys, time
 import numpy as np
