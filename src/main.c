@@ -173,6 +173,7 @@ static int check_checkpoint(const char *path, lab_options *lo)
 int main(int argc, char **argv)
 {
 	blas_startup(argv); /* may re-execute gglab with a better BLAS kernel */
+	ui_commands_register(); /* the screen's commands, known in every mode */
 	if (argc == 2 && !strcmp(argv[1], "--sgemm-rate"))
 		return bench_sgemm_child();
 	enum { OPT_CHECK = 256, OPT_LOG, OPT_SEED, OPT_THREADS, OPT_FPS, OPT_ASCII, OPT_NOCOLOR,

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "gglab/cmd.h"
+#include "gglab/ui.h"
 #include "gglab/data.h"
 #include "gglab/lab.h"
 #include "test.h"
@@ -590,6 +591,14 @@ static void test_complete(void)
 
 int main(void)
 {
+	/* the command layer knows no screen commands until the screen adds its family */
+	char err[256];
+	int own = cmd_count;
+	CHECK(cmd_find("view", err) == NULL, "view before the screen registers");
+	ui_commands_register();
+	ui_commands_register();
+	CHECK(cmd_count == own + 11, "the screen's 11 commands added once (%d)", cmd_count - own);
+	CHECK(cmd_find("view", err) != NULL, "view after: %s", err);
 	test_tokenizer();
 	test_find();
 	test_validation();

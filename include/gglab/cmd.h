@@ -132,9 +132,13 @@ struct cmd_entry {
 /* Whether a call is journaled: its entry changes the lab and its form is not read-only. */
 #define CMD_JOURNALED(c) (((c)->entry->flags & CMD_JOURNAL) && !((c)->form && (c)->form->readonly))
 
-/* The table: every entry, in the order help lists them. */
-extern const cmd_entry *const cmd_table[];
-extern const int cmd_count;
+/* The table: every entry, in the order help lists them: the command layer's own, then the
+ * families added with cmd_table_add. Filled before any parse (main, or a test's start) and
+ * read-only after that. */
+extern const cmd_entry *cmd_table[];
+extern int cmd_count;
+/* Appends a family of entries (one already in the table is not added again). */
+void cmd_table_add(const cmd_entry *const *entries, int n);
 
 /* Exact name, alias, or unique prefix. NULL with "unknown command 'x' (try 'help')" or
  * "ambiguous command 'e': could be eval, export" in err. */

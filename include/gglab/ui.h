@@ -29,6 +29,10 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o);
 /* 0 if TERM names a terminal the screen can drive; else -1 with why (and what to do). */
 int ui_check_terminal(char *err, size_t len);
 
+/* Adds the screen's commands to the command table (cmd_table_add): called once at
+ * start-up, before anything is parsed, whatever the mode. */
+void ui_commands_register(void);
+
 /* Screen commands (CMD_UI), called on the UI thread by the command table's exec
  * functions after they have validated their arguments. Each returns 0 or -1 with err. */
 /* The views, in F3's order: X(ID, name, panel it shows large) for each, SEP between them.

@@ -1,6 +1,8 @@
 /* commands.c — the screen's commands (CMD_UI): view, xaxis, logx, logy, smooth, metric,
  * zoom, follow, plot, help, quit. They run on the UI thread and call the ui_cmd_*
- * functions; in batch mode only `help` acts (it prints). */
+ * functions; in batch mode only `help` acts (it prints). ui_commands_register adds them to
+ * the command table (the command layer does not know the screen), in every mode, so that
+ * scripts, --check, help and completion know them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,12 +11,26 @@
 
 #define SCREEN (CMD_UI | CMD_NOSCHED)
 
+static const cmd_entry cmd_entry_view, cmd_entry_xaxis, cmd_entry_logx, cmd_entry_logy,
+	cmd_entry_smooth, cmd_entry_metric, cmd_entry_zoom, cmd_entry_follow, cmd_entry_plot,
+	cmd_entry_help, cmd_entry_quit;
+
+void ui_commands_register(void)
+{
+	static const cmd_entry *const screen[] = {
+		&cmd_entry_view, &cmd_entry_xaxis, &cmd_entry_logx, &cmd_entry_logy,
+		&cmd_entry_smooth, &cmd_entry_metric, &cmd_entry_zoom, &cmd_entry_follow,
+		&cmd_entry_plot, &cmd_entry_help, &cmd_entry_quit,
+	};
+	cmd_table_add(screen, sizeof screen / sizeof screen[0]);
+}
+
 static int exec_view(cmd_ctx *ctx, const cmd_call *c, char *err)
 {
 	return ui_cmd_view(ctx->ui, (ui_view)c->pos[0].num, err);
 }
 
-const cmd_entry cmd_entry_view = {
+static const cmd_entry cmd_entry_view = {
 	.name = "view",
 	.help = "choose the panel to show large (auto: as many as fit; boundary: 2-D data sets)",
 	.flags = SCREEN,
@@ -31,7 +47,7 @@ static int exec_xaxis(cmd_ctx *ctx, const cmd_call *c, char *err)
 	return ui_cmd_xaxis(ctx->ui, (ui_xaxis)c->pos[0].num, err);
 }
 
-const cmd_entry cmd_entry_xaxis = {
+static const cmd_entry cmd_entry_xaxis = {
 	.name = "xaxis",
 	.help = "plot against steps, epochs or log-steps",
 	.flags = SCREEN,
@@ -55,7 +71,7 @@ static int exec_logx(cmd_ctx *ctx, const cmd_call *c, char *err)
 	return ui_cmd_xaxis(ctx->ui, on < 0 ? (ui_xaxis)-1 : on ? UI_X_LOGSTEPS : UI_X_STEPS, err);
 }
 
-const cmd_entry cmd_entry_logx = {
+static const cmd_entry cmd_entry_logx = {
 	.name = "logx",
 	.help = "log-steps on the x axis (no argument: toggle)",
 	.flags = SCREEN,
@@ -68,7 +84,7 @@ static int exec_logy(cmd_ctx *ctx, const cmd_call *c, char *err)
 	return ui_cmd_logy(ctx->ui, toggle(c), err);
 }
 
-const cmd_entry cmd_entry_logy = {
+static const cmd_entry cmd_entry_logy = {
 	.name = "logy",
 	.help = "logarithmic y axis for losses (no argument: toggle)",
 	.flags = SCREEN,
@@ -81,7 +97,7 @@ static int exec_smooth(cmd_ctx *ctx, const cmd_call *c, char *err)
 	return ui_cmd_smooth(ctx->ui, c->pos[0].num, err);
 }
 
-const cmd_entry cmd_entry_smooth = {
+static const cmd_entry cmd_entry_smooth = {
 	.name = "smooth",
 	.help = "EMA weight of the smoothed curves drawn over the raw ones (0 = off)",
 	.flags = SCREEN,
@@ -94,7 +110,7 @@ static int exec_metric(cmd_ctx *ctx, const cmd_call *c, char *err)
 	return ui_cmd_metric(ctx->ui, (int)c->pos[0].num, err);
 }
 
-const cmd_entry cmd_entry_metric = {
+static const cmd_entry cmd_entry_metric = {
 	.name = "metric",
 	.help = "plot losses or error rates",
 	.flags = SCREEN,
@@ -107,7 +123,7 @@ static int exec_zoom(cmd_ctx *ctx, const cmd_call *c, char *err)
 	return ui_cmd_zoom(ctx->ui, (long)c->pos[0].num, err);
 }
 
-const cmd_entry cmd_entry_zoom = {
+static const cmd_entry cmd_entry_zoom = {
 	.name = "zoom",
 	.help = "show only the last N steps (all: everything)",
 	.flags = SCREEN,
@@ -121,7 +137,7 @@ static int exec_follow(cmd_ctx *ctx, const cmd_call *c, char *err)
 	return ui_cmd_follow(ctx->ui, toggle(c), err);
 }
 
-const cmd_entry cmd_entry_follow = {
+static const cmd_entry cmd_entry_follow = {
 	.name = "follow",
 	.help = "keep the newest step in view (no argument: toggle)",
 	.flags = SCREEN,
@@ -138,7 +154,7 @@ static int exec_plot(cmd_ctx *ctx, const cmd_call *c, char *err)
 	return ui_cmd_plot(ctx->ui, c->npos, names, err);
 }
 
-const cmd_entry cmd_entry_plot = {
+static const cmd_entry cmd_entry_plot = {
 	.name = "plot",
 	.help = "choose the series the instruments panel plots, by name (e.g. grad_norm wnorm); "
 		"auto: its own choice",
@@ -158,7 +174,7 @@ static int exec_help(cmd_ctx *ctx, const cmd_call *c, char *err)
 	return 0;
 }
 
-const cmd_entry cmd_entry_help = {
+static const cmd_entry cmd_entry_help = {
 	.name = "help",
 	.help = "list the commands, or explain one",
 	.flags = SCREEN | CMD_BATCH,
@@ -172,7 +188,7 @@ static int exec_quit(cmd_ctx *ctx, const cmd_call *c, char *err)
 	return ctx->ui ? ui_cmd_quit(ctx->ui, err) : 0;
 }
 
-const cmd_entry cmd_entry_quit = {
+static const cmd_entry cmd_entry_quit = {
 	.name = "quit",
 	.alias = "q",
 	.help = "leave gglab",

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "gglab/cmd.h"
+#include "gglab/ui.h"
 #include "gglab/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -117,6 +118,7 @@ static void check_line(const char *line, const char *where)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	ui_commands_register(); /* the screen's commands parse too */
 	char *text = gg_xmalloc(size + 1);
 	memcpy(text, data, size);
 	text[size] = 0;
