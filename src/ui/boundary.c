@@ -83,7 +83,7 @@ void ui_render_boundary(struct ui *u, ui_panel *p)
 		have = 0;
 
 	wmove(w, 0, 1);
-	int x = 1 + ui_put_text(w, ui_panel_kinds[UI_P_BOUNDARY].title, W - 2, ROLE_TITLE);
+	int x = 1 + ui_put_text(w, p->kind->title, W - 2, ROLE_TITLE);
 	if (!have) {
 		char msg[300], names[80];
 		data_planar_names(names, sizeof names, ", ");

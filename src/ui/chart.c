@@ -254,7 +254,7 @@ void ui_render_plot(struct ui *u, ui_panel *p)
 		return;
 	}
 	plotjob *j = gg_xcalloc(1, sizeof *j);
-	const ui_panel_kind *kind = &ui_panel_kinds[p->kind];
+	const ui_panel_kind *kind = p->kind;
 	int epochs = u->xaxis == UI_X_EPOCHS && !kind->fixed_logx;
 	j->logx = kind->fixed_logx || u->xaxis == UI_X_LOGSTEPS;
 	j->fit = (distfit){ .series = -1, .b = NAN };

@@ -104,21 +104,11 @@ static int help_lines(void)
 	return nwrapped;
 }
 
-void ui_help_open(struct ui *u)
-{
-	if (u->help_open)
-		return;
-	u->help_open = 1;
-	u->help_top = 0;
-	u->help_dirty = 1;
-	help_wrap(u->W - 2);
-	u->want |= UI_WANT_HELP;
-}
-
 void ui_help_window(struct ui *u)
 {
 	if (!u->help_open || u->helpw)
 		return;
+	help_wrap(u->W - 2); /* before a key can scroll it */
 	u->helpw = newwin(u->H - 1, u->W, 0, 0);
 	keypad(u->helpw, TRUE);
 	nodelay(u->helpw, TRUE);

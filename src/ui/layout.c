@@ -1,5 +1,5 @@
-/* layout.c — where the panels go, and the frame: which panels re-render (their data, the
- * settings or their size changed), then everything is copied to the terminal once.
+/* layout.c — the views and where the panels go: the windows for the screen's size and
+ * view (the frame that draws into them is frame.c).
  *
  * Layout rules (W×H is the terminal; below 80×24 only the notice and the prompt):
  *   row 0 the status line; the last row the prompt; above it the event log (4 rows, 6 from
@@ -10,13 +10,11 @@
  *   otherwise only the main plot shows. A kind that is main_only (the decision boundary)
  *   shows only when the view names it.
  *
- * Plots overlay every visible run (ui_visible_runs; up to UI_MAXRUNS), each in its own
- * colour with its own glyphs, and name them in the legend. */
+ * A kind's properties come through the panel's pointer to its row of the table of kinds
+ * (ui_panel.kind, set when the screen starts), so this file sits below the panels. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "gglab/util.h"
 #include "panel.h"
 
 /* ---- the views ------------------------------------------------------------------------- */
@@ -42,39 +40,6 @@ void ui_view_names(char *buf, size_t len, const char *sep)
 		l += (size_t)snprintf(buf + l, len - l, "%s%s", i ? sep : "", views[i].name);
 }
 
-/* ---- the runs a plot overlays ------------------------------------------------------------ */
-
-void ui_visible_runs(struct ui *u, runset *rs)
-{
-	int nr = series_nruns(u->S), want = series_current(u->S), have_cur = 0;
-	rs->n = rs->total = 0;
-	for (int r = 0; r < nr; r++) {
-		series_status st;
-		series_get_status(u->S, r, &st);
-		if (st.dropped || st.agreement)
-			continue;
-		rs->total++;
-		if (rs->n < UI_MAXRUNS)
-			rs->id[rs->n++] = r;
-		else if (r == want)
-			rs->id[UI_MAXRUNS - 1] = r;
-		have_cur |= r == want;
-	}
-	rs->cur = have_cur ? want : rs->n ? rs->id[0] : -1;
-	rs->slot = 0;
-	for (int k = 0; k < rs->n; k++)
-		if (rs->id[k] == rs->cur)
-			rs->slot = k;
-}
-
-void ui_run_name(struct ui *u, int run, char *buf, size_t len)
-{
-	series_status st;
-	series_get_status(u->S, run, &st);
-	snprintf(buf, len, "%s", st.name);
-}
-
-
 /* ---- layout ---------------------------------------------------------------------------- */
 
 void ui_free_windows(struct ui *u)
@@ -95,7 +60,6 @@ void ui_free_windows(struct ui *u)
 static void place(struct ui *u, int kind, int x, int y, int w, int h)
 {
 	ui_panel *p = &u->panels[kind];
-	p->kind = kind;
 	p->x = x, p->y = y, p->w = w, p->h = h;
 	p->win = newwin(h, w, y, x);
 	p->dirty = 1;
@@ -122,7 +86,7 @@ static void plan(const struct ui *u, rect r[UI_NKINDS])
 	int mainp = views[u->view].panel;
 	int others[UI_NKINDS], no = 0;
 	for (int k = 0; k < UI_NKINDS; k++)
-		if (k != mainp && !ui_panel_kinds[k].main_only)
+		if (k != mainp && !u->panels[k].kind->main_only)
 			others[no++] = k;
 	if (W >= 120) {
 		int lw = W * 55 / 100;
@@ -157,7 +121,6 @@ void ui_layout(struct ui *u)
 	u->small = W < 80 || H < 24;
 	u->promptw = newwin(1, W, H - 1, 0);
 	nodelay(u->promptw, TRUE); /* no keypad(): readline decodes escape sequences */
-	ui_help_window(u);
 	if (u->small) {
 		u->smallw = newwin(H - 1, W, 0, 0);
 		return;
@@ -171,93 +134,4 @@ void ui_layout(struct ui *u)
 	for (int k = 0; k < UI_NKINDS; k++)
 		if (r[k].w > 0)
 			place(u, k, r[k].x, r[k].y, r[k].w, r[k].h);
-}
-
-/* What a plot shows, summarized: re-render when it changes. */
-static uint64_t data_key(struct ui *u)
-{
-	uint64_t k = (uint64_t)series_nruns(u->S) * 1000003u + (uint64_t)series_ncols(u->S);
-	for (int r = 0; r < series_nruns(u->S); r++) {
-		series_status st;
-		series_get_status(u->S, r, &st);
-		k = k * 1099511628211u + series_nrows(u->S, r) * 31u + series_nevents(u->S, r);
-		/* a drop, a new `fit` window, a run that became a twin: same rows, new picture */
-		k = k * 31u + (uint64_t)(st.dropped * 2 + st.agreement) + (uint64_t)st.twin_group * 5u;
-		k = k * 1099511628211u + (uint64_t)st.fit_from * 7u + (uint64_t)st.fit_to;
-	}
-	k = k * 31u + (uint64_t)series_current(u->S);
-	return k;
-}
-
-static void draw_small(struct ui *u)
-{
-	WINDOW *w = u->smallw;
-	int W = getmaxx(w), H = getmaxy(w);
-	werase(w);
-	char a[120], b[120] = "resize the terminal, or type quit";
-	snprintf(a, sizeof a, u->utf8 ? "terminal too small: need 80×24, have %d×%d"
-				      : "terminal too small: need 80x24, have %dx%d", u->W, u->H);
-	int aw = ui_text_width(a), bw = (int)strlen(b);
-	wmove(w, H / 2 - 1 >= 0 ? H / 2 - 1 : 0, aw < W ? (W - aw) / 2 : 0);
-	ui_put_text(w, a, W, ROLE_WARN);
-	if (H > 2) {
-		wmove(w, H / 2 + 1 < H ? H / 2 + 1 : H - 1, bw < W ? (W - bw) / 2 : 0);
-		ui_put_text(w, b, W, ROLE_DIM);
-	}
-}
-
-void ui_draw_frame(struct ui *u)
-{
-	if (u->small) {
-		if (u->status_dirty || u->log_dirty) {
-			draw_small(u);
-			u->status_dirty = u->log_dirty = 0;
-		}
-		/* The log is not on screen: still, the newest message shows on the notice. */
-		wnoutrefresh(u->smallw);
-	} else if (u->help_open) {
-		if (u->help_dirty)
-			ui_help_draw(u);
-		wnoutrefresh(u->helpw);
-	} else {
-		uint64_t v = series_version(u->S);
-		if (u->status_dirty || v != u->status_version)
-			ui_draw_status(u);
-		uint64_t key = data_key(u);
-		for (int i = 0; i < UI_NKINDS; i++) {
-			ui_panel *p = &u->panels[i];
-			if (!p->win)
-				continue;
-			const ui_panel_kind *kind = &ui_panel_kinds[i];
-			uint64_t pk = kind->key ? key * 31u + kind->key(u) : key;
-			double now = gg_now();
-			int late = kind->late && p->version != v && now - p->when >= 1.0;
-			/* A new map changes cells all over the panel: once a second is live enough
-			 * and keeps the terminal output within budget. */
-			int changed = p->key != pk;
-			if (changed && kind->throttled && !p->dirty && p->gen == u->gen && now - p->when < 1.0) {
-				p->pending = 1;
-				changed = 0;
-			}
-			if (p->dirty || p->gen != u->gen || changed || late) {
-				kind->render(u, p);
-				p->dirty = 0;
-				p->gen = u->gen;
-				p->key = pk;
-				p->version = v;
-				p->when = now;
-				p->pending = 0;
-			}
-			wnoutrefresh(p->win);
-		}
-		if (u->log_dirty)
-			ui_draw_log(u);
-		wnoutrefresh(u->statusw);
-		wnoutrefresh(u->logw);
-	}
-	u->status_version = series_version(u->S);
-	u->status_dirty = 0;
-	u->help_dirty = 0;
-	ui_prompt_draw(u); /* last: the cursor stays on the prompt */
-	doupdate();
 }

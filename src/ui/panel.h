@@ -10,7 +10,7 @@
 
 #include "tui.h"
 
-/* ---- which runs a plot overlays (layout.c) ----------------------------------------------- */
+/* ---- which runs a plot overlays (state.c) ----------------------------------------------- */
 /* The runs a plot overlays: not dropped (`run drop`) and
  * not a twin group's agreement series (not a trained run: the instruments panel shows it).
  * In store order, so a run keeps its place, colour and glyph from frame to frame; when
@@ -90,7 +90,7 @@ void ui_render_boundary(struct ui *u, ui_panel *p);                           /*
 uint64_t ui_boundary_key(struct ui *u);
 
 /* ---- the table of panel kinds (panels.c) ------------------------------------------------ */
-typedef struct {
+struct ui_panel_kind {
 	const char *title;   /* the title while there are no runs */
 	/* the data step: curves, legend, title, note, hint (and logy when it decides) */
 	void (*build)(struct ui *u, plotjob *j, const runset *rs, int epochs);
@@ -108,7 +108,7 @@ typedef struct {
 	int late;            /* results that arrive late (PH) re-render it within a second */
 	int throttled;       /* at most one render a second: a new picture changes every cell */
 	int main_only;       /* only ever shown as the main panel (`view` picks it) */
-} ui_panel_kind;
+};
 
 extern const ui_panel_kind ui_panel_kinds[UI_NKINDS];
 

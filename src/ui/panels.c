@@ -1,6 +1,7 @@
 /* panels.c — the table of panel kinds (panel.h): what each panel shows and how it behaves,
  * in one place. The layout (layout.c) places them, the frame loop re-renders them when
- * their data changed, and the chart (chart.c) draws the plot kinds from their rows. */
+ * their data changed, and the chart (chart.c) draws the plot kinds from their rows, each
+ * through its panel's pointer to its row (ui_panels_init). */
 #include "panel.h"
 
 const ui_panel_kind ui_panel_kinds[UI_NKINDS] = {
@@ -15,3 +16,9 @@ const ui_panel_kind ui_panel_kinds[UI_NKINDS] = {
 	[UI_P_BOUNDARY] = { .title = "decision boundary", .render = ui_render_boundary,
 			    .key = ui_boundary_key, .throttled = 1, .main_only = 1 },
 };
+
+void ui_panels_init(struct ui *u)
+{
+	for (int k = 0; k < UI_NKINDS; k++)
+		u->panels[k].kind = &ui_panel_kinds[k];
+}

@@ -29,6 +29,7 @@
 #define HISTORY_MAX 1000
 
 static struct ui *the_ui;
+static ui_line_fn line_fn;  /* what an entered line goes to (ui_prompt_init) */
 static int pending = -1;    /* the byte handed to readline, until it reads it */
 static char history_path[4096];
 static FILE *devnull;
@@ -205,7 +206,7 @@ static int act_help(int count, int key)
 
 static int act_pause(int count, int key)
 {
-	ui_toggle_pause(the_ui);
+	the_ui->want |= UI_WANT_PAUSE;
 	return 0;
 }
 
@@ -494,7 +495,7 @@ static void on_line(char *line)
 			if (history_path[0])
 				append_history(1, history_path);
 		}
-		ui_run_line(u, s, 0);
+		line_fn(u, s);
 	}
 	free(line);
 	u->prompt_hscroll = 0;
@@ -502,9 +503,10 @@ static void on_line(char *line)
 
 /* ---- life cycle -------------------------------------------------------------------------- */
 
-int ui_prompt_init(struct ui *u, char *err)
+int ui_prompt_init(struct ui *u, ui_line_fn on_entered, char *err)
 {
 	the_ui = u;
+	line_fn = on_entered;
 	/* Readline must neither touch the terminal nor the environment nor the signals. */
 	rl_catch_signals = 0;
 	rl_catch_sigwinch = 0;

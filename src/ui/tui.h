@@ -1,8 +1,29 @@
-/* tui.h — what the screen's files share (tui.c: the loop and the screen commands; prompt.c:
- * the readline bridge; text.c: shown text; layout.c: where the panels go and the frame;
- * status.c, eventlog.c: the status line and the log; panel.h: the panels; help.c: the
- * help screen; theme.c: colours by role). Private to src/ui: nothing here is part of
+/* tui.h — what the screen's files share. Private to src/ui: nothing here is part of
  * gglab's public interface.
+ *
+ * The files, in an order where each calls only files above it (tests/layers.sh checks
+ * that no files call each other in a circle):
+ *   utf8.c         decoding UTF-8
+ *   plot.c         the canvas (braille or ASCII), axes and ticks (plot.h)
+ *   theme.c        colours by role
+ *   text.c         every string shown: widths, wrapping, cells
+ *   layout.c       the views, and where the panels go: the windows
+ *   state.c        what the screen shows: the runs a plot overlays, the event log, and the
+ *                  screen commands (ui_cmd_*), which change that state and request (u->want)
+ *   commands.c     the screen's family of the command table (main adds it at start-up)
+ *   status.c       the status line
+ *   eventlog.c     the event log
+ *   chart.c        the plot job drawn (panel.h)
+ *   curves.c       the loss, gap and distance panels' data steps
+ *   instpanel.c    the instruments panel's data step
+ *   boundary.c     the decision boundary panel
+ *   panels.c       the table of panel kinds (each panel points to its row: ui_panel.kind)
+ *   prompt.c       the readline bridge and the keys, which request (u->want); an entered
+ *                  line goes to the callback given to ui_prompt_init
+ *   help.c         the help screen: the keys (prompt.c) and the commands
+ *   frame.c        the frame: what re-renders, then one copy to the terminal
+ *   tui.c          the loop: input, lab messages, requests, frames
+ * (batch.c, the headless printer, uses none of them.)
  *
  * Everything declared here runs on the UI thread only; it is the one thread that calls
  * curses or readline. */
@@ -59,8 +80,10 @@ enum { UI_P_LOSS, UI_P_GAP, UI_P_DIST, UI_P_INST, UI_P_BOUNDARY, UI_NKINDS };
 #define UI_LOGN 256
 #define UI_DEFAULT_EPOCHS 40 /* the default setup trains this long, then pauses */
 
+typedef struct ui_panel_kind ui_panel_kind; /* its row of the table (panel.h) */
+
 typedef struct {
-	int kind;
+	const ui_panel_kind *kind; /* set for every panel when the screen starts */
 	int x, y, w, h;
 	WINDOW *win;
 	uint64_t key;   /* what the data looked like at the last render (rows, events, runs) */
@@ -83,6 +106,7 @@ enum {
 	UI_WANT_RELAYOUT = 1, /* new windows: the size or the view changed */
 	UI_WANT_REDRAW = 2,   /* repaint the terminal from scratch (Ctrl-L) */
 	UI_WANT_HELP = 4,     /* the help screen's window (help_open is set) */
+	UI_WANT_PAUSE = 8,    /* pause or resume the current run (F2) */
 };
 
 typedef struct {
@@ -134,18 +158,19 @@ struct ui {
 	int prompt_hscroll;
 };
 
-/* tui.c */
+/* state.c (and the ui_cmd_* of gglab/ui.h; ui_visible_runs and ui_run_name: panel.h) */
 void ui_log(struct ui *u, ui_role role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void ui_run_line(struct ui *u, const char *line, int from_script);
-void ui_touch(struct ui *u);     /* settings changed: every panel re-renders */
-void ui_toggle_pause(struct ui *u);
-void ui_zoom_step(struct ui *u, int out);
 void ui_log_scroll(struct ui *u, int dir);
+void ui_touch(struct ui *u);     /* settings changed: every panel re-renders */
+void ui_zoom_step(struct ui *u, int out);
 int ui_latest_step(struct ui *u);
 int ui_any_running(struct ui *u);
+/* Sets help_open and asks for the help's window (UI_WANT_HELP), which help.c makes. */
+void ui_help_open(struct ui *u);
 
-/* prompt.c */
-int ui_prompt_init(struct ui *u, char *err);
+/* prompt.c: on_entered gets each line entered (not blank, already in the history). */
+typedef void (*ui_line_fn)(struct ui *u, const char *line);
+int ui_prompt_init(struct ui *u, ui_line_fn on_entered, char *err);
 void ui_prompt_done(struct ui *u);
 void ui_prompt_feed(struct ui *u, int byte);
 void ui_prompt_draw(struct ui *u);   /* draws into promptw and wnoutrefresh's it */
@@ -168,19 +193,23 @@ int ui_wrapped_rows(const char *s, int W); /* rows s takes wrapped to W (continu
 void ui_put_wrapped(WINDOW *w, int y, int rows_skip, int rows_max, const char *s, int W, ui_role role);
 void ui_fmt_count(double v, char *buf, size_t len); /* 1234 → "1234", 12345 → "12.3k" */
 
-/* layout.c */
+/* layout.c (the views' names: gglab/ui.h) */
 void ui_layout(struct ui *u);        /* fills panels[] / windows from W, H and view */
 int ui_layout_shows(const struct ui *u, int kind); /* the layout of W, H and view places it */
 void ui_free_windows(struct ui *u);
-void ui_draw_frame(struct ui *u);    /* renders what changed, wnoutrefresh's every window */
+
+/* frame.c */
+void ui_draw_frame(struct ui *u);    /* renders what changed, copies it all to the terminal */
 
 /* status.c, eventlog.c */
 void ui_draw_status(struct ui *u);
 void ui_draw_log(struct ui *u);
 
-/* help.c: ui_help_open sets help_open and asks for the window, which the loop (or the
- * layout) makes with ui_help_window. The keys' lines come from the key table (prompt.c). */
-void ui_help_open(struct ui *u);
+/* panels.c: points each panel to its row of the table of kinds */
+void ui_panels_init(struct ui *u);
+
+/* help.c: the loop makes the help's window with ui_help_window once help_open is set
+ * (ui_help_open, state.c). The keys' lines come from the key table (prompt.c). */
 void ui_help_window(struct ui *u);
 void ui_help_key(struct ui *u, int key);
 void ui_help_draw(struct ui *u);
