@@ -3,11 +3,8 @@
 # and no two folders of src/ do. From the compiled objects of the library (the sources
 # Makefile.am lists, so a stale object of a removed file does not count) read with nm:
 # file A depends on file B when A uses a symbol B defines. A failure prints each cycle.
-# KNOWN lists what still has a circle that issue 8 is removing (drop each when fixed):
-# folders whose files do, and pairs of folders (a:b).
 . "${srcdir:-.}/tests/lib.sh"
 
-KNOWN=${KNOWN-"ui"}
 build=$(dirname "$GGLAB")
 objs=$(sed -n '/^libgglab_a_SOURCES/,/^[^	]/p' "$srcdir/Makefile.am" | tr ' \t\\' '\n\n\n' |
 	sed -n 's|^\(src/[a-z_]*/[a-z_0-9]*\)\.c$|\1.o|p')
