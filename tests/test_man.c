@@ -188,6 +188,7 @@ static void test_keys(void)
 
 int main(void)
 {
+	ui_commands_register(); /* the screen's commands are in the table, as in gglab */
 	if (load() < 0)
 		return test_report();
 	test_commands();
