@@ -26,6 +26,15 @@ static void fmt_eta(double s, char *buf, size_t len)
 		snprintf(buf, len, "%.0fh", s / 3600);
 }
 
+/* "train 0.123", or as a percentage when the plots show error rates */
+static void fmt_value(char *buf, size_t len, const char *what, double v, int errors)
+{
+	if (errors)
+		snprintf(buf, len, "%s %.1f%%", what, 100 * v);
+	else
+		snprintf(buf, len, "%s %.3f", what, v);
+}
+
 void ui_draw_status(struct ui *u)
 {
 	WINDOW *w = u->statusw;
@@ -69,19 +78,16 @@ void ui_draw_status(struct ui *u)
 			series_last(u->S, cur, ctr, &vtr);
 		if (cte >= 0)
 			series_last(u->S, cur, cte, &vte);
-		const double k = u->errors ? 100 : 1;
-		const char *fmt = u->errors ? "%s %.1f%%" : "%s %.3f";
 		if (isfinite(vtr)) {
-			snprintf(seg[n].text, sizeof seg[n].text, fmt, "train", k * vtr);
+			fmt_value(seg[n].text, sizeof seg[n].text, "train", vtr, u->errors);
 			seg[n].prio = 9, seg[n++].role = ROLE_STATUS;
 		}
 		if (isfinite(vte)) {
-			snprintf(seg[n].text, sizeof seg[n].text, fmt, "test", k * vte);
+			fmt_value(seg[n].text, sizeof seg[n].text, "test", vte, u->errors);
 			seg[n].prio = 9, seg[n++].role = ROLE_STATUS;
 		}
 		if (isfinite(vtr) && isfinite(vte)) {
-			snprintf(seg[n].text, sizeof seg[n].text, fmt, "gap",
-				 k * (vte - vtr));
+			fmt_value(seg[n].text, sizeof seg[n].text, "gap", vte - vtr, u->errors);
 			seg[n].prio = 9, seg[n++].role = ROLE_STATUS_KEY;
 		}
 	}
