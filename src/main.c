@@ -65,6 +65,8 @@ static void usage(FILE *out)
 	      "Commands are listed by 'gglab -c help' and documented in gglab(1).\n",
 	      out);
 	char journals[3072], autosave[3072], err[GG_ERRLEN], note[4400];
+	if (out != stdout) /* a usage error: the options are enough */
+		return;
 	if (gg_state_dir("journals", journals, sizeof journals, err) < 0 ||
 	    gg_state_dir("autosave", autosave, sizeof autosave, err) < 0)
 		return;
