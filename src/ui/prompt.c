@@ -441,9 +441,15 @@ static char **complete(const char *text, int start, int end)
 	return m;
 }
 
-/* Several matches: list them in the event log instead of letting readline print. */
+/* Several matches: list them in the event log instead of letting readline print; once for
+ * a line as typed (another Tab on the same line does not list them again). */
+static char shown_for[400]; /* the line whose matches the log shows; a new line clears it */
+
 static void show_matches(char **matches, int num, int max)
 {
+	if (strlen(rl_line_buffer) < sizeof shown_for && strcmp(shown_for, rl_line_buffer) == 0)
+		return;
+	snprintf(shown_for, sizeof shown_for, "%s", rl_line_buffer);
 	char line[400];
 	size_t len = (size_t)snprintf(line, sizeof line, "completions:");
 	int shown = 0;
@@ -497,6 +503,7 @@ static void on_line(char *line)
 		}
 		line_fn(u, s);
 	}
+	shown_for[0] = 0;
 	free(line);
 	u->prompt_hscroll = 0;
 }
