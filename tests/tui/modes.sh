@@ -102,6 +102,7 @@ check "SIGTERM autosaves" grep -q "saved everything to .*continue with: gglab --
 # SIGHUP (the SSH link dies) mid-run: a checkpoint that resumes where the run was
 start 80 24 --
 expect_screen "RUNNING" "started for SIGHUP"
+type_line "train" # until paused: the default's 40 epochs could end before the SIGHUP
 wait_for "step 2" 20 >/dev/null
 pid=$(pgrep -P "$(tm display -p -t t '#{pane_pid}')" gglab)
 [ -n "$pid" ] && kill -HUP "$pid"
