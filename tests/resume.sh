@@ -45,6 +45,31 @@ expect_rc 0 "--resume finishes the run"
 expect_err "resumed from $ckpt" "resume says so"
 check "resumed = uninterrupted, bit for bit" cmp -s "$TMP/out.csv" "$TMP/full.csv"
 
+# a script whose last command is the train that the signal interrupted: the resumed
+# session trains to the end of it (it used to exit at once, the run still RUNNING)
+rm -f "$XDG_STATE_HOME"/gglab/autosave/*.gglab
+cat >"$TMP/last.gg" <<GG
+data teacher n=4000 dim=64
+model mlp 128x2 act=tanh norm=bn
+opt sgd lr=0.05 momentum=0.9
+set bs 16
+train 30000
+GG
+"$GGLAB" --batch "$TMP/last.gg" --threads 1 >"$TMP/out" 2>"$TMP/err" </dev/null &
+pid=$!
+for i in $(seq 1 1200); do
+	grep -q "step [1-9][0-9][0-9]" "$TMP/err" 2>/dev/null && break
+	sleep 0.05
+done
+kill -TERM $pid
+wait $pid
+ckpt=$(ls "$XDG_STATE_HOME"/gglab/autosave/*.gglab 2>/dev/null | head -n 1)
+check "the last train's autosave was written" test -s "$ckpt"
+run_gglab --resume "$ckpt" --threads 1
+expect_rc 0 "--resume of a script interrupted in its last train"
+expect_err "reached its goal at step 30000" "it trains to the end of that train"
+expect_err "summary: r1 PAUSED step 30000" "and the run ends paused there"
+
 # resuming a file that is not a checkpoint
 printf 'hello\n' >"$TMP/junk.gglab"
 run_gglab --resume "$TMP/junk.gglab"

@@ -627,7 +627,8 @@ int lab_resume(lab *L, const char *path, int *headless, char *err)
 
 int lab_script_left(lab *L)
 {
-	return L->script.n - L->script_pos;
+	/* a script saved during its `train` has that train still to finish */
+	return L->script.n - L->script_pos + (L->script_wait ? 1 : 0);
 }
 
 void lab_list(lab *L, FILE *out)

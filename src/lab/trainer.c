@@ -154,7 +154,8 @@ static void script_advance(lab *L)
 		if ((fl & CMD_WAIT) && !L->script_synced)
 			L->script_wait = 1;
 	}
-	if (L->script.n && !(L->script_wait && any_running(L, 1))) {
+	/* the end of the script; a resumed one may be empty but for the train it was in */
+	if ((L->script.n || L->script_wait) && !(L->script_wait && any_running(L, 1))) {
 		if (L->opt.batch && any_running(L, 0)) {
 			/* A headless script that ends with a run training "until paused" would stop it
 			 * at whatever step the exit happened to catch: refuse rather than guess. */
@@ -277,7 +278,7 @@ void *lab_trainer_main(void *arg)
 		pthread_mutex_unlock(&L->mu);
 		int stepped = lab_round(L);
 		pthread_mutex_lock(&L->mu);
-		int script_ready = L->script.n && !(L->script_wait && any_running(L, 1));
+		int script_ready = (L->script.n || L->script_wait) && !(L->script_wait && any_running(L, 1));
 		if (!stepped && !script_ready && !L->inq.n && !L->inscript.n && !L->stop && !L->ph_ready)
 			pthread_cond_wait(&L->cv, &L->mu);
 	}
