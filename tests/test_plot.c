@@ -584,6 +584,36 @@ static void test_labels(void)
 	CHECK(fits, "labels always fit their width");
 }
 
+/* Labels of a whole axis: one notation, no repeats, no fractional steps. */
+static void axis(const double *t, int n, int width, int integers, const char *want)
+{
+	char lbl[16][16], got[300] = "";
+	plot_axis_labels(t, n, width, integers, lbl);
+	for (int i = 0; i < n; i++) {
+		strcat(got, i ? "|" : "");
+		strcat(got, lbl[i]);
+	}
+	CHECK(!strcmp(got, want), "axis labels '%s', want '%s'", got, want);
+}
+
+static void test_axis_labels(void)
+{
+	/* the gap panel's axis: each tick alone gives -0.01 -5e-3 0 5e-3 */
+	axis((double[]){ -0.01, -5e-3, 0, 5e-3, 0.01 }, 5, 5, 0, "-1e-2|-5e-3|0|5e-3|1e-2");
+	/* no value below 0.01: plain numbers, thousands with k */
+	axis((double[]){ 0.05, 0.1, 0.5, 1 }, 4, 5, 0, "0.05|0.1|0.5|1");
+	axis((double[]){ 0, 500, 1000, 1500 }, 4, 6, 1, "0|500|1k|1.5k");
+	/* a log axis of error reaching 1e-3: exponents throughout */
+	axis((double[]){ 1e-3, 0.01, 0.1 }, 3, 5, 0, "1e-3|1e-2|1e-1");
+	/* a small value puts the millions in exponents too (not 2e-3 beside 12M) */
+	axis((double[]){ 2e-3, 12345678 }, 2, 4, 0, "2e-3|12e6");
+	/* rounded to the width, two ticks would read alike: the second goes */
+	axis((double[]){ 1000, 1001, 1002 }, 3, 2, 0, "1k||");
+	/* a steps axis never shows a fractional step; an epochs axis does */
+	axis((double[]){ 0, 0.5, 1, 1.5, 2 }, 5, 6, 1, "0||1||2");
+	axis((double[]){ 0, 0.5, 1, 1.5, 2 }, 5, 6, 0, "0|0.5|1|1.5|2");
+}
+
 /* ---- smoothing and fits --------------------------------------------------------------- */
 
 static void test_ema(void)
@@ -725,6 +755,7 @@ int main(int argc, char **argv)
 	test_vmarker();
 	test_ticks();
 	test_labels();
+	test_axis_labels();
 	test_ema();
 	test_fit();
 	if (argc > 1 && !strcmp(argv[1], "-v")) {

@@ -151,6 +151,7 @@ void inst_twins(lab *L)
 		if (sets > 1 && agree_instability(&ins, probs, set, sets, k, U, C, err) < 0)
 			ins = NAN;
 		lab_row row = { 0 };
+		lab_row_set(L, &row, "epoch", run_epoch(tw[0])); /* the twins' epoch: the epochs axis */
 		lab_row_set(L, &row, series_column_name(SERIES_COL_DISAGREE), dis);
 		lab_row_set(L, &row, series_column_name(SERIES_COL_TWINS_TEST_ERR), test_err);
 		lab_row_set(L, &row, series_column_name(SERIES_COL_INCONS), inc);

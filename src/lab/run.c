@@ -351,9 +351,13 @@ static void publish_boundary(lab *L, run *r)
 				best = c;
 		g.cls[i] = (unsigned char)best;
 	}
-	int stride = ds->n_train > SERIES_POINTS_MAX ? ds->n_train / SERIES_POINTS_MAX : 1;
+	/* every stride-th point of each class (one stride over points whose classes alternate
+	 * would keep one class only), over the whole set */
+	int stride = (ds->n_train + SERIES_POINTS_MAX - 1) / SERIES_POINTS_MAX, seen[256] = { 0 };
 	g.npoints = 0;
-	for (int i = 0; i < ds->n_train && g.npoints < SERIES_POINTS_MAX; i += stride) {
+	for (int i = 0; i < ds->n_train && g.npoints < SERIES_POINTS_MAX; i++) {
+		if (seen[ds->train_y[i]]++ % stride)
+			continue;
 		g.px[g.npoints] = ds->train_x[2 * i];
 		g.py[g.npoints] = ds->train_x[2 * i + 1];
 		g.pcls[g.npoints++] = ds->train_y[i];

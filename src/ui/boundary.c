@@ -172,10 +172,15 @@ void ui_render_boundary(struct ui *u, ui_panel *p)
 				ui_put_cell(w, shade(u, cb, ncls), -1, -1, A_NORMAL);
 		}
 	}
-	/* the training points, thinned so they do not hide the regions in a small panel */
+	/* the training points, thinned so they do not hide the regions in a small panel: every
+	 * stride-th point of each class, counted per class (a stride over all points aliases
+	 * with labels that alternate, and a class would vanish) */
 	int maxp = cols * ch / 3 > 1 ? cols * ch / 3 : 1, np = g->npoints < SERIES_POINTS_MAX ? g->npoints : SERIES_POINTS_MAX;
 	int stride = np > maxp ? (np + maxp - 1) / maxp : 1;
-	for (int i = 0; i < np; i += stride) {
+	int seen[256] = { 0 };
+	for (int i = 0; i < np; i++) {
+		if (seen[g->pcls[i]]++ % stride)
+			continue;
 		double fx = (g->px[i] - g->x0) / (g->x1 - g->x0), fy = (g->y1 - g->py[i]) / (g->y1 - g->y0);
 		if (!(fx >= 0 && fx < 1 && fy >= 0 && fy < 1))
 			continue;
@@ -200,32 +205,31 @@ void ui_render_boundary(struct ui *u, ui_panel *p)
 		ui_put_text(w, vline, 1, ROLE_AXIS);
 	}
 	double t[16];
+	char lbl[16][16];
 	int nt = plot_ticks(g->y0, g->y1, 0, ch / 2 > 2 ? (ch / 2 < 8 ? ch / 2 : 8) : 2, t), last = -2;
+	plot_axis_labels(t, nt, yw - 2, 0, lbl);
 	for (int i = 0; i < nt; i++) {
 		int row = (int)floor((g->y1 - t[i]) / (g->y1 - g->y0) * ch);
-		if (row < 0 || row >= ch || row == last)
+		if (row < 0 || row >= ch || row == last || !lbl[i][0])
 			continue;
 		last = row;
-		char lbl[16];
-		plot_tick_label(t[i], lbl, sizeof lbl, yw - 2);
-		wmove(w, 1 + row, yw - 2 - (int)strlen(lbl));
-		ui_put_text(w, lbl, yw - 2, ROLE_LABEL);
+		wmove(w, 1 + row, yw - 2 - (int)strlen(lbl[i]));
+		ui_put_text(w, lbl[i], yw - 2, ROLE_LABEL);
 		wmove(w, 1 + row, yw - 1);
 		ui_put_text(w, vtick, 1, ROLE_AXIS);
 	}
 	nt = plot_ticks(g->x0, g->x1, 0, cols / 10 < 2 ? 2 : cols / 10, t);
+	plot_axis_labels(t, nt, 6, 0, lbl);
 	int end = yw - 1;
 	for (int i = 0; i < nt; i++) {
 		int col = yw + (int)floor((t[i] - g->x0) / (g->x1 - g->x0) * cols);
-		char lbl[16];
-		plot_tick_label(t[i], lbl, sizeof lbl, 6);
-		int lw = (int)strlen(lbl), lx = col - lw / 2;
+		int lw = (int)strlen(lbl[i]), lx = col - lw / 2;
 		if (lx < yw - 1)
 			lx = yw - 1;
-		if (lx + lw > yw + cols || lx <= end)
+		if (!lw || lx + lw > yw + cols || lx <= end)
 			continue;
 		wmove(w, 1 + ch, lx);
-		ui_put_text(w, lbl, lw, ROLE_LABEL);
+		ui_put_text(w, lbl[i], lw, ROLE_LABEL);
 		end = lx + lw;
 	}
 

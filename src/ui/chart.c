@@ -196,7 +196,7 @@ void ui_job_line(plotjob *j, double *x, double *y, size_t n, int series)
 	j->lines[j->nlines++] = (pdata){ x, y, n, series };
 }
 
-/* Steps to the x unit: epochs per step from the newest row, or 1. */
+/* Steps to the x unit: epochs per step from the newest row, or 1 (the x range's zoom). */
 static double step_ratio(struct ui *u, int run, int epochs)
 {
 	if (!epochs)
@@ -206,19 +206,80 @@ static double step_ratio(struct ui *u, int run, int epochs)
 	return st.step > 0 ? st.epoch / (double)st.step : 1;
 }
 
-/* Vertical markers where settings changed, labelled where there is room. */
-static void draw_events(struct ui *u, plotjob *j, int run, double ratio)
+/* A run's step -> epoch history: its rows' (step, epoch), and the status' newest point. */
+typedef struct {
+	long *s;
+	double *e;
+	size_t n;
+} epoch_map;
+
+static void epoch_map_read(struct ui *u, int run, epoch_map *m)
+{
+	int ce = series_find_col(u->S, "epoch");
+	size_t n = ce >= 0 ? series_nrows(u->S, run) : 0;
+	m->s = gg_xmalloc((n + 1) * sizeof *m->s);
+	m->e = gg_xmalloc((n + 1) * sizeof *m->e);
+	m->n = 0;
+	size_t got = n ? series_read(u->S, run, ce, 0, n, m->s, m->e) : 0;
+	for (size_t i = 0; i < got; i++) /* rows without an epoch (NaN) are no evidence */
+		if (isfinite(m->e[i]) && (!m->n || m->s[i] > m->s[m->n - 1])) {
+			m->s[m->n] = m->s[i];
+			m->e[m->n++] = m->e[i];
+		}
+	series_status st;
+	series_get_status(u->S, run, &st);
+	if (st.step > 0 && isfinite(st.epoch) && (!m->n || st.step > m->s[m->n - 1])) {
+		m->s[m->n] = st.step;
+		m->e[m->n++] = st.epoch;
+	}
+}
+
+/* The epoch of a step: between two known points on the line through them, before the first
+ * on the line from (0, 0), after the last at the last segment's rate. */
+static double epoch_at(const epoch_map *m, long step)
+{
+	if (!m->n)
+		return (double)step;
+	if (step <= m->s[0])
+		return m->s[0] > 0 ? m->e[0] * (double)step / (double)m->s[0] : m->e[0];
+	size_t lo = 0, hi = m->n - 1;
+	if (step >= m->s[hi]) {
+		if (hi == 0)
+			return m->e[0] * (double)step / (double)m->s[0];
+		lo = hi - 1;
+	} else {
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+			if (m->s[mid] <= step)
+				lo = mid;
+			else
+				hi = mid;
+		}
+	}
+	return m->e[lo] + (m->e[hi] - m->e[lo]) * (double)(step - m->s[lo]) / (double)(m->s[hi] - m->s[lo]);
+}
+
+/* Vertical markers where settings changed, each at its own step's x (on an epochs axis at
+ * the epoch the run had then), labelled on the top rows: a label that would overlap the
+ * ones already placed goes a row lower, so markers at one x stack their labels. */
+static void draw_events(struct ui *u, plotjob *j, int run, int epochs)
 {
 	size_t ne = series_nevents(u->S, run);
 	if (!ne)
 		return;
 	series_event *ev = gg_xmalloc(ne * sizeof *ev);
 	ne = series_read_events(u->S, run, 0, ne, ev);
-	int label_end = -1;
+	epoch_map m = { 0 };
+	if (epochs)
+		epoch_map_read(u, run, &m);
+	enum { ROWS = 4 };
+	int label_end[ROWS], rows = j->c.h / 3 < 1 ? 1 : j->c.h / 3 < ROWS ? j->c.h / 3 : ROWS;
+	for (int r = 0; r < ROWS; r++)
+		label_end[r] = -1;
 	for (size_t i = 0; i < ne; i++) {
 		if (ev[i].kind == SERIES_EV_EVAL)
 			continue;
-		double x = (double)ev[i].step * ratio;
+		double x = epochs ? epoch_at(&m, ev[i].step) : (double)ev[i].step;
 		if (j->logx && x <= 0)
 			continue;
 		ui_role role = ev[i].kind == SERIES_EV_DIVERGED ? ROLE_ERROR : ROLE_MARKER;
@@ -233,13 +294,20 @@ static void draw_events(struct ui *u, plotjob *j, int run, double ratio)
 		int lx = cx + 1;
 		if (lx + tw > j->c.w)
 			lx = cx - tw; /* to the left of a marker near the right edge */
-		if (lx < 0 || lx <= label_end || lx + tw > j->c.w)
+		if (lx < 0 || lx + tw > j->c.w)
+			continue;
+		int r = 0;
+		while (r < rows && lx <= label_end[r])
+			r++;
+		if (r >= rows)
 			continue;
 		char lbl[17];
 		snprintf(lbl, sizeof lbl, "%.*s", tw, ev[i].text);
-		plot_text(&j->c, lx, 0, lbl, ev[i].kind == SERIES_EV_DIVERGED ? ROLE_ERROR : ROLE_MARKER_TEXT);
-		label_end = lx + tw;
+		plot_text(&j->c, lx, r, lbl, ev[i].kind == SERIES_EV_DIVERGED ? ROLE_ERROR : ROLE_MARKER_TEXT);
+		label_end[r] = lx + tw;
 	}
+	free(m.s);
+	free(m.e);
 	free(ev);
 }
 
@@ -339,7 +407,7 @@ void ui_render_plot(struct ui *u, ui_panel *p)
 				  j->ends[i].glyph, j->ends[i].role);
 		}
 		if (kind->events)
-			draw_events(u, j, cur, ratio);
+			draw_events(u, j, cur, epochs);
 	}
 
 	/* ---- copy to the window ---- */
@@ -368,49 +436,45 @@ void ui_render_plot(struct ui *u, ui_panel *p)
 	}
 	if (have) {
 		double t[16];
+		char lbl[16][16];
 		int nt = plot_ticks(j->a.y0, j->a.y1, j->logy, ch / 2 > 1 ? (ch / 2 < 8 ? ch / 2 : 8) : 2, t);
+		plot_axis_labels(t, nt, yw - 2, 0, lbl);
 		int last_row = -2;
 		for (int i = 0; i < nt; i++) {
 			double py = plot_map_y(&j->c, &j->a, t[i]);
-			if (isnan(py))
+			if (isnan(py) || !lbl[i][0])
 				continue;
 			int row = (int)floor(py + 0.5) / (u->braille ? 4 : 1);
 			if (row < 0 || row >= ch || row == last_row)
 				continue;
 			last_row = row;
-			char lbl[16];
-			plot_tick_label(t[i], lbl, sizeof lbl, yw - 2);
-			wmove(w, top + row, yw - 2 - (int)strlen(lbl));
-			ui_put_text(w, lbl, yw - 2, ROLE_LABEL);
+			wmove(w, top + row, yw - 2 - (int)strlen(lbl[i]));
+			ui_put_text(w, lbl[i], yw - 2, ROLE_LABEL);
 			wmove(w, top + row, yw - 1);
 			ui_put_text(w, vtick, 1, ROLE_AXIS);
 		}
 		/* x axis labels on the bottom row */
 		int nx = cw / 10 < 2 ? 2 : cw / 10 > 10 ? 10 : cw / 10;
 		nt = plot_ticks(j->a.x0, j->a.x1, j->logx, nx, t);
-		int end = yw - 1;
+		plot_axis_labels(t, nt, 6, !epochs, lbl); /* no fractional steps */
+		/* the axis' unit at the right end of the label row, always: labels make room */
+		int end = yw - 1, un = (int)strlen(xname);
 		for (int i = 0; i < nt; i++) {
 			double px = plot_map_x(&j->c, &j->a, t[i]);
-			if (isnan(px))
+			if (isnan(px) || !lbl[i][0])
 				continue;
 			int col = yw + (int)floor(px + 0.5) / (u->braille ? 2 : 1);
-			char lbl[16];
-			plot_tick_label(t[i], lbl, sizeof lbl, 6);
-			int lw = (int)strlen(lbl), lx = col - lw / 2;
+			int lw = (int)strlen(lbl[i]), lx = col - lw / 2;
 			if (lx < yw - 1)
 				lx = yw - 1;
-			if (lx + lw > W - 1 || lx <= end)
+			if (lx + lw > W - un - 3 || lx <= end)
 				continue;
 			wmove(w, H - 1, lx);
-			ui_put_text(w, lbl, lw, ROLE_LABEL);
+			ui_put_text(w, lbl[i], lw, ROLE_LABEL);
 			end = lx + lw;
 		}
-		/* the axis' unit at the right end of the label row */
-		int un = (int)strlen(xname);
-		if (end + 2 + un < W) {
-			wmove(w, H - 1, W - un - 1);
-			ui_put_text(w, xname, un, ROLE_DIM);
-		}
+		wmove(w, H - 1, W - un - 1);
+		ui_put_text(w, xname, un, ROLE_DIM);
 	} else {
 		const char *msg = "no data yet";
 		wmove(w, top + ch / 2, yw + (cw - (int)strlen(msg)) / 2);

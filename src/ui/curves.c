@@ -109,6 +109,36 @@ static void legend_runs(struct ui *u, plotjob *j, const runset *rs, int pairs, c
 	}
 }
 
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Error rates are counts over an evaluation set of n: on a log axis a 0 (or an average of
+ * zeros) would fall decades below anything measured. The resolution 1/n of one curve (one
+ * set), estimated as the smallest positive value or step between its values, is its floor,
+ * applied before any smoothing. Returns the resolution (INFINITY: no positive values). */
+static double err_floor(double *y, size_t n)
+{
+	double *v = gg_xmalloc((n ? n : 1) * sizeof *v), res = INFINITY;
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++)
+		if (isfinite(y[k]) && y[k] >= 0)
+			v[m++] = y[k];
+	qsort(v, m, sizeof *v, cmp_d);
+	for (size_t k = 0; k < m; k++) {
+		double d = k ? v[k] - v[k - 1] : v[k];
+		if (d > 1e-9 && d < res)
+			res = d;
+	}
+	free(v);
+	for (size_t k = 0; k < n && isfinite(res); k++)
+		if (isfinite(y[k]) && y[k] < res)
+			y[k] = res;
+	return res;
+}
+
 void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
 {
 	int best_run = -1;
@@ -116,18 +146,21 @@ void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
 	long best_step = -1;
 	const char *tr = u->errors ? "train_err" : "train_loss", *te = u->errors ? "test_err" : "test_loss";
 	const char *mk_train = u->braille ? "●" : "*", *mk_test = u->braille ? "▲" : "o",
-		   *mk_batch = u->braille ? "◆" : "+";
-	int multi = rs->n > 1, have_batch = 0;
+		   *mk_batch = u->braille ? "×" : "'";
+	int multi = rs->n > 1, have_batch = 0, floored = u->errors && u->logy;
+	double res = INFINITY; /* the finest error resolution floored at */
 	for (int k = 0; k < rs->n; k++) {
 		int r = rs->id[k];
 		double *x, *y;
 		size_t n;
 		/* minibatch losses of the current run only: several runs' would be noise */
 		if (!u->errors && r == rs->cur && (n = ui_read_xy(u, r, "batch_loss", epochs, &x, &y))) {
-			ui_job_line(j, x, y, n, ui_job_series(j, ROLE_BATCH, '+'));
+			ui_job_line(j, x, y, n, ui_job_series(j, ROLE_BATCH, '\''));
 			have_batch = 1;
 		}
 		if ((n = ui_read_xy(u, r, tr, epochs, &x, &y))) {
+			if (floored)
+				res = fmin(res, err_floor(y, n));
 			if (multi) {
 				add_run_curve(u, j, x, y, n, run_role(k, 1), run_ascii_train[k], run_filled[k]);
 			} else {
@@ -136,6 +169,8 @@ void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
 			}
 		}
 		if ((n = ui_read_xy(u, r, te, epochs, &x, &y))) {
+			if (floored)
+				res = fmin(res, err_floor(y, n));
 			if (r == rs->cur) { /* the best test value of the current run */
 				long *steps = gg_xmalloc(n * sizeof *steps);
 				size_t m = series_read(u->S, r, series_find_col(u->S, te), 0, n, steps, NULL);
@@ -154,11 +189,20 @@ void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
 	}
 	if (multi)
 		legend_runs(u, j, rs, 1, te);
+	j->logy = u->logy;
+	/* the floor as 1/n where the steps are whole counts of one set, else as a number */
+	char fl[24] = "";
+	if (isfinite(res) && fabs(1 / res - floor(1 / res + 0.5)) < 1e-6 / res)
+		snprintf(fl, sizeof fl, "1/%.0f", floor(1 / res + 0.5));
+	else if (isfinite(res))
+		plot_tick_label(res, fl, sizeof fl, 7);
 	/* last in the legend: the first to go when the title row is short */
 	if (have_batch)
 		ui_job_legend(j, mk_batch, ROLE_BATCH, "minibatch");
-	j->logy = u->logy;
-	snprintf(j->title, sizeof j->title, "%s%s", u->errors ? "error rate" : "loss", j->logy ? " (log)" : "");
+	if (fl[0])
+		snprintf(j->title, sizeof j->title, "error rate (log, floor %s)", fl);
+	else
+		snprintf(j->title, sizeof j->title, "%s%s", u->errors ? "error rate" : "loss", j->logy ? " (log)" : "");
 	if (best_run >= 0 && isfinite(best)) {
 		char bs[32];
 		ui_fmt_count((double)best_step, bs, sizeof bs);
@@ -190,7 +234,8 @@ void ui_build_gap(struct ui *u, plotjob *j, const runset *rs, int epochs)
 						     : "gap (test-train loss)") : "generalization gap");
 }
 
-/* The distance from init of the current run with its fit a + b ln t. */
+/* The distance from init of every overlaid run (large batches ending nearer their
+ * initialization is a comparison), with the current run's fit a + b ln t. */
 void ui_build_dist(struct ui *u, plotjob *j, const runset *rs, int epochs)
 {
 	distfit *f = &j->fit;
@@ -202,47 +247,62 @@ void ui_build_dist(struct ui *u, plotjob *j, const runset *rs, int epochs)
 	series_get_status(u->S, rs->cur, &st);
 	f->from = st.fit_from > 0 ? st.fit_from : 0;
 	f->to = st.fit_to > 0 ? st.fit_to : 0;
-	double *x, *y;
-	size_t n = ui_read_xy(u, rs->cur, "dist", 0, &x, &y);
-	if (n) {
-		double *wx = gg_xmalloc(n * sizeof *wx), *wy = gg_xmalloc(n * sizeof *wy);
-		size_t m = 0;
-		for (size_t i = 0; i < n; i++)
-			if (x[i] > 0 && x[i] >= (double)f->from && (!f->to || x[i] <= (double)f->to) &&
-			    isfinite(y[i])) {
-				wx[m] = x[i];
-				wy[m++] = y[i];
-				f->x0 = m == 1 ? x[i] : fmin(f->x0, x[i]);
-				f->x1 = m == 1 ? x[i] : fmax(f->x1, x[i]);
-			}
-		double sa, sb;
-		fit_line(wx, wy, m, 0, &f->a, &f->b, &f->r2);
-		fit_line(wx, wy, m, 1, &sa, &sb, &f->sq_r2);
-		free(wx);
-		free(wy);
-		ui_job_line(j, x, y, n, ui_job_series(j, ROLE_DIST, '*'));
+	int multi = rs->n > 1;
+	size_t m = 0;
+	for (int k = 0; k < rs->n; k++) {
+		double *x, *y;
+		size_t n = ui_read_xy(u, rs->id[k], "dist", 0, &x, &y);
+		if (!n)
+			continue;
+		if (rs->id[k] == rs->cur) {
+			double *wx = gg_xmalloc(n * sizeof *wx), *wy = gg_xmalloc(n * sizeof *wy);
+			for (size_t i = 0; i < n; i++)
+				if (x[i] > 0 && x[i] >= (double)f->from && (!f->to || x[i] <= (double)f->to) &&
+				    isfinite(y[i])) {
+					wx[m] = x[i];
+					wy[m++] = y[i];
+					f->x0 = m == 1 ? x[i] : fmin(f->x0, x[i]);
+					f->x1 = m == 1 ? x[i] : fmax(f->x1, x[i]);
+				}
+			double sa, sb;
+			fit_line(wx, wy, m, 0, &f->a, &f->b, &f->r2);
+			fit_line(wx, wy, m, 1, &sa, &sb, &f->sq_r2);
+			free(wx);
+			free(wy);
+		}
+		if (multi)
+			add_run_curve(u, j, x, y, n, run_role(k, 0), run_ascii_test[k], run_filled[k]);
+		else
+			ui_job_line(j, x, y, n, ui_job_series(j, ROLE_DIST, '*'));
+	}
+	if (multi)
+		legend_runs(u, j, rs, 0, "dist");
+	else if (j->nlines)
 		ui_job_legend(j, u->braille ? "●" : "*", ROLE_DIST, u->utf8 ? "‖w−w₀‖" : "|w-w0|");
+	if (j->nlines) {
 		f->series = ui_job_series(j, ROLE_FIT, '-');
 		ui_job_legend(j, u->braille ? "─" : "-", ROLE_FIT, u->utf8 ? "a+b·ln t" : "a+b*ln t");
 		if (f->from || f->to)
 			ui_job_legend(j, u->braille ? "⡇" : ":", ROLE_WINDOW, "fit window");
 	}
-	if (rs->total > 1)
-		snprintf(j->title, sizeof j->title, "distance from init (%s)", st.name);
-	else
-		snprintf(j->title, sizeof j->title, "distance from init");
+	/* the fit's numbers first (the note loses whole parts from its end when short) */
+	snprintf(j->title, sizeof j->title, "%s", multi ? "distance" : "distance from init");
 	if (isfinite(f->b)) {
 		const char *dot = u->utf8 ? " · " : " - ";
-		snprintf(j->note, sizeof j->note, u->utf8 ? "%sb=%.3g R²=%.3f (√t R²=%.3f)" : "%sb=%.3g R^2=%.3f (sqrt t R^2=%.3f)",
-			 dot, f->b, f->r2, f->sq_r2);
-		if (f->from || f->to) {
-			size_t l = strlen(j->note);
+		int l = snprintf(j->note, sizeof j->note, u->utf8 ? "%sb=%.3g R²=%.3f n=%zu" : "%sb=%.3g R^2=%.3f n=%zu",
+				 dot, f->b, f->r2, m);
+		if (multi && l < (int)sizeof j->note)
+			l += snprintf(j->note + l, sizeof j->note - (size_t)l, "%sfit of %s", dot, st.name);
+		if ((f->from || f->to) && l < (int)sizeof j->note) {
 			char f0[32], f1[32] = "end";
 			ui_fmt_count((double)f->from, f0, sizeof f0);
 			if (f->to)
 				ui_fmt_count((double)f->to, f1, sizeof f1);
-			snprintf(j->note + l, sizeof j->note - l, "%sfit %s..%s", dot, f0, f1);
+			l += snprintf(j->note + l, sizeof j->note - (size_t)l, "%sfit %s..%s", dot, f0, f1);
 		}
+		if (l < (int)sizeof j->note)
+			snprintf(j->note + l, sizeof j->note - (size_t)l, u->utf8 ? "%s√t R²=%.3f" : "%ssqrt t R^2=%.3f",
+				 dot, f->sq_r2);
 	}
 }
 

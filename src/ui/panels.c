@@ -10,7 +10,7 @@ const ui_panel_kind ui_panel_kinds[UI_NKINDS] = {
 	[UI_P_GAP] = { .title = "generalization gap", .build = ui_build_gap, .render = ui_render_plot,
 		       .zoomable = 1, .smoothable = 1, .zero_line = 1, .events = 1, .note_role = ROLE_DIM },
 	[UI_P_DIST] = { .title = "distance from init", .build = ui_build_dist, .overlay = ui_draw_fit,
-			.render = ui_render_plot, .fixed_logx = 1, .note_role = ROLE_DIM },
+			.render = ui_render_plot, .fixed_logx = 1, .events = 1, .note_role = ROLE_DIM },
 	[UI_P_INST] = { .title = "instruments", .build = ui_build_inst, .render = ui_render_plot,
 			.zoomable = 1, .zero_line = 1, .events = 1, .note_role = ROLE_DIM, .late = 1 },
 	[UI_P_BOUNDARY] = { .title = "decision boundary", .render = ui_render_boundary,

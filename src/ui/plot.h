@@ -67,6 +67,12 @@ int plot_ticks(double lo, double hi, int logscale, int max, double *ticks);
 /* A tick label in at most `width` columns: 0.05, 1.2e-3, 12k, 3.5M. */
 void plot_tick_label(double v, char *buf, size_t len, int width);
 
+/* Labels for the n ticks of one axis, each in at most `width` (< 16) columns and all in one
+ * notation (plain numbers with k/M/G, or mantissa e exponent: never 0.05 beside 1e-3): a
+ * label that would repeat an earlier one is "", and with `integers` (an axis of steps) so
+ * is the label of a tick that is not a whole number. */
+void plot_axis_labels(const double *t, int n, int width, int integers, char (*lbl)[16]);
+
 /* Exponential moving average (alpha = weight of the past, 0 = none) over y, NaN-aware. */
 void plot_ema(const double *y, size_t n, double alpha, double *out);
 

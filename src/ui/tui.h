@@ -4,7 +4,8 @@
  * The files, in an order where each calls only files above it (tests/layers.sh checks
  * that no files call each other in a circle):
  *   utf8.c         decoding UTF-8
- *   plot.c         the canvas (braille or ASCII), axes and ticks (plot.h)
+ *   plot.c         the canvas (braille or ASCII) and its axes (plot.h)
+ *   ticks.c        tick positions and their labels, an axis in one notation (plot.h)
  *   theme.c        colours by role
  *   text.c         every string shown: widths, wrapping, cells
  *   layout.c       the views, and where the panels go: the windows

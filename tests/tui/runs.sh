@@ -3,7 +3,7 @@
 # names both and the status line names the current one; `run use` switches it; `run drop`
 # takes a run off the plot; `gglab --view` shows a file's runs, in a lab with no runs of its
 # own (`train` says so); `view inst` without instruments says how to get them; `view boundary` draws the
-# decision boundary of a 2-D data set and explains itself on fashion.
+# decision boundary of a 2-D data set with every class's points and explains itself on fashion.
 . "${srcdir:-.}/tests/tui/lib.sh"
 
 printf '%s\n' 'data spiral n=500; model mlp 16x2; train 300; fork; set lr 0.01; train -a 200' \
@@ -22,6 +22,10 @@ expect_line 1 '^ r1  \+1 run ' "run use: the status line names the new current r
 type_line "view boundary"
 expect_line 2 'decision boundary .* r1 .*step 500.*train err' "view boundary: the run, its step and errors"
 if screen | grep -q '▀'; then pass; else fail "view boundary draws a half-block map"; screen >&2; fi
+# every class has its points (a stride over all points once showed one spiral arm only):
+# besides the legends' few glyphs, many of each class
+n0=$(screen | grep -o '●' | wc -l) n1=$(screen | grep -o '○' | wc -l)
+if [ "$n0" -ge 12 ] && [ "$n1" -ge 12 ]; then pass; else fail "view boundary: class 0 has $n0 points, class 1 $n1"; screen >&2; fi
 type_line "view gap"
 expect_line 2 ' r1 [-0-9.e]+  .* r1\.f1 [-0-9.e]+( |$)' "the gap plot names both runs"
 type_line "view auto"
@@ -50,6 +54,16 @@ expect_screen "no instruments yet: NAIS margins need a nais model" "view inst wi
 expect_screen "grad_norm" "and plots the norms meanwhile"
 type_line quit
 expect_screen "gglab-exit=0" "quit the view"
+
+# every class's points on the default spiral (1000 points, classes alternating: a stride of
+# 2 over them once kept one arm only)
+echo 'data spiral; model mlp 16x2; train 100; view boundary' >"$TMP/spiral.gg"
+start 80 24 -- -x "$TMP/spiral.gg"
+expect_screen "script done" "view boundary of the default spiral"
+n0=$(screen | grep -o '●' | wc -l) n1=$(screen | grep -o '○' | wc -l)
+if [ "$n0" -ge 12 ] && [ "$n1" -ge 12 ]; then pass; else fail "spiral: class 0 has $n0 points, class 1 $n1"; screen >&2; fi
+type_line quit
+expect_screen "gglab-exit=0" "quit"
 
 # view boundary on a data set that is not 2-D
 start 80 24 --
