@@ -109,6 +109,13 @@ static void legend_runs(struct ui *u, plotjob *j, const runset *rs, int pairs, c
 	}
 }
 
+static int run_n_eval(struct ui *u, int run)
+{
+	series_status st;
+	series_get_status(u->S, run, &st);
+	return st.n_eval;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -117,17 +124,18 @@ static int cmp_d(const void *a, const void *b)
 
 /* Error rates are counts over an evaluation set of n: on a log axis a 0 (or an average of
  * zeros) would fall decades below anything measured. The resolution 1/n of one curve (one
- * set), estimated as the smallest positive value or step between its values, is its floor,
- * applied before any smoothing. Returns the resolution (INFINITY: no positive values). */
-static double err_floor(double *y, size_t n)
+ * set; n_eval where the run says, else estimated as the smallest positive value or step
+ * between its values) is its floor, applied before any smoothing. Returns the resolution
+ * (INFINITY: none). */
+static double err_floor(double *y, size_t n, int n_eval)
 {
-	double *v = gg_xmalloc((n ? n : 1) * sizeof *v), res = INFINITY;
+	double *v = gg_xmalloc((n ? n : 1) * sizeof *v), res = n_eval > 0 ? 1.0 / n_eval : INFINITY;
 	size_t m = 0;
 	for (size_t k = 0; k < n; k++)
 		if (isfinite(y[k]) && y[k] >= 0)
 			v[m++] = y[k];
 	qsort(v, m, sizeof *v, cmp_d);
-	for (size_t k = 0; k < m; k++) {
+	for (size_t k = 0; k < m && n_eval <= 0; k++) {
 		double d = k ? v[k] - v[k - 1] : v[k];
 		if (d > 1e-9 && d < res)
 			res = d;
@@ -160,7 +168,7 @@ void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
 		}
 		if ((n = ui_read_xy(u, r, tr, epochs, &x, &y))) {
 			if (floored)
-				res = fmin(res, err_floor(y, n));
+				res = fmin(res, err_floor(y, n, run_n_eval(u, r)));
 			if (multi) {
 				add_run_curve(u, j, x, y, n, run_role(k, 1), run_ascii_train[k], run_filled[k]);
 			} else {
@@ -170,7 +178,7 @@ void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
 		}
 		if ((n = ui_read_xy(u, r, te, epochs, &x, &y))) {
 			if (floored)
-				res = fmin(res, err_floor(y, n));
+				res = fmin(res, err_floor(y, n, run_n_eval(u, r)));
 			if (r == rs->cur) { /* the best test value of the current run */
 				long *steps = gg_xmalloc(n * sizeof *steps);
 				size_t m = series_read(u->S, r, series_find_col(u->S, te), 0, n, steps, NULL);
@@ -199,6 +207,13 @@ void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
 	/* last in the legend: the first to go when the title row is short */
 	if (have_batch)
 		ui_job_legend(j, mk_batch, ROLE_BATCH, "minibatch");
+	/* what the curves were measured on (a file viewed does not say), last: a wide screen's */
+	int n_eval = run_n_eval(u, rs->cur);
+	if (n_eval > 0) {
+		char on[48];
+		snprintf(on, sizeof on, "on eval subsets of %d", n_eval);
+		ui_job_legend(j, "", ROLE_DIM, on);
+	}
 	if (fl[0])
 		snprintf(j->title, sizeof j->title, "error rate (log, floor %s)", fl);
 	else

@@ -26,10 +26,13 @@ static void fmt_eta(double s, char *buf, size_t len)
 		snprintf(buf, len, "%.0fh", s / 3600);
 }
 
-/* "train 0.123", or as a percentage when the plots show error rates */
-static void fmt_value(char *buf, size_t len, const char *what, double v, int errors)
+/* "train 0.123", or as a percentage when the plots show error rates, with its standard
+ * error on an evaluation subset of n (0: unknown) */
+static void fmt_value(char *buf, size_t len, const char *what, double v, int errors, int n)
 {
-	if (errors)
+	if (errors && n > 0 && v >= 0 && v <= 1)
+		snprintf(buf, len, "%s %.1f%% ±%.1f", what, 100 * v, 100 * sqrt(v * (1 - v) / n));
+	else if (errors)
 		snprintf(buf, len, "%s %.1f%%", what, 100 * v);
 	else
 		snprintf(buf, len, "%s %.3f", what, v);
@@ -83,15 +86,15 @@ void ui_draw_status(struct ui *u)
 		if (cte >= 0)
 			series_last(u->S, cur, cte, &vte);
 		if (isfinite(vtr)) {
-			fmt_value(seg[n].text, sizeof seg[n].text, "train", vtr, u->errors);
+			fmt_value(seg[n].text, sizeof seg[n].text, "train", vtr, u->errors, st.n_eval);
 			seg[n].prio = 9, seg[n++].role = ROLE_STATUS;
 		}
 		if (isfinite(vte)) {
-			fmt_value(seg[n].text, sizeof seg[n].text, "test", vte, u->errors);
+			fmt_value(seg[n].text, sizeof seg[n].text, "test", vte, u->errors, st.n_eval);
 			seg[n].prio = 9, seg[n++].role = ROLE_STATUS;
 		}
 		if (isfinite(vtr) && isfinite(vte)) {
-			fmt_value(seg[n].text, sizeof seg[n].text, "gap", vte - vtr, u->errors);
+			fmt_value(seg[n].text, sizeof seg[n].text, "gap", vte - vtr, u->errors, 0);
 			seg[n].prio = 9, seg[n++].role = ROLE_STATUS_KEY;
 		}
 	}

@@ -58,10 +58,16 @@ expect_screen "gglab-exit=0" "quit the view"
 # every class's points on the default spiral (1000 points, classes alternating: a stride of
 # 2 over them once kept one arm only)
 echo 'data spiral; model mlp 16x2; train 100; view boundary' >"$TMP/spiral.gg"
-start 80 24 -- -x "$TMP/spiral.gg"
+start 200 50 -- -x "$TMP/spiral.gg"
 expect_screen "script done" "view boundary of the default spiral"
 n0=$(screen | grep -o '●' | wc -l) n1=$(screen | grep -o '○' | wc -l)
 if [ "$n0" -ge 12 ] && [ "$n1" -ge 12 ]; then pass; else fail "spiral: class 0 has $n0 points, class 1 $n1"; screen >&2; fi
+# error rates on a log axis stop at the evaluation's resolution, the title says what they
+# were measured on, the status line gives their standard errors
+type_line "view auto; metric err; logy on"
+expect_line 2 'error rate \(log, floor 1/[0-9]+\)' "a log axis of error says its floor"
+expect_line 2 "on eval subsets of [0-9]+" "the loss panel says the curves are on the evaluation subsets"
+expect_line 1 'test [0-9.]+% ±[0-9.]+' "the status line: test error ± its standard error"
 type_line quit
 expect_screen "gglab-exit=0" "quit"
 
