@@ -44,8 +44,8 @@ for conf in "80 24 TERM=screen-256color" "200 60 TERM=xterm-256color NO_COLOR=1"
 		*) fail "$conf: at 200 columns the model, step, bs and lr stay: $l1" ;; esac
 	fi
 	type_line "metric err"
-	expect_line 1 'train [0-9]+\.[0-9]%  test [0-9]+\.[0-9]%  gap -?[0-9]+\.[0-9]%' \
-		"$conf: metric err: the status line shows error rates"
+	expect_line 1 'train [0-9]+\.[0-9]% ±[0-9.]+  test [0-9]+\.[0-9]% ±[0-9.]+  gap -?[0-9]+\.[0-9]%' \
+		"$conf: metric err: the status line shows error rates with their standard errors"
 	type_line "metric loss"
 	expect_line 1 'train [0-9]+\.[0-9]{3}  test' "$conf: metric loss: losses again"
 
