@@ -68,6 +68,9 @@ type_line "view auto; metric err; logy on"
 expect_line 2 'error rate \(log, floor 1/[0-9]+\)' "a log axis of error says its floor"
 expect_line 2 "on eval subsets of [0-9]+" "the loss panel says the curves are on the evaluation subsets"
 expect_line 1 'test [0-9.]+% ±[0-9.]+' "the status line: test error ± its standard error"
+# where the recipe scales the lr, the status line says the lr used and how
+type_line "recipe hoffer base=64"
+expect_line 1 'lr 0\.1414 \(base 0\.1 × √\(128/64\)\)' "the status line: the scaled lr and its base"
 type_line quit
 expect_screen "gglab-exit=0" "quit"
 
