@@ -27,6 +27,8 @@
 
 #define PROMPT "gglab> "
 #define HISTORY_MAX 1000
+#define ESC_TIMEOUT_MS 25 /* a key sequence's bytes come closer together than this */
+#define ESC_TIMEOUT_TEXT "25"
 
 static struct ui *the_ui;
 static ui_line_fn line_fn;  /* what an entered line goes to (ui_prompt_init) */
@@ -292,9 +294,15 @@ static int act_redraw(int count, int key)
 	return 0;
 }
 
-/* Ctrl-C: the line goes (undo brings it back); nothing is interrupted. */
+/* Ctrl-C, and Esc alone: the line goes, as one edit that undo (Ctrl-_) brings back; nothing
+ * is interrupted. */
 static int act_clear(int count, int key)
 {
+	if (rl_end > 0) {
+		rl_begin_undo_group();
+		rl_delete_text(0, rl_end);
+		rl_end_undo_group();
+	}
 	ui_prompt_clear(the_ui);
 	return 0;
 }
@@ -310,35 +318,46 @@ typedef struct {
 	const char *fallback[3];
 	int ctrl;
 	rl_command_func_t *fn;
+	int curses_key; /* the KEY_ code the help's window (keypad) gets for the sequences */
 } key_binding;
 
 static const key_binding bindings[] = {
-	{ "F1", "this help", "kf1", { "\033OP", "\033[11~", "\033[[A" }, 0, act_help },
+	{ "F1", "this help", "kf1", { "\033OP", "\033[11~", "\033[[A" }, 0, act_help, KEY_F(1) },
 	{ "F2", "pause / resume training (pause, train)", "kf2", { "\033OQ", "\033[12~", "\033[[B" }, 0,
-	  act_pause },
-	{ "F3", "next view: %s (view)", "kf3", { "\033OR", "\033[13~", "\033[[C" }, 0, act_view },
+	  act_pause, KEY_F(2) },
+	{ "F3", "next view: %s (view)", "kf3", { "\033OR", "\033[13~", "\033[[C" }, 0,
+	  act_view, KEY_F(3) },
 	{ "F4", "plot losses or error rates (metric)", "kf4", { "\033OS", "\033[14~", "\033[[D" }, 0,
-	  act_metric },
-	{ "F5", "log y axis on/off (logy)", "kf5", { "\033[15~", "\033[[E", NULL }, 0, act_logy },
-	{ "F6", "x axis: steps, epochs, log-steps (xaxis)", "kf6", { "\033[17~", NULL, NULL }, 0, act_xaxis },
-	{ "F7", "smoothing: off, 0.6, 0.9, 0.97 (smooth)", "kf7", { "\033[18~", NULL, NULL }, 0, act_smooth },
-	{ "F8", "follow the newest step on/off (follow)", "kf8", { "\033[19~", NULL, NULL }, 0, act_follow },
-	{ "F10", "quit", "kf10", { "\033[21~", NULL, NULL }, 0, act_quit },
+	  act_metric, KEY_F(4) },
+	{ "F5", "log y axis on/off (logy)", "kf5", { "\033[15~", "\033[[E", NULL }, 0,
+	  act_logy, KEY_F(5) },
+	{ "F6", "x axis: steps, epochs, log-steps (xaxis)", "kf6", { "\033[17~", NULL, NULL }, 0,
+	  act_xaxis, KEY_F(6) },
+	{ "F7", "smoothing: off, 0.6, 0.9, 0.97 (smooth)", "kf7", { "\033[18~", NULL, NULL }, 0,
+	  act_smooth, KEY_F(7) },
+	{ "F8", "follow the newest step on/off (follow)", "kf8", { "\033[19~", NULL, NULL }, 0,
+	  act_follow, KEY_F(8) },
+	{ "F10", "quit", "kf10", { "\033[21~", NULL, NULL }, 0, act_quit, KEY_F(10) },
 	{ "PgUp/PgDn", "zoom out / in on the last N steps (zoom)", "kpp", { "\033[5~", NULL, NULL }, 0,
-	  act_zoom_out },
-	{ NULL, NULL, "knp", { "\033[6~", NULL, NULL }, 0, act_zoom_in },
-	{ "Shift-PgUp/PgDn", "scroll the event log", "kPRV", { "\033[5;2~", NULL, NULL }, 0, act_log_up },
-	{ NULL, NULL, "kNXT", { "\033[6;2~", NULL, NULL }, 0, act_log_down },
-	{ "Ctrl-L", "repaint the screen", NULL, { NULL }, CTRL('L'), act_redraw },
-	{ "Ctrl-C", "clear the line (training goes on)", NULL, { NULL }, CTRL('C'), act_clear },
-	{ "Ctrl-D", "on an empty line: quit", NULL, { NULL }, 0, NULL },
-	{ "Tab", "complete commands and their arguments", NULL, { NULL }, 0, NULL },
-	{ "Ctrl-R", "search the history; Up/Down recall it", NULL, { NULL }, 0, NULL },
-	{ "other keys", "edit the line as in bash (GNU readline)", NULL, { NULL }, 0, NULL },
+	  act_zoom_out, KEY_PPAGE },
+	{ NULL, NULL, "knp", { "\033[6~", NULL, NULL }, 0, act_zoom_in, KEY_NPAGE },
+	{ "Shift-PgUp/PgDn", "scroll the event log", "kPRV", { "\033[5;2~", NULL, NULL }, 0,
+	  act_log_up, 0 },
+	{ NULL, NULL, "kNXT", { "\033[6;2~", NULL, NULL }, 0, act_log_down, 0 },
+	{ "Ctrl-L", "repaint the screen", NULL, { NULL }, CTRL('L'), act_redraw, 0 },
+	{ "Ctrl-C", "clear the line (training goes on); Ctrl-_ brings it back", NULL, { NULL },
+	  CTRL('C'), act_clear, 0 },
+	/* Esc alone: ui_prompt_feed (lone_esc); Esc-prefixed keys stay readline's */
+	{ "Esc", "close the help; on the prompt: clear the line, as Ctrl-C", NULL, { NULL }, 0, NULL,
+	  0 },
+	{ "Ctrl-D", "on an empty line: quit", NULL, { NULL }, 0, NULL, 0 },
+	{ "Tab", "complete commands and their arguments", NULL, { NULL }, 0, NULL, 0 },
+	{ "Ctrl-R", "search the history; Up/Down recall it", NULL, { NULL }, 0, NULL, 0 },
+	{ "other keys", "edit the line as in bash (GNU readline)", NULL, { NULL }, 0, NULL, 0 },
 	/* editing keys readline may not know from a terminal it never looked up */
-	{ NULL, NULL, "khome", { "\033[1~", "\033[7~", "\033[H" }, 0, rl_beg_of_line },
-	{ NULL, NULL, "kend", { "\033[4~", "\033[8~", "\033[F" }, 0, rl_end_of_line },
-	{ NULL, NULL, "kdch1", { "\033[3~", NULL, NULL }, 0, rl_delete },
+	{ NULL, NULL, "khome", { "\033[1~", "\033[7~", "\033[H" }, 0, rl_beg_of_line, KEY_HOME },
+	{ NULL, NULL, "kend", { "\033[4~", "\033[8~", "\033[F" }, 0, rl_end_of_line, KEY_END },
+	{ NULL, NULL, "kdch1", { "\033[3~", NULL, NULL }, 0, rl_delete, 0 },
 };
 #define NBINDINGS (sizeof bindings / sizeof bindings[0])
 
@@ -384,8 +403,12 @@ static void bind_keys(void)
 			rl_bind_key_in_map(k->ctrl, k->fn, vi_insertion_keymap);
 			continue;
 		}
-		for (int j = 0; j < 3; j++)
+		for (int j = 0; j < 3; j++) {
 			bind_seq(k->fallback[j], k->fn);
+			/* the help (keypad) decodes what the prompt does: End is End there too */
+			if (k->curses_key && k->fallback[j])
+				define_key(k->fallback[j], k->curses_key);
+		}
 		bind_seq(tigetstr((char *)k->cap), k->fn);
 	}
 }
@@ -534,7 +557,7 @@ int ui_prompt_init(struct ui *u, ui_line_fn on_entered, char *err)
 	rl_completion_query_items = -1;
 	rl_initialize();
 	rl_variable_bind("bell-style", "none");
-	rl_variable_bind("keyseq-timeout", "25");
+	rl_variable_bind("keyseq-timeout", ESC_TIMEOUT_TEXT);
 	rl_variable_bind("enable-bracketed-paste", "off");
 	rl_variable_bind("show-all-if-ambiguous", "on");
 	rl_variable_bind("page-completions", "off");
@@ -559,8 +582,22 @@ void ui_prompt_done(struct ui *u)
 	the_ui = NULL;
 }
 
+/* Esc with nothing after it within readline's keyseq-timeout is the key Esc, not the start
+ * of a sequence or a Meta prefix (readline's callback mode never times a sequence out). */
+static int lone_esc(void)
+{
+	if (RL_ISSTATE(RL_STATE_MULTIKEY))
+		return 0;
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	return poll(&p, 1, ESC_TIMEOUT_MS) == 0;
+}
+
 void ui_prompt_feed(struct ui *u, int byte)
 {
+	if (byte == 27 && rl_editing_mode == 1 /* emacs: vi's Esc changes modes */ && lone_esc()) {
+		act_clear(1, 27);
+		return;
+	}
 	pending = byte;
 	rl_callback_read_char();
 	pending = -1;
