@@ -68,6 +68,16 @@ size_t ui_read_xy(struct ui *u, int run, const char *col, int epochs, double **x
 	else
 		for (size_t i = 0; i < n; i++)
 			x[i] = (double)steps[i];
+	/* Rows where the column has no value (the rows between evaluations carry only dist
+	 * and the norms; instruments run at some evaluations) are left out, so a curve joins
+	 * its values instead of breaking into dots at every empty row. */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(y[i])) {
+			x[k] = x[i];
+			y[k++] = y[i];
+		}
+	n = k;
 	free(steps);
 	*xo = x;
 	*yo = y;

@@ -1,0 +1,41 @@
+/* test_chart.c — what the screen's curves read from the series store (src/ui/chart.c):
+ * rows where a column has no value are left out, so a curve joins its values instead of
+ * breaking into dots — the rows between evaluations carry only dist and the norms, and
+ * instruments are computed at some evaluations only. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "gglab/series.h"
+#include "panel.h"
+#include "test.h"
+
+int main(void)
+{
+	series_store *S = series_new();
+	int r = series_add_run(S, "r1");
+	int loss = series_col(S, "train_loss"), dist = series_col(S, "dist"),
+	    ep = series_col(S, "epoch");
+	(void)loss, (void)dist, (void)ep;
+	/* steps 0..20: dist at every step, the loss at every 5th (an evaluation) */
+	for (long t = 0; t <= 20; t++) {
+		double v[3] = { t % 5 == 0 ? 1.0 / (1 + t) : NAN, 0.1 * t, 0.05 * t };
+		series_append(S, r, t, v, 3);
+	}
+	struct ui u = { .S = S };
+	double *x, *y;
+	size_t n = ui_read_xy(&u, r, "train_loss", 0, &x, &y);
+	CHECK(n == 5, "the loss has its 5 values, no empty rows: %zu", n);
+	int ok = n == 5;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = x[i] == 5.0 * i && y[i] == 1.0 / (1 + 5.0 * i);
+	CHECK(ok, "each at its own step");
+	free(x), free(y);
+	n = ui_read_xy(&u, r, "train_loss", 1, &x, &y);
+	CHECK(n == 5 && x[4] == 0.05 * 20, "on the epochs axis too, at each row's own epoch");
+	free(x), free(y);
+	n = ui_read_xy(&u, r, "dist", 0, &x, &y);
+	CHECK(n == 21, "a column with a value at every row keeps them all: %zu", n);
+	free(x), free(y);
+	series_free(S);
+	return test_report();
+}
