@@ -43,7 +43,8 @@ static int list_files(const char *sub, const char *ext, listing *l, char *err)
 		l->names[l->n++] = gg_xstrdup(e->d_name);
 	}
 	closedir(d);
-	qsort(l->names, (size_t)l->n, sizeof *l->names, newest_first);
+	if (l->n > 1) /* qsort may not be given NULL, even for nothing */
+		qsort(l->names, (size_t)l->n, sizeof *l->names, newest_first);
 	return 0;
 }
 
