@@ -33,6 +33,10 @@ for conf in "80 24 TERM=screen-256color" "200 60 TERM=xterm-256color NO_COLOR=1"
 	shift 2
 	start "$w" "$h" "$@" --
 	expect_screen "RUNNING" "$conf: training starts"
+	# until paused: the default's goal could be reached mid-test, and its messages would
+	# push a usage line out of the log before it is read (seen under the sanitizers)
+	type_line "train"
+	expect_screen "until 'pause'" "$conf: training without a goal"
 	type_line "fork"
 	expect_screen "exact copy of r1" "$conf: a second run"
 	tab3 "run use " "r1 r1.f1" "run use offers the run names only"
