@@ -36,6 +36,11 @@ int main(void)
 	n = ui_read_xy(&u, r, "dist", 0, &x, &y);
 	CHECK(n == 21, "a column with a value at every row keeps them all: %zu", n);
 	free(x), free(y);
+	series_col(S, "test_err"); /* a column with no value at all: nothing, and nothing to free */
+	double v[4] = { NAN, 1, 1, NAN };
+	series_append(S, r, 21, v, 4);
+	n = ui_read_xy(&u, r, "test_err", 0, &x, &y);
+	CHECK(n == 0 && x == NULL && y == NULL, "an empty column reads as none: %zu", n);
 	series_free(S);
 	return test_report();
 }

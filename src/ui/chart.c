@@ -79,6 +79,11 @@ size_t ui_read_xy(struct ui *u, int run, const char *col, int epochs, double **x
 		}
 	n = k;
 	free(steps);
+	if (!n) { /* nothing to draw: as for a column that does not exist */
+		free(x);
+		free(y);
+		return 0;
+	}
 	*xo = x;
 	*yo = y;
 	return n;
