@@ -14,7 +14,7 @@
 #include "gglab/nn.h"
 #include "gglab/util.h"
 
-double bench_sgemm_gflops(int n, double seconds)
+double bench_sgemm_gflops(int n, double seconds, double (*now)(void))
 {
 	float *a = gg_xmalloc((size_t)n * n * sizeof *a), *b = gg_xmalloc((size_t)n * n * sizeof *b);
 	float *c = gg_xcalloc((size_t)n * n, sizeof *c);
@@ -24,11 +24,11 @@ double bench_sgemm_gflops(int n, double seconds)
 	}
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
 	long reps = 0;
-	double t0 = gg_now(), t;
+	double t0 = now(), t;
 	do {
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
 		reps++;
-	} while ((t = gg_now() - t0) < seconds);
+	} while ((t = now() - t0) < seconds);
 	free(a);
 	free(b);
 	free(c);
@@ -41,7 +41,7 @@ static double sgemm_best(int n, double seconds, int reps)
 {
 	double best = 0;
 	for (int r = 0; r < reps; r++) {
-		double g = bench_sgemm_gflops(n, seconds);
+		double g = bench_sgemm_gflops(n, seconds, gg_now);
 		if (g > best)
 			best = g;
 	}

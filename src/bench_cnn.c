@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gglab/bench.h"
 #include "gglab/blas.h"
@@ -16,33 +15,6 @@
 
 #include <cblas.h>
 #undef I
-
-/* CPU seconds of this thread: on a machine shared with other work the wall clock measures
- * the neighbours too, so rates are given per CPU second as well. */
-static double cpu_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* cblas_sgemm GFLOP/s on n×n×n per CPU second. */
-static double sgemm_cpu_gflops(int n, double seconds)
-{
-	float *a = gg_xcalloc((size_t)n * n, sizeof *a), *b = gg_xcalloc((size_t)n * n, sizeof *b);
-	float *c = gg_xcalloc((size_t)n * n, sizeof *c);
-	for (size_t i = 0; i < (size_t)n * n; i++)
-		a[i] = (float)(i % 7) * 0.1f, b[i] = (float)(i % 5) * 0.1f;
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-	long reps = 0;
-	double t0 = cpu_now(), t;
-	do {
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-		reps++;
-	} while ((t = cpu_now() - t0) < seconds);
-	free(a), free(b), free(c);
-	return 2.0 * n * n * n * reps / t / 1e9;
-}
 
 /* GFLOP/s of one conv layer's training products (forward, dw, and din unless first) at
  * batch B: the best of three runs of about `seconds` each. */
@@ -61,12 +33,12 @@ static double conv_gflops(int B, int C, int H, int W, int Co, int first, double 
 	double f = 2.0 * Co * H * W * C * 9 * (first ? 2 : 3), best = 0;
 	for (int rep = 0; rep < 3; rep++) {
 		long reps = 0;
-		double t0 = cpu_now(), t;
+		double t0 = gg_cpu_now(), t;
 		do {
 			nn_conv2d_forward(out, col, in, w, b, B, C, H, W, Co, 3, 1, 1);
 			nn_conv2d_backward(first ? NULL : din, dw, db, col, out, in, w, B, C, H, W, Co, 3, 1, 1);
 			reps++;
-		} while ((t = cpu_now() - t0) < seconds);
+		} while ((t = gg_cpu_now() - t0) < seconds);
 		double g = f * B * reps / t / 1e9;
 		if (g > best)
 			best = g;
@@ -99,7 +71,7 @@ int bench_cnn(const bench_options *o, FILE *out, char *err)
 		ds->source, ds->n_train, blas);
 	double sgemm = 0; /* the best of three: noise (the other core) only lowers a rate */
 	for (int r = 0; r < 3; r++) {
-		double s = sgemm_cpu_gflops(1024, 0.3);
+		double s = bench_sgemm_gflops(1024, 0.3, gg_cpu_now);
 		sgemm = s > sgemm ? s : sgemm;
 	}
 	double f1, f2, fdense;
@@ -136,7 +108,7 @@ int bench_cnn(const bench_options *o, FILE *out, char *err)
 			nn_opt_step(&opt, m->params, m->grads, oc.lr);
 		}
 		long steps = 0, need = epoch ? ds->n_train / B : 0;
-		double t0 = gg_now(), c0 = cpu_now(), t;
+		double t0 = gg_now(), c0 = gg_cpu_now(), t;
 		do {
 			data_next_batch(&cur, ds, B, x, y);
 			loss = nn_model_grad(m, x, y, B);
@@ -144,7 +116,7 @@ int bench_cnn(const bench_options *o, FILE *out, char *err)
 			steps++;
 			t = gg_now() - t0;
 		} while (epoch ? steps < need : t < o->seconds);
-		double sps = (double)steps * B / t, cps = (double)steps * B / (cpu_now() - c0);
+		double sps = (double)steps * B / t, cps = (double)steps * B / (gg_cpu_now() - c0);
 		fprintf(out, "cnn B=%d steps=%ld seconds=%.2f samples_per_s=%.1f cpu_samples_per_s=%.1f "
 			     "step_gflops=%.2f loss=%.4f", B, steps, t, sps, cps,
 			sps * (f1 + f2 + fdense) / 1e9, loss);

@@ -57,11 +57,21 @@ int gg_fail(char *err, const char *fmt, ...)
 	return -1;
 }
 
-double gg_now(void)
+static double clock_seconds(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double gg_now(void)
+{
+	return clock_seconds(CLOCK_MONOTONIC);
+}
+
+double gg_cpu_now(void)
+{
+	return clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 }
 
 void gg_buf_put(gg_buf *b, const void *data, size_t n)

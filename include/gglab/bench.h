@@ -18,8 +18,9 @@ int bench_run(const bench_options *o, FILE *out, char *err);
  * given batch sizes (NULL = 128) for o->seconds each (≤ 0: one epoch, then the test
  * accuracy), and the GFLOP/s of its conv layers alone against sgemm. */
 int bench_cnn(const bench_options *o, FILE *out, char *err);
-/* Measures cblas_sgemm GFLOP/s on n×n×n products for about `seconds`. */
-double bench_sgemm_gflops(int n, double seconds);
+/* Measures cblas_sgemm GFLOP/s on n×n×n products for about `seconds` of clock (gg_now:
+ * wall seconds; gg_cpu_now: this thread's CPU seconds). */
+double bench_sgemm_gflops(int n, double seconds, double (*now)(void));
 /* `gglab --sgemm-rate` (internal): prints "CORE GFLOP/s" of the kernel this process loaded. */
 int bench_sgemm_child(void);
 

@@ -34,6 +34,9 @@ void gg_format_bytes(double bytes, char *buf, size_t len);
 
 /* Monotonic clock in seconds. */
 double gg_now(void);
+/* CPU seconds of the calling thread: on a shared machine the wall clock measures the
+ * neighbours too, so benchmarks give rates per CPU second as well. */
+double gg_cpu_now(void);
 
 /* A growable byte buffer (checkpoints, JSON lines) and a bounds-checked reader over one. Numbers
  * are written in the machine's byte order: a checkpoint is for the machine that wrote it
