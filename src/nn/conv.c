@@ -21,6 +21,17 @@ int nn_conv_out(int n, int k, int stride, int pad)
 	return span < 0 || stride < 1 ? 0 : span / stride + 1;
 }
 
+/* The output columns [lo, hi) whose input column ox·s − p + kj falls inside [0, W). */
+static void inside(int W, int Wo, int kj, int s, int p, int *lo, int *hi)
+{
+	*lo = p - kj > 0 ? (p - kj + s - 1) / s : 0;
+	*hi = (W - 1 + p - kj) >= 0 ? (W - 1 + p - kj) / s + 1 : 0;
+	if (*hi > Wo)
+		*hi = Wo;
+	if (*lo > *hi)
+		*lo = *hi;
+}
+
 /* col[C·k·k][ld], columns 0..Ho·Wo−1, from one image in[C][H][W]; taps outside the image
  * are 0. */
 static void im2col(float *col, size_t ld, const float *in, int C, int H, int W, int k, int s,
@@ -31,13 +42,8 @@ static void im2col(float *col, size_t ld, const float *in, int C, int H, int W, 
 			for (int kj = 0; kj < k; kj++) {
 				float *row = col + ((size_t)(c * k + ki) * k + kj) * ld;
 				const float *img = in + (size_t)c * H * W;
-				/* ox range whose ix = ox·s − p + kj falls inside [0, W) */
-				int lo = p - kj > 0 ? (p - kj + s - 1) / s : 0;
-				int hi = (W - 1 + p - kj) >= 0 ? (W - 1 + p - kj) / s + 1 : 0;
-				if (hi > Wo)
-					hi = Wo;
-				if (lo > hi)
-					lo = hi;
+				int lo, hi;
+				inside(W, Wo, kj, s, p, &lo, &hi);
 				for (int oy = 0; oy < Ho; oy++) {
 					float *r = row + (size_t)oy * Wo;
 					int iy = oy * s - p + ki;
@@ -68,12 +74,8 @@ static void col2im(float *din, const float *col, size_t ld, int C, int H, int W,
 			for (int kj = 0; kj < k; kj++) {
 				const float *row = col + ((size_t)(c * k + ki) * k + kj) * ld;
 				float *img = din + (size_t)c * H * W;
-				int lo = p - kj > 0 ? (p - kj + s - 1) / s : 0;
-				int hi = (W - 1 + p - kj) >= 0 ? (W - 1 + p - kj) / s + 1 : 0;
-				if (hi > Wo)
-					hi = Wo;
-				if (lo > hi)
-					lo = hi;
+				int lo, hi;
+				inside(W, Wo, kj, s, p, &lo, &hi);
 				for (int oy = 0; oy < Ho; oy++) {
 					int iy = oy * s - p + ki;
 					if (iy < 0 || iy >= H)
