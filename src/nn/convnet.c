@@ -159,24 +159,6 @@ static float *par(const nn_model *m, int v)
 	return v < 0 ? NULL : m->params + m->views[v].off;
 }
 
-static int add_layer(nn_model *m, const char *name)
-{
-	snprintf(m->layer_names[m->nlayers], sizeof m->layer_names[0], "%s", name);
-	return m->nlayers++;
-}
-
-static int add_view(nn_model *m, int layer, const char *suffix, int rows, int cols)
-{
-	nn_view *v = &m->views[m->nviews];
-	snprintf(v->name, sizeof v->name, "%.14s.%s", m->layer_names[layer], suffix);
-	v->off = m->nparams;
-	v->rows = rows;
-	v->cols = cols;
-	v->layer = layer;
-	m->nparams += (size_t)rows * cols;
-	return m->nviews++;
-}
-
 static conv_op *add_op(nn_model *m, int kind, int c, int h, int w)
 {
 	struct nn_convnet *cn = m->conv;
@@ -204,10 +186,10 @@ static void add_conv(nn_model *m, const char *layer, int oc, int k, int stride, 
 	o->oh = nn_conv_out(o->h, k, stride, pad);
 	o->ow = nn_conv_out(o->w, k, stride, pad);
 	o->k = k, o->stride = stride, o->pad = pad;
-	int l = add_layer(m, layer);
-	o->v[0] = add_view(m, l, "w", oc, o->c * k * k);
+	int l = nn_add_layer(m, layer);
+	o->v[0] = nn_add_view(m, l, "w", oc, o->c * k * k);
 	if (bias)
-		o->v[1] = add_view(m, l, "b", 1, oc);
+		o->v[1] = nn_add_view(m, l, "b", 1, oc);
 }
 
 static void add_stats(nn_model *m, conv_op *o, int at, int C)
@@ -221,9 +203,9 @@ static void add_bn(nn_model *m, const char *layer)
 {
 	const conv_op *p = last_op(m);
 	conv_op *o = add_op(m, OP_BN, p->oc, p->oh, p->ow);
-	int l = add_layer(m, layer);
-	o->v[0] = add_view(m, l, "gamma", 1, o->c);
-	o->v[1] = add_view(m, l, "beta", 1, o->c);
+	int l = nn_add_layer(m, layer);
+	o->v[0] = nn_add_view(m, l, "gamma", 1, o->c);
+	o->v[1] = nn_add_view(m, l, "beta", 1, o->c);
 	add_stats(m, o, 0, o->c);
 }
 
@@ -245,9 +227,9 @@ static void add_dense(nn_model *m, const char *layer, int out)
 	const conv_op *p = last_op(m);
 	conv_op *o = add_op(m, OP_DENSE, (int)nn_op_osize(p), 1, 1);
 	o->oc = out;
-	int l = add_layer(m, layer);
-	o->v[0] = add_view(m, l, "w", out, o->c);
-	o->v[1] = add_view(m, l, "b", 1, out);
+	int l = nn_add_layer(m, layer);
+	o->v[0] = nn_add_view(m, l, "w", out, o->c);
+	o->v[1] = nn_add_view(m, l, "b", 1, out);
 }
 
 static void add_res(nn_model *m, const char *layer, int oc, int stride)
@@ -258,19 +240,19 @@ static void add_res(nn_model *m, const char *layer, int oc, int stride)
 	o->stride = stride;
 	o->oh = nn_conv_out(o->h, 3, stride, 1);
 	o->ow = nn_conv_out(o->w, 3, stride, 1);
-	int l = add_layer(m, layer);
-	o->v[0] = add_view(m, l, "w1", oc, o->c * 9);
-	o->v[1] = add_view(m, l, "g1", 1, oc);
-	o->v[2] = add_view(m, l, "b1", 1, oc);
-	o->v[3] = add_view(m, l, "w2", oc, oc * 9);
-	o->v[4] = add_view(m, l, "g2", 1, oc);
-	o->v[5] = add_view(m, l, "b2", 1, oc);
+	int l = nn_add_layer(m, layer);
+	o->v[0] = nn_add_view(m, l, "w1", oc, o->c * 9);
+	o->v[1] = nn_add_view(m, l, "g1", 1, oc);
+	o->v[2] = nn_add_view(m, l, "b1", 1, oc);
+	o->v[3] = nn_add_view(m, l, "w2", oc, oc * 9);
+	o->v[4] = nn_add_view(m, l, "g2", 1, oc);
+	o->v[5] = nn_add_view(m, l, "b2", 1, oc);
 	add_stats(m, o, 0, oc);
 	add_stats(m, o, 2, oc);
 	if (stride != 1 || oc != o->c) {
-		o->v[6] = add_view(m, l, "wp", oc, o->c);
-		o->v[7] = add_view(m, l, "gp", 1, oc);
-		o->v[8] = add_view(m, l, "bp", 1, oc);
+		o->v[6] = nn_add_view(m, l, "wp", oc, o->c);
+		o->v[7] = nn_add_view(m, l, "gp", 1, oc);
+		o->v[8] = nn_add_view(m, l, "bp", 1, oc);
 		add_stats(m, o, 4, oc);
 	}
 }
@@ -279,10 +261,10 @@ static void add_nais(nn_model *m, const char *layer)
 {
 	const conv_op *p = last_op(m);
 	conv_op *o = add_op(m, OP_NAIS, p->oc, p->oh, p->ow);
-	int C = o->c, l = add_layer(m, layer);
-	o->v[0] = add_view(m, l, "A", C, C * 9);
-	o->v[1] = add_view(m, l, "B", C, C * 9);
-	o->v[2] = add_view(m, l, "b", 1, C);
+	int C = o->c, l = nn_add_layer(m, layer);
+	o->v[0] = nn_add_view(m, l, "A", C, C * 9);
+	o->v[1] = nn_add_view(m, l, "B", C, C * 9);
+	o->v[2] = nn_add_view(m, l, "b", 1, C);
 }
 
 nn_model *nn_convnet_build(const nn_config *c)

@@ -3,6 +3,8 @@
 #ifndef GGLAB_NN_CONVNET_H
 #define GGLAB_NN_CONVNET_H
 
+#include <stdio.h>
+
 #include "gglab/nn.h"
 
 enum { OP_CONV, OP_BN, OP_RELU, OP_TANH, OP_MAXPOOL, OP_AVGPOOL, OP_GAP, OP_DENSE, OP_RES, OP_NAIS };
@@ -37,6 +39,27 @@ struct nn_convnet {
 	size_t maxact; /* floats of the largest per-example tensor */
 	conv_arena train, eval;
 };
+
+/* Construction, for model.c and convnet.c: a named layer, and a parameter view
+ * "<layer>.<suffix>" of rows×cols appended to the one parameter buffer; each returns its
+ * index. */
+static inline int nn_add_layer(nn_model *m, const char *name)
+{
+	snprintf(m->layer_names[m->nlayers], sizeof m->layer_names[0], "%s", name);
+	return m->nlayers++;
+}
+
+static inline int nn_add_view(nn_model *m, int layer, const char *suffix, int rows, int cols)
+{
+	nn_view *v = &m->views[m->nviews];
+	snprintf(v->name, sizeof v->name, "%.14s.%s", m->layer_names[layer], suffix);
+	v->off = m->nparams;
+	v->rows = rows;
+	v->cols = cols;
+	v->layer = layer;
+	m->nparams += (size_t)rows * cols;
+	return m->nviews++;
+}
 
 static inline size_t nn_op_isize(const conv_op *o)
 {

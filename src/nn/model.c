@@ -176,32 +176,11 @@ static float *grd(const nn_model *m, int v)
 	return m->grads + m->views[v].off;
 }
 
-static int add_layer(nn_model *m, const char *name)
-{
-	snprintf(m->layer_names[m->nlayers], sizeof m->layer_names[0], "%s", name);
-	return m->nlayers++;
-}
-
-static int add_view(nn_model *m, const char *name, int rows, int cols, int layer)
-{
-	nn_view *v = &m->views[m->nviews];
-	snprintf(v->name, sizeof v->name, "%s", name);
-	v->off = m->nparams;
-	v->rows = rows;
-	v->cols = cols;
-	v->layer = layer;
-	m->nparams += (size_t)rows * cols;
-	return m->nviews++;
-}
-
 static void add_dense(nn_model *m, dense_plan *p, const char *layer, int O, int I)
 {
-	char name[24];
-	int l = add_layer(m, layer);
-	snprintf(name, sizeof name, "%.18s.w", layer);
-	p->w = add_view(m, name, O, I, l);
-	snprintf(name, sizeof name, "%.18s.b", layer);
-	p->b = add_view(m, name, 1, O, l);
+	int l = nn_add_layer(m, layer);
+	p->w = nn_add_view(m, l, "w", O, I);
+	p->b = nn_add_view(m, l, "b", 1, O);
 	p->gamma = p->beta = -1;
 }
 
@@ -248,11 +227,9 @@ static nn_model *build(const nn_config *cfg)
 			add_dense(m, p, name, W, I);
 			if (cfg->norm != NN_NORM_NONE) {
 				snprintf(name, sizeof name, "bn%d", l + 1);
-				int li = add_layer(m, name);
-				snprintf(name, sizeof name, "bn%d.gamma", l + 1);
-				p->gamma = add_view(m, name, 1, W, li);
-				snprintf(name, sizeof name, "bn%d.beta", l + 1);
-				p->beta = add_view(m, name, 1, W, li);
+				int li = nn_add_layer(m, name);
+				p->gamma = nn_add_view(m, li, "gamma", 1, W);
+				p->beta = nn_add_view(m, li, "beta", 1, W);
 				p->run_mean = m->nbuf;
 				p->run_var = m->nbuf + (size_t)W;
 				m->nbuf += 2 * (size_t)W;
@@ -265,13 +242,10 @@ static nn_model *build(const nn_config *cfg)
 		for (int i = 0; i < nb; i++) {
 			block_plan *p = &w->blk[i];
 			snprintf(name, sizeof name, "nais%d", i + 1);
-			int li = add_layer(m, name);
-			snprintf(name, sizeof name, cfg->stable ? "nais%d.R" : "nais%d.A", i + 1);
-			p->P = add_view(m, name, W, W, li);
-			snprintf(name, sizeof name, "nais%d.B", i + 1);
-			p->Bm = add_view(m, name, W, W, li);
-			snprintf(name, sizeof name, "nais%d.b", i + 1);
-			p->b = add_view(m, name, 1, W, li);
+			int li = nn_add_layer(m, name);
+			p->P = nn_add_view(m, li, cfg->stable ? "R" : "A", W, W);
+			p->Bm = nn_add_view(m, li, "B", W, W);
+			p->b = nn_add_view(m, li, "b", 1, W);
 		}
 		size_t nn2 = up16((size_t)W * W);
 		w->fixed_raw = gg_xmalloc(((size_t)nb + 2) * nn2 * sizeof(float) + 64);
