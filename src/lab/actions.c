@@ -313,6 +313,7 @@ int lab_eval_full(lab *L, int stages, char *err)
 		lab_row_set(L, &row, "full_gap_loss", tel - trl);
 		lab_row_set(L, &row, "full_gap_err", teerr - trerr);
 		lab_emit_row(L, r->sid, r->step, &row);
+		lab_row_free(&row);
 	}
 	return 0;
 }
@@ -496,6 +497,7 @@ int lab_margins(lab *L, char *err)
 		series_colname(L->series, row.col[i], name, sizeof name);
 		lab_say(L, "%s @ step %ld: %-22s %.6g", r->name, r->step, name, row.v[i]);
 	}
+	lab_row_free(&row);
 	return 0;
 }
 

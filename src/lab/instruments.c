@@ -159,6 +159,7 @@ void inst_twins(lab *L)
 		lab_row_set(L, &row, series_column_name(SERIES_COL_INCONS_INSTAB), sets > 1 ? inc + ins : NAN);
 		lab_row_set(L, &row, series_column_name(SERIES_COL_TWINS_GAP), gap);
 		lab_emit_row(L, L->twin_sid[g], step, &row);
+		lab_row_free(&row);
 		series_status st;
 		series_get_status(L->series, L->twin_sid[g], &st);
 		st.step = step;

@@ -170,15 +170,16 @@ struct lab {
 	char write_err[GG_ERRLEN]; /* the first failed write of --log or the journal */
 };
 
-/* One evaluation's values, by column, gathered before they are appended together. */
-#define ROW_MAX 256
+/* One evaluation's values, by column, gathered before they are appended together; as
+ * many columns as the model has layers to measure. Starts as { 0 }; lab_row_free after. */
 typedef struct {
-	int n;
-	int col[ROW_MAX];
-	double v[ROW_MAX];
+	int n, cap;
+	int *col;
+	double *v;
 } lab_row;
 /* Sets a value by column name (registering the column on first use). */
 void lab_row_set(lab *L, lab_row *row, const char *name, double v);
+void lab_row_free(lab_row *row);
 
 /* rows.c */
 int lab_log_open(lab *L, const char *path, char *err);

@@ -100,10 +100,20 @@ void lab_row_set(lab *L, lab_row *row, const char *name, double v)
 			row->v[i] = v;
 			return;
 		}
-	if (row->n < ROW_MAX) {
-		row->col[row->n] = c;
-		row->v[row->n++] = v;
+	if (row->n == row->cap) {
+		row->cap = row->cap ? 2 * row->cap : 32;
+		row->col = gg_xrealloc(row->col, (size_t)row->cap * sizeof *row->col);
+		row->v = gg_xrealloc(row->v, (size_t)row->cap * sizeof *row->v);
 	}
+	row->col[row->n] = c;
+	row->v[row->n++] = v;
+}
+
+void lab_row_free(lab_row *row)
+{
+	free(row->col);
+	free(row->v);
+	*row = (lab_row){ 0 };
 }
 
 void lab_emit_row(lab *L, int sid, long step, const lab_row *row)

@@ -399,6 +399,7 @@ static void run_light_row(lab *L, run *r)
 		lab_row_set(L, &row, lab_col_names[c], v[c]);
 	layer_distances(L, r, &row);
 	lab_emit_row(L, r->sid, r->step, &row);
+	lab_row_free(&row);
 }
 
 /* Evaluates in eval mode on the fixed subsets and appends one row to the series. */
@@ -426,6 +427,7 @@ void run_evaluate(lab *L, run *r)
 	layer_distances(L, r, &row);
 	inst_nais(L, r, &row);
 	lab_emit_row(L, r->sid, r->step, &row);
+	lab_row_free(&row);
 	publish_boundary(L, r);
 	inst_phdim_eval(L, r);
 	/* %g, not %f: a loss of 1e20 before a divergence must not print 25 digits; no
