@@ -50,6 +50,24 @@ log_summary=$OUT
 run_gglab --view "$TMP/run.jsonl"
 expect_rc 0 "--view reads the export"
 check "and shows the same run from both" test "$log_summary" = "$OUT"
+# a new model restarts the run: the log then holds two histories of r1, and --view shows
+# the second, as the lab and its export do (it used to merge them by step)
+cat >"$TMP/restart.gg" <<GG
+data spiral n=600 seed=2
+set lr 0.3
+train 60
+model mlp 8x1
+set lr 0.01
+train 20
+export jsonl $TMP/restart.jsonl
+GG
+run_gglab --batch "$TMP/restart.gg" --threads 1 --log "$TMP/restart.jsonl.gz"
+expect_rc 0 "a script that restarts its run"
+run_gglab --view "$TMP/restart.jsonl.gz"
+log_summary=$OUT
+check "--view of its log shows the restarted run ending at step 20" sh -c "printf '%s' '$log_summary' | grep -q 'r1 DONE step 20 .*best test loss [0-9.]* @ step 20'"
+run_gglab --view "$TMP/restart.jsonl"
+check "as --view of the export does" test "$log_summary" = "$OUT"
 if command -v python3 >/dev/null 2>&1; then
 	check "every log line parses as JSON" python3 -c "
 import gzip, json, sys

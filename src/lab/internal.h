@@ -194,6 +194,9 @@ void lab_log_values(lab *L, int sid, long step, const char *k1, double v1, const
 		    double v2);
 /* Logs everything series sid holds now (a fork's copy of its source, a loaded run). */
 void lab_log_series(lab *L, int sid);
+/* Series sid was cleared (a restart) or cut back (a rollback): its next --log line is a
+ * fresh description, whose final_step tells a reader (--view) where the series now ends. */
+void lab_log_cut(lab *L, int sid);
 /* An event of series sid: into the store (series_mark) and the --log stream. */
 void lab_mark(lab *L, int sid, long step, int kind, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

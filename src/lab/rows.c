@@ -171,6 +171,12 @@ void lab_log_values(lab *L, int sid, long step, const char *k1, double v1, const
 	gg_buf_free(&b);
 }
 
+void lab_log_cut(lab *L, int sid)
+{
+	if (sid < L->log_nhdr)
+		L->log_hdr[sid] = 0;
+}
+
 void lab_log_series(lab *L, int sid)
 {
 	if (!L->log)

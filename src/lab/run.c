@@ -271,6 +271,7 @@ int run_build(lab *L, run *r, char *err)
 	r->rescales = 0;
 	r->grad_norm = NAN;
 	series_clear_run(L->series, r->sid);
+	lab_log_cut(L, r->sid);
 	run_publish(L, r); /* the status describes the built run before its first row is logged */
 	run_evaluate(L, r);
 	return 0;
@@ -640,6 +641,8 @@ int run_rollback(lab *L, run *r, char *err)
 	r->state = RUN_PAUSED;
 	r->goal_kind = GOAL_NONE;
 	series_truncate(L->series, r->sid, r->step);
+	lab_log_cut(L, r->sid);
+	run_publish(L, r); /* the description logged with the mark says where the series ends */
 	lab_mark(L, r->sid, r->step, SERIES_EV_INFO, "rollback from step %ld", from);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * Each line is one flat object: {"run":"r1","step":100,"train_loss":0.41,…} for an
  * evaluation, {"run":…,"model":…,"data":…,…} describing a run, {"run":…,"step":…,
  * "event":"…"} for an event. An evaluation line for a step the run already has fills that
- * row (--log writes a background result, the PH dimension, after its row). Only that shape
+ * row (--log writes a background result, the PH dimension, after its row); a description
+ * whose final_step lies before the run's last row cuts the run back to it (cut_back). Only that shape
  * is accepted; anything else is an error naming file and line. The file is untrusted: a
  * line may be of any length (up to 64 MiB) and hold any number of keys, a number is range
  * checked before it becomes an integer, and the work is linear in lines, keys and runs
@@ -193,6 +194,36 @@ static int merge_row(series_store *s, int r, long step, const kv *kvs, int n)
 	return !first;
 }
 
+/* A description after rows, whose final_step lies before the run's last row: the lab cut
+ * the series back there (a rollback), or started it over (a restart: state IDLE at step
+ * 0), and what follows replaces what was cut. */
+static void cut_back(series_store *s, int r, const kv *kvs, int n)
+{
+	double fs = -1;
+	int idle = 0;
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(kvs[i].key, "final_step") && !kvs[i].is_str)
+			fs = kvs[i].num;
+		else if (!strcmp(kvs[i].key, "state") && kvs[i].is_str)
+			idle = !strcmp(kvs[i].str, "IDLE");
+	}
+	size_t rows = series_nrows(s, r);
+	long last = -1;
+	if (!(fs >= 0 && fs <= 9007199254740992.0) || !rows)
+		return;
+	series_read(s, r, 0, rows - 1, 1, &last, NULL);
+	if ((double)last <= fs)
+		return;
+	if (fs == 0 && idle)
+		series_clear_run(s, r);
+	else
+		series_truncate(s, r, (long)fs);
+	series_status st;
+	series_get_status(s, r, &st);
+	st.step = (long)fs;
+	series_set_status(s, r, &st);
+}
+
 /* The next line of gz into *buf (grown as needed): 1, 0 at the end, -1 too long. */
 static int read_line(gzFile gz, char **buf, size_t *cap)
 {
@@ -306,6 +337,7 @@ int store_view_load(series_store *s, const char *path, char *err)
 					snprintf(st.opt, sizeof st.opt, "%.*s", (int)sizeof st.opt - 1, kvs[i].str);
 			}
 			series_set_status(s, r, &st);
+			cut_back(s, r, kvs, n);
 		} else if (merge_row(s, r, step, kvs, n)) {
 			/* a late value (--log writes a background result after its row) */
 		} else {
@@ -339,7 +371,8 @@ int store_view_load(series_store *s, const char *path, char *err)
 				if (!strcmp(kvs[i].key, "epoch"))
 					st.epoch = kvs[i].num;
 				else if (!strcmp(kvs[i].key, "lr"))
-					st.lr = kvs[i].num;
+					st.lr = kvs[i].num,
+					snprintf(st.lr_text, sizeof st.lr_text, "%.4g", st.lr);
 				else if (!strcmp(kvs[i].key, "bs") && kvs[i].num >= 1 && kvs[i].num <= 1 << 30)
 					st.bs = (int)kvs[i].num;
 			}

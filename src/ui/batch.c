@@ -30,9 +30,15 @@ static void put_plain(FILE *out, const char *prefix, const char *text)
 }
 
 /* The standard error of an error rate p measured on n examples. */
-static double std_err(double p, int n)
+/* An error rate p measured on n examples, in percent with its standard error: "36.70% ±
+ * 1.52"; without it when n is not known (a metrics file does not record it). */
+static const char *pct(char *buf, size_t len, double p, int n)
 {
-	return n > 0 && p >= 0 && p <= 1 ? sqrt(p * (1 - p) / n) : NAN;
+	if (n > 0 && p >= 0 && p <= 1)
+		snprintf(buf, len, "%.2f%% ± %.2f", 100 * p, 100 * sqrt(p * (1 - p) / n));
+	else
+		snprintf(buf, len, "%.2f%%", 100 * p);
+	return buf;
 }
 
 /* Mean and sample standard deviation of v[0..n). */
@@ -176,7 +182,9 @@ int ui_summary(lab *L, FILE *out)
 			if (v < best)
 				best = v, best_step = step;
 		}
-		char line[600];
+		char line[600], p1[40], p2[40], subsets[40] = "";
+		if (st.n_eval > 0)
+			snprintf(subsets, sizeof subsets, " (%d images each)", st.n_eval);
 		/* `eval` at the last evaluation: the full sets' numbers, in their own columns */
 		double ftrl, ftre, ftel, ftee;
 		long fstep = series_last(s, r, series_find_col(s, "full_test_err"), &ftee);
@@ -186,21 +194,20 @@ int ui_summary(lab *L, FILE *out)
 			series_last(s, r, series_find_col(s, "full_test_loss"), &ftel);
 			snprintf(line, sizeof line,
 				 "summary: %s %s step %ld epoch %.2f | %s | %s | lr %s | on the full sets (%d "
-				 "train, %d test images, 'eval'): train loss %.4f err %.2f%% ± %.2f | test loss "
-				 "%.4f err %.2f%% ± %.2f | gap %.4f | dist %.4g",
+				 "train, %d test images, 'eval'): train loss %.4f err %s | test loss %.4f err %s "
+				 "| gap %.4f | dist %.4g",
 				 st.name, series_state_name(st.state), st.step, st.epoch, st.model, st.data,
-				 st.lr_text, st.n_train, st.n_test, ftrl, 100 * ftre,
-				 100 * std_err(ftre, st.n_train), ftel, 100 * ftee, 100 * std_err(ftee, st.n_test),
-				 ftel - ftrl, d);
+				 st.lr_text, st.n_train, st.n_test, ftrl, pct(p1, sizeof p1, ftre, st.n_train),
+				 ftel, pct(p2, sizeof p2, ftee, st.n_test), ftel - ftrl, d);
 			put_plain(out, "", line);
 		}
 		snprintf(line, sizeof line,
-			 "summary: %s %s step %ld epoch %.2f | %s | %s | lr %s | on the evaluation subsets "
-			 "(%d images each): train loss %.4f err %.2f%% ± %.2f | test loss %.4f err %.2f%% ± "
-			 "%.2f | gap %.4f | dist %.4g | best test loss %.4f @ step %ld",
+			 "summary: %s %s step %ld epoch %.2f | %s | %s | lr %s | on the evaluation subsets%s: "
+			 "train loss %.4f err %s | test loss %.4f err %s | gap %.4f | dist %.4g | best test "
+			 "loss %.4f @ step %ld",
 			 st.name, series_state_name(st.state), st.step, st.epoch, st.model, st.data, st.lr_text,
-			 st.n_eval, trl, 100 * tre, 100 * std_err(tre, st.n_eval), tel, 100 * tee,
-			 100 * std_err(tee, st.n_eval), tel - trl, d, best, best_step);
+			 subsets, trl, pct(p1, sizeof p1, tre, st.n_eval), tel,
+			 pct(p2, sizeof p2, tee, st.n_eval), tel - trl, d, best, best_step);
 		put_plain(out, "", line);
 		nais_summary(s, r, st.name, out);
 	}
