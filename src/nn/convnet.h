@@ -1,11 +1,15 @@
 /* convnet.h — private to src/nn: the convolutional models (convnet.c) as model.c calls
- * them. A convolutional nn_model has m->conv set and m->work NULL. */
+ * them, and the helpers both kinds of model share (building views, the probes' ring).
+ * A convolutional nn_model has m->conv set and m->work NULL. */
 #ifndef GGLAB_NN_CONVNET_H
 #define GGLAB_NN_CONVNET_H
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "gglab/nn.h"
+#include "gglab/util.h"
 
 enum { OP_CONV, OP_BN, OP_RELU, OP_TANH, OP_MAXPOOL, OP_AVGPOOL, OP_GAP, OP_DENSE, OP_RES, OP_NAIS };
 enum { NSLOT = 8 };
@@ -59,6 +63,20 @@ static inline int nn_add_view(nn_model *m, int layer, const char *suffix, int ro
 	v->layer = layer;
 	m->nparams += (size_t)rows * cols;
 	return m->nviews++;
+}
+
+/* The NAIS probes keep the last three stages' states in a ring of three slabs of n floats,
+ * stage k in slab k % 3: after K ≥ 3 stages this puts x(K−2), x(K−1), x(K) in order. */
+static inline void nn_ring3_order(float *last3, size_t n, int K)
+{
+	int first = (K - 3) % 3;
+	if (!first)
+		return;
+	float *tmp = gg_xmalloc(3 * n * sizeof *tmp);
+	for (int r = 0; r < 3; r++)
+		memcpy(tmp + (size_t)r * n, last3 + (size_t)((first + r) % 3) * n, n * sizeof *tmp);
+	memcpy(last3, tmp, 3 * n * sizeof *tmp);
+	free(tmp);
 }
 
 static inline size_t nn_op_isize(const conv_op *o)

@@ -95,6 +95,30 @@ static void res_backward(nn_model *m, const conv_op *o, const conv_arena *a, int
 
 /* ---- conv NAIS block ---------------------------------------------------------------- */
 
+/* One stage of a conv NAIS block over B images of C×H×W: s = act(A ∗ prev + c), where c is
+ * the block's input term (B ∗ u + b), and x = prev + h·s; at the first stage (prev NULL)
+ * s = act(c) and x = h·s. */
+static void nais_stage(const nn_config *c, const conv_arena *a, float *x, float *s,
+		       const float *prev, const float *A, const float *cc, int B, int C, int H, int W)
+{
+	size_t N = (size_t)B * C * H * W;
+	float h = c->h;
+	if (prev) {
+		nn_conv2d_forward(s, a->col, prev, A, NULL, B, C, H, W, C, 3, 1, 1);
+		add_to(s, cc, N);
+	} else {
+		memcpy(s, cc, N * sizeof *s);
+	}
+	if (c->act == NN_TANH)
+		nn_tanh_forward(s, s, N);
+	else
+		nn_relu_forward(s, s, N);
+	if (prev)
+		NN_EACH(j, N, x[j] = prev[j] + h * s[j]);
+	else
+		NN_EACH(j, N, x[j] = h * s[j]);
+}
+
 static void nais_forward(nn_model *m, const conv_op *o, const conv_arena *a, int i, const float *u,
 			 int B, int K, int train)
 {
@@ -103,26 +127,12 @@ static void nais_forward(nn_model *m, const conv_op *o, const conv_arena *a, int
 	size_t N = (size_t)B * nn_op_osize(o);
 	float *X = slot(a, i, 1), *S = slot(a, i, 2), *cc = slot(a, i, 3);
 	const float *A = par(m, o->v[0]);
-	float h = c->h;
 	nn_conv2d_forward(cc, a->col, u, par(m, o->v[1]), par(m, o->v[2]), B, C, H, W, C, 3, 1, 1);
 	for (int k = 0; k < K; k++) {
 		/* training keeps every x(k+1) and s(k); evaluation runs in place */
 		float *xk = train ? X + k * N : X, *sk = train ? S + k * N : S;
 		const float *prev = !k ? NULL : train ? X + (k - 1) * N : X;
-		if (prev) {
-			nn_conv2d_forward(sk, a->col, prev, A, NULL, B, C, H, W, C, 3, 1, 1);
-			add_to(sk, cc, N);
-		} else {
-			memcpy(sk, cc, N * sizeof *sk);
-		}
-		if (c->act == NN_TANH)
-			nn_tanh_forward(sk, sk, N);
-		else
-			nn_relu_forward(sk, sk, N);
-		if (prev)
-			NN_EACH(j, N, xk[j] = prev[j] + h * sk[j]);
-		else
-			NN_EACH(j, N, xk[j] = h * sk[j]);
+		nais_stage(c, a, xk, sk, prev, A, cc, B, C, H, W);
 	}
 	a->t[i * NSLOT] = train ? X + (size_t)(K - 1) * N : X;
 }
@@ -333,18 +343,7 @@ int nn_nais_conv_probe(nn_model *m, const float *x, int B, int blk, int K, float
 	const float *prev = NULL;
 	for (int k = 0; k < K; k++) {
 		float *next = last3 + (size_t)(k % 3) * N;
-		if (prev) {
-			nn_conv2d_forward(sk, a->col, prev, A, NULL, B, C, H, W, C, 3, 1, 1);
-			add_to(sk, cc, N);
-		} else {
-			memcpy(sk, cc, N * sizeof *sk);
-		}
-		if (c->act == NN_TANH)
-			nn_tanh_forward(sk, sk, N);
-		else
-			nn_relu_forward(sk, sk, N);
-		for (size_t j = 0; j < N; j++)
-			next[j] = (prev ? prev[j] : 0.0f) + c->h * sk[j];
+		nais_stage(c, a, next, sk, prev, A, cc, B, C, H, W);
 		for (int b = 0; used && tol > 0 && b < B; b++) {
 			if (used[b])
 				continue;
@@ -362,14 +361,6 @@ int nn_nais_conv_probe(nn_model *m, const float *x, int B, int blk, int K, float
 	for (int b = 0; used && b < B; b++)
 		if (!used[b])
 			used[b] = K;
-	/* x(K−2), x(K−1), x(K) in order: rotate the ring so slab 0 is the oldest */
-	int first = (K - 3) % 3;
-	if (first) {
-		float *tmp = gg_xmalloc(3 * N * sizeof *tmp);
-		for (int r = 0; r < 3; r++)
-			memcpy(tmp + (size_t)r * N, last3 + (size_t)((first + r) % 3) * N, N * sizeof *tmp);
-		memcpy(last3, tmp, 3 * N * sizeof *tmp);
-		free(tmp);
-	}
+	nn_ring3_order(last3, N, K);
 	return 0;
 }

@@ -753,11 +753,6 @@ int nn_nais_probe(nn_model *m, const float *x, int B, int blk, int K, float tol,
 	for (int b = 0; used && b < B; b++)
 		if (!used[b])
 			used[b] = K;
-	/* put x(K−2), x(K−1), x(K) in order */
-	float *tmp = gg_xmalloc(3 * BW * sizeof *tmp);
-	for (int i = 0; i < 3; i++)
-		memcpy(tmp + (size_t)i * BW, last3 + (size_t)((K - 3 + i) % 3) * BW, BW * sizeof *tmp);
-	memcpy(last3, tmp, 3 * BW * sizeof *tmp);
-	free(tmp);
+	nn_ring3_order(last3, BW, K);
 	return 0;
 }
