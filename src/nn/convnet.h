@@ -4,6 +4,7 @@
 #ifndef GGLAB_NN_CONVNET_H
 #define GGLAB_NN_CONVNET_H
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,25 @@ static inline int nn_add_view(nn_model *m, int layer, const char *suffix, int ro
 	v->layer = layer;
 	m->nparams += (size_t)rows * cols;
 	return m->nviews++;
+}
+
+/* The NAIS probes' depth: example b (n floats) settles at stage k + 1 when its state moved
+ * by at most tol·(1 + |x(k)|) (prev NULL: from x = 0); used[b] = 0 until then. */
+static inline void nn_mark_settled(int *used, const float *prev, const float *next, int B,
+				   size_t n, float tol, int k)
+{
+	for (int b = 0; used && tol > 0 && b < B; b++) {
+		if (used[b])
+			continue;
+		double dd = 0, nx = 0;
+		for (size_t j = 0; j < n; j++) {
+			double xp = prev ? prev[(size_t)b * n + j] : 0, xn = next[(size_t)b * n + j];
+			dd += (xn - xp) * (xn - xp);
+			nx += xp * xp;
+		}
+		if (sqrt(dd) <= tol * (1 + sqrt(nx)))
+			used[b] = k + 1;
+	}
 }
 
 /* The NAIS probes keep the last three stages' states in a ring of three slabs of n floats,

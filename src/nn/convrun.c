@@ -344,18 +344,7 @@ int nn_nais_conv_probe(nn_model *m, const float *x, int B, int blk, int K, float
 	for (int k = 0; k < K; k++) {
 		float *next = last3 + (size_t)(k % 3) * N;
 		nais_stage(c, a, next, sk, prev, A, cc, B, C, H, W);
-		for (int b = 0; used && tol > 0 && b < B; b++) {
-			if (used[b])
-				continue;
-			double dd = 0, nx = 0;
-			for (size_t j = 0; j < n; j++) {
-				double xp = prev ? prev[(size_t)b * n + j] : 0, xn = next[(size_t)b * n + j];
-				dd += (xn - xp) * (xn - xp);
-				nx += xp * xp;
-			}
-			if (sqrt(dd) <= tol * (1 + sqrt(nx)))
-				used[b] = k + 1;
-		}
+		nn_mark_settled(used, prev, next, B, n, tol, k);
 		prev = next;
 	}
 	for (int b = 0; used && b < B; b++)

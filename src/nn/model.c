@@ -736,18 +736,7 @@ int nn_nais_probe(nn_model *m, const float *x, int B, int blk, int K, float tol,
 	for (int k = 0; k < K; k++) {
 		float *next = last3 + (size_t)(k % 3) * BW;
 		nn_nais_stage(next, s, prev, cc, block_A(m, blk), B, W, c->h, c->act);
-		for (int b = 0; used && tol > 0 && b < B; b++) {
-			if (used[b])
-				continue;
-			double dd = 0, nx = 0;
-			for (int j = 0; j < W; j++) {
-				double xp = prev ? prev[(size_t)b * W + j] : 0, xn = next[(size_t)b * W + j];
-				dd += (xn - xp) * (xn - xp);
-				nx += xp * xp;
-			}
-			if (sqrt(dd) <= tol * (1 + sqrt(nx)))
-				used[b] = k + 1;
-		}
+		nn_mark_settled(used, prev, next, B, (size_t)W, tol, k);
 		prev = next;
 	}
 	for (int b = 0; used && b < B; b++)
