@@ -214,7 +214,7 @@ static void test_clipping(void)
 	plot_canvas_init(&c, 10, 5, PLOT_BRAILLE);
 	double x[6] = {0, 1, 2, 3, 4, 5}, y[6] = {1, 1e300, -1e300, INFINITY, 2, 1e-300};
 	plot_axes a = {0, 5, 0, 3, 0, 0};
-	plot_series s = {x, y, 6, 0};
+	plot_series s = {x, y, 6, 0, PLOT_SOLID};
 	plot_draw(&c, &a, &s);
 	CHECK(count_dots(&c) > 0, "absurd data still draws the sane part");
 	plot_canvas_free(&c);
@@ -274,7 +274,7 @@ static void test_envelope(void)
 	y[4321] = 10.0; /* one spike among 10 000 points */
 	plot_canvas_init(&c, 40, 10, PLOT_BRAILLE);
 	plot_axes a = {0, N - 1, 0, 10, 0, 0};
-	plot_series s = {x, y, N, 2};
+	plot_series s = {x, y, N, 2, PLOT_SOLID};
 	plot_draw(&c, &a, &s);
 
 	int col = (int)floor(plot_map_x(&c, &a, 4321) + 0.5);
@@ -313,7 +313,7 @@ static void test_envelope(void)
 	plot_canvas big;
 	plot_canvas_init(&big, 160, 40, PLOT_BRAILLE);
 	plot_axes la = {1, M, 1e-3, 3, 1, 1};
-	plot_series bs = {bx, by, M, 0};
+	plot_series bs = {bx, by, M, 0, PLOT_SOLID};
 	for (int r = 0; r < 100; r++) {
 		plot_canvas_clear(&big);
 		plot_draw(&big, &la, &bs);
@@ -334,7 +334,7 @@ static void test_nan_gap(void)
 	/* ASCII, 5 columns, 1 row: a flat line with a hole where the NaN is. */
 	plot_canvas_init(&c, 5, 1, PLOT_ASCII);
 	plot_axes a = {0, 4, -1, 1, 0, 0};
-	plot_series s = {x, y, 5, 0};
+	plot_series s = {x, y, 5, 0, PLOT_SOLID};
 	plot_draw(&c, &a, &s);
 	CHECK(!strcmp(render(&c), "** **"), "NaN breaks the line: '%s'", render(&c));
 	/* Without the NaN the line is joined. */
@@ -348,7 +348,7 @@ static void test_nan_gap(void)
 	plot_canvas_init(&c, 5, 2, PLOT_BRAILLE);
 	double x2[5] = {0, 1, 5, 8, 9}, y2[5] = {0, 0, 7, NAN, 7};
 	plot_axes a2 = {0, 9, 0, 7, 0, 0};
-	plot_series s2 = {x2, y2, 5, 0};
+	plot_series s2 = {x2, y2, 5, 0, PLOT_SOLID};
 	plot_draw(&c, &a2, &s2);
 	CHECK(!dot_at(&c, 6, 0) && !dot_at(&c, 7, 0) && !dot_at(&c, 8, 0),
 	      "no line across the gap");
@@ -358,14 +358,14 @@ static void test_nan_gap(void)
 	plot_canvas_clear(&c);
 	double y3[5] = {1, 10, -5, 10, 1};
 	plot_axes a3 = {0, 9, 1, 10, 0, 1};
-	plot_series s3 = {x2, y3, 5, 1};
+	plot_series s3 = {x2, y3, 5, 1, PLOT_SOLID};
 	plot_draw(&c, &a3, &s3);
 	CHECK(!dot_at(&c, 6, 0) && !dot_at(&c, 7, 0), "non-positive value on log-y breaks");
 	/* x may be NULL: points at 0, 1, 2, … */
 	plot_canvas_clear(&c);
 	double y4[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
 	plot_axes a4 = {0, 9, 0, 9, 0, 0};
-	plot_series s4 = {NULL, y4, 10, 0};
+	plot_series s4 = {NULL, y4, 10, 0, PLOT_SOLID};
 	plot_draw(&c, &a4, &s4);
 	CHECK(dot_at(&c, 0, 7) && dot_at(&c, 9, 0), "NULL x means the index");
 	plot_canvas_free(&c);
@@ -725,7 +725,8 @@ static void demo(plot_mode mode)
 	plot_canvas_init(&c, 60, 12, mode);
 	plot_axes a = {1, N, 0, 0, 0, 1};
 	plot_range(tr, N, 1, &a.y0, &a.y1);
-	plot_series s0 = {x, tr, N, 0}, s1 = {x, sm, N, 2}, s2 = {tx, te, N / 50, 1};
+	plot_series s0 = {x, tr, N, 0, PLOT_SOLID}, s1 = {x, sm, N, 2, PLOT_SOLID},
+		    s2 = {tx, te, N / 50, 1, PLOT_SOLID};
 	plot_vmarker(&c, &a, 1000, 9);
 	plot_draw(&c, &a, &s0);
 	plot_draw(&c, &a, &s1);

@@ -208,7 +208,40 @@ void ui_job_line(plotjob *j, double *x, double *y, size_t n, int series)
 		free(y);
 		return;
 	}
-	j->lines[j->nlines++] = (pdata){ x, y, n, series };
+	j->lines[j->nlines++] = (pdata){ x, y, n, series, NULL };
+}
+
+void ui_job_mark(plotjob *j, const char *glyph)
+{
+	if (j->nlines > 0)
+		j->lines[j->nlines - 1].mark = glyph;
+}
+
+unsigned char ui_job_dash(const plotjob *j, int series)
+{
+	if (j->c.mode != PLOT_BRAILLE || series < 0 || series >= j->nseries)
+		return PLOT_SOLID;
+	return ui_role_dash(j->role[series]);
+}
+
+/* Without colour, a curve's glyph on every MARK_EVERY cells of it (each curve starting at
+ * its own offset, so two curves' glyphs do not land on one another), at its own points. */
+#define MARK_EVERY 12
+static void draw_marks(plotjob *j, const pdata *l, int offset)
+{
+	int next = offset % MARK_EVERY;
+	for (size_t i = 0; i < l->n; i++) {
+		double px = plot_map_x(&j->c, &j->a, l->x[i]), py = plot_map_y(&j->c, &j->a, l->y[i]);
+		if (isnan(px) || isnan(py) || px < 0 || py < 0 || py >= j->c.dh)
+			continue;
+		int cx = (int)floor(px + 0.5) / 2, cy = (int)floor(py + 0.5) / 4;
+		if (cx >= j->c.w)
+			break;
+		if (cx < next)
+			continue;
+		plot_text(&j->c, cx, cy < j->c.h ? cy : j->c.h - 1, l->mark, j->role[l->series]);
+		next = cx + MARK_EVERY;
+	}
 }
 
 /* Steps to the x unit: epochs per step from the newest row, or 1 (the x range's zoom). */
@@ -406,9 +439,13 @@ void ui_render_plot(struct ui *u, ui_panel *p)
 				plot_dot(&j->c, x, (int)floor(zy + 0.5), zs);
 		}
 		for (int i = 0; i < j->nlines; i++) {
-			plot_series s = { j->lines[i].x, j->lines[i].y, j->lines[i].n, j->lines[i].series };
+			plot_series s = { j->lines[i].x, j->lines[i].y, j->lines[i].n, j->lines[i].series,
+					  ui_job_dash(j, j->lines[i].series) };
 			plot_draw(&j->c, &j->a, &s);
 		}
+		for (int i = 0, k = 0; i < j->nlines && !ui_colors() && j->c.mode == PLOT_BRAILLE; i++)
+			if (j->lines[i].mark)
+				draw_marks(j, &j->lines[i], 4 * k++);
 		if (kind->overlay)
 			kind->overlay(j);
 		/* each overlaid run's glyph at its newest point (the ASCII canvas draws every

@@ -70,6 +70,7 @@ static void add_run_curve(struct ui *u, plotjob *j, double *x, double *y, size_t
 			break;
 		}
 	ui_job_line(j, x, y, n, ui_job_series(j, role, ascii));
+	ui_job_mark(j, end);
 }
 
 /* Legend entries of an overlay: one per run (its glyphs, name and latest value of `col`:
@@ -164,6 +165,7 @@ void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
 		/* minibatch losses of the current run only: several runs' would be noise */
 		if (!u->errors && r == rs->cur && (n = ui_read_xy(u, r, "batch_loss", epochs, &x, &y))) {
 			ui_job_line(j, x, y, n, ui_job_series(j, ROLE_BATCH, '\''));
+			ui_job_mark(j, mk_batch);
 			have_batch = 1;
 		}
 		if ((n = ui_read_xy(u, r, tr, epochs, &x, &y))) {
@@ -173,24 +175,27 @@ void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
 				add_run_curve(u, j, x, y, n, run_role(k, 1), run_ascii_train[k], run_filled[k]);
 			} else {
 				add_curve(u, j, x, y, n, ROLE_TRAIN_RAW, ROLE_TRAIN, '.', '*');
+				ui_job_mark(j, mk_train);
 				ui_job_legend(j, mk_train, ROLE_TRAIN, "train");
 			}
 		}
 		if ((n = ui_read_xy(u, r, te, epochs, &x, &y))) {
 			if (floored)
 				res = fmin(res, err_floor(y, n, run_n_eval(u, r)));
-			if (r == rs->cur) { /* the best test value of the current run */
-				long *steps = gg_xmalloc(n * sizeof *steps);
-				size_t m = series_read(u->S, r, series_find_col(u->S, te), 0, n, steps, NULL);
-				for (size_t i = 0; i < m; i++)
+			if (r == rs->cur) { /* the best test value of the current run, at its step */
+				double *sx, *sy;
+				size_t m = epochs ? ui_read_xy(u, r, te, 0, &sx, &sy) : 0;
+				for (size_t i = 0; i < n && (!epochs || i < m); i++)
 					if (isfinite(y[i]) && y[i] < best)
-						best = y[i], best_step = steps[i], best_run = r;
-				free(steps);
+						best = y[i], best_step = (long)(epochs ? sx[i] : x[i]), best_run = r;
+				if (m)
+					free(sx), free(sy);
 			}
 			if (multi) {
 				add_run_curve(u, j, x, y, n, run_role(k, 0), run_ascii_test[k], run_hollow[k]);
 			} else {
 				add_curve(u, j, x, y, n, ROLE_TEST_RAW, ROLE_TEST, ',', 'o');
+				ui_job_mark(j, mk_test);
 				ui_job_legend(j, mk_test, ROLE_TEST, "test");
 			}
 		}
@@ -341,7 +346,7 @@ void ui_draw_fit(plotjob *j)
 		fx[i] = exp(l0 + (l1 - l0) * i / (np - 1));
 		fy[i] = f->a + f->b * log(fx[i]);
 	}
-	plot_series s = { fx, fy, (size_t)np, f->series };
+	plot_series s = { fx, fy, (size_t)np, f->series, ui_job_dash(j, f->series) };
 	plot_draw(&j->c, &j->a, &s);
 	free(fx);
 	free(fy);

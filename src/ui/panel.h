@@ -31,6 +31,7 @@ typedef struct {
 	double *x, *y;
 	size_t n;
 	int series;
+	const char *mark; /* its legend glyph, put on every few cells in monochrome; or NULL */
 } pdata;
 
 /* The distance-from-init panel's fit: over the run's `fit from= to=` window (0, 0: all),
@@ -71,6 +72,11 @@ int ui_job_legend(plotjob *j, const char *glyph, ui_role role, const char *label
 void ui_job_legend_must(plotjob *j, const char *glyph, ui_role role, const char *label);
 /* Takes x and y (freed with the job). */
 void ui_job_line(plotjob *j, double *x, double *y, size_t n, int series);
+/* The last line added carries this glyph (a static string) on every few cells when the
+ * screen has no colours, so its legend entry says which curve it is. */
+void ui_job_mark(plotjob *j, const char *glyph);
+/* The stroke of a series on this job's canvas (solid in ASCII, where glyphs differ). */
+unsigned char ui_job_dash(const plotjob *j, int series);
 /* One column of one run: x (steps or epochs) and y, copied out of the store. */
 size_t ui_read_xy(struct ui *u, int run, const char *col, int epochs, double **xo, double **yo);
 /* The newest finite value of a column of a run (NaN: none). */

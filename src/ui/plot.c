@@ -123,16 +123,31 @@ void plot_dot(plot_canvas *c, int x, int y, int series)
 	c->owner[i] = (signed char)series;
 }
 
+/* What draws a line: its series, and its dash pattern with the place in it, which carries
+ * on from one segment to the next so a curve's dashes do not restart at every point. */
+typedef struct {
+	int series;
+	unsigned char dash; /* PLOT_SOLID, …; 0 is solid too */
+	unsigned at;        /* dots walked so far */
+} pen;
+
+static void pen_dot(plot_canvas *c, pen *p, int x, int y)
+{
+	if (!p->dash || (p->dash >> (p->at & 7) & 1))
+		plot_dot(c, x, y, p->series);
+	p->at++;
+}
+
 /* Integer Bresenham between two points that clipping has already brought near the canvas,
  * so the walk is at most a few canvas widths long. */
-static void line_int(plot_canvas *c, int x0, int y0, int x1, int y1, int series)
+static void line_int(plot_canvas *c, int x0, int y0, int x1, int y1, pen *p)
 {
 	int dx = abs(x1 - x0), sx = x0 < x1 ? 1 : -1;
 	int dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1;
 	int err = dx + dy;
 
 	for (;;) {
-		plot_dot(c, x0, y0, series);
+		pen_dot(c, p, x0, y0);
 		if (x0 == x1 && y0 == y1)
 			break;
 		int e2 = 2 * err;
@@ -175,7 +190,7 @@ static int clip_edge(double p, double q, double *t0, double *t1)
 /* A line between dot positions given in double: clipped to the canvas (Liang–Barsky) before
  * rounding, so endpoints may be anywhere, including far outside. A line whose endpoints are
  * both on the canvas is not changed by the clipping, so it is exactly Bresenham's line. */
-static void line_d(plot_canvas *c, double x0, double y0, double x1, double y1, int series)
+static void line_d(plot_canvas *c, double x0, double y0, double x1, double y1, pen *p)
 {
 	double t0 = 0, t1 = 1, dx, dy, xmax = c->dw - 1, ymax = c->dh - 1;
 
@@ -195,14 +210,15 @@ static void line_d(plot_canvas *c, double x0, double y0, double x1, double y1, i
 	bx = fmin(fmax(floor(bx + 0.5), 0), xmax);
 	ay = fmin(fmax(floor(ay + 0.5), 0), ymax);
 	by = fmin(fmax(floor(by + 0.5), 0), ymax);
-	line_int(c, (int)ax, (int)ay, (int)bx, (int)by, series);
+	line_int(c, (int)ax, (int)ay, (int)bx, (int)by, p);
 }
 
 void plot_line(plot_canvas *c, int x0, int y0, int x1, int y1, int series)
 {
 	/* Every int is exact in a double; going through line_d clips first, so the walk is
 	 * bounded by the canvas and INT_MIN..INT_MAX cannot overflow the error terms. */
-	line_d(c, x0, y0, x1, y1, series);
+	pen p = { series, PLOT_SOLID, 0 };
+	line_d(c, x0, y0, x1, y1, &p);
 }
 
 void plot_text(plot_canvas *c, int cx, int cy, const char *utf8, int role)
@@ -435,10 +451,10 @@ static inline void run_add(plot_run *r, double yv)
 	r->ylast = yv;
 }
 
-static void run_flush(plot_canvas *c, const axis_map *my, const plot_run *r, int series)
+static void run_flush(plot_canvas *c, const axis_map *my, const plot_run *r, pen *p)
 {
 	if (r->on)
-		line_d(c, r->col, map_dot(my, r->ymin), r->col, map_dot(my, r->ymax), series);
+		line_d(c, r->col, map_dot(my, r->ymin), r->col, map_dot(my, r->ymax), p);
 }
 
 void plot_draw(plot_canvas *c, const plot_axes *a, const plot_series *s)
@@ -447,6 +463,7 @@ void plot_draw(plot_canvas *c, const plot_axes *a, const plot_series *s)
 
 	if (!c || !a || !s || !s->y || c->dw <= 0 || c->dh <= 0)
 		return;
+	pen p = { s->series, s->dash, 0 };
 	axis_map mx = axis_make(a->x0, a->x1, a->logx, c->dw, 0);
 	axis_map my = axis_make(a->y0, a->y1, a->logy, c->dh, 1);
 	for (size_t i = 0; i < s->n; i++) {
@@ -458,7 +475,7 @@ void plot_draw(plot_canvas *c, const plot_axes *a, const plot_series *s)
 		}
 		double px = axis_apply(&mx, xv), py = axis_apply(&my, yv);
 		if (isnan(px) || isnan(py)) { /* a gap: end the run, join nothing across it */
-			run_flush(c, &my, &r, s->series);
+			run_flush(c, &my, &r, &p);
 			r.on = r.bounded = 0;
 			continue;
 		}
@@ -476,12 +493,12 @@ void plot_draw(plot_canvas *c, const plot_axes *a, const plot_series *s)
 			continue;
 		}
 		if (r.on) {
-			run_flush(c, &my, &r, s->series);
-			line_d(c, r.col, map_dot(&my, r.ylast), px, clamp_far(py), s->series);
+			run_flush(c, &my, &r, &p);
+			line_d(c, r.col, map_dot(&my, r.ylast), px, clamp_far(py), &p);
 		}
 		r = (plot_run){.on = 1, .col = px, .ymin = yv, .ymax = yv, .ylast = yv};
 	}
-	run_flush(c, &my, &r, s->series);
+	run_flush(c, &my, &r, &p);
 }
 
 void plot_vmarker(plot_canvas *c, const plot_axes *a, double x, int role)

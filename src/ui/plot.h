@@ -53,7 +53,15 @@ typedef struct {
 	const double *x, *y;
 	size_t n;
 	int series;            /* index: colour role and glyph */
+	/* which dots the line draws, one bit per dot in turn along it (bit 0 first, 8 dots a
+	 * period): 0 or PLOT_SOLID all, PLOT_DASHED, PLOT_DOTTED, ...; so series differ
+	 * without colour */
+	unsigned char dash;
 } plot_series;
+#define PLOT_SOLID 0xFF
+#define PLOT_DASHED 0x0F  /* 4 dots on, 4 off: in braille two cells on, two off */
+#define PLOT_DOTTED 0x55  /* every other dot */
+#define PLOT_SPARSE 0x11  /* one dot in four */
 void plot_draw(plot_canvas *c, const plot_axes *a, const plot_series *s);
 /* A vertical marker (an event: a setting changed) at data x, drawn as a dotted column. */
 void plot_vmarker(plot_canvas *c, const plot_axes *a, double x, int role);

@@ -51,6 +51,7 @@ void ui_log(struct ui *u, ui_role role, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	ui_text_ascii(buf, sizeof buf);
 	/* one entry per line; control characters would move the cursor, so they become '?' */
 	for (char *line = buf, *nl; line; line = nl) {
 		nl = strchr(line, '\n');

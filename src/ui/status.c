@@ -71,10 +71,12 @@ void ui_draw_status(struct ui *u)
 	snprintf(seg[n].text, sizeof seg[n].text, "bs %d", st.bs);
 	seg[n].prio = 8, seg[n++].role = ROLE_STATUS;
 	/* the lr the run uses and, where the recipe scales it, how (a file viewed has no text) */
-	if (st.lr_text[0])
+	if (st.lr_text[0]) {
 		snprintf(seg[n].text, sizeof seg[n].text, "lr %s", st.lr_text);
-	else
+		ui_text_ascii(seg[n].text, sizeof seg[n].text);
+	} else {
 		snprintf(seg[n].text, sizeof seg[n].text, "lr %.4g", st.lr);
+	}
 	seg[n].prio = 8, seg[n++].role = ROLE_STATUS;
 	/* what is happening now: the latest evaluation, kept at 80 columns (before the model) */
 	if (cur >= 0) {

@@ -4,6 +4,7 @@
  * titles and the status line. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -27,6 +28,47 @@ wchar_t ui_text_next(const char *s, size_t len, size_t *i, int *width)
 		cp = '?', cw = 1;
 	*width = cw;
 	return (wchar_t)cp;
+}
+
+/* What the ASCII screen writes for the symbols gglab's own messages use. */
+static const struct {
+	int32_t cp;
+	const char *ascii;
+} folds[] = {
+	{ 0x00D7, "x" }, { 0x221A, "sqrt" }, { 0x00B1, "+-" }, { 0x2265, ">=" }, { 0x2264, "<=" },
+	{ 0x2192, "->" }, { 0x2190, "<-" }, { 0x00B7, "-" }, { 0x2026, "..." }, { 0x2212, "-" },
+	{ 0x00B2, "^2" }, { 0x2016, "|" }, { 0x2080, "0" }, { 0x2013, "-" }, { 0x2014, "--" },
+	{ 0x2248, "~" }, { 0x03BB, "lambda" }, { 0x2018, "'" }, { 0x2019, "'" }, { 0x201C, "\"" },
+	{ 0x201D, "\"" },
+};
+
+void ui_text_ascii(char *s, size_t cap)
+{
+	if (text_utf8 || !cap)
+		return;
+	size_t len = strlen(s), i = 0, o = 0;
+	char *out = malloc(cap);
+	if (!out)
+		return;
+	while (i < len && o + 1 < cap) {
+		size_t at = i;
+		int32_t cp = ui_utf8_next(s, len, &i);
+		const char *rep = NULL;
+		for (size_t k = 0; k < sizeof folds / sizeof folds[0] && cp >= 0x80; k++)
+			if (folds[k].cp == cp)
+				rep = folds[k].ascii;
+		if (!rep) { /* as it is: ui_text_next shows '?' for what is not ASCII */
+			size_t n = i - at < cap - 1 - o ? i - at : cap - 1 - o;
+			memcpy(out + o, s + at, n);
+			o += n;
+			continue;
+		}
+		for (; *rep && o + 1 < cap; rep++)
+			out[o++] = *rep;
+	}
+	out[o] = 0;
+	memcpy(s, out, o + 1);
+	free(out);
 }
 
 static void put_wc(WINDOW *w, wchar_t wc, attr_t attr, short pair)

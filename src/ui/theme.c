@@ -1,7 +1,9 @@
 /* theme.c — colours by role. Code elsewhere names what a thing is (train curve, error
  * message, status bar); this one table says how each role looks in the colour scheme and in
  * the monochrome one (--no-color, NO_COLOR, or a terminal without colours). In monochrome,
- * series still differ: smoothed curves are bold, raw ones dim, and legends carry glyphs. */
+ * series differ by pattern, not by bold and dim alone: each curve's role has a dash pattern
+ * here (train solid, test dashed, minibatch sparse dots, …), and the chart puts each
+ * curve's legend glyph on every few cells of it (chart.c). */
 #include "tui.h"
 
 typedef struct {
@@ -71,6 +73,18 @@ static const role_style styles[ROLE_COUNT] = {
 	[ROLE_WARN] = { COLOR_YELLOW, -1, A_BOLD, A_BOLD },
 };
 
+/* The strokes of the monochrome scheme (plot.h's patterns; 0: solid). Runs overlaid share
+ * train solid and test dashed, and differ by their glyphs on the curves. */
+static const unsigned char mono_dash[ROLE_COUNT] = {
+	[ROLE_TRAIN_RAW] = PLOT_DOTTED, [ROLE_TEST] = PLOT_DASHED, [ROLE_TEST_RAW] = PLOT_SPARSE,
+	[ROLE_BATCH] = PLOT_SPARSE, [ROLE_GAP_RAW] = PLOT_DOTTED, [ROLE_FIT] = PLOT_DASHED,
+	[ROLE_INST1] = PLOT_DASHED, [ROLE_INST2] = PLOT_DOTTED, [ROLE_INST3] = 0x3F,
+	[ROLE_INST4] = 0x33, [ROLE_INST5] = PLOT_SPARSE,
+	[ROLE_RUN0] = PLOT_DASHED, [ROLE_RUN1] = PLOT_DASHED, [ROLE_RUN2] = PLOT_DASHED,
+	[ROLE_RUN3] = PLOT_DASHED, [ROLE_RUN4] = PLOT_DASHED, [ROLE_RUN5] = PLOT_DASHED,
+	[ROLE_RUN6] = PLOT_DASHED, [ROLE_RUN7] = PLOT_DASHED,
+};
+
 static int use_color, defaults;
 static short pairs[ROLE_COUNT];
 
@@ -129,4 +143,11 @@ short ui_role_pair(ui_role r)
 	if (r < 0 || r >= ROLE_COUNT || !use_color)
 		return 0;
 	return pairs[r];
+}
+
+unsigned char ui_role_dash(ui_role r)
+{
+	if (use_color || r < 0 || r >= ROLE_COUNT || !mono_dash[r])
+		return PLOT_SOLID;
+	return mono_dash[r];
 }

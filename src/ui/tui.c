@@ -340,8 +340,11 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	u->L = L;
 	u->S = lab_series(L);
 	u->opt = *o;
-	u->utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
-	u->braille = u->utf8 && !o->ascii;
+	int locale_utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+	/* the Linux console's font has no braille (nor most symbols): ASCII, as --ascii */
+	int console = term && strncmp(term, "linux", 5) == 0;
+	u->utf8 = locale_utf8 && !o->ascii && !console;
+	u->braille = u->utf8;
 	ui_text_init(u->utf8);
 	u->view = UI_VIEW_AUTO;
 	u->xaxis = UI_X_STEPS;
@@ -373,6 +376,11 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	}
 	if (o->notice)
 		ui_log(u, ROLE_INFO, "%s", o->notice);
+	if (!locale_utf8 && !o->ascii) {
+		const char *loc = setlocale(LC_CTYPE, NULL);
+		ui_log(u, ROLE_WARN, "locale %s is not UTF-8: an ASCII screen; braille needs e.g. LANG=C.UTF-8",
+		       loc && *loc ? loc : "(unknown)");
+	}
 
 	int wake = lab_wake_fd(L);
 	while (!u->quit) {

@@ -62,6 +62,9 @@ typedef enum {
 void ui_theme_init(int color);
 attr_t ui_role_attr(ui_role r);
 short ui_role_pair(ui_role r);
+/* A curve's stroke (plot.h's PLOT_SOLID, PLOT_DASHED, …): solid in the colour scheme, a
+ * pattern per role in the monochrome one. */
+unsigned char ui_role_dash(ui_role r);
 /* Colours not tied to a role (the decision-boundary heatmap: one pair per combination of
  * class colours). ui_colors() is 0 in the monochrome scheme, else how many colours the
  * terminal has; ui_pair(fg, bg) finds or makes a pair (0 when out of pairs). */
@@ -119,8 +122,10 @@ struct ui {
 	lab *L;
 	series_store *S;
 	ui_options opt;
-	int utf8;     /* the locale's codeset is UTF-8 */
-	int braille;  /* draw plots in braille (utf8 and not --ascii) */
+	/* the screen shows more than ASCII: the locale's codeset is UTF-8, there is no --ascii,
+	 * and the terminal is not the Linux console (its font has no braille) */
+	int utf8;
+	int braille;  /* draw plots in braille (as utf8) */
 
 	/* what the screen commands set */
 	ui_view view;
@@ -185,6 +190,9 @@ int ui_key_help(int i, char *label, size_t llen, char *what, size_t wlen);
  * ASCII when the locale is not UTF-8: ui_text_init) and gives its width; a byte that does
  * not decode and a control character show as a one-column '?'. */
 void ui_text_init(int utf8);
+/* On the ASCII screen, rewrites the symbols of gglab's messages in s (at most cap bytes
+ * with its NUL) as ASCII: × x, √ sqrt, ± +-, → ->, ...; does nothing on a UTF-8 screen. */
+void ui_text_ascii(char *s, size_t cap);
 wchar_t ui_text_next(const char *s, size_t len, size_t *i, int *width);
 int ui_put_text(WINDOW *w, const char *s, int maxw, ui_role role); /* returns the columns used */
 int ui_text_width(const char *s);
