@@ -15,6 +15,7 @@
 #include "gglab/blas.h"
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
+#include "gglab/remote.h"
 #include "gglab/sessions.h"
 #include "gglab/store.h"
 #include "gglab/ui.h"
@@ -33,6 +34,7 @@ static void usage(FILE *out)
 	      "       gglab --view FILE.jsonl.gz ...  compare finished metrics files on screen\n"
 	      "       gglab --resume CHECKPOINT       continue a saved or autosaved session\n"
 	      "       gglab --sessions                list the journals and autosaves kept\n"
+	      "       gglab attach [SOCKET]           the screen of a lab running with --listen\n"
 	      "       gglab bench [SECONDS [B ...]]   measure training throughput against sgemm\n"
 	      "       gglab bench cnn [SECONDS|epoch [B ...]]  the same for the reference CNN\n"
 	      "       COMMANDS | gglab                a script on standard input runs headless\n"
@@ -47,6 +49,8 @@ static void usage(FILE *out)
 	      "      --journal FILE   write the session's journal (a replayable script) to FILE\n"
 	      "      --resume FILE    continue from a checkpoint (save, or the autosave on SIGHUP)\n"
 	      "      --view FILE...   compare finished metrics files (--log, export jsonl) on screen\n"
+	      "      --listen[=SOCKET] serve the lab on a UNIX socket for gglab attach (default:\n"
+	      "                       $XDG_RUNTIME_DIR/gglab/PID.sock, else /tmp/gglab-UID/PID.sock)\n"
 	      "      --max-memory N   the most one model or checkpoint may take (e.g. 2G; default:\n"
 	      "                       the memory available when it is built)\n"
 	      "      --seed N         seed of the first run (default 1)\n"
@@ -146,7 +150,8 @@ static int view_files(int n, char **files, lab_options *lo, ui_options *uo)
 			return EXIT_RUNTIME;
 		}
 		cmd_list none = { 0 };
-		status = ui_tui(L, &none, uo);
+		ui_lab local = ui_local_lab(L);
+		status = ui_tui(&local, &none, uo);
 	}
 	lab_free(L);
 	return status;
@@ -172,6 +177,87 @@ static int check_checkpoint(const char *path, lab_options *lo)
 	return 0;
 }
 
+/* gglab attach [SOCKET]: the screen of a lab that runs elsewhere (--listen). Without a
+ * socket, the user's only running lab, or a list of them to choose from. */
+static int attach(int argc, char **argv, ui_options *uo)
+{
+	char err[GG_ERRLEN], path[REMOTE_PATH_MAX];
+	if (argc > 1) {
+		fprintf(stderr, "gglab: attach takes one socket (gglab attach alone lists your labs)\n");
+		return EXIT_USAGE;
+	}
+	if (argc == 1) {
+		snprintf(path, sizeof path, "%s", argv[0]);
+	} else {
+		char found[16][REMOTE_PATH_MAX];
+		int n = remote_find(found, 16, err);
+		if (n == 0) {
+			fprintf(stderr, "gglab: no lab of yours is listening; start one with --listen (e.g. "
+					"gglab --batch FILE --listen), or give its socket: gglab attach SOCKET\n");
+			return EXIT_RUNTIME;
+		}
+		if (n > 1) {
+			fprintf(stderr, "gglab: %d labs of yours are listening; choose one with gglab attach "
+					"SOCKET:\n", n);
+			for (int i = 0; i < n && i < 16; i++) {
+				char what[512];
+				remote_describe_path(found[i], what, sizeof what);
+				fprintf(stderr, "  %s  %s\n", found[i], what);
+			}
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof path, "%s", found[0]);
+	}
+	if (ui_check_terminal(err, sizeof err) < 0) {
+		fprintf(stderr, "gglab: %s\n", err);
+		return EXIT_USAGE;
+	}
+	remote_client *c = remote_connect(path, err);
+	if (!c) {
+		fprintf(stderr, "gglab: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	char note[1400];
+	snprintf(note, sizeof note, "attached to %s as viewer %d (%s): q or F10 detaches, quit stops the lab",
+		 path, remote_client_viewer(c), remote_client_what(c));
+	uo->idle = 1;
+	uo->note = note;
+	ui_lab l = remote_client_lab(c);
+	cmd_list none = { 0 };
+	int status = ui_tui(&l, &none, uo);
+	if (remote_client_ended(c)[0])
+		fprintf(stderr, "gglab: %s: %s\n", path, remote_client_ended(c));
+	else
+		fprintf(stderr, "gglab: detached from %s; the lab goes on (gglab attach %s comes back)\n",
+			path, path);
+	remote_client_free(c);
+	return status;
+}
+
+/* --listen: the socket, bound before anything is written (a refusal leaves no journal). */
+static remote_server *listen_on(const char *path, char *err)
+{
+	char dflt[REMOTE_PATH_MAX];
+	if (!path) {
+		if (remote_default_path(dflt, sizeof dflt, err) < 0)
+			return NULL;
+		path = dflt;
+	}
+	remote_server *srv = remote_listen(path, err);
+	if (srv)
+		fprintf(stderr, "gglab: listening on %s (watch and steer it: gglab attach %s)\n",
+			remote_server_path(srv), remote_server_path(srv));
+	return srv;
+}
+
+/* The hello's description of this lab: its process and command line. */
+static void describe_self(int argc, char **argv, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "pid %ld:", (long)getpid());
+	for (int i = 0; i < argc && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, " %s", argv[i]);
+}
+
 int main(int argc, char **argv)
 {
 	blas_startup(argv); /* may re-execute gglab with a better BLAS kernel */
@@ -179,7 +265,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "--sgemm-rate"))
 		return bench_sgemm_child();
 	enum { OPT_CHECK = 256, OPT_LOG, OPT_SEED, OPT_THREADS, OPT_FPS, OPT_ASCII, OPT_NOCOLOR,
-	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME, OPT_VIEW, OPT_WORKERS, OPT_MAXMEM, OPT_SESSIONS };
+	       OPT_FRAMES, OPT_JOURNAL, OPT_RESUME, OPT_VIEW, OPT_WORKERS, OPT_MAXMEM, OPT_SESSIONS, OPT_LISTEN };
 	static const struct option longopts[] = {
 		{ "batch", required_argument, NULL, 'b' },
 		{ "check", required_argument, NULL, OPT_CHECK },
@@ -196,13 +282,15 @@ int main(int argc, char **argv)
 		{ "view", no_argument, NULL, OPT_VIEW },
 		{ "max-memory", required_argument, NULL, OPT_MAXMEM },
 		{ "sessions", no_argument, NULL, OPT_SESSIONS },
+		{ "listen", optional_argument, NULL, OPT_LISTEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *batch_file = NULL, *check_file = NULL, *cmds = NULL, *screen_file = NULL;
 	const char *resume = NULL;
-	int view = 0;
+	int view = 0, listen = 0;
+	const char *listen_path = NULL;
 	/* BLAS threads chosen per round unless told otherwise (--threads auto): one for small
 	 * products and for runs side by side, all cores for a large run alone. */
 	lab_options lo = { .seed = 1, .threads = 0, .ops = &cmd_lab_ops };
@@ -219,6 +307,7 @@ int main(int argc, char **argv)
 		case OPT_JOURNAL: lo.journal_path = optarg; break;
 		case OPT_RESUME: resume = optarg; break;
 		case OPT_VIEW: view = 1; break;
+		case OPT_LISTEN: listen = 1; listen_path = optarg; break;
 		case OPT_MAXMEM: {
 			char *end;
 			double b = strtod(optarg, &end);
@@ -319,10 +408,19 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (optind < argc && strcmp(argv[optind], "attach") == 0) {
+		if (listen || view || batch_file || check_file || cmds || screen_file || resume) {
+			fprintf(stderr, "gglab: attach takes only screen options (--fps, --ascii, --no-color)\n");
+			return EXIT_USAGE;
+		}
+		return attach(argc - optind - 1, argv + optind + 1, &uo);
+	}
 	if (view)
 		return view_files(argc - optind, argv + optind, &lo, &uo);
 	if (optind < argc) {
-		fprintf(stderr, "gglab: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "gglab: unexpected argument '%s'%s\n", argv[optind],
+			optind > 1 && !strcmp(argv[optind - 1], "--listen") ? " (a socket goes with "
+									      "--listen=SOCKET)" : "");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -391,12 +489,22 @@ int main(int argc, char **argv)
 		}
 	}
 	lo.batch = headless;
+	remote_server *srv = NULL;
+	if (listen) {
+		if (!(srv = listen_on(listen_path, err))) {
+			fprintf(stderr, "gglab: --listen: %s\n", err);
+			cmd_list_free(&script);
+			return EXIT_RUNTIME;
+		}
+		lo.listen_path = uo.listen = remote_server_path(srv);
+	}
 	lab *L = lab_new(&lo, err);
 	if (!headless)
 		sessions_prune();
 	if (!L) {
 		fprintf(stderr, "gglab: %s\n", err);
 		cmd_list_free(&script);
+		remote_close(srv);
 		return EXIT_RUNTIME;
 	}
 	lab_first_run(L);
@@ -406,6 +514,7 @@ int main(int argc, char **argv)
 		if (lab_resume(L, resume, &was_headless, err) < 0) {
 			fprintf(stderr, "gglab: cannot resume: %s\n", err);
 			lab_free(L);
+			remote_close(srv);
 			return EXIT_RUNTIME;
 		}
 		/* continue as the saved session ran: headless stays headless */
@@ -419,16 +528,21 @@ int main(int argc, char **argv)
 	 * and never receives them; the main thread then takes them (the screen only while it
 	 * waits for input, the batch printer at any time). */
 	block_signals(SIG_BLOCK);
-	if (lab_start(L, err) < 0) {
+	char what[512];
+	describe_self(argc, argv, what, sizeof what);
+	if (lab_start(L, err) < 0 || (srv && remote_start(srv, L, what, err) < 0)) {
 		fprintf(stderr, "gglab: %s\n", err);
+		remote_close(srv);
 		lab_free(L);
 		cmd_list_free(&script);
 		return EXIT_RUNTIME;
 	}
 	if (headless)
 		block_signals(SIG_UNBLOCK);
-	int status = headless ? ui_batch(L, &script, resume != NULL) : ui_tui(L, &script, &uo);
+	ui_lab local = ui_local_lab(L);
+	int status = headless ? ui_batch(L, &script, resume != NULL) : ui_tui(&local, &script, &uo);
 	cmd_list_free(&script);
+	remote_close(srv); /* the viewers are told the lab ended; the socket goes */
 	if (lab_close_files(L, err) < 0) { /* a write that failed is never silent */
 		fprintf(stderr, "gglab: %s\n", err);
 		status = status ? status : EXIT_RUNTIME;

@@ -42,6 +42,7 @@ typedef struct {
 	const char *journal_path; /* --journal FILE, or NULL for none (never overwritten) */
 	int journal_unique;   /* journal_path is a suggestion: taken, it becomes PATH-2.gg … */
 	int batch;            /* headless: report progress lines, reject unbounded train */
+	const char *listen_path; /* the socket it serves (--listen), for the journal's header */
 	const lab_cmd_ops *ops; /* how calls are carried out, copied, freed (required) */
 } lab_options;
 
@@ -53,6 +54,7 @@ typedef enum {
 	LAB_MSG_DONE,     /* the script finished and training stopped */
 	LAB_MSG_QUIT,     /* a script said quit */
 	LAB_MSG_LOADING,  /* a data set is loading: "loading Fashion-MNIST 60 %"; "" when done */
+	LAB_MSG_ECHO,     /* a command an attached viewer sent (src/remote); run: its number */
 } lab_msg_kind;
 
 typedef struct {
@@ -95,6 +97,12 @@ void lab_submit(lab *L, cmd_list *cmds, int script);
 int lab_wake_fd(lab *L);
 /* Takes the next message; 1 if there was one. */
 int lab_next_msg(lab *L, lab_msg *m);
+/* Posts a message as the lab's own (any thread): what an attached viewer did. */
+void lab_notify(lab *L, lab_msg_kind kind, int run, const char *text);
+/* Every message posted from now on is also given to fn (NULL: none), on the thread that
+ * posts it, with the lab's lock held: fn must only copy it and return (src/remote's server
+ * sends them to every viewer). */
+void lab_set_tap(lab *L, void (*fn)(void *arg, const lab_msg *m), void *arg);
 series_store *lab_series(lab *L);
 /* The journal's file (unique names may differ from the one asked for), or NULL. */
 const char *lab_journal_path(const lab *L);

@@ -74,6 +74,9 @@ void series_clear_run(series_store *s, int run);             /* rows and events 
 void series_copy_run(series_store *s, int from, int to);     /* to's rows and events := from's */
 /* Drops rows and events after `step` (a rollback). */
 void series_truncate(series_store *s, int run, long step);
+/* Keeps the first `rows` rows and `events` events of a run (a mirror, gglab attach,
+ * replacing what changed at the lab). */
+void series_cut(series_store *s, int run, size_t rows, size_t events);
 /* Appends a row: vals[ncols] as the columns stood when the caller looked them up; columns
  * added later read NaN for this row. */
 void series_append(series_store *s, int run, long step, const double *vals, int nvals);
@@ -112,5 +115,10 @@ void series_get_status(series_store *s, int run, series_status *out);
 int series_current(series_store *s);
 /* Copies a run's decision-boundary grid; 0 if it has one, -1 if not. */
 int series_get_grid(series_store *s, int run, series_grid *out);
+/* For a reader that keeps a copy (a mirror, src/remote): which rows and events of a run
+ * changed in place (a late result, a rollback, a fork's copy) after store version `since`:
+ * from *row and *ev on they may differ from what it copied; SIZE_MAX when none did (rows
+ * and events added at the end are not changes: the reader knows how many it has). */
+void series_changed_since(series_store *s, int run, uint64_t since, size_t *row, size_t *ev);
 
 #endif

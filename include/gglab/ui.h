@@ -18,14 +18,31 @@ typedef struct {
 	int idle;       /* start nothing (a resumed session or a view of finished files) */
 	const char *note; /* the first line of the event log when idle */
 	const char *notice; /* a line for the event log at start (an autosave to resume), or NULL */
+	const char *listen; /* the socket the lab serves (--listen), said at start; or NULL */
 } ui_options;
 
 struct ui;
 
+/* What the screen needs of a lab: the one in this process (ui_local_lab), or one that runs
+ * elsewhere (gglab attach: src/remote mirrors its series store here and sends it the
+ * commands). Every function is called on the UI thread. */
+typedef struct {
+	void *self;
+	series_store *(*series)(void *self);
+	void (*submit)(void *self, cmd_list *cmds, int script); /* as lab_submit */
+	int (*wake_fd)(void *self);
+	int (*next_msg)(void *self, lab_msg *m);
+	/* SIGHUP, SIGTERM: keep everything (lab_autosave); NULL for a lab elsewhere */
+	int (*autosave)(void *self, char *path, size_t len, char *err);
+	/* a lab elsewhere: q and F10 detach; `quit` asks, then stop() ends the lab itself */
+	void (*stop)(void *self);
+} ui_lab;
+ui_lab ui_local_lab(lab *L);
+
 /* The screen: runs until quit. script (from -x) runs inside it, or, when it is empty, the
  * default setup starts training at once. Returns the exit status (2 when the terminal
  * cannot be used, e.g. an unknown TERM). */
-int ui_tui(lab *L, cmd_list *script, const ui_options *o);
+int ui_tui(const ui_lab *ul, cmd_list *script, const ui_options *o);
 /* 0 if TERM names a terminal the screen can drive; else -1 with why (and what to do). */
 int ui_check_terminal(char *err, size_t len);
 

@@ -125,7 +125,7 @@ struct lab {
 	pthread_t thread;
 	int started;
 
-	pthread_mutex_t mu;     /* guards the fields down to `pipe` */
+	pthread_mutex_t mu;     /* guards the fields down to `tap_arg` */
 	pthread_cond_t cv;
 	cmd_list inq;           /* interactive commands, applied at the next step boundary */
 	cmd_list inscript;      /* script commands not yet taken by the trainer */
@@ -133,6 +133,8 @@ struct lab {
 	lab_msg *msgs;          /* ring of messages for the UI */
 	int msg_head, msg_n, msg_cap;
 	int pipe[2];            /* self-pipe: one byte per message, the UI polls pipe[0] */
+	void (*tap)(void *arg, const lab_msg *m); /* lab_set_tap */
+	void *tap_arg;
 
 	/* trainer only */
 	lab_pool *pool;         /* started with the trainer thread */

@@ -97,6 +97,9 @@ int journal_open(lab *L, const char *want, int unique, char *err)
 		"# (the session's seed and thread count give the same numbers bit for bit%s)\n",
 		PACKAGE_VERSION, when, path, (unsigned long long)L->opt.seed, threads,
 		L->opt.threads > 0 ? "" : " on a machine with as many cores");
+	if (L->opt.listen_path)
+		jprintf(L, "# listening on %s (watch and steer it with: gglab attach %s)\n",
+			L->opt.listen_path, L->opt.listen_path);
 	if (!L->journal) /* said as a message too: the lab is not running yet, so say it here */
 		return gg_fail(err, "%s", L->write_err);
 	return 0;

@@ -1,7 +1,8 @@
 /* messages.c — the lab's messages to the UI: a ring of lab_msg under the lab's mutex, and
  * a non-blocking self-pipe with one byte per message that the UI polls beside its input.
  * lab_post and lab_say are called on the trainer thread (and the PH worker's results are
- * posted from there too); lab_next_msg and lab_wake_fd on the UI thread. */
+ * posted from there too), lab_notify on any; lab_next_msg and lab_wake_fd on the UI
+ * thread. A tap (lab_set_tap: the socket server of --listen) gets a copy of each. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -54,6 +55,8 @@ void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ..
 	}
 	L->msgs[(L->msg_head + L->msg_n) % L->msg_cap] = m;
 	L->msg_n++;
+	if (L->tap)
+		L->tap(L->tap_arg, &L->msgs[(L->msg_head + L->msg_n - 1) % L->msg_cap]);
 	pthread_mutex_unlock(&L->mu);
 	/* The pipe is non-blocking: if it is full the reader is already due to wake. */
 	char b = 1;
@@ -97,6 +100,19 @@ int lab_next_msg(lab *L, lab_msg *m)
 	}
 	pthread_mutex_unlock(&L->mu);
 	return got;
+}
+
+void lab_notify(lab *L, lab_msg_kind kind, int rid, const char *text)
+{
+	lab_post(L, kind, rid, 0, "%s", text);
+}
+
+void lab_set_tap(lab *L, void (*fn)(void *arg, const lab_msg *m), void *arg)
+{
+	pthread_mutex_lock(&L->mu);
+	L->tap = fn;
+	L->tap_arg = arg;
+	pthread_mutex_unlock(&L->mu);
 }
 
 int lab_wake_fd(lab *L)

@@ -23,7 +23,13 @@ typedef struct {
 	series_event *ev;
 	series_status status;
 	series_grid *grid; /* NULL until a 2-D data set publishes one */
+	/* Changes in place (late values, rollbacks, copies): the version after each and the
+	 * first row and event it touched, the last SERIES_NCHANGES of them, for mirrors. */
+	struct { uint64_t version; size_t row, ev; } changes[16];
+	int nchanges;         /* recorded so far (the ring holds the last 16) */
+	uint64_t lost;        /* the newest version whose record the ring no longer holds */
 } series_run;
+#define SERIES_NCHANGES 16
 
 struct series_store {
 	pthread_mutex_t mu;
@@ -80,6 +86,18 @@ void series_free(series_store *s)
 static void bump(series_store *s)
 {
 	atomic_fetch_add_explicit(&s->version, 1, memory_order_release);
+}
+
+/* After bump, under the lock: rows from `row` and events from `ev` of R changed in place. */
+static void changed(series_store *s, series_run *R, size_t row, size_t ev)
+{
+	int slot = R->nchanges % SERIES_NCHANGES;
+	if (R->nchanges >= SERIES_NCHANGES)
+		R->lost = R->changes[slot].version;
+	R->changes[slot].version = atomic_load_explicit(&s->version, memory_order_relaxed);
+	R->changes[slot].row = row;
+	R->changes[slot].ev = ev;
+	R->nchanges++;
 }
 
 /* Gives run R storage for every registered column, NaN-filled for rows it already has. */
@@ -182,6 +200,7 @@ void series_clear_run(series_store *s, int run)
 	free(s->runs[run].grid); /* a new start: an old decision boundary means nothing */
 	s->runs[run].grid = NULL;
 	bump(s);
+	changed(s, &s->runs[run], 0, 0);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -216,12 +235,14 @@ void series_copy_run(series_store *s, int from, int to)
 	copy_bytes(T->ev, F->ev, F->nev * sizeof *T->ev);
 	T->nev = F->nev;
 	bump(s);
+	changed(s, T, 0, 0);
 	pthread_mutex_unlock(&s->mu);
 }
 
 int series_update(series_store *s, int run, long step, int col, double v)
 {
 	int rc = -1;
+	size_t at = 0;
 	pthread_mutex_lock(&s->mu);
 	series_run *R = &s->runs[run];
 	grow_cols(s, R);
@@ -231,10 +252,13 @@ int series_update(series_store *s, int run, long step, int col, double v)
 		if (R->steps[i] == step && col >= 0 && col < s->ncols) {
 			R->vals[col][i] = v;
 			rc = 0;
+			at = i;
 			break;
 		}
 	}
 	bump(s);
+	if (rc == 0)
+		changed(s, R, at, R->nev);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -248,6 +272,7 @@ void series_truncate(series_store *s, int run, long step)
 	while (R->nev && R->ev[R->nev - 1].step > step)
 		R->nev--;
 	bump(s);
+	changed(s, R, R->nrows, R->nev);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -498,6 +523,7 @@ int series_load_run(series_store *s, int run, void *in)
 			R->ev[i].text[sizeof R->ev[i].text - 1] = 0;
 		R->nev = nev;
 		bump(s);
+		changed(s, R, 0, 0);
 		pthread_mutex_unlock(&s->mu);
 	}
 	free(map);
@@ -528,4 +554,37 @@ int series_get_grid(series_store *s, int run, series_grid *out)
 	}
 	pthread_mutex_unlock(&s->mu);
 	return rc;
+}
+
+void series_changed_since(series_store *s, int run, uint64_t since, size_t *row, size_t *ev)
+{
+	*row = *ev = SIZE_MAX;
+	pthread_mutex_lock(&s->mu);
+	if (run >= 0 && run < s->nruns) {
+		series_run *R = &s->runs[run];
+		if (R->lost > since) {
+			*row = *ev = 0;
+		} else {
+			int n = R->nchanges < SERIES_NCHANGES ? R->nchanges : SERIES_NCHANGES;
+			for (int i = 0; i < n; i++)
+				if (R->changes[i].version > since) {
+					*row = R->changes[i].row < *row ? R->changes[i].row : *row;
+					*ev = R->changes[i].ev < *ev ? R->changes[i].ev : *ev;
+				}
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+void series_cut(series_store *s, int run, size_t rows, size_t events)
+{
+	pthread_mutex_lock(&s->mu);
+	series_run *R = &s->runs[run];
+	if (rows < R->nrows)
+		R->nrows = rows;
+	if (events < R->nev)
+		R->nev = events;
+	bump(s);
+	changed(s, R, R->nrows, R->nev);
+	pthread_mutex_unlock(&s->mu);
 }

@@ -268,6 +268,7 @@ int ui_batch(lab *L, cmd_list *script, int resumed)
 				break;
 			}
 			case LAB_MSG_INFO:
+			case LAB_MSG_ECHO:
 				put_plain(stderr, "", m.text);
 				break;
 			case LAB_MSG_ERROR:

@@ -271,6 +271,13 @@ int ui_cmd_help(struct ui *u, const char *command, char *err)
 
 int ui_cmd_quit(struct ui *u, char *err)
 {
+	(void)err;
+	if (u->lab.stop) { /* attached to a lab elsewhere: quitting it stops it for everyone */
+		u->ask_stop = 1;
+		ui_log(u, ROLE_WARN, "stop the lab itself, for every viewer? type y to stop it, anything "
+				     "else to keep it running (q or F10 only detach)");
+		return 0;
+	}
 	u->quit = 1;
 	return 0;
 }

@@ -79,13 +79,34 @@ static void report_parse_error(void *arg, const char *msg)
 	}
 }
 
+/* Attached to a lab elsewhere, `quit` asked whether to stop it: this line is the answer. */
+static void answer_stop(struct ui *u, const char *line)
+{
+	u->ask_stop = 0;
+	ui_log(u, ROLE_ECHO, "> %s", line);
+	if (!strcmp(line, "y") || !strcmp(line, "yes")) {
+		ui_log(u, ROLE_INFO, "stopping the lab");
+		u->lab.stop(u->lab.self);
+	} else {
+		ui_log(u, ROLE_INFO, "the lab goes on (q or F10 detach from it)");
+	}
+}
+
 /* A typed line (or a script's screen command): parse errors go to the log and nothing
  * runs; screen commands run here and now; the rest goes to the trainer in one piece. */
 static void run_line(struct ui *u, const char *line, int from_script)
 {
 	cmd_list l = { 0 };
+	if (!from_script && u->ask_stop) {
+		answer_stop(u, line);
+		return;
+	}
 	if (!from_script)
 		ui_log(u, ROLE_ECHO, "> %s", line);
+	if (!from_script && u->lab.stop && !strcmp(line, "q")) {
+		u->quit = 1; /* attached: q detaches, as F10 does; `quit` asks (ui_cmd_quit) */
+		return;
+	}
 	if (cmd_parse_line(line, NULL, &l, report_parse_error, u) > 0) {
 		cmd_list_free(&l);
 		return;
@@ -107,7 +128,7 @@ static void run_line(struct ui *u, const char *line, int from_script)
 		cmd_call_copy(&lab_part.calls[lab_part.n++], c);
 	}
 	if (lab_part.n)
-		lab_submit(u->L, &lab_part, 0);
+		u->lab.submit(u->lab.self, &lab_part, 0);
 	cmd_list_free(&lab_part);
 	cmd_list_free(&l);
 }
@@ -178,7 +199,7 @@ static void perform_requests(struct ui *u)
 static void handle_messages(struct ui *u)
 {
 	lab_msg m;
-	while (lab_next_msg(u->L, &m)) {
+	while (u->lab.next_msg(u->lab.self, &m)) {
 		switch (m.kind) {
 		case LAB_MSG_INFO:
 			ui_log(u, ROLE_INFO, "%s", m.text);
@@ -200,6 +221,9 @@ static void handle_messages(struct ui *u)
 			break;
 		case LAB_MSG_LOADING: /* the status line shows it in place of the state */
 			snprintf(u->loading, sizeof u->loading, "%.63s", m.text);
+			break;
+		case LAB_MSG_ECHO:
+			ui_log(u, ROLE_ECHO, "%s", m.text);
 			break;
 		}
 		u->status_dirty = 1;
@@ -281,7 +305,41 @@ static int frame_due(struct ui *u, double now, int *timeout_ms)
 	return 0;
 }
 
-int ui_tui(lab *L, cmd_list *script, const ui_options *o)
+/* ---- the lab in this process ----------------------------------------------------------- */
+
+static series_store *local_series(void *self)
+{
+	return lab_series(self);
+}
+
+static void local_submit(void *self, cmd_list *cmds, int script)
+{
+	lab_submit(self, cmds, script);
+}
+
+static int local_wake_fd(void *self)
+{
+	return lab_wake_fd(self);
+}
+
+static int local_next_msg(void *self, lab_msg *m)
+{
+	return lab_next_msg(self, m);
+}
+
+static int local_autosave(void *self, char *path, size_t len, char *err)
+{
+	return lab_autosave(self, path, len, err);
+}
+
+ui_lab ui_local_lab(lab *L)
+{
+	return (ui_lab){ .self = L, .series = local_series, .submit = local_submit,
+			 .wake_fd = local_wake_fd, .next_msg = local_next_msg,
+			 .autosave = local_autosave };
+}
+
+int ui_tui(const ui_lab *ul, cmd_list *script, const ui_options *o)
 {
 	setlocale(LC_ALL, "");
 	const char *cs = nl_langinfo(CODESET);
@@ -337,8 +395,8 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	curs_set(1);
 
 	struct ui *u = gg_xcalloc(1, sizeof *u);
-	u->L = L;
-	u->S = lab_series(L);
+	u->lab = *ul;
+	u->S = ul->series(ul->self);
 	u->opt = *o;
 	int locale_utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 	/* the Linux console's font has no braille (nor most symbols): ASCII, as --ascii */
@@ -363,7 +421,7 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	if (script && script->n) {
 		ui_log(u, ROLE_INFO, "running the script (%d command%s); type to take over, F1 for help",
 		       script->n, script->n == 1 ? "" : "s");
-		lab_submit(L, script, 1);
+		ul->submit(ul->self, script, 1);
 	} else if (o->idle) {
 		ui_log(u, ROLE_INFO, "%s; type help or press F1", o->note ? o->note : "gglab");
 	} else {
@@ -381,8 +439,11 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 		ui_log(u, ROLE_WARN, "locale %s is not UTF-8: an ASCII screen; braille needs e.g. LANG=C.UTF-8",
 		       loc && *loc ? loc : "(unknown)");
 	}
+	if (o->listen)
+		ui_log(u, ROLE_INFO, "listening on %s: gglab attach %s shows this lab elsewhere", o->listen,
+		       o->listen);
 
-	int wake = lab_wake_fd(L);
+	int wake = ul->wake_fd(ul->self);
 	while (!u->quit) {
 		perform_requests(u);
 		int timeout;
@@ -437,14 +498,15 @@ int ui_tui(lab *L, cmd_list *script, const ui_options *o)
 	for (int i = 0; i < 5; i++)
 		sigaction(crash_sigs[i], &crash_old[i], NULL);
 	int status = u->exit_status;
-	if (status) {
+	if (status && ul->autosave) {
 		/* An SSH drop or a kill: the terminal is restored; keep everything and say how
 		 * to go on (the message may go nowhere if the terminal is gone, the file stays).
 		 * Our handlers stay in place until then: a second SIGHUP, which a dying terminal
-		 * often sends, must not kill the process halfway through the save. */
+		 * often sends, must not kill the process halfway through the save. (Attached to a
+		 * lab elsewhere, there is nothing to keep: the lab goes on.) */
 		char path[4096], reason[GG_ERRLEN];
 		fprintf(stderr, "gglab: terminated by a signal or a lost terminal\n");
-		if (lab_autosave(L, path, sizeof path, reason) == 0)
+		if (ul->autosave(ul->self, path, sizeof path, reason) == 0)
 			fprintf(stderr, "gglab: saved everything to %s; continue with: gglab --resume %s\n",
 				path, path);
 		else

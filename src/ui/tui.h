@@ -119,8 +119,9 @@ typedef struct {
 } ui_logline;
 
 struct ui {
-	lab *L;
+	ui_lab lab;
 	series_store *S;
+	int ask_stop; /* attached: `quit` asked whether to stop the lab; the next line answers */
 	ui_options opt;
 	/* the screen shows more than ASCII: the locale's codeset is UTF-8, there is no --ascii,
 	 * and the terminal is not the Linux console (its font has no braille) */
