@@ -111,6 +111,8 @@ static void block_signals(int how)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGTSTP); /* the screen suspends itself (endwin first) */
+	sigaddset(&set, SIGCONT);
 	pthread_sigmask(how, &set, NULL);
 }
 

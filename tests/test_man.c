@@ -183,6 +183,14 @@ static void test_keys(void)
 		n++;
 	}
 	CHECK(n >= 10, "the key table has its keys (%d)", n);
+	/* the function-key bar, as the table makes it, is in THE SCREEN word for word */
+	char bar[256] = "";
+	const char *key, *word;
+	size_t len = 0;
+	for (int i = 0; ui_key_bar(i, &key, &word) == 0 && len < sizeof bar; i++)
+		len += (size_t)snprintf(bar + len, sizeof bar - len, "%s%s%s", i ? " " : "", key, word);
+	CHECK(len > 20, "the key table has a bar (%s)", bar);
+	CHECK(strstr((char *)b.p, bar) != NULL, "THE SCREEN does not show the bar '%s'", bar);
 	gg_buf_free(&b);
 }
 

@@ -55,6 +55,11 @@ typedef enum {
 	LAB_MSG_QUIT,     /* a script said quit */
 	LAB_MSG_LOADING,  /* a data set is loading: "loading Fashion-MNIST 60 %"; "" when done */
 	LAB_MSG_ECHO,     /* a command an attached viewer sent (src/remote); run: its number */
+	/* A command typed at the prompt (submitted with script = 0) is carried out between these
+	 * two: the INFO and ERROR messages in between are its reply, which the screen shows as
+	 * one block (a long one in its overlay). text: the command as typed. */
+	LAB_MSG_REPLY,
+	LAB_MSG_REPLY_END, /* the last kind (src/remote/proto.c checks what it receives) */
 } lab_msg_kind;
 
 typedef struct {

@@ -481,7 +481,7 @@ int remote_decode(series_store *mirror, int type, const unsigned char *body, siz
 		get_str(&r, note->msg.text, sizeof note->msg.text);
 		if (r.bad)
 			return gg_fail(err, "a lab message cut short");
-		if (kind > LAB_MSG_ECHO)
+		if (kind > LAB_MSG_REPLY_END) /* the last kind */
 			return gg_fail(err, "a lab message of kind %u, which does not exist", kind);
 		note->msg.kind = (lab_msg_kind)kind;
 		return 0;

@@ -279,6 +279,8 @@ int ui_batch(lab *L, cmd_list *script, int resumed)
 				batch_uicmd(m.text);
 				break;
 			case LAB_MSG_LOADING: /* a second at most: the line printer waits */
+			case LAB_MSG_REPLY:   /* plain lines here: a reply is its lines */
+			case LAB_MSG_REPLY_END:
 				break;
 			case LAB_MSG_DONE:
 			case LAB_MSG_QUIT:

@@ -1,5 +1,5 @@
 /* frame.c — the frame: which panels re-render (their data, the settings or their size
- * changed), the status line, the log or the help screen, and the prompt last; then
+ * changed), the status line, the log, the bar or the overlay, and the prompt last; then
  * everything is copied to the terminal once. Each panel renders itself through its kind
  * (ui_panel.kind: the table in panels.c). */
 #include <stdio.h>
@@ -43,17 +43,17 @@ static void draw_small(struct ui *u)
 
 void ui_draw_frame(struct ui *u)
 {
-	if (u->small) {
+	if (u->pager && u->overlayw) { /* over everything, even a screen too small for the rest */
+		if (u->overlay_dirty)
+			ui_pager_draw(u);
+		wnoutrefresh(u->overlayw);
+	} else if (u->small) {
 		if (u->status_dirty || u->log_dirty) {
 			draw_small(u);
 			u->status_dirty = u->log_dirty = 0;
 		}
 		/* The log is not on screen: still, the newest message shows on the notice. */
 		wnoutrefresh(u->smallw);
-	} else if (u->help_open) {
-		if (u->help_dirty)
-			ui_help_draw(u);
-		wnoutrefresh(u->helpw);
 	} else {
 		uint64_t v = series_version(u->S);
 		if (u->status_dirty || v != u->status_version)
@@ -87,12 +87,15 @@ void ui_draw_frame(struct ui *u)
 		}
 		if (u->log_dirty)
 			ui_draw_log(u);
+		if (u->bar_dirty)
+			ui_draw_bar(u);
 		wnoutrefresh(u->statusw);
 		wnoutrefresh(u->logw);
+		wnoutrefresh(u->barw);
 	}
 	u->status_version = series_version(u->S);
 	u->status_dirty = 0;
-	u->help_dirty = 0;
-	ui_prompt_draw(u); /* last: the cursor stays on the prompt */
+	if (!u->pager)
+		ui_prompt_draw(u); /* last: the cursor stays on the prompt */
 	doupdate();
 }

@@ -1,7 +1,7 @@
-/* help.c — the help screen (F1 or `help`): the keys from the key table (prompt.c), then
- * every command from the command table with its usage and help line, so it can never fall
- * out of step with either table.
- * Up/Down/PgUp/PgDn/Space/Home/End scroll; any other key closes it. */
+/* help.c — the help (F1 or `help`), shown in the overlay (pager.c): the keys from the key
+ * table (prompt.c, then the overlay's own), then every command from the command table
+ * with its usage and help line, so it can never fall out of step with either table. Also
+ * the function-key bar on the last row, from the same key table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,135 +54,38 @@ static int help_line(int i, char *buf, size_t len, int *indent)
 	return ROLE_TEXT;
 }
 
-/* The help text wrapped to the screen's width (rebuilt when the width changes). */
-#define HELP_MAX 600
-static struct {
-	char text[256];
-	ui_role role;
-} wrapped[HELP_MAX];
-static int nwrapped, wrapped_width = -1;
-
-static void help_wrap(int width)
+void ui_help_show(struct ui *u)
 {
+	ui_pager *p = ui_pager_new("gglab help");
 	char buf[512];
 	int indent;
-	nwrapped = 0;
-	wrapped_width = width;
-	if (width < 20)
-		width = 20;
-	for (int i = 0; nwrapped < HELP_MAX; i++) {
+	for (int i = 0;; i++) {
 		int role = help_line(i, buf, sizeof buf, &indent);
 		if (role < 0)
 			break;
-		const char *p = buf;
-		int first = 1;
-		do {
-			int room = first ? width : width - indent, len = (int)strlen(p);
-			if (room > 255 - indent)
-				room = 255 - indent;
-			int cut = len;
-			if (len > room) { /* break at the last space that fits */
-				cut = room;
-				while (cut > room / 2 && p[cut] != ' ')
-					cut--;
-				if (p[cut] != ' ')
-					cut = room;
-			}
-			snprintf(wrapped[nwrapped].text, sizeof wrapped[nwrapped].text, "%*s%.*s",
-				 first ? 0 : indent, "", cut, p);
-			wrapped[nwrapped++].role = (ui_role)role;
-			p += cut;
-			while (*p == ' ')
-				p++;
-			first = 0;
-		} while (*p && nwrapped < HELP_MAX);
+		ui_pager_add(p, (ui_role)role, indent, buf);
 	}
+	ui_pager_open(u, p);
 }
 
-static int help_lines(void)
+/* The bar (after htop's): each key of the table that has a word for it, the key plain and
+ * its word (and a space) on the bar's colour, as many as fit. */
+void ui_draw_bar(struct ui *u)
 {
-	return nwrapped;
-}
-
-void ui_help_window(struct ui *u)
-{
-	if (!u->help_open || u->helpw)
+	WINDOW *w = u->barw;
+	if (!w)
 		return;
-	help_wrap(u->W - 2); /* before a key can scroll it */
-	u->helpw = newwin(u->H - 1, u->W, 0, 0);
-	keypad(u->helpw, TRUE);
-	nodelay(u->helpw, TRUE);
-	u->help_dirty = 1;
-	curs_set(0);
-}
-
-static void help_close(struct ui *u)
-{
-	u->help_open = 0;
-	if (u->helpw)
-		delwin(u->helpw);
-	u->helpw = NULL;
-	curs_set(1);
-	/* everything under it is drawn again; curses sends only what differs */
-	for (int i = 0; i < UI_NKINDS; i++)
-		u->panels[i].dirty = 1;
-	u->status_dirty = u->log_dirty = 1;
-	if (u->statusw)
-		touchwin(u->statusw);
-	if (u->logw)
-		touchwin(u->logw);
-	if (u->smallw)
-		touchwin(u->smallw);
-}
-
-void ui_help_key(struct ui *u, int key)
-{
-	int page = u->H - 3 > 1 ? u->H - 3 : 1;
-	switch (key) {
-	case KEY_UP: case 'k': u->help_top--; break;
-	case KEY_DOWN: case 'j': case '\r': u->help_top++; break;
-	case KEY_PPAGE: case 'b': u->help_top -= page; break;
-	case KEY_NPAGE: case ' ': u->help_top += page; break;
-	case KEY_HOME: case 'g': u->help_top = 0; break;
-	case KEY_END: case 'G': u->help_top = help_lines(); break;
-	default: help_close(u); return;
-	}
-	int max = help_lines() - page;
-	if (u->help_top > max)
-		u->help_top = max;
-	if (u->help_top < 0)
-		u->help_top = 0;
-	u->help_dirty = 1;
-}
-
-void ui_help_draw(struct ui *u)
-{
-	WINDOW *w = u->helpw;
-	int W = getmaxx(w), H = getmaxy(w);
-	if (wrapped_width != W - 2)
-		help_wrap(W - 2);
-	werase(w);
-	ui_setrole(w, ROLE_STATUS);
-	mvwhline(w, 0, 0, ' ', W);
-	const char *title = u->utf8
-		? " gglab help · ↑↓ PgUp PgDn Space scroll · any other key closes "
-		: " gglab help - Up/Down/PgUp/PgDn/Space scroll - any other key closes ";
-	mvwaddnstr(w, 0, 0, title, W);
-	wattr_set(w, A_NORMAL, 0, NULL);
-	for (int y = 1; y < H; y++) {
-		int i = u->help_top + y - 1;
-		if (i >= help_lines())
+	int W = getmaxx(w), x = 0;
+	const char *key, *word;
+	ui_fill_row(w, 0, 0, W, ROLE_STATUS);
+	wmove(w, 0, 0);
+	for (int i = 0; ui_key_bar(i, &key, &word) == 0; i++) {
+		int kw = (int)strlen(key), ww = (int)strlen(word);
+		if (x + kw + ww + 1 > W)
 			break;
-		ui_setrole(w, wrapped[i].role);
-		mvwaddnstr(w, y, 1, wrapped[i].text, W - 2);
-		wattr_set(w, A_NORMAL, 0, NULL);
+		x += ui_put_text(w, key, kw, ROLE_TEXT);
+		x += ui_put_text(w, word, ww, ROLE_STATUS);
+		x += ui_put_text(w, " ", 1, ROLE_STATUS);
 	}
-	if (u->help_top + H - 1 < help_lines()) {
-		char more[64];
-		snprintf(more, sizeof more, " %d more lines ", help_lines() - u->help_top - (H - 1));
-		ui_setrole(w, ROLE_STATUS);
-		mvwaddnstr(w, H - 1, W - (int)strlen(more) - 1, more, W);
-		wattr_set(w, A_NORMAL, 0, NULL);
-	}
-	u->help_dirty = 0;
+	u->bar_dirty = 0;
 }

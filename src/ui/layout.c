@@ -2,8 +2,9 @@
  * view (the frame that draws into them is frame.c).
  *
  * Layout rules (W×H is the terminal; below 80×24 only the notice and the prompt):
- *   row 0 the status line; the last row the prompt; above it the event log (4 rows, 6 from
- *   36 rows, 8 from 50); the rest holds plots. The main plot is the one the view names
+ *   row 0 the status line; the last row the function-key bar, the prompt above it, above
+ *   that the event log (4 rows, 6 from 36 rows, 8 from 50); the rest holds plots. Below
+ *   80x24 the prompt takes the last row. The main plot is the one the view names
  *   (the table below; auto: the loss). From 120 columns the main plot takes the left 55 %
  *   and the others stack on the right (as many as get 9 rows each); narrower but from 36
  *   rows, the main plot takes the top 55 % and two others share the bottom side by side;
@@ -44,7 +45,7 @@ void ui_view_names(char *buf, size_t len, const char *sep)
 
 void ui_free_windows(struct ui *u)
 {
-	WINDOW **ws[] = { &u->statusw, &u->logw, &u->promptw, &u->smallw, &u->helpw };
+	WINDOW **ws[] = { &u->statusw, &u->logw, &u->promptw, &u->smallw, &u->barw, &u->overlayw };
 	for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++)
 		if (*ws[i]) {
 			delwin(*ws[i]);
@@ -82,7 +83,7 @@ static void plan(const struct ui *u, rect r[UI_NKINDS])
 	memset(r, 0, UI_NKINDS * sizeof *r);
 	if (W < 80 || H < 24)
 		return;
-	int top = 1, ph = H - 2 - log_rows(H);
+	int top = 1, ph = H - 3 - log_rows(H); /* the status line, the prompt, the bar */
 	int mainp = views[u->view].panel;
 	int others[UI_NKINDS], no = 0;
 	for (int k = 0; k < UI_NKINDS; k++)
@@ -119,7 +120,7 @@ void ui_layout(struct ui *u)
 {
 	int W = u->W, H = u->H;
 	u->small = W < 80 || H < 24;
-	u->promptw = newwin(1, W, H - 1, 0);
+	u->promptw = newwin(1, W, H - 1 - !u->small, 0);
 	nodelay(u->promptw, TRUE); /* no keypad(): readline decodes escape sequences */
 	if (u->small) {
 		u->smallw = newwin(H - 1, W, 0, 0);
@@ -127,8 +128,9 @@ void ui_layout(struct ui *u)
 	}
 	int log_h = log_rows(H);
 	u->statusw = newwin(1, W, 0, 0);
-	u->logw = newwin(log_h, W, H - 1 - log_h, 0);
-	u->status_dirty = u->log_dirty = 1;
+	u->logw = newwin(log_h, W, H - 2 - log_h, 0);
+	u->barw = newwin(1, W, H - 1, 0);
+	u->status_dirty = u->log_dirty = u->bar_dirty = 1;
 	rect r[UI_NKINDS];
 	plan(u, r);
 	for (int k = 0; k < UI_NKINDS; k++)

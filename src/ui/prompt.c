@@ -125,7 +125,7 @@ static void put_cell(WINDOW *w, wchar_t ch, ui_role role)
 void ui_prompt_draw(struct ui *u)
 {
 	WINDOW *w = u->promptw;
-	if (!w)
+	if (!w || u->pager) /* the overlay covers it */
 		return;
 	int W = getmaxx(w);
 	static cell pc[512], lc[4096];
@@ -318,48 +318,62 @@ typedef struct {
 	const char *fallback[3];
 	int ctrl;
 	rl_command_func_t *fn;
-	int curses_key; /* the KEY_ code the help's window (keypad) gets for the sequences */
+	int curses_key; /* the KEY_ code the overlay's window (keypad) gets for the sequences */
+	const char *bar;   /* its word on the function-key bar, or NULL: not on the bar */
 } key_binding;
 
 static const key_binding bindings[] = {
-	{ "F1", "this help", "kf1", { "\033OP", "\033[11~", "\033[[A" }, 0, act_help, KEY_F(1) },
+	{ "F1", "this help", "kf1", { "\033OP", "\033[11~", "\033[[A" }, 0, act_help, KEY_F(1), "Help" },
 	{ "F2", "pause / resume training (pause, train)", "kf2", { "\033OQ", "\033[12~", "\033[[B" }, 0,
-	  act_pause, KEY_F(2) },
+	  act_pause, KEY_F(2), "Pause" },
 	{ "F3", "next view: %s (view)", "kf3", { "\033OR", "\033[13~", "\033[[C" }, 0,
-	  act_view, KEY_F(3) },
+	  act_view, KEY_F(3), "View" },
 	{ "F4", "plot losses or error rates (metric)", "kf4", { "\033OS", "\033[14~", "\033[[D" }, 0,
-	  act_metric, KEY_F(4) },
+	  act_metric, KEY_F(4), "Metric" },
 	{ "F5", "log y axis on/off (logy)", "kf5", { "\033[15~", "\033[[E", NULL }, 0,
-	  act_logy, KEY_F(5) },
+	  act_logy, KEY_F(5), "LogY" },
 	{ "F6", "x axis: steps, epochs, log-steps (xaxis)", "kf6", { "\033[17~", NULL, NULL }, 0,
-	  act_xaxis, KEY_F(6) },
+	  act_xaxis, KEY_F(6), "Xaxis" },
 	{ "F7", "smoothing: off, 0.6, 0.9, 0.97 (smooth)", "kf7", { "\033[18~", NULL, NULL }, 0,
-	  act_smooth, KEY_F(7) },
+	  act_smooth, KEY_F(7), "Smooth" },
 	{ "F8", "follow the newest step on/off (follow)", "kf8", { "\033[19~", NULL, NULL }, 0,
-	  act_follow, KEY_F(8) },
-	{ "F10", "quit", "kf10", { "\033[21~", NULL, NULL }, 0, act_quit, KEY_F(10) },
+	  act_follow, KEY_F(8), "Follow" },
+	{ "F10", "quit", "kf10", { "\033[21~", NULL, NULL }, 0, act_quit, KEY_F(10), "Quit" },
 	{ "PgUp/PgDn", "zoom out / in on the last N steps (zoom)", "kpp", { "\033[5~", NULL, NULL }, 0,
-	  act_zoom_out, KEY_PPAGE },
-	{ NULL, NULL, "knp", { "\033[6~", NULL, NULL }, 0, act_zoom_in, KEY_NPAGE },
+	  act_zoom_out, KEY_PPAGE, NULL },
+	{ NULL, NULL, "knp", { "\033[6~", NULL, NULL }, 0, act_zoom_in, KEY_NPAGE, NULL },
 	{ "Shift-PgUp/PgDn", "scroll the event log", "kPRV", { "\033[5;2~", NULL, NULL }, 0,
-	  act_log_up, 0 },
-	{ NULL, NULL, "kNXT", { "\033[6;2~", NULL, NULL }, 0, act_log_down, 0 },
-	{ "Ctrl-L", "repaint the screen", NULL, { NULL }, CTRL('L'), act_redraw, 0 },
-	{ "Ctrl-C", "clear the line (training goes on); Ctrl-_ brings it back", NULL, { NULL },
-	  CTRL('C'), act_clear, 0 },
+	  act_log_up, 0, NULL },
+	{ NULL, NULL, "kNXT", { "\033[6;2~", NULL, NULL }, 0, act_log_down, 0, NULL },
+	{ "Ctrl-L", "repaint the screen", NULL, { NULL }, CTRL('L'), act_redraw, 0, NULL },
+	{ "Ctrl-C", "clear the line (training goes on); Ctrl-_ brings it back", NULL, { NULL, NULL },
+	  CTRL('C'), act_clear, 0, NULL },
+	/* the loop takes Ctrl-Z before readline or the overlay sees it (tui.c, read_input) */
+	{ "Ctrl-Z", "suspend gglab (training stops too); the shell's fg brings it back", NULL, { NULL, NULL },
+	  0, NULL, 0, NULL },
 	/* Esc alone: ui_prompt_feed (lone_esc); Esc-prefixed keys stay readline's */
-	{ "Esc", "close the help; on the prompt: clear the line, as Ctrl-C", NULL, { NULL }, 0, NULL,
-	  0 },
-	{ "Ctrl-D", "on an empty line: quit", NULL, { NULL }, 0, NULL, 0 },
-	{ "Tab", "complete commands and their arguments", NULL, { NULL }, 0, NULL, 0 },
-	{ "Ctrl-R", "search the history; Up/Down recall it", NULL, { NULL }, 0, NULL, 0 },
-	{ "other keys", "edit the line as in bash (GNU readline)", NULL, { NULL }, 0, NULL, 0 },
+	{ "Esc", "clear the line, as Ctrl-C (in the overlay: close it)", NULL, { NULL }, 0, NULL, 0, NULL },
+	{ "Ctrl-D", "on an empty line: quit", NULL, { NULL }, 0, NULL, 0, NULL },
+	{ "Tab", "complete commands and their arguments", NULL, { NULL }, 0, NULL, 0, NULL },
+	{ "Ctrl-R", "search the history; Up/Down recall it", NULL, { NULL }, 0, NULL, 0, NULL },
+	{ "other keys", "edit the line as in bash (GNU readline)", NULL, { NULL }, 0, NULL, 0, NULL },
 	/* editing keys readline may not know from a terminal it never looked up */
-	{ NULL, NULL, "khome", { "\033[1~", "\033[7~", "\033[H" }, 0, rl_beg_of_line, KEY_HOME },
-	{ NULL, NULL, "kend", { "\033[4~", "\033[8~", "\033[F" }, 0, rl_end_of_line, KEY_END },
-	{ NULL, NULL, "kdch1", { "\033[3~", NULL, NULL }, 0, rl_delete, 0 },
+	{ NULL, NULL, "khome", { "\033[1~", "\033[7~", "\033[H" }, 0, rl_beg_of_line, KEY_HOME, NULL },
+	{ NULL, NULL, "kend", { "\033[4~", "\033[8~", "\033[F" }, 0, rl_end_of_line, KEY_END, NULL },
+	{ NULL, NULL, "kdch1", { "\033[3~", NULL, NULL }, 0, rl_delete, 0, NULL },
 };
 #define NBINDINGS (sizeof bindings / sizeof bindings[0])
+
+int ui_key_bar(int i, const char **key, const char **word)
+{
+	for (size_t k = 0; k < NBINDINGS; k++)
+		if (bindings[k].bar && i-- == 0) {
+			*key = bindings[k].label;
+			*word = bindings[k].bar;
+			return 0;
+		}
+	return -1;
+}
 
 int ui_key_help(int i, char *label, size_t llen, char *what, size_t wlen)
 {
@@ -377,7 +391,8 @@ int ui_key_help(int i, char *label, size_t llen, char *what, size_t wlen)
 			snprintf(what, wlen, "%s", h);
 		return 0;
 	}
-	return -1;
+	/* then the overlay's own keys (pager.c) */
+	return ui_pager_key_help(i - n - 1, label, llen, what, wlen);
 }
 
 static void bind_seq(const char *seq, rl_command_func_t *fn)

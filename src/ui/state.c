@@ -137,15 +137,29 @@ void ui_touch(struct ui *u)
 		u->panels[i].have_range = 0;
 }
 
-/* The help screen opens at the loop's next request (help.c makes its window). */
+/* The help opens at the loop's next request (help.c fills the overlay). */
 void ui_help_open(struct ui *u)
 {
-	if (u->help_open)
-		return;
-	u->help_open = 1;
-	u->help_top = 0;
-	u->help_dirty = 1;
 	u->want |= UI_WANT_HELP;
+}
+
+void ui_reply(struct ui *u, ui_pager *p)
+{
+	int W = u->logw ? getmaxx(u->logw) : u->W, room = (u->logw ? getmaxy(u->logw) : 4) - 1;
+	int rows = 0, n = ui_pager_lines(p);
+	ui_role role;
+	for (int i = 0; i < n && rows <= room; i++)
+		rows += ui_wrapped_rows(ui_pager_text(p, i, &role), W);
+	if (rows <= room) {
+		for (int i = 0; i < n; i++) {
+			const char *text = ui_pager_text(p, i, &role);
+			ui_log(u, role, "%s", text);
+		}
+		ui_pager_free(p);
+		return;
+	}
+	ui_log(u, ROLE_DIM, "%s: %d lines, in the overlay (q closes it)", ui_pager_title(p), n);
+	ui_pager_open(u, p);
 }
 
 /* ---- screen commands ------------------------------------------------------------------- */
@@ -263,9 +277,17 @@ int ui_cmd_help(struct ui *u, const char *command, char *err)
 		ui_help_open(u);
 		return 0;
 	}
-	char *text = cmd_help_text(command);
-	ui_log(u, ROLE_INFO, "%s", text);
+	char *text = cmd_help_text(command), title[64];
+	snprintf(title, sizeof title, "help %.50s", command);
+	ui_pager *p = ui_pager_new(title);
+	for (char *line = text, *nl; line && *line; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = 0;
+		ui_pager_add(p, ROLE_INFO, 4, line);
+	}
 	free(text);
+	ui_reply(u, p);
 	return 0;
 }
 

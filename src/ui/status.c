@@ -1,7 +1,7 @@
 /* status.c — the status line (row 0): the current run, how many others, its model, data,
  * step, epoch, batch size, learning rate, its latest train and test loss and their gap
  * (error rates under `metric err`), state, speed and ETA; when the line is short the least
- * important segments go first. The help key sits at the right end. */
+ * important segments go first. (The keys are on the function-key bar: help.c.) */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -147,12 +147,6 @@ void ui_draw_status(struct ui *u)
 			x += ui_put_text(w, sep, W - x, ROLE_STATUS);
 		first = 0;
 		x += ui_put_text(w, seg[i].text, W - x, seg[i].role);
-	}
-	/* the help key, right-aligned, when there is room */
-	const char *help = "F1 help";
-	if (x + 2 + (int)strlen(help) + 1 <= W) {
-		wmove(w, 0, W - (int)strlen(help) - 1);
-		ui_put_text(w, help, (int)strlen(help), ROLE_STATUS);
 	}
 	u->status_dirty = 0;
 }

@@ -121,17 +121,19 @@ void ui_fill_row(WINDOW *w, int y, int x0, int x1, ui_role role)
 	wattr_set(w, A_NORMAL, 0, NULL);
 }
 
-/* The one walk over a wrapped text (so counting and drawing agree): rows break after the
- * last space that fits, or inside a word longer than the row; continuation rows are
- * indented by 2 and start after the spaces at the break. With w NULL it only counts. */
-static int wrap_walk(const char *s, int W, WINDOW *w, int y, int rows_skip, int rows_max, ui_role role)
+/* The one walk over a wrapped text (so counting, drawing and the overlay's rows agree):
+ * rows break after the last space that fits, or inside a word longer than the row;
+ * continuation rows are indented by `indent` and start after the spaces at the break. With
+ * w NULL it only counts; with start/end it also gives each row's bytes (up to max rows). */
+static int wrap_walk(const char *s, int W, int indent, WINDOW *w, int y, int rows_skip, int rows_max,
+		     ui_role role, size_t *start, size_t *stop, int max)
 {
 	size_t len = strlen(s), p = 0;
 	int row = 0;
 	if (W < 1)
 		W = 1;
 	do {
-		int indent = row ? 2 : 0, avail = W - indent > 0 ? W - indent : W;
+		int ind = row ? indent : 0, avail = W - ind > 0 ? W - ind : W;
 		if (row)
 			while (p < len && s[p] == ' ')
 				p++;
@@ -151,12 +153,16 @@ static int wrap_walk(const char *s, int W, WINDOW *w, int y, int rows_skip, int 
 				brk = at;
 		}
 		if (w && row >= rows_skip && row - rows_skip < rows_max) {
-			wmove(w, y + row - rows_skip, row ? indent : 0);
+			wmove(w, y + row - rows_skip, ind);
 			for (size_t k = p; k < end;) {
 				int cw;
 				wchar_t wc = ui_text_next(s, end, &k, &cw);
 				put_wc(w, wc, ui_role_attr(role), ui_role_pair(role));
 			}
+		}
+		if (start && row < max) {
+			start[row] = p;
+			stop[row] = end;
 		}
 		p = end;
 		row++;
@@ -166,12 +172,17 @@ static int wrap_walk(const char *s, int W, WINDOW *w, int y, int rows_skip, int 
 
 int ui_wrapped_rows(const char *s, int W)
 {
-	return wrap_walk(s, W, NULL, 0, 0, 0, ROLE_TEXT);
+	return wrap_walk(s, W, 2, NULL, 0, 0, 0, ROLE_TEXT, NULL, NULL, 0);
 }
 
 void ui_put_wrapped(WINDOW *w, int y, int rows_skip, int rows_max, const char *s, int W, ui_role role)
 {
-	wrap_walk(s, W, w, y, rows_skip, rows_max, role);
+	wrap_walk(s, W, 2, w, y, rows_skip, rows_max, role, NULL, NULL, 0);
+}
+
+int ui_wrap_ranges(const char *s, int W, int indent, size_t *start, size_t *end, int max)
+{
+	return wrap_walk(s, W, indent, NULL, 0, 0, 0, ROLE_TEXT, start, end, max);
 }
 
 void ui_fmt_count(double v, char *buf, size_t len)

@@ -3,10 +3,11 @@
  * performs what keys and commands request (u->want).
  *
  * The loop (after htop): a timed wait on the keyboard and the lab's self-pipe is the tick.
- * Keys go to readline (prompt.c) or the help screen; lab messages go to the event log;
+ * Keys go to readline (prompt.c) or the overlay (pager.c); lab messages go to the event
+ * log, or, for a reply too long for it, the overlay;
  * frames are drawn from the series store on the UI's own clock, at most --fps a second and
  * only while something changes, so an idle screen sleeps in ppoll. Signals that matter
- * (INT, TERM, HUP, WINCH) are blocked except inside ppoll, so they can only arrive while
+ * (INT, TERM, HUP, WINCH, TSTP, CONT) are blocked except inside ppoll, so they can only arrive while
  * the loop waits, never halfway through a curses call; main() blocks them before the
  * trainer thread starts, so that thread never sees them. */
 #include <errno.h>
@@ -162,7 +163,7 @@ static void redraw_all(struct ui *u)
 	clearok(curscr, TRUE);
 	for (int i = 0; i < UI_NKINDS; i++)
 		u->panels[i].dirty = 1;
-	u->status_dirty = u->log_dirty = u->help_dirty = 1;
+	u->status_dirty = u->log_dirty = u->bar_dirty = u->overlay_dirty = 1;
 }
 
 /* The size changed (or the first time, or the view): new windows. */
@@ -172,9 +173,42 @@ static void relayout(struct ui *u)
 	u->H = LINES;
 	ui_free_windows(u);
 	ui_layout(u);
-	ui_help_window(u);
+	ui_pager_window(u);
 	ui_prompt_resize(u);
 	redraw_all(u);
+}
+
+/* Ctrl-Z, or a SIGTSTP from elsewhere: the terminal goes back to the shell (curses' modes;
+ * readline never changed the terminal here) and the whole job stops, as a cooked terminal's
+ * Ctrl-Z would stop it; the trainer stops with it. From fg on, everything is drawn again.
+ * A job without job control (an orphaned process group) is not stopped: the screen just
+ * comes back. */
+static void suspend(struct ui *u)
+{
+	endwin();
+	fflush(stdout);
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGTSTP, &dfl, &old);
+	sigset_t tstp;
+	sigemptyset(&tstp);
+	sigaddset(&tstp, SIGTSTP);
+	pthread_sigmask(SIG_UNBLOCK, &tstp, NULL);
+	kill(0, SIGTSTP); /* stops here until SIGCONT */
+	pthread_sigmask(SIG_BLOCK, &tstp, NULL);
+	sigaction(SIGTSTP, &old, NULL);
+	/* the SIGCONT that woke us needs no second redraw */
+	sigset_t cont;
+	sigemptyset(&cont);
+	sigaddset(&cont, SIGCONT);
+	struct timespec zero = { 0, 0 };
+	sigtimedwait(&cont, NULL, &zero);
+	if (got_signal == SIGCONT)
+		got_signal = 0;
+	/* back: the first refresh after endwin puts the terminal in curses' modes again; the
+	 * size may have changed meanwhile */
+	doupdate();
+	relayout(u);
 }
 
 /* What key actions and commands asked for since the last frame. */
@@ -182,16 +216,16 @@ static void perform_requests(struct ui *u)
 {
 	unsigned want = u->want;
 	u->want = 0;
-	if (want & UI_WANT_RELAYOUT) { /* the help window comes with the layout */
+	if (want & UI_WANT_RELAYOUT)
 		relayout(u);
-	} else {
-		if (want & UI_WANT_HELP)
-			ui_help_window(u);
-		if (want & UI_WANT_REDRAW)
-			redraw_all(u);
-	}
+	else if (want & UI_WANT_REDRAW)
+		redraw_all(u);
+	if (want & UI_WANT_HELP)
+		ui_help_show(u);
 	if (want & UI_WANT_PAUSE)
 		toggle_pause(u);
+	if (want & UI_WANT_SUSPEND)
+		suspend(u);
 }
 
 /* ---- lab messages --------------------------------------------------------------------- */
@@ -202,10 +236,29 @@ static void handle_messages(struct ui *u)
 	while (u->lab.next_msg(u->lab.self, &m)) {
 		switch (m.kind) {
 		case LAB_MSG_INFO:
-			ui_log(u, ROLE_INFO, "%s", m.text);
+			if (u->reply)
+				ui_pager_add(u->reply, ROLE_INFO, 2, m.text);
+			else
+				ui_log(u, ROLE_INFO, "%s", m.text);
 			break;
 		case LAB_MSG_ERROR:
-			ui_log(u, ROLE_ERROR, "error: %s", m.text);
+			if (u->reply) {
+				char line[420];
+				snprintf(line, sizeof line, "error: %s", m.text);
+				ui_pager_add(u->reply, ROLE_ERROR, 2, line);
+			} else {
+				ui_log(u, ROLE_ERROR, "error: %s", m.text);
+			}
+			break;
+		case LAB_MSG_REPLY: /* what the command says comes as one block */
+			if (u->reply)
+				ui_pager_free(u->reply);
+			u->reply = ui_pager_new(m.text);
+			break;
+		case LAB_MSG_REPLY_END:
+			if (u->reply)
+				ui_reply(u, u->reply);
+			u->reply = NULL;
 			break;
 		case LAB_MSG_PROGRESS:
 			break; /* the plots show it */
@@ -235,9 +288,9 @@ static void handle_messages(struct ui *u)
 static void read_input(struct ui *u)
 {
 	for (;;) {
-		WINDOW *w = u->help_open ? u->helpw : u->promptw;
+		WINDOW *w = u->pager ? u->overlayw : u->promptw;
 		if (!w)
-			break; /* the help's window comes with the next request */
+			break;
 		int c = wgetch(w);
 		if (c == ERR)
 			break;
@@ -245,8 +298,10 @@ static void read_input(struct ui *u)
 			relayout(u);
 			continue;
 		}
-		if (u->help_open)
-			ui_help_key(u, c);
+		if (c == 0x1a) /* Ctrl-Z, on the prompt and in the overlay alike */
+			u->want |= UI_WANT_SUSPEND;
+		else if (u->pager)
+			ui_pager_key(u, c);
 		else if (c >= 0 && c < 256)
 			ui_prompt_feed(u, c);
 		if (u->quit || u->want)
@@ -289,7 +344,7 @@ static int frame_due(struct ui *u, double now, int *timeout_ms)
 {
 	double period = 1.0 / (u->opt.fps > 0 ? u->opt.fps : 10);
 	int busy = u->opt.frames || ui_any_running(u) || u->status_dirty || u->log_dirty ||
-		   u->help_dirty || series_version(u->S) != u->status_version;
+		   u->overlay_dirty || u->bar_dirty || series_version(u->S) != u->status_version;
 	for (int i = 0; i < UI_NKINDS && !busy; i++)
 		busy = u->panels[i].win && (u->panels[i].dirty || u->panels[i].pending);
 	if (!busy) {
@@ -358,22 +413,28 @@ int ui_tui(const ui_lab *ul, cmd_list *script, const ui_options *o)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGWINCH);
+	sigaddset(&block, SIGTSTP);
+	sigaddset(&block, SIGCONT);
 	pthread_sigmask(SIG_BLOCK, &block, &waitmask);
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGHUP);
 	sigdelset(&waitmask, SIGWINCH);
+	sigdelset(&waitmask, SIGTSTP);
+	sigdelset(&waitmask, SIGCONT);
 	if (sig_pipe[0] < 0 && pipe(sig_pipe) == 0)
 		for (int i = 0; i < 2; i++) {
 			fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
 			fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
 		}
 	/* Installed before newterm, so curses does not put in its own exit-on-SIGINT ones. */
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term, old_hup;
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term, old_hup, old_tstp, old_cont;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGHUP, &sa, &old_hup);
+	sigaction(SIGTSTP, &sa, &old_tstp);
+	sigaction(SIGCONT, &sa, &old_cont);
 	struct sigaction crash = { .sa_handler = on_crash };
 	sigemptyset(&crash.sa_mask);
 	for (int i = 0; i < 5; i++)
@@ -476,6 +537,15 @@ int ui_tui(const ui_lab *ul, cmd_list *script, const ui_options *o)
 				ui_prompt_clear(u);
 				ui_log(u, ROLE_DIM, "interrupt: line cleared (quit leaves)");
 			}
+			if (sig == SIGTSTP)
+				suspend(u);
+			/* continued after a stop that was not ours (SIGSTOP): the shell may have
+			 * had the terminal meanwhile, so curses takes it back and draws it all */
+			if (sig == SIGCONT) {
+				endwin();
+				doupdate();
+				relayout(u);
+			}
 		}
 		/* The terminal went away (an SSH link or a terminal window closed): a hung-up tty
 		 * polls readable forever with nothing to read, so POLLHUP ends the session even
@@ -491,6 +561,8 @@ int ui_tui(const ui_lab *ul, cmd_list *script, const ui_options *o)
 	}
 
 	ui_prompt_done(u);
+	ui_pager_close(u);
+	ui_pager_free(u->reply);
 	ui_free_windows(u);
 	endwin();
 	curses_active = 0;
@@ -515,6 +587,8 @@ int ui_tui(const ui_lab *ul, cmd_list *script, const ui_options *o)
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
+	sigaction(SIGTSTP, &old_tstp, NULL);
+	sigaction(SIGCONT, &old_cont, NULL);
 	free(u);
 	return status;
 }

@@ -8,6 +8,7 @@
  *   ticks.c        tick positions and their labels, an axis in one notation (plot.h)
  *   theme.c        colours by role
  *   text.c         every string shown: widths, wrapping, cells
+ *   pager.c        the overlay: long text over the screen, scrolled and searched
  *   layout.c       the views, and where the panels go: the windows
  *   state.c        what the screen shows: the runs a plot overlays, the event log, and the
  *                  screen commands (ui_cmd_*), which change that state and request (u->want)
@@ -21,7 +22,8 @@
  *   panels.c       the table of panel kinds (each panel points to its row: ui_panel.kind)
  *   prompt.c       the readline bridge and the keys, which request (u->want); an entered
  *                  line goes to the callback given to ui_prompt_init
- *   help.c         the help screen: the keys (prompt.c) and the commands
+ *   help.c         the help (in the overlay): the keys (prompt.c) and the commands; the
+ *                  function-key bar
  *   frame.c        the frame: what re-renders, then one copy to the terminal
  *   tui.c          the loop: input, lab messages, requests, frames
  * (batch.c, the headless printer, uses none of them.)
@@ -109,9 +111,12 @@ typedef struct {
 enum {
 	UI_WANT_RELAYOUT = 1, /* new windows: the size or the view changed */
 	UI_WANT_REDRAW = 2,   /* repaint the terminal from scratch (Ctrl-L) */
-	UI_WANT_HELP = 4,     /* the help screen's window (help_open is set) */
+	UI_WANT_HELP = 4,     /* open the help in the overlay (F1) */
 	UI_WANT_PAUSE = 8,    /* pause or resume the current run (F2) */
+	UI_WANT_SUSPEND = 16, /* stop like a job at Ctrl-Z, then redraw everything (Ctrl-Z) */
 };
+
+typedef struct ui_pager ui_pager; /* the overlay's text and place (pager.c) */
 
 typedef struct {
 	char text[400];
@@ -145,8 +150,10 @@ struct ui {
 	int W, H, small;
 	ui_panel panels[UI_NKINDS];
 	int npanels;
-	WINDOW *statusw, *logw, *promptw, *smallw, *helpw;
-	int status_dirty;
+	/* barw: the function-key bar on the last row (not below 80x24); overlayw: the
+	 * overlay's window, over everything, while pager is open */
+	WINDOW *statusw, *logw, *promptw, *smallw, *barw, *overlayw;
+	int status_dirty, bar_dirty;
 	char loading[64]; /* "loading Fashion-MNIST 60 %" while a data set loads, else "" */
 	uint64_t status_version;
 
@@ -154,8 +161,10 @@ struct ui {
 	ui_logline log[UI_LOGN];
 	int log_n, log_head, log_scroll, log_dirty;
 
-	/* help screen */
-	int help_open, help_top, help_dirty;
+	/* the overlay (NULL: closed), and the reply of the command being carried out, whose
+	 * lines the lab sends between LAB_MSG_REPLY and LAB_MSG_REPLY_END (NULL: none) */
+	ui_pager *pager, *reply;
+	int overlay_dirty;
 
 	/* loop */
 	unsigned want;       /* requests (UI_WANT_*) the loop performs before its next frame */
@@ -172,8 +181,11 @@ void ui_touch(struct ui *u);     /* settings changed: every panel re-renders */
 void ui_zoom_step(struct ui *u, int out);
 int ui_latest_step(struct ui *u);
 int ui_any_running(struct ui *u);
-/* Sets help_open and asks for the help's window (UI_WANT_HELP), which help.c makes. */
+/* Asks the loop to open the help in the overlay (UI_WANT_HELP: help.c's ui_help_show). */
 void ui_help_open(struct ui *u);
+/* A command's reply (p is taken): into the event log when it fits there under the command,
+ * else into the overlay, with a line in the log saying so. */
+void ui_reply(struct ui *u, ui_pager *p);
 
 /* prompt.c: on_entered gets each line entered (not blank, already in the history). */
 typedef void (*ui_line_fn)(struct ui *u, const char *line);
@@ -186,6 +198,9 @@ void ui_prompt_clear(struct ui *u);
 /* The screen's keys, for the help: row i's label ("F1", "PgUp/PgDn") and what it does
  * (the views' names filled in); -1 past the end. */
 int ui_key_help(int i, char *label, size_t llen, char *what, size_t wlen);
+/* The keys on the function-key bar, in order: row i's key ("F1") and word ("Help"); -1
+ * past the end. */
+int ui_key_bar(int i, const char **key, const char **word);
 
 /* text.c: every string shown goes through ui_text_next, which decodes UTF-8 (utf8.c; only
  * ASCII when the locale is not UTF-8: ui_text_init) and gives its width; a byte that does
@@ -201,6 +216,25 @@ void ui_put_cell(WINDOW *w, const char *s, short fg, short bg, attr_t attr); /* 
 void ui_fill_row(WINDOW *w, int y, int x0, int x1, ui_role role);
 int ui_wrapped_rows(const char *s, int W); /* rows s takes wrapped to W (continuations indented 2) */
 void ui_put_wrapped(WINDOW *w, int y, int rows_skip, int rows_max, const char *s, int W, ui_role role);
+/* The rows s wraps into at width W with continuation rows indented by indent: how many,
+ * and (up to max of them) each row's bytes [start, end) of s. */
+int ui_wrap_ranges(const char *s, int W, int indent, size_t *start, size_t *end, int max);
+
+/* pager.c: the overlay. A pager is built (new, add) and then opened, which shows it over
+ * the screen until a key closes it; only one is open at a time (opening replaces it). */
+ui_pager *ui_pager_new(const char *title);
+void ui_pager_add(ui_pager *p, ui_role role, int indent, const char *text);
+int ui_pager_lines(const ui_pager *p);
+const char *ui_pager_title(const ui_pager *p);
+const char *ui_pager_text(const ui_pager *p, int i, ui_role *role);
+void ui_pager_free(ui_pager *p);
+void ui_pager_open(struct ui *u, ui_pager *p);
+void ui_pager_close(struct ui *u);
+void ui_pager_window(struct ui *u); /* (again) after the windows were made anew */
+void ui_pager_key(struct ui *u, int key);
+void ui_pager_draw(struct ui *u);
+/* The overlay's keys for the help (ui_key_help lists them after the screen's). */
+int ui_pager_key_help(int i, char *label, size_t llen, char *what, size_t wlen);
 void ui_fmt_count(double v, char *buf, size_t len); /* 1234 → "1234", 12345 → "12.3k" */
 
 /* layout.c (the views' names: gglab/ui.h) */
@@ -218,10 +252,9 @@ void ui_draw_log(struct ui *u);
 /* panels.c: points each panel to its row of the table of kinds */
 void ui_panels_init(struct ui *u);
 
-/* help.c: the loop makes the help's window with ui_help_window once help_open is set
- * (ui_help_open, state.c). The keys' lines come from the key table (prompt.c). */
-void ui_help_window(struct ui *u);
-void ui_help_key(struct ui *u, int key);
-void ui_help_draw(struct ui *u);
+/* help.c: the loop opens the help (ui_help_show) when ui_help_open asked for it; the keys'
+ * lines and the bar come from the key table (prompt.c). */
+void ui_help_show(struct ui *u);
+void ui_draw_bar(struct ui *u);
 
 #endif

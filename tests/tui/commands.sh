@@ -59,30 +59,30 @@ expect_screen "not on screen at this size" "plot after view auto knows the instr
 # Tab completion
 tm send-keys -t t -l "sm"
 tm send-keys -t t Tab
-wait_for "gglab> smooth" 5 && pass || fail "Tab completes a command name: $(last_line)"
+wait_for "gglab> smooth" 5 && pass || fail "Tab completes a command name: $(prompt_line)"
 tm send-keys -t t C-u
 tm send-keys -t t -l "set mom"
 tm send-keys -t t Tab
-wait_for "gglab> set momentum" 5 && pass || fail "Tab completes a setting: $(last_line)"
+wait_for "gglab> set momentum" 5 && pass || fail "Tab completes a setting: $(prompt_line)"
 tm send-keys -t t C-u
 tm send-keys -t t -l "model mlp 8x1 norm=g"
 tm send-keys -t t Tab
-wait_for "gglab> model mlp 8x1 norm=gbn" 5 && pass || fail "Tab completes an option's value: $(last_line)"
+wait_for "gglab> model mlp 8x1 norm=gbn" 5 && pass || fail "Tab completes an option's value: $(prompt_line)"
 tm send-keys -t t C-u
 tm send-keys -t t -l "run use "
 tm send-keys -t t Tab
-wait_for "gglab> run use r1" 5 && pass || fail "Tab completes a run name: $(last_line)"
+wait_for "gglab> run use r1" 5 && pass || fail "Tab completes a run name: $(prompt_line)"
 
 # Ctrl-C clears the line and stops nothing
 tm send-keys -t t C-c
-wait_for "type help or press F1" 5 && pass || fail "Ctrl-C clears the line: $(last_line)"
+wait_for "type help or press F1" 5 && pass || fail "Ctrl-C clears the line: $(prompt_line)"
 sleep 0.5
 case "$(line 1)" in *RUNNING*) pass ;; *) fail "Ctrl-C does not stop training: $(line 1)" ;; esac
 
 # Ctrl-R finds an earlier line
 tm send-keys -t t C-r
 tm send-keys -t t -l "lr 0."
-wait_for "reverse-i-search" 5 && pass || fail "Ctrl-R searches the history: $(last_line)"
+wait_for "reverse-i-search" 5 && pass || fail "Ctrl-R searches the history: $(prompt_line)"
 tm send-keys -t t C-g
 wait_for "type help or press F1" 5 >/dev/null
 

@@ -62,7 +62,7 @@ for conf in "80 24 TERM=screen-256color" "200 60 TERM=xterm-256color NO_COLOR=1"
 	expect_screen "usage: zoom" "$conf: help zoom"
 	tm send-keys -t t -l "model "
 	tm send-keys -t t Tab Tab
-	expect_line $((h - 1)) "^completions: cnn mlp nais resnet" "$conf: a new line lists again"
+	expect_line $((h - 2)) "^completions: cnn mlp nais resnet" "$conf: a new line lists again"
 	tm send-keys -t t C-u
 	type_line quit
 	expect_screen "gglab-exit=0" "$conf: quit"

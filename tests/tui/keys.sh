@@ -6,11 +6,11 @@
 # prompt. At 80×24 and 200×60, under screen-256color and xterm-256color, with NO_COLOR.
 . "${srcdir:-.}/tests/tui/lib.sh"
 
-prompt_is() { [ "$(last_line)" = "gglab> $1" ]; }
+prompt_is() { [ "$(prompt_line)" = "gglab> $1" ]; }
 
 # expect_prompt TEXT WHAT: the prompt row becomes exactly "gglab> TEXT"
 expect_prompt() {
-	if poll_until 5 prompt_is "$1"; then pass; else fail "$conf: $2: the prompt is '$(last_line)'"; fi
+	if poll_until 5 prompt_is "$1"; then pass; else fail "$conf: $2: the prompt is '$(prompt_line)'"; fi
 }
 
 for conf in "80 24 TERM=screen-256color" "200 60 TERM=xterm-256color NO_COLOR=1" \
@@ -23,11 +23,11 @@ for conf in "80 24 TERM=screen-256color" "200 60 TERM=xterm-256color NO_COLOR=1"
 	tm send-keys -t t -l "set lr 0.3"
 	expect_prompt "set lr 0.3" "typed"
 	tm send-keys -t t C-c
-	wait_for "type help or press F1" 5 && pass || fail "$conf: Ctrl-C clears the line: $(last_line)"
+	wait_for "type help or press F1" 5 && pass || fail "$conf: Ctrl-C clears the line: $(prompt_line)"
 	tm send-keys -t t C-_
 	expect_prompt "set lr 0.3" "Ctrl-_ brings the line back"
 	tm send-keys -t t Escape
-	wait_for "type help or press F1" 5 && pass || fail "$conf: Esc clears the line: $(last_line)"
+	wait_for "type help or press F1" 5 && pass || fail "$conf: Esc clears the line: $(prompt_line)"
 	tm send-keys -t t C-_
 	expect_prompt "set lr 0.3" "Ctrl-_ brings it back after Esc too"
 	tm send-keys -t t Escape

@@ -115,6 +115,24 @@ last_line() {
 	screen | sed -n "$(tm display -p -t t '#{pane_height}')p"
 }
 
+# The prompt's row: the last one, or from 80x24 the one above the function-key bar.
+prompt_line() {
+	local h l
+	h=$(tm display -p -t t '#{pane_height}')
+	l=$(screen | sed -n "${h}p")
+	case "$l" in
+	F1*) screen | sed -n "$((h - 1))p" ;;
+	*) printf '%s\n' "$l" ;;
+	esac
+}
+
+# The function-key bar as the key table (src/ui/prompt.c) makes it: each F-key with a
+# word for the bar, e.g. "F1Help F2Pause ...".
+bar_from_table() {
+	grep -o 'KEY_F([0-9]*), "[A-Za-z]*"' "$srcdir/src/ui/prompt.c" |
+		sed 's/KEY_F(\([0-9]*\)), "\([A-Za-z]*\)"/F\1\2/' | tr '\n' ' ' | sed 's/ $//'
+}
+
 # has_braille: the screen shows braille dots (U+2800..U+28FF, UTF-8 e2 a0..a3 xx).
 has_braille() {
 	screen | LC_ALL=C grep -q "$(printf '\342[\240-\243]')"

@@ -16,18 +16,18 @@ expect_screen "generalization gap" "200x60 shows the gap plot"
 expect_screen "distance from init" "200x60 shows the distance plot"
 expect_screen "instruments" "200x60 shows the instruments"
 expect_screen "fashion n=2000" "the status line has room for the data set"
-case "$(last_line)" in "gglab> set bs 6"*) pass ;; *) fail "the line survives 200x60: $(last_line)" ;; esac
+case "$(prompt_line)" in "gglab> set bs 6"*) pass ;; *) fail "the line survives 200x60: $(prompt_line)" ;; esac
 check "200 columns used" test "$(screen | LC_ALL=C.UTF-8 wc -L)" -gt 150
 
 tm resize-window -t t -x 60 -y 20
 expect_screen "terminal too small: need 80×24, have 60×20" "below 80x24 a notice"
-case "$(last_line)" in "gglab> set bs 6"*) pass ;; *) fail "the line survives 60x20: $(last_line)" ;; esac
+case "$(prompt_line)" in "gglab> set bs 6"*) pass ;; *) fail "the line survives 60x20: $(prompt_line)" ;; esac
 if has_braille; then fail "no plot on the notice"; screen >&2; else pass; fi
 
 tm resize-window -t t -x 80 -y 24
 expect_screen "loss (log)" "back at 80x24 the loss plot returns"
 wait_gone "too small" 5 && pass || fail "the notice goes away"
-case "$(last_line)" in "gglab> set bs 6"*) pass ;; *) fail "the line survives 80x24: $(last_line)" ;; esac
+case "$(prompt_line)" in "gglab> set bs 6"*) pass ;; *) fail "the line survives 80x24: $(prompt_line)" ;; esac
 case "$(line 1)" in *step*RUNNING* | *step*PAUSED*) pass ;; *) fail "status line after resizing: $(line 1)" ;; esac # the default may have done its 40 epochs
 check "no line is wider than the screen" test "$(screen | LC_ALL=C.UTF-8 wc -L)" -le 80
 

@@ -13,7 +13,7 @@ expect_screen "loss (log)" "the loss plot has a title"
 expect_screen "train" "the loss plot has a legend"
 if has_braille; then pass; else fail "braille dots in a UTF-8 locale"; screen >&2; fi
 check "the screen is on the alternate screen" test "$(alt_screen)" = 1
-case "$(last_line)" in "gglab> "*) pass ;; *) fail "last row: $(last_line)" ;; esac
+case "$(prompt_line)" in "gglab> "*) pass ;; *) fail "last row: $(prompt_line)" ;; esac
 
 # curves move: the step count grows
 s1=$(status_step)
