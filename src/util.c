@@ -139,9 +139,19 @@ char *gg_read_strdup(gg_reader *r)
 
 void gg_read_str(gg_reader *r, char *out, size_t len)
 {
-	char *s = gg_read_strdup(r);
-	snprintf(out, len, "%s", s);
-	free(s);
+	/* in place, without a copy: the loader reads every record's tag this way */
+	unsigned long long n = gg_read_u64(r);
+	if (r->bad || n > r->n - r->off) {
+		r->bad = 1;
+		n = 0;
+	}
+	if (len == 0)
+		return;
+	size_t k = n < len - 1 ? (size_t)n : len - 1;
+	if (k)
+		memcpy(out, r->p + r->off, k);
+	out[k] = 0;
+	r->off += (size_t)n;
 }
 
 /* mkdir -p, for a path we built ourselves. */

@@ -11,15 +11,19 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "gglab/util.h"
 
 #define IDX_MAX_COUNT 10000000 /* items in one file; Fashion-MNIST has 60000 */
 #define IDX_MAX_SIDE 4096      /* pixels along one image side */
-/* The buffer starts at 1 MiB and doubles (glibc moves big blocks with mremap, without
- * copying), so a lying header in a small file costs little. */
+/* The data buffer starts at the file's size, within 64 KiB .. 1 MiB, and doubles (glibc
+ * moves big blocks with mremap, without copying), so a lying header in a small file costs
+ * little; zlib's buffer is no larger than the file either (a small file, as the fuzzer
+ * makes by the million, costs no large allocation). */
 #define IDX_FIRST_ALLOC ((size_t)1 << 20)
+#define IDX_MIN_ALLOC ((size_t)1 << 16)
 #define IDX_CHUNK ((unsigned)1 << 30)       /* gzread's length is an unsigned, its result an int */
 
 /* The zlib message for the stream's current error, with the "path: " prefix that zlib
@@ -124,9 +128,12 @@ static int read_header(gzFile gz, const char *path, data_idx *d, char *err)
 }
 
 /* Reads the d->size data bytes, growing the buffer only as data arrives. */
-static int read_data(gzFile gz, const char *path, data_idx *d, char *err)
+static int read_data(gzFile gz, const char *path, data_idx *d, size_t fsize, char *err)
 {
-	size_t cap = d->size < IDX_FIRST_ALLOC ? d->size : IDX_FIRST_ALLOC;
+	size_t cap = fsize < IDX_MIN_ALLOC ? IDX_MIN_ALLOC
+		     : fsize > IDX_FIRST_ALLOC ? IDX_FIRST_ALLOC : fsize;
+	if (cap > d->size)
+		cap = d->size;
 	uint8_t *buf = gg_xmalloc(cap);
 	size_t have = 0;
 	for (;;) {
@@ -162,6 +169,8 @@ static int read_data(gzFile gz, const char *path, data_idx *d, char *err)
 
 int data_idx_read(const char *path, data_idx *out, char *err)
 {
+	struct stat st;
+	size_t fsize = stat(path, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 0;
 	errno = 0;
 	gzFile gz = gzopen(path, "rb");
 	if (!gz)
@@ -169,12 +178,12 @@ int data_idx_read(const char *path, data_idx *out, char *err)
 			       errno ? strerror(errno) : "cannot open (out of memory in zlib)");
 	/* A large input buffer lets inflate run in long stretches; 60000 images load in well
 	 * under a second. */
-	gzbuffer(gz, 1u << 20);
+	gzbuffer(gz, fsize < 8192 ? 8192u : fsize > (1u << 20) ? 1u << 20 : (unsigned)fsize);
 
 	data_idx d = {0};
 	int rc = read_header(gz, path, &d, err);
 	if (rc == 0)
-		rc = read_data(gz, path, &d, err);
+		rc = read_data(gz, path, &d, fsize, err);
 	gzclose(gz);
 	if (rc == 0)
 		*out = d;

@@ -263,11 +263,12 @@ static int get_fields(const gg_reader *rd, const run_field *f, int n, run *r, co
 {
 	for (int i = 0; i < n; i++) {
 		gg_reader body;
-		if (!store_rec_find(rd, f[i].tag, &body) && f[i].optional) {
+		int found = store_rec_find(rd, f[i].tag, &body);
+		if (!found && f[i].optional) {
 			memset((char *)r + f[i].off, 0, f[i].size);
 			continue;
 		}
-		if (!store_rec_find(rd, f[i].tag, &body))
+		if (!found)
 			return gg_fail(err, "%s: no field '%s' in its %s", r->name, f[i].tag, what);
 		if (get_field(&f[i], &body, r) < 0)
 			return gg_fail(err, "%s: corrupt: its %s field '%s' (%zu bytes)", r->name, what,

@@ -17,13 +17,35 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The input as a file (the readers take paths): /tmp/gglab-fuzz-TAG.PID, one per process
- * so that parallel jobs (-jobs=N) stay apart. Aborts if it cannot: fuzzing nothing would
- * look like success. */
-static inline const char *fuzz_file(const char *tag, const uint8_t *data, size_t size)
+/* The input as a file (the readers take paths): gglab-fuzz-TAG.PID, one per process so that
+ * parallel jobs (-jobs=N) stay apart, in /dev/shm if there is one (memory, not a disk's
+ * journal), rewritten in place for each input and removed at exit: creating and unlinking
+ * a file per input cost more than most of the code under test. Aborts if it cannot:
+ * fuzzing nothing would look like success. */
+static inline const char *fuzz_dir(void)
+{
+	return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+}
+
+static inline char *fuzz_path(void)
 {
 	static char path[96];
-	snprintf(path, sizeof path, "/tmp/gglab-fuzz-%s.%ld", tag, (long)getpid());
+	return path;
+}
+
+static inline void fuzz_file_remove(void)
+{
+	unlink(fuzz_path());
+}
+
+static inline const char *fuzz_file(const char *tag, const uint8_t *data, size_t size)
+{
+	char *path = fuzz_path();
+	if (!path[0]) {
+		snprintf(path, 96, "%s/gglab-fuzz-%s.%ld", fuzz_dir(), tag,
+			 (long)getpid());
+		atexit(fuzz_file_remove);
+	}
 	FILE *f = fopen(path, "wb");
 	if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
 		abort();

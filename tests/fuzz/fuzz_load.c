@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	static char path[96];
 	if (!path[0]) { /* a directory of its own: saves look for leftovers where they write */
-		snprintf(path, sizeof path, "/tmp/gglab-fuzz-load.%ld", (long)getpid());
+		snprintf(path, sizeof path, "%s/gglab-fuzz-load.%ld", fuzz_dir(), (long)getpid());
 		mkdir(path, 0700);
 		strcat(path, "/in.gglab");
 	}

@@ -10,13 +10,7 @@
  * would be. A line in which any command names `source` (by any prefix or quoting) is skipped:
  * expanding it would read files from the fuzzing machine (or block on "source -").
  *
- * With libFuzzer (clang), against a libgglab.a built with clang:
- *   mkdir _fuzz && cd _fuzz && CC=clang ../configure \
- *     CFLAGS='-g -O1 -fsanitize=fuzzer-no-link,address,undefined' && make libgglab.a
- *   clang -std=c11 -D_GNU_SOURCE -DFUZZ_LIBFUZZER -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -I../include ../tests/fuzz/fuzz_parse.c libgglab.a -lreadline -lncursesw -lopenblas -lz \
- *     -lm -lpthread -o fuzz_parse
- *   ./fuzz_parse -max_total_time=60 -max_len=1024 ../tests/fuzz/corpus/parse
+ * With libFuzzer: `make fuzz FUZZ_TARGETS=parse` (tests/fuzz/fuzz.mk; inputs cut at 256 bytes).
  * Without it (make check builds it so), a driver runs each file named on the command line
  * through the same entry point: to replay a crash, or to check the seed corpus. */
 #include <stdint.h>

@@ -19,6 +19,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	series_free(s);
-	unlink(path);
 	return 0;
 }
