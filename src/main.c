@@ -42,7 +42,8 @@ static void usage(FILE *out)
 	      "options:\n"
 	      "  -b, --batch FILE     run FILE without the screen; progress lines on stderr\n"
 	      "      --check FILE     parse FILE (and what it sources) without running it; of a\n"
-	      "                       checkpoint, list what --resume would run\n"
+	      "                       checkpoint, list what --resume would run (also: --resume\n"
+	      "                       FILE --check)\n"
 	      "  -c CMDS              run the commands CMDS (separated by ';') headless\n"
 	      "  -x FILE              run FILE inside the screen\n"
 	      "      --log FILE       stream every evaluation to FILE as gzip'd JSON lines\n"
@@ -299,6 +300,20 @@ int main(int argc, char **argv)
 	ui_options uo = { .fps = 10, .color = getenv("NO_COLOR") == NULL };
 	long v;
 	int c;
+	/* `--resume CHECKPOINT --check`: a --check with no file of its own (last, or before
+	 * another option) checks the checkpoint, as --check CHECKPOINT does */
+	int check_resume = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--check") &&
+		    (i + 1 == argc || (argv[i + 1][0] == '-' && argv[i + 1][1]))) {
+			check_resume = 1;
+			memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof *argv);
+			argc--;
+			break;
+		}
+	}
 	while ((c = getopt_long(argc, argv, "+b:c:x:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': batch_file = optarg; break;
@@ -431,6 +446,13 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (check_resume && (!resume || check_file)) {
+		fprintf(stderr, "gglab: --check needs a FILE: a script or checkpoint, or with "
+				"--resume CHECKPOINT, that checkpoint\n");
+		return EXIT_USAGE;
+	}
+	if (check_resume)
+		return check_checkpoint(resume, &lo);
 	if (check_file && store_ckpt_probe(check_file))
 		return check_checkpoint(check_file, &lo);
 	/* Parse everything before anything runs. */
@@ -500,6 +522,9 @@ int main(int argc, char **argv)
 		}
 		lo.listen_path = uo.listen = remote_server_path(srv);
 	}
+	const char *log_path = lo.log_path;
+	if (resume) /* opened once the checkpoint is read: it may go on with that log */
+		lo.log_path = NULL;
 	lab *L = lab_new(&lo, err);
 	if (!headless)
 		sessions_prune();
@@ -517,6 +542,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gglab: cannot resume: %s\n", err);
 			lab_free(L);
 			remote_close(srv);
+			return EXIT_RUNTIME;
+		}
+		if (log_path && lab_log_resume(L, log_path, err) < 0) {
+			fprintf(stderr, "gglab: %s\n", err);
+			lab_free(L);
 			return EXIT_RUNTIME;
 		}
 		/* continue as the saved session ran: headless stays headless */

@@ -70,6 +70,119 @@ expect_rc 0 "--resume of a script interrupted in its last train"
 expect_err "reached its goal at step 30000" "it trains to the end of that train"
 expect_err "summary: r1 PAUSED step 30000" "and the run ends paused there"
 
+# Kills a session again and again: runs --batch SCRIPT OPTS... headless, sends SIGTERM at
+# a random moment (once its stderr matches $READY), resumes the autosave with the same
+# OPTS, kills that in turn, and so on $KILLS times; the last one finishes. Sets chain_kills
+# (signals that made an autosave), chain_pending (of those, how many saved PH estimates
+# still to make, as --resume CHECKPOINT --check lists them), chain_delays and chain_rc.
+kill_chain() {
+	script=$1
+	shift
+	rm -f "$XDG_STATE_HOME"/gglab/autosave/*.gglab
+	chain_kills=0 chain_pending=0 chain_delays=""
+	"$GGLAB" --batch "$script" "$@" >"$TMP/chain.out" 2>"$TMP/chain.err" </dev/null &
+	pid=$!
+	i=0
+	while [ "$i" -lt "$KILLS" ]; do
+		i=$((i + 1))
+		for w in $(seq 1 1200); do
+			grep -q "$READY" "$TMP/chain.err" 2>/dev/null && break
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.05
+		done
+		d=$(awk -v s="$$$i" 'BEGIN { srand(s); printf "%.2f", rand() * 1.2 }')
+		chain_delays="$chain_delays $d"
+		sleep "$d"
+		kill -TERM $pid 2>/dev/null
+		wait $pid
+		chain_rc=$?
+		ckpt=$(ls -t "$XDG_STATE_HOME"/gglab/autosave/*.gglab 2>/dev/null | head -n 1)
+		[ -n "$ckpt" ] || return 0 # it had finished before the signal
+		chain_kills=$((chain_kills + 1))
+		"$GGLAB" --resume "$ckpt" --check >"$TMP/chain.check" 2>&1
+		grep -q "^pending PH estimate" "$TMP/chain.check" && chain_pending=$((chain_pending + 1))
+		mv "$ckpt" "$TMP/chain-$i.gglab"
+		"$GGLAB" --resume "$TMP/chain-$i.gglab" "$@" >"$TMP/chain.out" 2>"$TMP/chain.err" </dev/null &
+		pid=$!
+	done
+	wait $pid
+	chain_rc=$?
+}
+
+# PH estimates pending at an autosave are saved with it and made by the resumed session:
+# with `phdim on every=1` (an estimate at every evaluation, the queue mostly full), the
+# session killed at random moments, each resume killed in turn, ends with the export of
+# an uninterrupted run, byte for byte
+cat >"$TMP/ph.gg" <<GG
+data teacher n=2000 dim=32
+model mlp 64x2 act=tanh
+opt sgd lr=0.05 momentum=0.9
+set bs 16
+train 200
+phdim on n=400 k=32 every=1
+train 3000
+set lr 0.02
+train 1000
+export csv $TMP/out.csv
+GG
+rm -f "$TMP/out.csv"
+run_gglab --batch "$TMP/ph.gg" --threads 1
+expect_rc 0 "the uninterrupted PH run"
+mv "$TMP/out.csv" "$TMP/ph-full.csv"
+check "the uninterrupted run has PH estimates" test "$(grep -c 'PH dimension' "$TMP/err")" -ge 5
+KILLS=4 READY="PH dimension"
+kill_chain "$TMP/ph.gg" --threads 1
+check "the PH run was killed and resumed (killed $chain_kills times, after$chain_delays s)" \
+	test "$chain_kills" -ge 2
+check "its checkpoints held pending PH estimates ($chain_pending of $chain_kills)" \
+	test "$chain_pending" -ge 1
+check "the last resume finished" test "$chain_rc" -eq 0
+check "killed $chain_kills times with PH estimates pending = uninterrupted, bit for bit" \
+	cmp -s "$TMP/out.csv" "$TMP/ph-full.csv"
+
+# --resume goes on with the --log it was writing: the same gzip file, byte for byte, as
+# the log of a session that never stopped (killed at random moments, four times)
+rm -f "$TMP/out.csv"
+run_gglab --batch "$TMP/long.gg" --threads 1 --log "$TMP/full.log.gz"
+expect_rc 0 "the uninterrupted run with --log"
+KILLS=4 READY="step [1-9][0-9]*"
+kill_chain "$TMP/long.gg" --threads 1 --log "$TMP/part.log.gz"
+check "the logged run was killed and resumed (killed $chain_kills times, after$chain_delays s)" \
+	test "$chain_kills" -ge 2
+check "resumed log = uninterrupted log, byte for byte" cmp -s "$TMP/full.log.gz" "$TMP/part.log.gz"
+check "and the export too" cmp -s "$TMP/out.csv" "$TMP/full.csv"
+# another --log path on resume: that file gets every series whole, the old one is left
+"$GGLAB" --batch "$TMP/long.gg" --threads 1 --log "$TMP/a.log.gz" >"$TMP/out" 2>"$TMP/err" </dev/null &
+pid=$!
+for i in $(seq 1 1200); do
+	grep -q "step [1-9][0-9][0-9]" "$TMP/err" 2>/dev/null && break
+	sleep 0.05
+done
+kill -TERM $pid
+wait $pid
+ckpt=$(ls -t "$XDG_STATE_HOME"/gglab/autosave/*.gglab | head -n 1)
+cp "$TMP/a.log.gz" "$TMP/a-before.log.gz"
+run_gglab --resume "$ckpt" --threads 1 --log "$TMP/b.log.gz"
+expect_rc 0 "a resume with another --log"
+check "the old log is untouched" cmp -s "$TMP/a.log.gz" "$TMP/a-before.log.gz"
+check "the new log has the rows from step 0" sh -c "gzip -dc '$TMP/b.log.gz' | grep -q '\"step\":0,'"
+
+# --resume CHECKPOINT --check lists the runs, schedule and script and runs nothing
+run_gglab --resume "$ckpt" --check
+expect_rc 0 "--resume CHECKPOINT --check"
+expect_out "ok, a checkpoint of a headless session" "it names what it is"
+expect_out "run r1 (current): step" "it lists the runs"
+expect_out "script: $TMP/long.gg:8: export csv" "and the rest of the script, parsed"
+check "nothing ran" test -z "$(ls "$TMP"/chain.never 2>/dev/null)" -a "$(grep -c 'step [0-9]' "$TMP/err")" -eq 0
+run_gglab --check --resume "$ckpt"
+expect_rc 0 "--check --resume CHECKPOINT (either order)"
+run_gglab --check
+expect_rc 2 "--check with no file and no --resume"
+expect_err "--check needs a FILE" "says what to give"
+run_gglab --resume "$TMP/long.gg" --check
+expect_rc 1 "--resume SCRIPT --check"
+expect_err "not a gglab checkpoint" "says the file is no checkpoint"
+
 # resuming a file that is not a checkpoint
 printf 'hello\n' >"$TMP/junk.gglab"
 run_gglab --resume "$TMP/junk.gglab"

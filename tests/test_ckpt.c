@@ -4,7 +4,7 @@
  * naming what is wrong, and the lab that tried to load them is left as it was; a run
  * saved with other data than those loaded now is said. Each mutation rewrites a valid
  * checkpoint with a fresh CRC (store_ckpt_write), so the loader's checks are what is
- * tested, not the checksum. */
+ * tested, not the checksum. Pending PH estimates are saved, listed, made and checked. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +17,7 @@
 #include "labtest.h"
 #include "test.h"
 
-static char dir[64], base[128], bad[128];
+static char dir[64], base[160], bad[128];
 
 /* The body of the record at tags[0]/tags[1]/… in the payload, or NULL. */
 static unsigned char *find(unsigned char *p, size_t n, const char *const *tags, size_t *len)
@@ -220,6 +220,56 @@ static void test_bombs(lab *L)
 	unlink(path);
 }
 
+/* PH estimates asked for and not made (here stopped by inst_phdim_cancel, as by a signal
+ * before an autosave) go into the checkpoint with their points: the loading lab lists
+ * them, makes them, and refuses a file that lies about them. */
+static void test_phjobs(void)
+{
+	char path[160], err[GG_ERRLEN], msgs[8192];
+	snprintf(path, sizeof path, "%s/ph.gglab", dir);
+	lab *A = new_lab_opts(1, NULL);
+	CHECK(run_cmds(A, "data xor n=200; model mlp 8x1; set bs 20; train 40; phdim on n=40 k=4; "
+			  "train 60") == 0, "setup: %s", last_err);
+	atomic_store(&A->ph_cancel, 1);
+	char cmds[256];
+	snprintf(cmds, sizeof cmds, "phdim now; save %s", path);
+	CHECK(run_cmds(A, cmds) == 0, "phdim now; save: %s", last_err);
+	drain(A, msgs, sizeof msgs);
+	CHECK(strstr(msgs, "cancelled") == NULL && strstr(msgs, "PH dimension: ") == NULL,
+	      "the stopped estimate is not reported: %s", msgs);
+	lab_free(A);
+
+	lab *B = new_lab_opts(1, NULL);
+	CHECK(lab_load(B, path, err) == 0, "load: %s", err);
+	char *list = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&list, &len);
+	lab_list(B, f);
+	fclose(f);
+	CHECK(strstr(list, "pending PH estimate of r1 at step 100: 40 iterates of 4 dimensions") != NULL,
+	      "listed: %s", list);
+	free(list);
+	drain(B, msgs, sizeof msgs);
+	lab_round(B); /* the trainer queues it */
+	inst_phdim_wait(B);
+	drain(B, msgs, sizeof msgs);
+	CHECK(strstr(msgs, "r1: PH dimension") != NULL && strstr(msgs, "@ step 100") != NULL,
+	      "the loading lab makes it: %s", msgs);
+
+	char keep[160];
+	snprintf(keep, sizeof keep, "%s", base);
+	snprintf(base, sizeof base, "%s", path);
+	CHECK(mutate_i64("phjobs/job/run", 7) == 0, "phjobs record");
+	refused(B, "a pending estimate of run 7", "corrupt: pending PH estimate 1");
+	CHECK(mutate_i64("phjobs/job/n", 100000) == 0, "phjobs record");
+	refused(B, "a pending estimate of more points than the file has", "pending PH estimate");
+	CHECK(mutate_i64("phjobs/job/dim", 0) == 0, "phjobs record");
+	refused(B, "a pending estimate of 0 dimensions", "pending PH estimate");
+	snprintf(base, sizeof base, "%s", keep);
+	lab_free(B);
+	unlink(path);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/gglab-ckpt.%d", (int)getpid());
@@ -238,6 +288,7 @@ int main(void)
 	test_identity(L);
 	test_bombs(L);
 	lab_free(L);
+	test_phjobs();
 	unlink(base);
 	unlink(bad);
 	rmdir(dir);

@@ -89,6 +89,11 @@ int lab_autosave(lab *L, char *path, size_t len, char *err);
 /* Before lab_start: replaces the runs by a checkpoint's, with the rest of its script
  * (--resume). *headless tells whether the saving session was headless. */
 int lab_resume(lab *L, const char *path, int *headless, char *err);
+/* After lab_resume: opens the --log file path. When it is the log the checkpoint's session
+ * was writing (the same real path, holding at least the lines written up to the save),
+ * those lines are written again and the log goes on from there: the resumed log is the
+ * file an uninterrupted session writes. Another file gets every series whole. */
+int lab_log_resume(lab *L, const char *path, char *err);
 /* Lists the runs, the scheduled commands and the rest of the script (--check of a
  * checkpoint, after lab_resume: every command has been parsed as a script's). */
 void lab_list(lab *L, FILE *out);

@@ -14,6 +14,7 @@
 
 #include "gglab/columns.h"
 #include "gglab/probes.h"
+#include "gglab/store.h"
 #include "gglab/util.h"
 #include "internal.h"
 
@@ -185,6 +186,7 @@ typedef struct ph_job {
 	int rc;
 	phdim_result res;
 	char err[GG_ERRLEN];
+	int cancelled; /* it stopped because of inst_phdim_cancel: saved, never reported */
 	struct ph_job *next;
 } ph_job;
 
@@ -210,11 +212,14 @@ static void *ph_worker(void *arg)
 		ph_job *j = L->ph_todo;
 		L->ph_todo = j->next;
 		L->ph_busy = 1;
+		L->ph_running = j;
 		pthread_mutex_unlock(&L->ph_mu);
 		j->rc = phdim_estimate(&j->res, j->pts, j->n, j->dim, j->metric, 0, j->seed, j->err);
+		j->cancelled = j->rc < 0 && atomic_load(&L->ph_cancel);
 		pthread_mutex_lock(&L->ph_mu);
 		push_job(&L->ph_done, j);
 		L->ph_busy = 0;
+		L->ph_running = NULL;
 		pthread_cond_broadcast(&L->ph_cv);
 		pthread_mutex_unlock(&L->ph_mu);
 		pthread_mutex_lock(&L->mu); /* a trainer asleep on an empty queue wakes up */
@@ -239,6 +244,12 @@ void inst_phdim_collect(lab *L)
 	while (done) {
 		ph_job *j = done;
 		done = j->next;
+		if (j->cancelled) { /* the session is stopping: an autosave keeps it */
+			pthread_mutex_lock(&L->ph_mu);
+			push_job(&L->ph_done, j);
+			pthread_mutex_unlock(&L->ph_mu);
+			continue;
+		}
 		if (j->rc == 0) {
 			const char *dim = series_column_name(SERIES_COL_PHDIM);
 			const char *r2 = series_column_name(SERIES_COL_PHDIM_R2);
@@ -269,6 +280,7 @@ void inst_phdim_collect(lab *L)
  * sees every estimate it asked for, so results do not depend on timing. */
 void inst_phdim_wait(lab *L)
 {
+	inst_phjobs_queue(L); /* a resumed session's, if the trainer has not yet */
 	if (!L->ph_started)
 		return;
 	pthread_mutex_lock(&L->ph_mu);
@@ -286,6 +298,16 @@ void inst_phdim_cancel(lab *L)
 	pthread_mutex_unlock(&L->ph_mu);
 }
 
+static void free_jobs(ph_job *j)
+{
+	while (j) {
+		ph_job *next = j->next;
+		free(j->pts);
+		free(j);
+		j = next;
+	}
+}
+
 void inst_free(lab *L)
 {
 	if (L->ph_started) {
@@ -296,14 +318,11 @@ void inst_free(lab *L)
 		pthread_mutex_unlock(&L->ph_mu);
 		pthread_join(L->ph_thread, NULL);
 		L->ph_started = 0;
-		for (ph_job *lists[2] = { L->ph_todo, L->ph_done }, **l = lists; l < lists + 2; l++)
-			while (*l) {
-				ph_job *j = *l;
-				*l = j->next;
-				free(j->pts);
-				free(j);
-			}
 	}
+	free_jobs(L->ph_todo);
+	free_jobs(L->ph_done);
+	free_jobs(L->ph_saved);
+	L->ph_todo = L->ph_done = L->ph_saved = NULL;
 	pthread_mutex_destroy(&L->ph_mu);
 	pthread_cond_destroy(&L->ph_cv);
 	free(L->twin_sid);
@@ -355,14 +374,21 @@ int inst_phdim_check(run *r, char *err)
 
 /* Queues an estimate on a copy of the ring; the result lands in the row of the last
  * evaluation (the caller makes sure there is one at this step). */
-int inst_phdim_now(lab *L, run *r, char *err)
+static int start_worker(lab *L, char *err)
 {
-	int n = phdim_ring_count(RING(r));
 	if (!L->ph_started) {
 		if (pthread_create(&L->ph_thread, NULL, ph_worker, L) != 0)
 			return gg_fail(err, "cannot start the PH dimension worker");
 		L->ph_started = 1;
 	}
+	return 0;
+}
+
+int inst_phdim_now(lab *L, run *r, char *err)
+{
+	int n = phdim_ring_count(RING(r));
+	if (start_worker(L, err) < 0)
+		return -1;
 	ph_job *j = gg_xcalloc(1, sizeof *j);
 	j->sid = r->sid;
 	j->step = r->step;
@@ -503,4 +529,145 @@ int inst_phdim_load(run *r, gg_reader *rd, char *err)
 	r->ph_m = (int)m;
 	r->ph_evals = (long)evals;
 	return 0;
+}
+
+/* ---- checkpoints: the estimates asked for and not yet in their rows ------------------------ */
+
+#define PH_MAX_SAVED 64 /* jobs in a checkpoint: the queue holds 2, the worker 1, a few done */
+
+static int run_index(lab *L, int sid)
+{
+	for (int i = 0; i < L->nruns; i++)
+		if (L->runs[i]->sid == sid)
+			return i;
+	return -1;
+}
+
+static void put_job(lab *L, gg_buf *b, const ph_job *j)
+{
+	int ri = run_index(L, j->sid);
+	if (ri < 0) /* its run is gone */
+		return;
+	size_t at = store_rec_begin(b, "job");
+	store_rec_u64(b, "run", (unsigned long long)ri);
+	store_rec_u64(b, "step", (unsigned long long)j->step);
+	store_rec_u64(b, "seed", (unsigned long long)j->seed);
+	store_rec_u64(b, "metric", (unsigned long long)j->metric);
+	store_rec_u64(b, "n", (unsigned long long)j->n);
+	store_rec_u64(b, "dim", (unsigned long long)j->dim);
+	store_rec_put(b, "pts", j->pts, (size_t)j->n * j->dim * sizeof *j->pts);
+	store_rec_end(b, at);
+}
+
+void inst_phjobs_save(lab *L, gg_buf *b)
+{
+	/* oldest first: loaded and not yet queued, finished, running, queued. The points are
+	 * only read, by the worker too, so holding ph_mu is enough. */
+	size_t at = store_rec_begin(b, "phjobs");
+	pthread_mutex_lock(&L->ph_mu);
+	for (const ph_job *j = L->ph_saved; j; j = j->next)
+		put_job(L, b, j);
+	for (const ph_job *j = L->ph_done; j; j = j->next)
+		put_job(L, b, j);
+	if (L->ph_running)
+		put_job(L, b, L->ph_running);
+	for (const ph_job *j = L->ph_todo; j; j = j->next)
+		put_job(L, b, j);
+	pthread_mutex_unlock(&L->ph_mu);
+	store_rec_end(b, at);
+}
+
+static int get_u64(const gg_reader *rd, const char *tag, unsigned long long *v)
+{
+	gg_reader body;
+	return store_rec_find(rd, tag, &body) && store_rec_get_u64(&body, v) == 0 ? 0 : -1;
+}
+
+int inst_phjobs_load(const gg_reader *top, int nruns, struct ph_job **out, char *err)
+{
+	*out = NULL;
+	gg_reader jobs, it, body;
+	if (!store_rec_find(top, "phjobs", &jobs))
+		return 0; /* a file of a gglab that dropped them */
+	char tag[16];
+	int k, count = 0;
+	for (it = jobs; (k = store_rec_next(&it, tag, sizeof tag, &body)) > 0;) {
+		if (strcmp(tag, "job") != 0)
+			continue;
+		unsigned long long ri, step, seed, metric, n, dim;
+		gg_reader pts;
+		if (get_u64(&body, "run", &ri) < 0 || get_u64(&body, "step", &step) < 0 ||
+		    get_u64(&body, "seed", &seed) < 0 || get_u64(&body, "metric", &metric) < 0 ||
+		    get_u64(&body, "n", &n) < 0 || get_u64(&body, "dim", &dim) < 0 ||
+		    !store_rec_find(&body, "pts", &pts) || ri >= (unsigned long long)nruns ||
+		    step > (1ULL << 50) || (metric != PHDIM_L1 && metric != PHDIM_L2) ||
+		    n < PHDIM_MIN_POINTS || n > 100000 || dim < 1 ||
+		    dim > (metric == PHDIM_L2 ? PHDIM_MAX_K : 2000) ||
+		    pts.n != n * dim * sizeof(float) || ++count > PH_MAX_SAVED) {
+			free_jobs(*out);
+			*out = NULL;
+			return gg_fail(err, "corrupt: pending PH estimate %d", count + 1);
+		}
+		ph_job *j = gg_xcalloc(1, sizeof *j);
+		j->sid = (int)ri; /* the run's index until inst_phjobs_adopt */
+		j->step = (long)step;
+		j->seed = seed;
+		j->metric = (phdim_metric)metric;
+		j->n = (int)n;
+		j->dim = (int)dim;
+		j->pts = gg_xmalloc(pts.n);
+		memcpy(j->pts, pts.p, pts.n);
+		push_job(out, j);
+	}
+	if (k < 0) {
+		free_jobs(*out);
+		*out = NULL;
+		return gg_fail(err, "corrupt: pending PH estimates cut short");
+	}
+	return 0;
+}
+
+void inst_phjobs_adopt(lab *L, struct ph_job *jobs)
+{
+	free_jobs(L->ph_saved); /* a second load before the trainer queued the first's */
+	L->ph_saved = NULL;
+	while (jobs) {
+		ph_job *j = jobs;
+		jobs = j->next;
+		run *r = L->runs[j->sid];
+		j->sid = r->sid;
+		snprintf(j->name, sizeof j->name, "%s", r->name);
+		push_job(&L->ph_saved, j);
+	}
+}
+
+void inst_phjobs_queue(lab *L)
+{
+	if (!L->ph_saved)
+		return;
+	char err[GG_ERRLEN];
+	if (start_worker(L, err) < 0) {
+		lab_post(L, LAB_MSG_ERROR, -1, 0, "%s: the saved PH estimates are not made", err);
+		free_jobs(L->ph_saved);
+		L->ph_saved = NULL;
+		return;
+	}
+	pthread_mutex_lock(&L->ph_mu);
+	ph_job *rest = L->ph_todo; /* the saved ones were asked for first */
+	L->ph_todo = L->ph_saved;
+	L->ph_saved = NULL;
+	for (ph_job **t = &L->ph_todo;; t = &(*t)->next)
+		if (!*t) {
+			*t = rest;
+			break;
+		}
+	pthread_cond_broadcast(&L->ph_cv);
+	pthread_mutex_unlock(&L->ph_mu);
+}
+
+void inst_phjobs_list(lab *L, FILE *out)
+{
+	for (const ph_job *j = L->ph_saved; j; j = j->next)
+		fprintf(out, "pending PH estimate of %s at step %ld: %d iterates of %d dimensions\n",
+			j->name, j->step, j->n, j->dim);
 }

@@ -150,6 +150,9 @@ struct lab {
 	int script_wait;        /* a `train` in the script holds the rest */
 	int script_synced;      /* the script is a journal: its syncs time it, trains never hold it */
 	gzFile log;
+	size_t log_bytes;       /* the log's lines so far, uncompressed (a checkpoint records it) */
+	unsigned char *resume_log; /* a resumed checkpoint's "log" record, for lab_log_resume */
+	size_t resume_log_n;
 	unsigned char *log_hdr; /* [series] the log has written its header line */
 	int log_nhdr;
 	FILE *journal;
@@ -167,6 +170,8 @@ struct lab {
 	pthread_mutex_t ph_mu;
 	pthread_cond_t ph_cv;
 	struct ph_job *ph_todo, *ph_done;
+	struct ph_job *ph_running; /* under ph_mu: the one the worker is making */
+	struct ph_job *ph_saved;   /* trainer: read from a checkpoint, queued at the next round */
 	int ph_ready;           /* under mu: results are waiting for the trainer */
 	int cols[NCOLS];
 	char write_err[GG_ERRLEN]; /* the first failed write of --log or the journal */
@@ -199,6 +204,11 @@ void lab_log_series(lab *L, int sid);
 /* Series sid was cleared (a restart) or cut back (a rollback): its next --log line is a
  * fresh description, whose final_step tells a reader (--view) where the series now ends. */
 void lab_log_cut(lab *L, int sid);
+/* Every run's and twin group's series, whole (after a load). */
+void lab_log_loaded(lab *L);
+/* Into a checkpoint: the log's real path, its length so far and the series whose header
+ * it has written (nothing without a log). */
+void lab_log_save(lab *L, gg_buf *b);
 /* An event of series sid: into the store (series_mark) and the --log stream. */
 void lab_mark(lab *L, int sid, long step, int kind, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -250,6 +260,16 @@ void inst_phdim_cancel(lab *L);
 void inst_free(lab *L);
 void inst_phdim_save(run *r, gg_buf *b);
 int inst_phdim_load(run *r, gg_reader *rd, char *err);
+/* The estimates asked for and not yet collected (queued, running, cancelled by a signal,
+ * finished) go into a checkpoint ("phjobs": each with its run and its points) and come
+ * back from it: _load reads and checks them (run indices < nruns), _adopt gives them
+ * their runs once the load is swapped in, and the trainer queues them (_queue, at each
+ * round), so a resumed session makes every estimate the interrupted one asked for. */
+void inst_phjobs_save(lab *L, gg_buf *b);
+int inst_phjobs_load(const gg_reader *top, int nruns, struct ph_job **out, char *err);
+void inst_phjobs_adopt(lab *L, struct ph_job *jobs);
+void inst_phjobs_queue(lab *L);
+void inst_phjobs_list(lab *L, FILE *out);
 
 /* run.c */
 run *run_new(lab *L, const char *name, uint64_t seed);

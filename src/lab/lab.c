@@ -137,5 +137,6 @@ void lab_free(lab *L)
 	pthread_mutex_destroy(&L->mu);
 	pthread_cond_destroy(&L->cv);
 	free(L->journal_path);
+	free(L->resume_log);
 	free(L);
 }

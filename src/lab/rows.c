@@ -27,14 +27,24 @@ int lab_log_open(lab *L, const char *path, char *err)
 	return 0;
 }
 
-/* Writes b to the log and empties it; on failure the log is closed and the reason said. */
+/* Writes b to the log and empties it; on failure the log is closed and the reason said.
+ * A flush after every line, whatever the caller gathered: the gzip bytes are then a
+ * function of the lines alone, so a resumed log that writes the interrupted one's lines
+ * again (lab_log_resume) is the same file as a log that never stopped. */
 static void log_write(lab *L, gg_buf *b)
 {
 	if (!L->log)
 		return;
 	errno = 0;
-	int ok = (b->n == 0 || gzwrite(L->log, b->p, (unsigned)b->n) == (int)b->n) &&
-		 gzflush(L->log, Z_SYNC_FLUSH) == Z_OK;
+	int ok = 1;
+	for (size_t at = 0, end; ok && at < b->n; at = end) {
+		const unsigned char *nl = memchr(b->p + at, '\n', b->n - at);
+		end = nl ? (size_t)(nl - b->p) + 1 : b->n;
+		ok = gzwrite(L->log, b->p + at, (unsigned)(end - at)) == (int)(end - at) &&
+		     gzflush(L->log, Z_SYNC_FLUSH) == Z_OK;
+		if (ok)
+			L->log_bytes += end - at;
+	}
 	b->n = 0;
 	if (ok)
 		return;
@@ -206,4 +216,97 @@ void lab_mark(lab *L, int sid, long step, int kind, const char *fmt, ...)
 	store_jsonl_event(&b, st.name, &e);
 	log_write(L, &b);
 	gg_buf_free(&b);
+}
+
+void lab_log_loaded(lab *L)
+{
+	for (int i = 0; i < L->nruns; i++)
+		lab_log_series(L, L->runs[i]->sid);
+	for (int g = 1; g <= L->twin_groups; g++)
+		lab_log_series(L, L->twin_sid[g]);
+}
+
+/* ---- a resumed log --------------------------------------------------------------------- */
+
+void lab_log_save(lab *L, gg_buf *b)
+{
+	char *real = L->log ? realpath(L->opt.log_path, NULL) : NULL;
+	if (!real)
+		return; /* no log, or none a later session could find again */
+	size_t at = store_rec_begin(b, "log");
+	store_rec_put(b, "path", real, strlen(real));
+	store_rec_u64(b, "bytes", (unsigned long long)L->log_bytes);
+	for (int sid = 0; sid < L->log_nhdr && sid < series_nruns(L->series); sid++) {
+		series_status st;
+		series_get_status(L->series, sid, &st);
+		if (L->log_hdr[sid] && !st.dropped)
+			store_rec_put(b, "header", st.name, strlen(st.name));
+	}
+	store_rec_end(b, at);
+	free(real);
+}
+
+/* The first n bytes of the gzip'd log at path, or NULL if it has fewer. */
+static unsigned char *read_log(const char *path, size_t n)
+{
+	gzFile gz = gzopen(path, "rb");
+	if (!gz)
+		return NULL;
+	unsigned char *p = gg_xmalloc(n ? n : 1);
+	size_t have = 0;
+	int got = 1;
+	while (have < n && got > 0) {
+		size_t want = n - have < (1u << 30) ? n - have : 1u << 30;
+		got = gzread(gz, p + have, (unsigned)want);
+		have += got > 0 ? (size_t)got : 0;
+	}
+	gzclose(gz);
+	if (have < n) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int lab_log_resume(lab *L, const char *path, char *err)
+{
+	const unsigned char *rec = L->resume_log;
+	gg_reader top = { .p = rec, .n = L->resume_log_n }, body;
+	unsigned long long n = 0;
+	unsigned char *old = NULL;
+	char *real = rec ? realpath(path, NULL) : NULL;
+	if (real && store_rec_find(&top, "path", &body) && body.n == strlen(real) &&
+	    !memcmp(body.p, real, body.n) && store_rec_find(&top, "bytes", &body) &&
+	    store_rec_get_u64(&body, &n) == 0 && n <= gg_mem_limit())
+		old = read_log(path, (size_t)n); /* before the open below empties the file */
+	free(real);
+	L->opt.log_path = path;
+	if (lab_log_open(L, path, err) < 0) {
+		free(old);
+		return -1;
+	}
+	if (!old) { /* another file, or not the log the checkpoint knew: everything, anew */
+		lab_log_loaded(L);
+		return 0;
+	}
+	gg_buf b = { .p = old, .n = (size_t)n, .cap = (size_t)n };
+	log_write(L, &b); /* the lines the interrupted session had written, again */
+	gg_buf_free(&b);
+	/* the series whose header is among them do not get another */
+	gg_reader it = top;
+	char tag[16];
+	while (store_rec_next(&it, tag, sizeof tag, &body) > 0) {
+		if (strcmp(tag, "header") != 0)
+			continue;
+		for (int sid = 0; sid < series_nruns(L->series); sid++) {
+			series_status st;
+			series_get_status(L->series, sid, &st);
+			if (!st.dropped && strlen(st.name) == body.n && !memcmp(st.name, body.p, body.n)) {
+				gg_buf none = { 0 };
+				log_header(L, sid, &st, &none); /* marks it written */
+				gg_buf_free(&none);
+			}
+		}
+	}
+	return 0;
 }

@@ -149,6 +149,8 @@ int lab_save(lab *L, const char *path, char *err)
 		store_rec_end(&b, c);
 	}
 	store_rec_end(&b, at);
+	inst_phjobs_save(L, &b); /* the PH estimates still to come into their rows */
+	lab_log_save(L, &b);
 
 	char text[16384];
 	describe(L, text, sizeof text, L->opt.batch);
@@ -506,6 +508,12 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 		script.calls[script.n++] = cc;
 	}
 
+	struct ph_job *jobs;
+	if (inst_phjobs_load(&top, nruns, &jobs, e2) < 0) {
+		gg_fail(err, "%s: %s", path, e2);
+		goto out;
+	}
+
 	/* Everything was read: swap it in. The old runs' series stay in the store, dropped. */
 	for (int i = 0; i < L->nsched; i++)
 		L->opt.ops->free(&L->sched[i].call);
@@ -551,6 +559,7 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	}
 	L->runs = runs;
 	L->nruns = nruns;
+	inst_phjobs_adopt(L, jobs);
 	L->sched = sched;
 	L->nsched = nsched;
 
@@ -559,6 +568,15 @@ static int load_file(lab *L, const char *path, int with_script, int *headless, c
 	runs = NULL;
 	sched = NULL;
 	if (with_script) {
+		gg_reader lg;
+		free(L->resume_log);
+		L->resume_log = NULL;
+		L->resume_log_n = 0;
+		if (store_rec_find(&top, "log", &lg)) { /* read by lab_log_resume */
+			L->resume_log = gg_xmalloc(lg.n ? lg.n : 1);
+			memcpy(L->resume_log, lg.p, lg.n);
+			L->resume_log_n = lg.n;
+		}
 		lab_calls_free(L, &L->script);
 		L->script = script;
 		memset(&script, 0, sizeof script);
@@ -592,21 +610,12 @@ out:
 	return rc;
 }
 
-/* The --log stream gets the loaded series whole, as it has everything else the store holds. */
-static void log_loaded(lab *L)
-{
-	for (int i = 0; i < L->nruns; i++)
-		lab_log_series(L, L->runs[i]->sid);
-	for (int g = 1; g <= L->twin_groups; g++)
-		lab_log_series(L, L->twin_sid[g]);
-}
-
 int lab_load(lab *L, const char *path, char *err)
 {
 	int headless;
 	if (load_file(L, path, 0, &headless, err) < 0)
 		return -1;
-	log_loaded(L);
+	lab_log_loaded(L);
 	run *r = lab_current(L);
 	lab_say(L, "loaded %d run%s from %s; the current run is %s at step %ld", L->nruns,
 		L->nruns == 1 ? "" : "s", path, r->name, r->step);
@@ -619,7 +628,7 @@ int lab_resume(lab *L, const char *path, int *headless, char *err)
 	int rc = load_file(L, path, 1, headless, err);
 	if (rc == 0) {
 		journal_load(L, sync, path);
-		log_loaded(L);
+		lab_log_loaded(L);
 	}
 	free(sync);
 	return rc;
@@ -648,6 +657,7 @@ void lab_list(lab *L, FILE *out)
 		else
 			fprintf(out, "scheduled on %s: at step %ld: %s\n", s->r->name, s->step, s->call.text);
 	}
+	inst_phjobs_list(L, out);
 	for (int i = L->script_pos; i < L->script.n; i++)
 		fprintf(out, "script: %s: %s\n", L->script.calls[i].where, L->script.calls[i].text);
 }

@@ -214,6 +214,7 @@ static void compute_one(void *ctx, int i)
 
 int lab_round(lab *L)
 {
+	inst_phjobs_queue(L);
 	inst_phdim_collect(L);
 	fire_scheduled(L);
 	script_advance(L);
