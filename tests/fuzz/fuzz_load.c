@@ -2,7 +2,8 @@
  * the payload (the tagged records) and the harness wraps it in a valid container
  * (store_ckpt_write computes the CRC), so every input reaches lab_load's checks. The lab
  * lives across inputs, as a session that loads file after file; a failed load must leave
- * it as it was, and every refusal names the file. Models and data sets are bounded by a
+ * it as it was, and every refusal names the file. Every 512 inputs the lab is made anew:
+ * a load keeps the series of the runs it replaces (dropped), which would pile up. Models and data sets are bounded by a
  * small memory limit, so what the loader builds stays small. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -19,7 +20,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static lab *L;
+	static unsigned inputs;
 	char err[GG_ERRLEN] = "";
+	if (L && ++inputs % 512 == 0) { /* a load keeps the old runs' series, dropped: a fresh lab */
+		lab_free(L);
+		L = NULL;
+	}
 	if (!L) {
 		gg_mem_set_limit(64 << 20);
 		/* the bundled subset, not a full Fashion-MNIST the machine may have */
