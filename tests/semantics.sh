@@ -86,8 +86,15 @@ for gg in "$srcdir"/data/scripts/*.gg; do
 	run_gglab --check "$gg"
 	expect_rc 0 "$(basename "$gg") parses"
 done
-check "hoffer.gg: one clip for every variant" sh -c "grep -q '^opt .*clip=5' '$srcdir/data/scripts/hoffer.gg' &&
-	! grep -q '^set .*clip' '$srcdir/data/scripts/hoffer.gg'"
-check "hoffer.gg: every variant is three twins" test "$(grep -c '^twin 3 seed=1 name=' "$srcdir/data/scripts/hoffer.gg")" -eq 5
+for gg in hoffer.gg hoffer-cnn.gg; do
+	check "$gg: one clip for every variant" sh -c "grep -q '^opt .*clip=5' '$srcdir/data/scripts/$gg' &&
+		! grep -q '^set .*clip' '$srcdir/data/scripts/$gg'"
+	check "$gg: every variant is three twins" test "$(grep -c '^twin 3 seed=1 name=' "$srcdir/data/scripts/$gg")" -eq 5
+done
+check "hoffer-cnn.gg, nais-cnn.gg: the full Fashion-MNIST" sh -c "grep -qx 'data fashion' '$srcdir/data/scripts/hoffer-cnn.gg' &&
+	grep -qx 'data fashion' '$srcdir/data/scripts/nais-cnn.gg'"
+check "nais-cnn.gg: a stable and a free conv block, unrolled" sh -c "grep -q '^model nais conv=.* stable=on' '$srcdir/data/scripts/nais-cnn.gg' &&
+	grep -q '^model nais conv=.* stable=off' '$srcdir/data/scripts/nais-cnn.gg' &&
+	test \$(grep -c '^eval stages=' '$srcdir/data/scripts/nais-cnn.gg') -eq 2"
 
 finish
