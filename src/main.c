@@ -118,23 +118,29 @@ static void block_signals(int how)
 }
 
 /* --view FILE...: finished metrics files on the screen (or summarized, headless). */
-static int view_files(int n, char **files, lab_options *lo, ui_options *uo)
+static remote_server *listen_on(const char *path, char *err);
+
+/* srv: the socket of --listen, or NULL (served while the screen shows the files) */
+static int view_files(int n, char **files, lab_options *lo, ui_options *uo, remote_server *srv)
 {
 	char err[GG_ERRLEN];
 	if (n < 1) {
 		fprintf(stderr, "gglab: --view needs one or more metrics files (.jsonl or .jsonl.gz)\n");
+		remote_close(srv);
 		return EXIT_USAGE;
 	}
 	lo->batch = !isatty(STDOUT_FILENO);
 	lab *L = lab_new(lo, err);
 	if (!L) {
 		fprintf(stderr, "gglab: %s\n", err);
+		remote_close(srv);
 		return EXIT_RUNTIME;
 	}
 	for (int i = 0; i < n; i++)
 		if (store_view_load(lab_series(L), files[i], err) < 0) {
 			fprintf(stderr, "gglab: %s\n", err);
 			lab_free(L);
+			remote_close(srv);
 			return EXIT_RUNTIME;
 		}
 	int status = 0;
@@ -147,8 +153,10 @@ static int view_files(int n, char **files, lab_options *lo, ui_options *uo)
 		uo->idle = 1;
 		uo->note = note;
 		block_signals(SIG_BLOCK);
-		if (lab_start(L, err) < 0) {
+		uo->listen = srv ? remote_server_path(srv) : NULL;
+		if (lab_start(L, err) < 0 || (srv && remote_start(srv, L, note, err) < 0)) {
 			fprintf(stderr, "gglab: %s\n", err);
+			remote_close(srv);
 			lab_free(L);
 			return EXIT_RUNTIME;
 		}
@@ -156,6 +164,7 @@ static int view_files(int n, char **files, lab_options *lo, ui_options *uo)
 		ui_lab local = ui_local_lab(L);
 		status = ui_tui(&local, &none, uo);
 	}
+	remote_close(srv); /* (a headless view only prints a summary: nothing to serve) */
 	lab_free(L);
 	return status;
 }
@@ -432,8 +441,14 @@ int main(int argc, char **argv)
 		}
 		return attach(argc - optind - 1, argv + optind + 1, &uo);
 	}
-	if (view)
-		return view_files(argc - optind, argv + optind, &lo, &uo);
+	if (view) {
+		remote_server *srv = NULL;
+		if (listen && isatty(STDOUT_FILENO) && !(srv = listen_on(listen_path, err))) {
+			fprintf(stderr, "gglab: --listen: %s\n", err);
+			return EXIT_RUNTIME;
+		}
+		return view_files(argc - optind, argv + optind, &lo, &uo, srv);
+	}
 	if (optind < argc) {
 		fprintf(stderr, "gglab: unexpected argument '%s'%s\n", argv[optind],
 			optind > 1 && !strcmp(argv[optind - 1], "--listen") ? " (a socket goes with "
@@ -572,7 +587,7 @@ int main(int argc, char **argv)
 	if (headless)
 		block_signals(SIG_UNBLOCK);
 	ui_lab local = ui_local_lab(L);
-	int status = headless ? ui_batch(L, &script, resume != NULL) : ui_tui(&local, &script, &uo);
+	int status = headless ? ui_batch(L, &script, resume != NULL, srv != NULL) : ui_tui(&local, &script, &uo);
 	cmd_list_free(&script);
 	remote_close(srv); /* the viewers are told the lab ended; the socket goes */
 	if (lab_close_files(L, err) < 0) { /* a write that failed is never silent */

@@ -51,7 +51,8 @@ typedef enum {
 	LAB_MSG_ERROR,    /* a command failed; nothing changed */
 	LAB_MSG_PROGRESS, /* an evaluation happened (batch mode prints these, throttled) */
 	LAB_MSG_UICMD,    /* a script reached a screen command; text is the command */
-	LAB_MSG_DONE,     /* the script finished and training stopped */
+	LAB_MSG_DONE,     /* the script finished and training stopped; LAB_TAKEN_OVER: someone
+			   * took over from it (`pause` typed while it ran) */
 	LAB_MSG_QUIT,     /* a script said quit */
 	LAB_MSG_LOADING,  /* a data set is loading: "loading Fashion-MNIST 60 %"; "" when done */
 	LAB_MSG_ECHO,     /* a command an attached viewer sent (src/remote); run: its number */
@@ -62,6 +63,7 @@ typedef enum {
 	LAB_MSG_REPLY_END, /* the last kind (src/remote/proto.c checks what it receives) */
 } lab_msg_kind;
 
+#define LAB_TAKEN_OVER "script taken over"
 typedef struct {
 	lab_msg_kind kind;
 	int run;

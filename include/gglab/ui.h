@@ -81,10 +81,11 @@ int ui_cmd_quit(struct ui *u, char *err);
 
 /* Headless: runs the script to its end, printing plain progress lines (at most one per
  * run per second), every message and a final summary on stderr. resumed: the lab holds a
- * resumed script (which may be empty). SIGINT, SIGTERM and SIGHUP save a checkpoint and
- * say how to resume. Returns the exit status: 0 done, 1 a command failed at run time or a
- * signal ended the run. */
-int ui_batch(lab *L, cmd_list *script, int resumed);
+ * resumed script (which may be empty). listening: viewers may attach (--listen); when one
+ * takes over from the script, the lab goes on until one stops it. SIGINT, SIGTERM and
+ * SIGHUP save a checkpoint and say how to resume. Returns the exit status: 0 done, 1 a
+ * command failed at run time or a signal ended the run. */
+int ui_batch(lab *L, cmd_list *script, int resumed, int listening);
 
 /* Prints the final per-run summary lines (also used after an interrupted batch run);
  * a twin group's line gives its runs' mean ± spread. Returns how many twin groups never

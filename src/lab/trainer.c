@@ -55,7 +55,7 @@ static int any_running(lab *L, int with_goal)
 	return 0;
 }
 
-static void script_finish(lab *L, lab_msg_kind kind);
+static void script_finish(lab *L, lab_msg_kind kind, const char *text);
 
 /* Runs one command on this thread; errors become messages. Returns the exec status. */
 static int execute(lab *L, const cmd_call *c, int script)
@@ -71,7 +71,7 @@ static int execute(lab *L, const cmd_call *c, int script)
 		/* `pause` typed at the prompt is how a person takes over from a running script */
 		lab_post(L, LAB_MSG_INFO, -1, 0, "script stopped at its command %d of %d: you have the controls",
 			 L->script_pos, L->script.n);
-		script_finish(L, LAB_MSG_DONE);
+		script_finish(L, LAB_MSG_DONE, LAB_TAKEN_OVER);
 	}
 	if (rc < 0)
 		lab_post(L, LAB_MSG_ERROR, r ? r->sid : -1, r ? r->step : 0, "%s", err);
@@ -85,13 +85,13 @@ static int execute(lab *L, const cmd_call *c, int script)
 	return rc;
 }
 
-static void script_finish(lab *L, lab_msg_kind kind)
+static void script_finish(lab *L, lab_msg_kind kind, const char *text)
 {
 	inst_phdim_wait(L); /* every estimate the script asked for is in before it is done */
 	lab_calls_free(L, &L->script);
 	L->script_pos = 0;
 	L->script_wait = 0;
-	lab_post(L, kind, -1, 0, kind == LAB_MSG_QUIT ? "quit" : "script done");
+	lab_post(L, kind, -1, 0, "%s", text);
 }
 
 /* A journal's `sync RUN=STEP …`: 1 when every named run is at its step, 0 while training
@@ -134,7 +134,7 @@ static void script_advance(lab *L)
 				return;
 			if (ready < 0) {
 				lab_post(L, LAB_MSG_ERROR, -1, 0, "%s", err);
-				script_finish(L, LAB_MSG_DONE);
+				script_finish(L, LAB_MSG_DONE, "script done");
 				return;
 			}
 			L->script_pos++;
@@ -144,7 +144,7 @@ static void script_advance(lab *L)
 		unsigned fl = c->entry->flags;
 		if (fl & CMD_UI) {
 			if (fl & CMD_QUIT) {
-				script_finish(L, LAB_MSG_QUIT);
+				script_finish(L, LAB_MSG_QUIT, "quit");
 				return;
 			}
 			lab_post(L, LAB_MSG_UICMD, -1, 0, "%s", c->text);
@@ -152,7 +152,7 @@ static void script_advance(lab *L)
 		}
 		if (execute(L, c, 1) < 0) {
 			/* A failed command stops the script: what follows assumed it worked. */
-			script_finish(L, LAB_MSG_DONE);
+			script_finish(L, LAB_MSG_DONE, "script done");
 			return;
 		}
 		if ((fl & CMD_WAIT) && !L->script_synced)
@@ -168,7 +168,7 @@ static void script_advance(lab *L)
 				 "the script ended while a run was training without a length ('train' "
 				 "with no N): give it one, e.g. 'train 5 epochs', or end with 'pause'");
 		}
-		script_finish(L, LAB_MSG_DONE);
+		script_finish(L, LAB_MSG_DONE, "script done");
 	}
 }
 

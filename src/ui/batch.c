@@ -235,7 +235,7 @@ static void batch_uicmd(const char *text)
 	cmd_list_free(&l);
 }
 
-int ui_batch(lab *L, cmd_list *script, int resumed)
+int ui_batch(lab *L, cmd_list *script, int resumed, int listening)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -283,6 +283,13 @@ int ui_batch(lab *L, cmd_list *script, int resumed)
 			case LAB_MSG_REPLY_END:
 				break;
 			case LAB_MSG_DONE:
+				if (listening && !strcmp(m.text, LAB_TAKEN_OVER)) {
+					put_plain(stderr, "", "a viewer took over from the script: the lab goes "
+							      "on until a viewer stops it (quit in gglab attach)");
+					break;
+				}
+				done = 1;
+				break;
 			case LAB_MSG_QUIT:
 				done = 1;
 				break;

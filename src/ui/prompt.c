@@ -186,8 +186,10 @@ void ui_prompt_draw(struct ui *u)
 	}
 	/* An empty prompt says how to get help (not during a history search). */
 	if (nl == 0 && rl_display_prompt == rl_prompt && avail > 12) {
-		const char *hint = u->utf8 ? "type help or press F1 · Tab completes · q quits"
-					   : "type help or press F1 - Tab completes - q quits";
+		const char *hint = u->lab.stop ? (u->utf8 ? "type help or press F1 · Tab completes · q detaches"
+							   : "type help or press F1 - Tab completes - q detaches")
+			: u->utf8 ? "type help or press F1 · Tab completes · q quits"
+				  : "type help or press F1 - Tab completes - q quits";
 		static cell hc[128];
 		int nh = decode(hint, hc, 128);
 		wmove(w, 0, pw);

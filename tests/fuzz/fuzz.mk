@@ -13,14 +13,15 @@
 # targets take libFuzzer's default (the largest seed). Any crash, leak, hang or
 # sanitizer report fails it, with the input kept as fuzz-build/NAME/crash-* (replay it
 # with fuzz-build/NAME/fuzz_NAME FILE).
-FUZZ_TARGETS = idx ckpt load view parse
+FUZZ_TARGETS = idx ckpt load view parse remote
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
 FUZZ_CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 FUZZ_DIR = fuzz-build
 
-FUZZ_REPLAY = tests/fuzz/replay_idx tests/fuzz/replay_ckpt tests/fuzz/replay_load tests/fuzz/replay_view
+FUZZ_REPLAY = tests/fuzz/replay_idx tests/fuzz/replay_ckpt tests/fuzz/replay_load tests/fuzz/replay_view \
+	tests/fuzz/replay_remote
 check_PROGRAMS += $(FUZZ_REPLAY)
 fuzz_replay_cflags = $(AM_CFLAGS) -DGGLAB_SRCDIR='"$(abs_top_srcdir)"'
 tests_fuzz_replay_idx_SOURCES = tests/fuzz/fuzz_idx.c tests/fuzz/driver.c
@@ -35,6 +36,9 @@ tests_fuzz_replay_load_LDADD = $(GG_LIBS)
 tests_fuzz_replay_view_SOURCES = tests/fuzz/fuzz_view.c tests/fuzz/driver.c
 tests_fuzz_replay_view_CFLAGS = $(fuzz_replay_cflags)
 tests_fuzz_replay_view_LDADD = $(GG_LIBS)
+tests_fuzz_replay_remote_SOURCES = tests/fuzz/fuzz_remote.c tests/fuzz/driver.c
+tests_fuzz_replay_remote_CFLAGS = $(fuzz_replay_cflags)
+tests_fuzz_replay_remote_LDADD = $(GG_LIBS)
 noinst_HEADERS += tests/fuzz/fuzz.h
 EXTRA_DIST += tests/fuzz/fuzz.mk tests/fuzz/seeds.sh
 TESTS += tests/fuzz/seeds.sh

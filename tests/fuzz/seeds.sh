@@ -3,7 +3,7 @@
 # whole seed corpus: the harnesses build and run, and the seeds are inputs they accept
 # without a crash or a sanitizer report (under --enable-sanitize too).
 . "${srcdir:-.}/tests/lib.sh"
-for t in idx ckpt load view; do
+for t in idx ckpt load view remote; do
 	bin=${builddir:-.}/tests/fuzz/replay_$t
 	check "replay_$t is built" test -x "$bin"
 	[ -x "$bin" ] || continue

@@ -1,7 +1,8 @@
 #!/bin/sh
 # attach.sh — gglab attach (issue 14): the full screen on a headless lab that listens; a
 # command typed there is applied by the lab and journaled; q and F10 detach and the lab
-# goes on; quit asks, and only y stops the lab.
+# goes on; F2 pauses and resumes (taking over from the headless lab's script, which goes
+# on); quit asks, and only y stops the lab.
 . "${srcdir:-.}/tests/tui/lib.sh"
 
 cat >"$TMP/lab.gg" <<'GG'
@@ -31,6 +32,13 @@ type_line "set lr 0.05"
 expect_screen "r1: lr 0.1 -> 0.05 @ step" "a command typed there is applied by the lab"
 check "and journaled by it" grep -q "^set lr 0.05$" "$TMP/j.gg"
 check "the lab's log shows who typed it" grep -q "^viewer 1> set lr 0.05$" "$TMP/lab.err"
+tm send-keys -t t F2
+expect_screen "PAUSED" "F2 pauses the lab's run"
+check "taking over from the headless lab's script" grep -q "a viewer took over from the script: the lab goes on" "$TMP/lab.err"
+sleep 0.5
+check "which does not end the headless lab" kill -0 $LAB
+tm send-keys -t t F2
+expect_screen "RUNNING" "F2 resumes it"
 type_line q
 expect_screen "gglab-exit=0" "q detaches"
 check "saying the lab goes on" grep -q "detached from $TMP/lab.sock; the lab goes on" "$TMP/stderr"
@@ -66,4 +74,17 @@ done
 check "the lab stopped" sh -c "! kill -0 $LAB 2>/dev/null"
 check "its log says which viewer stopped it" grep -q "viewer 3 (pid [0-9]*) stopped the lab" "$TMP/lab.err"
 check "and its socket is gone" test ! -e "$TMP/lab.sock"
+
+# the lab's own screen listening: it says where, and shows a viewer's commands
+if command -v python3 >/dev/null 2>&1; then
+	start 100 30 -- --listen="$TMP/screen.sock"
+	expect_screen "listening on $TMP/screen.sock" "a screen that listens says where"
+	expect_screen "RUNNING" "and trains"
+	python3 "$srcdir/tests/attach_client.py" view "$TMP/screen.sock" 2 "set lr 0.2" >"$TMP/v" 2>&1
+	expect_screen "viewer 1> set lr 0.2" "a viewer's command shows on the lab's screen"
+	expect_screen "lr 0.1 -> 0.2" "with its result"
+	type_line quit
+	expect_screen "gglab-exit=0" "the screen quits"
+	check "and removes its socket" test ! -e "$TMP/screen.sock"
+fi
 finish
