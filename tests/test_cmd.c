@@ -554,7 +554,7 @@ static void test_complete(void)
 	CHECK(!strcmp(completions("he", &file), "help"), "[%s]", completions("he", &file));
 	CHECK(!strcmp(completions("q", &file), "quit q"), "[%s]", completions("q", &file));
 	CHECK(!strcmp(completions("run use ", &file), "r1 big"), "[%s]", completions("run use ", &file));
-	CHECK(!strcmp(completions("run ", &file), "new use drop list"), "[%s]", completions("run ", &file));
+	CHECK(!strcmp(completions("run ", &file), "new use drop list hide show"), "[%s]", completions("run ", &file));
 	CHECK(!strcmp(completions("data ", &file), DATA_NAMES), "[%s]", completions("data ", &file));
 	CHECK(!strcmp(completions("model ", &file), "mlp nais cnn resnet"), "[%s]",
 	      completions("model ", &file));
@@ -597,7 +597,7 @@ int main(void)
 	CHECK(cmd_find("view", err) == NULL, "view before the screen registers");
 	ui_commands_register();
 	ui_commands_register();
-	CHECK(cmd_count == own + 11, "the screen's 11 commands added once (%d)", cmd_count - own);
+	CHECK(cmd_count == own + 12, "the screen's 12 commands added once (%d)", cmd_count - own);
 	CHECK(cmd_find("view", err) != NULL, "view after: %s", err);
 	test_tokenizer();
 	test_find();

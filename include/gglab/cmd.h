@@ -85,6 +85,8 @@ typedef struct {
 	const cmd_arg *args;  /* terminated by a { 0 } row (meta NULL), or NULL */
 	const opt_spec *opts; /* terminated by a { 0 } row (key NULL), or NULL */
 	int readonly;         /* this form changes nothing: not journaled though the entry is */
+	unsigned flags;       /* added to the entry's for this form (CMD_UI: `run hide` acts on
+			       * the screen although `run` is the lab's); see CMD_FLAGS */
 } cmd_form;
 
 /* One typed value of a call: the word (canonical for enums and commands) and its number. */
@@ -107,6 +109,9 @@ typedef struct {
 	struct ui *ui;   /* UI thread: the screen; NULL in batch mode */
 	FILE *out;       /* batch mode: where a CMD_BATCH command prints */
 	int script;      /* 1 when the command comes from a script rather than the prompt */
+	/* UI thread: what the screen's forms of this layer's commands call (`run hide NAME`,
+	 * `run show NAME`), given by the screen, which this layer cannot call; NULL elsewhere */
+	int (*run_shown)(struct ui *u, const char *name, int shown, char *err);
 } cmd_ctx;
 
 /* Carries out a parsed call. Returns 0, or -1 with a message in err. */
@@ -129,6 +134,8 @@ struct cmd_entry {
 	cmd_exec_fn exec;
 };
 
+/* A call's flags: its entry's and its form's. */
+#define CMD_FLAGS(c) ((c)->entry->flags | ((c)->form ? (c)->form->flags : 0u))
 /* Whether a call is journaled: its entry changes the lab and its form is not read-only. */
 #define CMD_JOURNALED(c) (((c)->entry->flags & CMD_JOURNAL) && !((c)->form && (c)->form->readonly))
 

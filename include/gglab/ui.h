@@ -77,6 +77,11 @@ int ui_cmd_zoom(struct ui *u, long last_steps, char *err);     /* 0 = everything
 int ui_cmd_follow(struct ui *u, int on, char *err);
 int ui_cmd_plot(struct ui *u, int n, char **names, char *err);   /* instruments panel */
 int ui_cmd_help(struct ui *u, const char *command, char *err);
+/* The cursor: on 1, off 0, toggle -1; at a step when step ≥ 0 (on the nearest of the
+ * current run's evaluations). */
+int ui_cmd_cursor(struct ui *u, int on, long step, char *err);
+/* `run hide NAME` (shown 0) and `run show NAME` (1): which runs the plots overlay. */
+int ui_cmd_run_shown(struct ui *u, const char *name, int shown, char *err);
 int ui_cmd_quit(struct ui *u, char *err);
 
 /* Headless: runs the script to its end, printing plain progress lines (at most one per

@@ -10,6 +10,8 @@ static int exec_run(cmd_ctx *ctx, const cmd_call *c, char *err)
 	if (!strcmp(sub, "list"))
 		return lab_run_list(ctx->lab, err);
 	const char *name = c->pos[0].word;
+	if (c->form->flags & CMD_UI) /* hide, show: the screen's (none in batch mode) */
+		return ctx->run_shown ? ctx->run_shown(ctx->ui, name, !strcmp(sub, "show"), err) : 0;
 	if (!strcmp(sub, "new")) {
 		const cmd_value *seed = cmd_opt(c, "seed");
 		return lab_run_new(ctx->lab, name, seed != NULL, seed ? (uint64_t)seed->num : 0, err);
@@ -23,7 +25,8 @@ static int exec_run(cmd_ctx *ctx, const cmd_call *c, char *err)
 
 const cmd_entry cmd_entry_run = {
 	.name = "run",
-	.help = "make a run of the current configuration with fresh weights, switch, drop, list",
+	.help = "make a run of the current configuration with fresh weights, switch, drop, list "
+		"them with the settings in which they differ, hide or show a run's curves",
 	.flags = CMD_JOURNAL | CMD_NOSCHED,
 	.noun = "run command",
 	.forms = (const cmd_form[]){
@@ -31,6 +34,9 @@ const cmd_entry cmd_entry_run = {
 		{ .word = "use", .args = RUN_NAME },
 		{ .word = "drop", .args = RUN_NAME },
 		{ .word = "list", .readonly = 1 },
+		/* the screen's: which runs the plots overlay (not journaled, as `view` is not) */
+		{ .word = "hide", .args = RUN_NAME, .readonly = 1, .flags = CMD_UI },
+		{ .word = "show", .args = RUN_NAME, .readonly = 1, .flags = CMD_UI },
 		{ 0 } },
 	.exec = exec_run,
 };

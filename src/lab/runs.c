@@ -1,6 +1,7 @@
 /* runs.c — the lab's list of runs: making them (the first run, run new, fork, twin), choosing the
  * current one, dropping and listing them, rolling one back, and the commands scheduled on
  * them (at, every). Trainer thread only; each function changes nothing when it fails. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,22 +141,134 @@ int lab_run_drop(lab *L, const char *name, char *err)
 	return 0;
 }
 
+/* ---- run list: a table of the runs, with the settings in which they differ ------------- */
+
+#define LIST_MAXCOLS 24
+typedef char list_cell[40];
+
+/* Column c of the table for every run (row 0 the header), kept when `always` or when the
+ * runs' values are not all the same; then the shared value goes to `shared`. */
+typedef struct {
+	int n, nr;            /* columns, runs */
+	list_cell *cells;     /* [nr + 1][LIST_MAXCOLS] */
+	char shared[300];
+	size_t sl;
+} list_table;
+
+static char *cell(list_table *t, int row, int col)
+{
+	return t->cells[(size_t)row * LIST_MAXCOLS + (size_t)col];
+}
+
+static void keep_column(list_table *t, int always, int share)
+{
+	int same = 1;
+	for (int r = 2; r <= t->nr && same; r++)
+		same = !strcmp(cell(t, r, t->n), cell(t, 1, t->n));
+	if (always || (!same && t->n < LIST_MAXCOLS - 1)) {
+		t->n++;
+		return;
+	}
+	if (share && t->nr > 0 && t->sl < sizeof t->shared)
+		t->sl += (size_t)snprintf(t->shared + t->sl, sizeof t->shared - t->sl, "%s%s %s",
+					  t->sl ? ", " : "", cell(t, 0, t->n), cell(t, 1, t->n));
+}
+
+static void latest(lab *L, const run *r, const char *col, double *v)
+{
+	int c = series_find_col(L->series, col);
+	*v = NAN;
+	if (c >= 0)
+		series_last(L->series, r->sid, c, v);
+}
+
+static void put_value(char *out, double v)
+{
+	if (isfinite(v))
+		snprintf(out, sizeof(list_cell), "%.3f", v);
+	else
+		snprintf(out, sizeof(list_cell), "-");
+}
+
 int lab_run_list(lab *L, char *err)
 {
 	(void)err;
-	if (!L->nruns)
+	if (!L->nruns) {
 		lab_say(L, "no runs ('run new NAME' makes one)");
-	for (int i = 0; i < L->nruns; i++) {
-		run *r = L->runs[i];
-		char m[256];
-		nn_config_describe(&r->mcfg, m, sizeof m);
-		char part[48] = "";
-		if (r->parts > 1)
-			snprintf(part, sizeof part, ", training part %d of %d", r->part + 1, r->parts);
-		lab_say(L, "%c %-12s %-8s step %-7ld epoch %-7.2f seed %-4llu %s, %s%s",
-			i == L->cur ? '*' : ' ', r->name, series_state_name(r->state), r->step,
-			run_epoch(r), (unsigned long long)r->seed, r->dspec.name, m, part);
+		return 0;
 	}
+	list_table t = { .nr = L->nruns };
+	t.cells = gg_xcalloc((size_t)(L->nruns + 1) * LIST_MAXCOLS, sizeof *t.cells);
+	int parts = 0;
+	for (int i = 0; i < L->nruns; i++)
+		parts |= L->runs[i]->parts > 1;
+	/* who and where; then what differs; then the latest evaluation */
+	enum { NAME, STATE, STEP, EPOCH, MODEL, DATA, OPT, SEED, PART, NFIXED };
+	static const char *const head[NFIXED] = { "run", "state", "step", "epoch", "model", "data",
+						  "opt", "seed", "part" };
+	for (int k = 0; k < NFIXED + lab_nsettings; k++) {
+		if (k == PART && !parts)
+			continue;
+		const lab_setting *set = k >= NFIXED ? &lab_settings[k - NFIXED] : NULL;
+		snprintf(cell(&t, 0, t.n), sizeof(list_cell), "%s", set ? set->name : head[k]);
+		for (int i = 0; i < L->nruns; i++) {
+			run *r = L->runs[i];
+			char *c = cell(&t, i + 1, t.n);
+			switch (set ? -1 : k) {
+			case NAME: snprintf(c, sizeof(list_cell), "%c %s", i == L->cur ? '*' : ' ', r->name); break;
+			case STATE: snprintf(c, sizeof(list_cell), "%s", series_state_name(r->state)); break;
+			case STEP: snprintf(c, sizeof(list_cell), "%ld", r->step); break;
+			case EPOCH: snprintf(c, sizeof(list_cell), "%.2f", run_epoch(r)); break;
+			case MODEL: nn_config_describe(&r->mcfg, c, sizeof(list_cell)); break;
+			case DATA: snprintf(c, sizeof(list_cell), "%s", r->dspec.name); break;
+			case OPT: snprintf(c, sizeof(list_cell), "%s", r->ocfg.kind == NN_SGD ? "sgd" : "adamw"); break;
+			case SEED: snprintf(c, sizeof(list_cell), "%llu", (unsigned long long)r->seed); break;
+			case PART: snprintf(c, sizeof(list_cell), r->parts > 1 ? "%d/%d" : "-", r->part + 1, r->parts); break;
+			default: snprintf(c, sizeof(list_cell), "%.4g", set->get(r)); break;
+			}
+		}
+		/* with one run nothing differs: its model, data, optimizer, lr and bs are said below */
+		int key = k == MODEL || k == DATA || k == OPT || (set && (!strcmp(set->name, "lr") ||
+									 !strcmp(set->name, "bs")));
+		keep_column(&t, k <= EPOCH, key);
+	}
+	static const char *const evals[3] = { "train", "test", "gap" };
+	for (int e = 0; e < 3; e++) {
+		snprintf(cell(&t, 0, t.n), sizeof(list_cell), "%s", evals[e]);
+		for (int i = 0; i < L->nruns; i++) {
+			double tr, te;
+			latest(L, L->runs[i], "train_loss", &tr);
+			latest(L, L->runs[i], "test_loss", &te);
+			put_value(cell(&t, i + 1, t.n), e == 0 ? tr : e == 1 ? te : te - tr);
+		}
+		keep_column(&t, 1, 0);
+	}
+	int width[LIST_MAXCOLS];
+	for (int c = 0; c < t.n; c++) {
+		width[c] = 0;
+		for (int r = 0; r <= t.nr; r++)
+			if ((int)strlen(cell(&t, r, c)) > width[c])
+				width[c] = (int)strlen(cell(&t, r, c));
+	}
+	/* a row per run under the header, numbers (and their headers) right-aligned */
+	int numeric[LIST_MAXCOLS];
+	for (int c = 0; c < t.n; c++)
+		numeric[c] = c > NAME && strspn(cell(&t, 1, c), "0123456789.-e+/") == strlen(cell(&t, 1, c));
+	for (int r = 0; r <= t.nr; r++) {
+		char line[400];
+		size_t l = 0;
+		for (int c = 0; c < t.n && l < sizeof line; c++) {
+			const char *v = cell(&t, r, c);
+			int num = numeric[c];
+			int w = c == t.n - 1 && !num ? 0 : width[c];
+			l += (size_t)snprintf(line + l, sizeof line - l, num ? "%s%*s" : "%s%-*s", c ? "  " : "",
+					      w, r == 0 && c == NAME ? "  run" : v);
+		}
+		lab_say(L, "%s", line);
+	}
+	if (t.sl)
+		lab_say(L, "%s: %s", L->nruns > 1 ? "all runs" : "the run", t.shared);
+	free(t.cells);
 	return 0;
 }
 

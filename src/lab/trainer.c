@@ -141,7 +141,7 @@ static void script_advance(lab *L)
 			continue;
 		}
 		L->script_pos++;
-		unsigned fl = c->entry->flags;
+		unsigned fl = CMD_FLAGS(c);
 		if (fl & CMD_UI) {
 			if (fl & CMD_QUIT) {
 				script_finish(L, LAB_MSG_QUIT, "quit");

@@ -359,6 +359,26 @@ static void draw_events(struct ui *u, plotjob *j, int run, int epochs)
 	free(ev);
 }
 
+/* The cursor's line at its step (on an epochs axis at the epoch the run had then), over
+ * the curves: the readout below says what they are there. */
+static void draw_cursor(struct ui *u, plotjob *j, int run, int epochs)
+{
+	double x = (double)u->cursor_step;
+	if (epochs) {
+		epoch_map m = { 0 };
+		epoch_map_read(u, run, &m);
+		x = epoch_at(&m, u->cursor_step);
+		free(m.s);
+		free(m.e);
+	}
+	double px = plot_map_x(&j->c, &j->a, x);
+	if (isnan(px) || px < -0.5 || px >= j->c.dw - 0.5)
+		return;
+	int cx = (int)floor(px + 0.5) / (j->c.mode == PLOT_BRAILLE ? 2 : 1);
+	for (int cy = 0; cy < j->c.h; cy++)
+		plot_text(&j->c, cx, cy, u->utf8 ? "│" : "|", ROLE_CURSOR);
+}
+
 /* Builds, draws and copies one plot panel. */
 void ui_render_plot(struct ui *u, ui_panel *p)
 {
@@ -429,6 +449,8 @@ void ui_render_plot(struct ui *u, ui_panel *p)
 	}
 	if (have)
 		y_stable(p, ylo, yhi, j->logy, &j->a.y0, &j->a.y1);
+	p->x0 = j->a.x0; /* what the cursor's moves go by (readout.c) */
+	p->x1 = j->a.x1;
 
 	if (have) {
 		if (kind->zero_line && !j->logy && j->a.y0 < 0 && j->a.y1 >= 0) {
@@ -460,6 +482,8 @@ void ui_render_plot(struct ui *u, ui_panel *p)
 		}
 		if (kind->events)
 			draw_events(u, j, cur, epochs);
+		if (u->cursor)
+			draw_cursor(u, j, cur, epochs);
 	}
 
 	/* ---- copy to the window ---- */

@@ -13,14 +13,14 @@
 
 static const cmd_entry cmd_entry_view, cmd_entry_xaxis, cmd_entry_logx, cmd_entry_logy,
 	cmd_entry_smooth, cmd_entry_metric, cmd_entry_zoom, cmd_entry_follow, cmd_entry_plot,
-	cmd_entry_help, cmd_entry_quit;
+	cmd_entry_help, cmd_entry_quit, cmd_entry_cursor;
 
 void ui_commands_register(void)
 {
 	static const cmd_entry *const screen[] = {
 		&cmd_entry_view, &cmd_entry_xaxis, &cmd_entry_logx, &cmd_entry_logy,
 		&cmd_entry_smooth, &cmd_entry_metric, &cmd_entry_zoom, &cmd_entry_follow,
-		&cmd_entry_plot, &cmd_entry_help, &cmd_entry_quit,
+		&cmd_entry_plot, &cmd_entry_cursor, &cmd_entry_help, &cmd_entry_quit,
 	};
 	cmd_table_add(screen, sizeof screen / sizeof screen[0]);
 }
@@ -161,6 +161,29 @@ static const cmd_entry cmd_entry_plot = {
 	.flags = SCREEN,
 	.args = (const cmd_arg[]){ { .meta = "SERIES", .kind = CMD_K_SERIES, .repeat = 1 }, { 0 } },
 	.exec = exec_plot,
+};
+
+static int exec_cursor(cmd_ctx *ctx, const cmd_call *c, char *err)
+{
+	const char *w = c->npos ? c->pos[0].word : NULL;
+	if (!w)
+		return ui_cmd_cursor(ctx->ui, -1, -1, err);
+	if (!strcmp(w, "on") || !strcmp(w, "off"))
+		return ui_cmd_cursor(ctx->ui, !strcmp(w, "on"), -1, err);
+	char *end;
+	long step = strtol(w, &end, 10);
+	if (!*w || *end || step < 0)
+		return gg_fail(err, "cursor takes on, off or a step (a whole number >= 0), got '%s'", w);
+	return ui_cmd_cursor(ctx->ui, 1, step, err);
+}
+
+static const cmd_entry cmd_entry_cursor = {
+	.name = "cursor",
+	.help = "a line on the plots at a step and every run's values there (no argument: toggle; "
+		"F9; Left/Right move it)",
+	.flags = SCREEN,
+	.args = (const cmd_arg[]){ { .meta = "on|off|STEP", .kind = CMD_K_WORD, .optional = 1 }, { 0 } },
+	.exec = exec_cursor,
 };
 
 static int exec_help(cmd_ctx *ctx, const cmd_call *c, char *err)

@@ -73,6 +73,16 @@ static void add_run_curve(struct ui *u, plotjob *j, double *x, double *y, size_t
 	ui_job_mark(j, end);
 }
 
+/* "2 hidden": runs `run hide` took off the plot (they are still there). */
+static void legend_hidden(plotjob *j, const runset *rs)
+{
+	if (rs->hidden) {
+		char hid[32];
+		snprintf(hid, sizeof hid, "%d hidden", rs->hidden);
+		ui_job_legend_must(j, "", ROLE_DIM, hid);
+	}
+}
+
 /* Legend entries of an overlay: one per run (its glyphs, name and latest value of `col`:
  * the test loss or error, or the gap), "+N more", and a key to the glyphs, which goes
  * first when the row is short. */
@@ -95,11 +105,12 @@ static void legend_runs(struct ui *u, plotjob *j, const runset *rs, int pairs, c
 			snprintf(label, sizeof label, "%s", name);
 		ui_job_legend_must(j, g, run_role(k, 0), label);
 	}
-	if (rs->total > rs->n) {
+	if (rs->total - rs->hidden > rs->n) {
 		char more[32];
-		snprintf(more, sizeof more, "+%d more", rs->total - rs->n);
+		snprintf(more, sizeof more, "+%d more", rs->total - rs->hidden - rs->n);
 		ui_job_legend(j, "", ROLE_DIM, more);
 	}
+	legend_hidden(j, rs);
 	if (pairs) {
 		char key[48];
 		if (u->braille)
@@ -202,6 +213,8 @@ void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs)
 	}
 	if (multi)
 		legend_runs(u, j, rs, 1, te);
+	else
+		legend_hidden(j, rs);
 	j->logy = u->logy;
 	/* the floor as 1/n where the steps are whole counts of one set, else as a number */
 	char fl[24] = "";
@@ -249,6 +262,8 @@ void ui_build_gap(struct ui *u, plotjob *j, const runset *rs, int epochs)
 	}
 	if (multi)
 		legend_runs(u, j, rs, 0, col);
+	else
+		legend_hidden(j, rs);
 	j->zero = 0;
 	snprintf(j->title, sizeof j->title, "%s", multi ? (u->errors ? "gap (test-train err)"
 						     : "gap (test-train loss)") : "generalization gap");

@@ -85,7 +85,9 @@ void ui_draw_frame(struct ui *u)
 			}
 			wnoutrefresh(p->win);
 		}
-		if (u->log_dirty)
+		if (u->cursor && (u->log_dirty || v != u->status_version))
+			ui_draw_readout(u); /* the values at the cursor, where the log is */
+		else if (u->log_dirty)
 			ui_draw_log(u);
 		if (u->bar_dirty)
 			ui_draw_bar(u);

@@ -81,11 +81,11 @@ void ui_draw_bar(struct ui *u)
 	wmove(w, 0, 0);
 	for (int i = 0; ui_key_bar(i, &key, &word) == 0; i++) {
 		int kw = (int)strlen(key), ww = (int)strlen(word);
-		if (x + kw + ww + 1 > W)
+		if (x + kw + ww > W) /* the last one needs no space after it: F10Quit ends row 80 */
 			break;
 		x += ui_put_text(w, key, kw, ROLE_TEXT);
 		x += ui_put_text(w, word, ww, ROLE_STATUS);
-		x += ui_put_text(w, " ", 1, ROLE_STATUS);
+		x += ui_put_text(w, " ", W - x, ROLE_STATUS);
 	}
 	u->bar_dirty = 0;
 }

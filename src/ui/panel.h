@@ -18,7 +18,8 @@
 typedef struct {
 	int id[UI_MAXRUNS];
 	int n;      /* overlaid */
-	int total;  /* visible in all (more than n past UI_MAXRUNS) */
+	int total;  /* not dropped, hidden ones included */
+	int hidden; /* left out by `run hide` */
 	int cur;    /* the current run, or the first visible one when it is not; -1: none */
 	int slot;   /* the current run's place in id[] */
 } runset;

@@ -290,6 +290,30 @@ static int act_log_down(int count, int key)
 	return 0;
 }
 
+static int act_cursor(int count, int key)
+{
+	ui_cursor_toggle(the_ui);
+	return 0;
+}
+
+/* The arrows, Home and End move the cursor while it is on and the line is empty (nothing
+ * to edit then), else they edit the line as ever. */
+static int cursor_or(int cols, rl_command_func_t *edit, int count, int key)
+{
+	if (the_ui->cursor && rl_end == 0) {
+		ui_cursor_move(the_ui, cols);
+		return 0;
+	}
+	return edit ? edit(count, key) : 0;
+}
+
+static int act_left(int count, int key) { return cursor_or(-1, rl_backward_char, count, key); }
+static int act_right(int count, int key) { return cursor_or(1, rl_forward_char, count, key); }
+static int act_left10(int count, int key) { return cursor_or(-10, rl_backward_word, count, key); }
+static int act_right10(int count, int key) { return cursor_or(10, rl_forward_word, count, key); }
+static int act_home(int count, int key) { return cursor_or(-1000000, rl_beg_of_line, count, key); }
+static int act_end(int count, int key) { return cursor_or(1000000, rl_end_of_line, count, key); }
+
 static int act_redraw(int count, int key)
 {
 	the_ui->want |= UI_WANT_REDRAW;
@@ -340,7 +364,15 @@ static const key_binding bindings[] = {
 	  act_smooth, KEY_F(7), "Smooth" },
 	{ "F8", "follow the newest step on/off (follow)", "kf8", { "\033[19~", NULL, NULL }, 0,
 	  act_follow, KEY_F(8), "Follow" },
+	{ "F9", "the cursor: a line on the plots and every run's values at it (cursor)", "kf9",
+	  { "\033[20~", NULL, NULL }, 0, act_cursor, KEY_F(9), "Cursor" },
 	{ "F10", "quit", "kf10", { "\033[21~", NULL, NULL }, 0, act_quit, KEY_F(10), "Quit" },
+	{ "Left/Right", "with the cursor on and the line empty: move the cursor (Shift: ten columns; "
+	  "Home/End: the ends); else they edit the line", "kcub1", { "\033[D", "\033OD", NULL }, 0,
+	  act_left, 0, NULL },
+	{ NULL, NULL, "kcuf1", { "\033[C", "\033OC", NULL }, 0, act_right, 0, NULL },
+	{ NULL, NULL, "kLFT", { "\033[1;2D", NULL, NULL }, 0, act_left10, 0, NULL },
+	{ NULL, NULL, "kRIT", { "\033[1;2C", NULL, NULL }, 0, act_right10, 0, NULL },
 	{ "PgUp/PgDn", "zoom out / in on the last N steps (zoom)", "kpp", { "\033[5~", NULL, NULL }, 0,
 	  act_zoom_out, KEY_PPAGE, NULL },
 	{ NULL, NULL, "knp", { "\033[6~", NULL, NULL }, 0, act_zoom_in, KEY_NPAGE, NULL },
@@ -354,14 +386,15 @@ static const key_binding bindings[] = {
 	{ "Ctrl-Z", "suspend gglab (training stops too); the shell's fg brings it back", NULL, { NULL, NULL },
 	  0, NULL, 0, NULL },
 	/* Esc alone: ui_prompt_feed (lone_esc); Esc-prefixed keys stay readline's */
-	{ "Esc", "clear the line, as Ctrl-C (in the overlay: close it)", NULL, { NULL }, 0, NULL, 0, NULL },
+	{ "Esc", "clear the line, as Ctrl-C, or on an empty line take the cursor off (in the overlay: "
+	  "close it)", NULL, { NULL }, 0, NULL, 0, NULL },
 	{ "Ctrl-D", "on an empty line: quit", NULL, { NULL }, 0, NULL, 0, NULL },
 	{ "Tab", "complete commands and their arguments", NULL, { NULL }, 0, NULL, 0, NULL },
 	{ "Ctrl-R", "search the history; Up/Down recall it", NULL, { NULL }, 0, NULL, 0, NULL },
 	{ "other keys", "edit the line as in bash (GNU readline)", NULL, { NULL }, 0, NULL, 0, NULL },
 	/* editing keys readline may not know from a terminal it never looked up */
-	{ NULL, NULL, "khome", { "\033[1~", "\033[7~", "\033[H" }, 0, rl_beg_of_line, KEY_HOME, NULL },
-	{ NULL, NULL, "kend", { "\033[4~", "\033[8~", "\033[F" }, 0, rl_end_of_line, KEY_END, NULL },
+	{ NULL, NULL, "khome", { "\033[1~", "\033[7~", "\033[H" }, 0, act_home, KEY_HOME, NULL },
+	{ NULL, NULL, "kend", { "\033[4~", "\033[8~", "\033[F" }, 0, act_end, KEY_END, NULL },
 	{ NULL, NULL, "kdch1", { "\033[3~", NULL, NULL }, 0, rl_delete, 0, NULL },
 };
 #define NBINDINGS (sizeof bindings / sizeof bindings[0])
@@ -612,7 +645,11 @@ static int lone_esc(void)
 void ui_prompt_feed(struct ui *u, int byte)
 {
 	if (byte == 27 && rl_editing_mode == 1 /* emacs: vi's Esc changes modes */ && lone_esc()) {
-		act_clear(1, 27);
+		char err[GG_ERRLEN];
+		if (u->cursor && rl_end == 0)
+			ui_cmd_cursor(u, 0, -1, err);
+		else
+			act_clear(1, 27);
 		return;
 	}
 	pending = byte;

@@ -15,13 +15,17 @@
 void ui_visible_runs(struct ui *u, runset *rs)
 {
 	int nr = series_nruns(u->S), want = series_current(u->S), have_cur = 0;
-	rs->n = rs->total = 0;
+	rs->n = rs->total = rs->hidden = 0;
 	for (int r = 0; r < nr; r++) {
 		series_status st;
 		series_get_status(u->S, r, &st);
 		if (st.dropped || st.agreement)
 			continue;
 		rs->total++;
+		if (r != want && r < u->nhidden && u->hidden[r]) { /* the current run always shows */
+			rs->hidden++;
+			continue;
+		}
 		if (rs->n < UI_MAXRUNS)
 			rs->id[rs->n++] = r;
 		else if (r == want)
@@ -288,6 +292,39 @@ int ui_cmd_help(struct ui *u, const char *command, char *err)
 	}
 	free(text);
 	ui_reply(u, p);
+	return 0;
+}
+
+int ui_cmd_run_shown(struct ui *u, const char *name, int shown, char *err)
+{
+	int r = -1, cur = series_current(u->S);
+	char runs[300] = "";
+	size_t len = 0;
+	for (int i = 0; i < series_nruns(u->S); i++) {
+		series_status st;
+		series_get_status(u->S, i, &st);
+		if (st.dropped || st.agreement)
+			continue;
+		if (!strcmp(st.name, name))
+			r = i;
+		if (len < sizeof runs)
+			len += (size_t)snprintf(runs + len, sizeof runs - len, "%s%s", len ? " " : "", st.name);
+	}
+	if (r < 0)
+		return gg_fail(err, "no run named '%s' (runs: %s)", name, runs);
+	if (!shown && r == cur)
+		return gg_fail(err, "%s is the current run, whose curves always show; 'run use' another "
+			       "first", name);
+	if (r >= u->nhidden) {
+		u->hidden = gg_xrealloc(u->hidden, (size_t)(r + 1));
+		memset(u->hidden + u->nhidden, 0, (size_t)(r + 1 - u->nhidden));
+		u->nhidden = r + 1;
+	}
+	u->hidden[r] = !shown;
+	ui_touch(u);
+	u->log_dirty = 1;
+	ui_log(u, ROLE_DIM, shown ? "run %s: its curves show" : "run %s: its curves are hidden "
+	       "('run show %s' brings them back)", name, name);
 	return 0;
 }
 

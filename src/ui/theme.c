@@ -71,6 +71,7 @@ static const role_style styles[ROLE_COUNT] = {
 	[ROLE_PROMPT] = { COLOR_GREEN, -1, A_BOLD, A_BOLD },
 	[ROLE_HINT] = { -1, -1, A_DIM, A_DIM },
 	[ROLE_WARN] = { COLOR_YELLOW, -1, A_BOLD, A_BOLD },
+	[ROLE_CURSOR] = { COLOR_WHITE, -1, A_BOLD, A_BOLD },
 };
 
 /* The strokes of the monochrome scheme (plot.h's patterns; 0: solid). Runs overlaid share

@@ -115,9 +115,9 @@ static void run_line(struct ui *u, const char *line, int from_script)
 	cmd_list lab_part = { 0 };
 	for (int i = 0; i < l.n; i++) {
 		const cmd_call *c = &l.calls[i];
-		if (c->entry->flags & CMD_UI) {
+		if (CMD_FLAGS(c) & CMD_UI) {
 			char err[GG_ERRLEN];
-			cmd_ctx ctx = { .ui = u, .script = from_script };
+			cmd_ctx ctx = { .ui = u, .script = from_script, .run_shown = ui_cmd_run_shown };
 			if (cmd_exec(&ctx, c, err) < 0)
 				ui_log(u, ROLE_ERROR, "%s", err);
 			continue;
@@ -471,6 +471,7 @@ int ui_tui(const ui_lab *ul, cmd_list *script, const ui_options *o)
 	u->smooth = 0.6;
 	u->follow = 1;
 	u->ninst = 0; /* the instruments panel picks what the current run has */
+	u->cursor_step = -1; /* the cursor starts at the newest evaluation */
 	ui_panels_init(u);
 	ui_theme_init(o->color);
 	relayout(u);
@@ -589,6 +590,7 @@ int ui_tui(const ui_lab *ul, cmd_list *script, const ui_options *o)
 	sigaction(SIGHUP, &old_hup, NULL);
 	sigaction(SIGTSTP, &old_tstp, NULL);
 	sigaction(SIGCONT, &old_cont, NULL);
+	free(u->hidden);
 	free(u);
 	return status;
 }

@@ -16,6 +16,7 @@
  *   status.c       the status line
  *   eventlog.c     the event log
  *   chart.c        the plot job drawn (panel.h)
+ *   readout.c      the cursor: its moves, `cursor`, and the readout of every run at it
  *   curves.c       the loss, gap and distance panels' data steps
  *   instpanel.c    the instruments panel's data step
  *   boundary.c     the decision boundary panel
@@ -57,6 +58,7 @@ typedef enum {
 	ROLE_MARKER, ROLE_MARKER_TEXT, ROLE_BEST,
 	ROLE_STATUS, ROLE_STATUS_KEY, ROLE_RUNNING, ROLE_PAUSED, ROLE_DIVERGED, ROLE_IDLE,
 	ROLE_INFO, ROLE_ERROR, ROLE_ECHO, ROLE_PROMPT, ROLE_HINT, ROLE_WARN,
+	ROLE_CURSOR, /* the cursor's line on the plots */
 	ROLE_COUNT
 } ui_role;
 
@@ -143,6 +145,10 @@ struct ui {
 	int follow;
 	long frozen_hi;      /* x end while follow is off */
 	int ninst;           /* 0: the instruments panel chooses what to plot */
+	unsigned char *hidden; /* [nhidden] by series run id: `run hide` took its curves off */
+	int nhidden;
+	int cursor;          /* the cursor's line is on the plots (F9, `cursor`) */
+	long cursor_step;    /* where: a step of the current run's rows (-1: not yet placed) */
 	char inst[UI_MAXINST][32];
 	unsigned gen;        /* bumped by every settings change */
 
@@ -244,6 +250,12 @@ void ui_free_windows(struct ui *u);
 
 /* frame.c */
 void ui_draw_frame(struct ui *u);    /* renders what changed, copies it all to the terminal */
+
+/* readout.c: the cursor (F9, `cursor`; arrows on an empty line move it) and its readout,
+ * drawn where the log is while the cursor is on (the newest log rows below it) */
+void ui_cursor_toggle(struct ui *u);
+void ui_cursor_move(struct ui *u, int cols); /* ±columns of the main plot; ±1e6: the ends */
+void ui_draw_readout(struct ui *u);
 
 /* status.c, eventlog.c */
 void ui_draw_status(struct ui *u);
