@@ -486,6 +486,19 @@ static void test_flags(void)
 	expect_error("export csv ''", "export needs a file name");
 	expect_error("phdim now n=5", "options go with 'phdim on'");
 	expect_error("run list x", "too many arguments");
+	/* run hide and run show are the screen's forms of a lab command: they run on the UI
+	 * thread (CMD_FLAGS) and are not journaled; run list is the lab's, not journaled either */
+	cmd_list l = { 0 };
+	CHECK(parse("run hide r1; run show r1; run list; run use r1", &l) == 0 && l.n == 4, "%s", errors);
+	for (int i = 0; i < l.n && l.n == 4; i++) {
+		int ui = i < 2;
+		CHECK(!(CMD_FLAGS(&l.calls[i]) & CMD_UI) == !ui, "%s: on the %s thread", l.calls[i].text,
+		      ui ? "UI" : "trainer");
+		CHECK(!CMD_JOURNALED(&l.calls[i]) == (i < 3), "%s: journaled only if it changes the lab",
+		      l.calls[i].text);
+	}
+	cmd_list_free(&l);
+	expect_error("run hide", "run hide needs a run name");
 }
 
 static void test_generated_help(void)
