@@ -82,6 +82,13 @@ wait $V2
 check "a second viewer sees the first's command" grep -q "^msg 7 viewer [0-9]*> set lr 0.04" "$TMP/v2"
 check "and its result" grep -q "^msg 0 r1: lr 0.05 -> 0.04" "$TMP/v2"
 
+# a viewer that does not read for 6 s: the lab goes on, then the viewer is sent the store
+# as it stands (consistent: every row follows what it has), not a backlog
+n0=$(grep -c '^r1 step' "$TMP/a.err")
+$CLIENT slow "$SOCK" 6 3 >"$TMP/slow" 2>&1
+check "a stalled viewer catches up with a consistent store" sh -c "grep '^rows' '$TMP/slow' | awk '{ exit !(\$2 > 0) }' && ! grep -q Traceback '$TMP/slow'"
+check "the lab trained while it stalled" test "$(grep -c '^r1 step' "$TMP/a.err")" -gt $((n0 + 3))
+
 # bad input: the connection is closed with a reason, the lab goes on
 $CLIENT raw "$SOCK" random >"$TMP/r1"
 check "random bytes: closed" grep -q "^closed after" "$TMP/r1"

@@ -6,6 +6,8 @@ from gglab's code, so the two are checked against each other.
   attach_client.py view SOCK SECONDS [CMD ...]   hello, send each CMD line, then print what
                                                  comes for SECONDS: "msg KIND TEXT", and at
                                                  the end "rows N", "cols A,B,..", "runs N"
+  attach_client.py slow SOCK STALL SECONDS       the same, without commands, after not
+                                                 reading for STALL seconds
   attach_client.py raw SOCK KIND                 send bad input and report how it ended:
                                                  random, huge (claims 4 GiB), half (hello,
                                                  then half a message), silent (nothing),
@@ -73,9 +75,11 @@ def frames(s, seconds):
             buf = buf[4 + n:]
 
 
-def view(path, seconds, cmds):
+def view(path, seconds, cmds, stall=0):
     s = connect(path)
     s.sendall(hello())
+    if stall:  # a viewer that stops reading for a while (its socket fills up)
+        time.sleep(stall)
     rows, cols, runs, sent = {}, [], 0, False
     for kind, body in frames(s, seconds):
         if kind == HELLO and not sent:
@@ -99,6 +103,7 @@ def view(path, seconds, cmds):
         elif kind == ROWS:
             run, frm, ncols, n = struct.unpack_from("<IQII", body)
             assert len(body) == 20 + n * (8 + 8 * ncols), "rows that do not fill their message"
+            assert run < runs and frm <= rows.get(run, 0), "rows past what the viewer has"
             rows[run] = frm + n
         elif kind == BYE:
             print("bye %s" % gstr(body, 0)[0])
@@ -154,6 +159,8 @@ if __name__ == "__main__":
     what, path = sys.argv[1], sys.argv[2]
     if what == "view":
         view(path, float(sys.argv[3]), sys.argv[4:])
+    elif what == "slow":
+        view(path, float(sys.argv[4]), [], float(sys.argv[3]))
     elif what == "raw":
         raw(path, sys.argv[3])
     elif what == "serve":

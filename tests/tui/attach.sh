@@ -47,6 +47,19 @@ n=$(progress)
 poll_until 10 sh -c "test \$(grep -c '^r1 step' '$TMP/lab.err') -gt $n"
 check "and still training" test "$(progress)" -gt "$n"
 
+# gglab attach alone: the user's only running lab (this one in its default place)
+mkdir -m 700 "$TMP/xdg"
+XDG_RUNTIME_DIR="$TMP/xdg" OPENBLAS_NUM_THREADS=1 "$GGLAB" --threads 1 --batch "$TMP/lab.gg" \
+	--listen 2>"$TMP/lab2.err" &
+LAB2=$!
+trap 'kill -9 $LAB $LAB2 2>/dev/null; tmux -L "$SOCK" kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+start 100 30 XDG_RUNTIME_DIR="$TMP/xdg" -- attach
+expect_screen "attached to $TMP/xdg/gglab/$LAB2.sock as viewer 1" "attach alone finds the only lab"
+type_line q
+expect_screen "gglab-exit=0" "and detaches"
+kill $LAB2
+wait $LAB2
+
 start 100 30 -- attach "$TMP/lab.sock"
 expect_screen "as viewer 2" "attach again"
 expect_screen "lr 0.05" "the status shows the new lr"
