@@ -89,6 +89,15 @@ $CLIENT slow "$SOCK" 6 3 >"$TMP/slow" 2>&1
 check "a stalled viewer catches up with a consistent store" sh -c "grep '^rows' '$TMP/slow' | awk '{ exit !(\$2 > 0) }' && ! grep -q Traceback '$TMP/slow'"
 check "the lab trained while it stalled" test "$(grep -c '^r1 step' "$TMP/a.err")" -gt $((n0 + 3))
 
+# a viewer killed while the lab sends to it: the lab notices and goes on (no SIGPIPE)
+$CLIENT slow "$SOCK" 30 1 >/dev/null 2>&1 &
+K=$!
+sleep 2
+kill -9 $K
+wait $K 2>/dev/null
+check "a killed viewer is let go" wait_for 5 "$TMP/a.err" "(pid $K) "
+check "and the lab lives" kill -0 "$A"
+
 # bad input: the connection is closed with a reason, the lab goes on
 $CLIENT raw "$SOCK" random >"$TMP/r1"
 check "random bytes: closed" grep -q "^closed after" "$TMP/r1"
