@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <term.h>
 #include <time.h>
 #include <unistd.h>
@@ -340,6 +342,29 @@ int ui_check_terminal(char *err, size_t len)
 	return 0;
 }
 
+/* The UI thread asks the scheduler for short slices. Under EEVDF (Linux 6.6; custom slices
+ * from 6.12) a task with a shorter slice gets an earlier deadline and, when it wakes,
+ * preempts a task with a longer one, so the thread that a key wakes runs at once instead of
+ * after a busy core's slice (the trainer's, or another program's). It stays an ordinary
+ * task, with its nice value; an older kernel or another system refuses, and nothing
+ * changes. */
+static void ask_short_slices(void)
+{
+#ifdef SYS_sched_setattr
+	struct {
+		uint32_t size, policy;
+		uint64_t flags;
+		int32_t nice;
+		uint32_t priority;
+		uint64_t runtime, deadline, period;
+	} a = { .size = sizeof a, .policy = 0 /* SCHED_OTHER */, .runtime = 200000 /* ns */ };
+	errno = 0;
+	int nice = getpriority(PRIO_PROCESS, 0);
+	a.nice = errno ? 0 : nice;
+	syscall(SYS_sched_setattr, 0, &a, 0);
+#endif
+}
+
 static int frame_due(struct ui *u, double now, int *timeout_ms)
 {
 	double period = 1.0 / (u->opt.fps > 0 ? u->opt.fps : 10);
@@ -505,12 +530,15 @@ int ui_tui(const ui_lab *ul, cmd_list *script, const ui_options *o)
 		ui_log(u, ROLE_INFO, "listening on %s: gglab attach %s shows this lab elsewhere", o->listen,
 		       o->listen);
 
+	ask_short_slices();
 	int wake = ul->wake_fd(ul->self);
 	while (!u->quit) {
 		perform_requests(u);
 		int timeout;
 		double now = gg_now();
-		if (frame_due(u, now, &timeout)) {
+		struct pollfd key = { .fd = STDIN_FILENO, .events = POLLIN };
+		if (frame_due(u, now, &timeout) && poll(&key, 1, 0) <= 0) {
+			/* (a key waiting goes first: its echo does not wait for the frame) */
 			ui_draw_frame(u);
 			u->last_frame = now;
 			if (o->frames && ++u->frames >= o->frames)

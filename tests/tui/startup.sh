@@ -15,6 +15,13 @@ if has_braille; then pass; else fail "braille dots in a UTF-8 locale"; screen >&
 check "the screen is on the alternate screen" test "$(alt_screen)" = 1
 case "$(prompt_line)" in "gglab> "*) pass ;; *) fail "last row: $(prompt_line)" ;; esac
 
+# the UI thread asks for short scheduler slices (src/ui/tui.c), where the kernel shows them
+pid=$(pgrep -P "$(tm display -p -t t '#{pane_pid}')" gglab || true)
+if [ -n "$pid" ] && grep -q '^se.slice' "/proc/$pid/sched" 2>/dev/null; then
+	slice=$(sed -n 's/^se.slice *: *//p' "/proc/$pid/sched")
+	check "the UI thread's slice is 0.2 ms ($slice ns)" test "$slice" = 200000
+fi
+
 # curves move: the step count grows
 s1=$(status_step)
 wait_for "step" >/dev/null
