@@ -3,8 +3,11 @@
  * breaking into dots — the rows between evaluations carry only dist and the norms, and
  * instruments are computed at some evaluations only. And without colour the curves still
  * differ: train, test and minibatch (and overlaid runs' train and test) are drawn with
- * different strokes. */
+ * different strokes. And what the instruments panel picks by default (src/ui/instpanel.c):
+ * beside a stable NAIS block's pinned margin what moves, the set the twins' numbers were
+ * measured on, S as n/a without sets=2, PH's spread. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,9 +51,116 @@ static void test_mono(void)
 	CHECK(dots[1] > dots[0] / 3, "test is dashed, not faint: %d of %d dots", dots[1], dots[0]);
 }
 
+/* One row of named values for a run (NaN: none) at step t. */
+static void row(series_store *S, int r, long t, const char *const *names, const double *v, int n)
+{
+	double vals[64];
+	int nc = 0;
+	for (int i = 0; i < 64; i++)
+		vals[i] = NAN;
+	for (int i = 0; i < n; i++) {
+		int c = series_col(S, names[i]);
+		vals[c] = v[i];
+		if (c + 1 > nc)
+			nc = c + 1;
+	}
+	series_append(S, r, t, vals, nc);
+}
+
+/* The default instruments panel of run r (the current one): its legend, joined by "|",
+ * and its note. */
+static void inst_panel(series_store *S, int r, int ninst, const char *inst, char *legend,
+		       size_t len, char *note, size_t nlen)
+{
+	struct ui u = { .S = S };
+	u.ninst = ninst;
+	if (ninst)
+		snprintf(u.inst[0], sizeof u.inst[0], "%s", inst);
+	runset rs = { .n = 1, .total = 1, .cur = r };
+	rs.id[0] = r;
+	plotjob *j = calloc(1, sizeof *j);
+	ui_build_inst(&u, j, &rs, 0);
+	legend[0] = 0;
+	for (int i = 0; i < j->nleg; i++)
+		snprintf(legend + strlen(legend), len - strlen(legend), "%s%s", i ? "|" : "", j->leg[i].label);
+	snprintf(note, nlen, "%s", j->note);
+	for (int i = 0; i < j->nlines; i++)
+		free(j->lines[i].x), free(j->lines[i].y);
+	free(j);
+}
+
+static void test_inst_panel(void)
+{
+	char leg[400], note[200];
+	/* a stable NAIS model of two blocks: one margin (pinned, the same for both), then the
+	 * contraction and λ_min, λ_max of RᵀR of each; the Gershgorin margin not by default */
+	series_store *S = series_new();
+	int r = series_add_run(S, "r1");
+	static const char *const nais[] = { "nais_margin_nais1", "nais_gersh_nais1", "nais_contract_nais1",
+					    "nais_rtr_min_nais1", "nais_rtr_max_nais1", "nais_margin_nais2",
+					    "nais_gersh_nais2", "nais_contract_nais2", "nais_rtr_min_nais2",
+					    "nais_rtr_max_nais2", "nais_rescaled" };
+	for (long t = 0; t < 3; t++) {
+		double v[] = { 0.01, -0.1, 0.9, 1e-3, 0.8, 0.01, -0.2, 0.95, 2e-3, 0.7, 0.25 * t };
+		row(S, r, t, nais, v, 11);
+	}
+	inst_panel(S, r, 0, NULL, leg, sizeof leg, note, sizeof note);
+	CHECK(strcmp(leg, "margin|contr1|contr2|lmin1|lmin2|lmax1|lmax2") == 0, "stable NAIS legend: %s", leg);
+	CHECK(strstr(note, "rescaled 50%") != NULL, "the rescaled fraction in the note: %s", note);
+	series_free(S);
+
+	/* a free block: its margins move, both show, with its contraction */
+	S = series_new();
+	r = series_add_run(S, "free");
+	for (long t = 0; t < 3; t++) {
+		double v[] = { 0.01 - t, -0.1 - t, 1.0 };
+		row(S, r, t, nais, v, 3);
+	}
+	inst_panel(S, r, 0, NULL, leg, sizeof leg, note, sizeof note);
+	CHECK(strcmp(leg, "margin1|contr1|gersh1") == 0, "free NAIS legend: %s", leg);
+	series_free(S);
+
+	/* twins with one training set: both numbers on the held-out points, S is n/a */
+	S = series_new();
+	r = series_add_run(S, "t1.1");
+	int a = series_add_run(S, "twins1");
+	series_status st = { 0 };
+	snprintf(st.name, sizeof st.name, "twins1");
+	st.agreement = 1;
+	st.twin_group = 1;
+	st.n_heldout = 1000;
+	series_set_status(S, a, &st);
+	static const char *const agree[] = { "disagree", "twins_test_err", "incons", "instab", "incons_instab" };
+	for (long t = 1; t < 3; t++) {
+		double v[] = { 0.1, 0.2, 0.3, NAN, NAN };
+		row(S, a, t, agree, v, 5);
+	}
+	inst_panel(S, r, 0, NULL, leg, sizeof leg, note, sizeof note);
+	CHECK(strcmp(leg, "disagree|twins err|C") == 0, "twins legend: %s", leg);
+	CHECK(strstr(note, "disagree, err on 1000 held-out points") != NULL, "the set named: %s", note);
+	CHECK(strstr(note, "S n/a (needs sets=2)") != NULL, "S without sets=2: %s", note);
+	inst_panel(S, r, 1, "instab", leg, sizeof leg, note, sizeof note);
+	CHECK(strcmp(leg, "instab n/a (needs sets=2)") == 0, "plot instab without sets=2: %s", leg);
+	series_free(S);
+
+	/* the PH dimension with its spread over the draws of subsets */
+	S = series_new();
+	r = series_add_run(S, "r1");
+	static const char *const ph[] = { "phdim", "phdim_sd", "phdim_r2" };
+	for (long t = 1; t < 3; t++) {
+		double v[] = { 1.5, 0.02, 0.97 };
+		row(S, r, t, ph, v, 3);
+	}
+	inst_panel(S, r, 0, NULL, leg, sizeof leg, note, sizeof note);
+	CHECK(strcmp(leg, "PH dim") == 0 && strstr(note, "+-0.020 over draws") && strstr(note, "R^2=0.970"),
+	      "PH dimension: %s, note %s", leg, note);
+	series_free(S);
+}
+
 int main(void)
 {
 	test_mono();
+	test_inst_panel();
 	series_store *S = series_new();
 	int r = series_add_run(S, "r1");
 	int loss = series_col(S, "train_loss"), dist = series_col(S, "dist"),

@@ -272,6 +272,14 @@ static void test_heldout(void)
 			for (int j = 0; j < ds->n_train; j++)
 				shared += same_row(ds->heldout_x + 2 * i, ds->train_x + 2 * j, 2);
 		CHECK(shared == 0, "synthetic held-out points are fresh (%d shared)", shared);
+		/* their labels are the generator's: circles puts class 1 on the outer ring */
+		int wrong = 0;
+		for (int i = 0; i < ds->n_heldout; i++) {
+			float *x = ds->heldout_x + 2 * i;
+			wrong += ds->heldout_y[i] > 1 || (x[0] * x[0] + x[1] * x[1] > 0.36f) != ds->heldout_y[i];
+		}
+		CHECK(wrong < ds->n_heldout / 20, "held-out labels follow the points (%d of %d off)", wrong,
+		      ds->n_heldout);
 		data_free(ds);
 		ds = NULL;
 	}
@@ -288,6 +296,22 @@ static void test_heldout(void)
 			for (int j = 0; j < ds->n_train; j++)
 				shared += same_row(ds->heldout_x + (size_t)i * 784, ds->train_x + (size_t)j * 784, 784);
 		CHECK(shared == 0, "held-out images are not training images (%d shared)", shared);
+		/* each held-out image carries the label of the same image in the full mini set */
+		data_set *all = NULL;
+		data_spec f = s;
+		f.n = 0;
+		int found = 0, right = 0;
+		if (data_load(&all, &f, err) == 0) {
+			for (int i = 0; i < ds->n_heldout; i += 50)
+				for (int j = 0; j < all->n_train; j++)
+					if (same_row(ds->heldout_x + (size_t)i * 784, all->train_x + (size_t)j * 784, 784)) {
+						found++;
+						right += all->train_y[j] == ds->heldout_y[i];
+						break;
+					}
+			data_free(all);
+		}
+		CHECK(found > 20 && right == found, "held-out labels: %d of %d right", right, found);
 		data_free(ds);
 		ds = NULL;
 	}

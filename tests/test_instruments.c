@@ -146,6 +146,24 @@ static void test_twins(void)
 	CHECK(dis >= 0 && dis <= 1 && te >= 0 && te <= 1, "disagreement %g and test error %g", dis, te);
 	CHECK(inc > 0 && ins > 0 && fabs(last(L, "twins1", "incons_instab", NULL) - (inc + ins)) < 1e-12,
 	      "C %g, S %g and C+S", inc, ins);
+	/* the twins' error is measured on the held-out points of their disagreement: each
+	 * twin's errors there, counted here, averaged */
+	const data_set *ds = lab_find_run(L, "t1.1")->data->ds;
+	double want = 0;
+	for (int i = 1; i <= 4; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "t1.%d", i);
+		double loss = 0;
+		long wrong = 0;
+		nn_model_eval(lab_find_run(L, name)->model, ds->heldout_x, ds->heldout_y, ds->n_heldout, 0,
+			      &loss, &wrong, NULL);
+		want += (double)wrong / ds->n_heldout / 4;
+	}
+	CHECK(fabs(te - want) < 1e-12, "the twins' error %g is theirs on the held-out points (%g)", te, want);
+	series_status ast;
+	series_get_status(L->series, L->twin_sid[1], &ast);
+	CHECK(ast.n_heldout == ds->n_heldout && ds->n_heldout > 0, "the agreement series names them: %d",
+	      ast.n_heldout);
 	/* twins differ only in their seed: r1 and the twins share data and model */
 	CHECK(lab_find_run(L, "t1.1")->seed != lab_find_run(L, "t1.2")->seed, "seeds differ");
 	CHECK(run_cmds(L, "twin 2; run use t2.2; train 60") == 0, "twins 2");

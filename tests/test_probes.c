@@ -434,6 +434,11 @@ static void test_agree(void)
 		}
 	CHECK(agree_disagreement(&out, &dp[0][0][0], 3, 4, 2, err) == 0, "%s", err);
 	CHECK_NEAR(out, 0.5, 1e-12, "hand disagreement");
+	/* Their error on the same points, labels 0 1 1 1: run 0 misses 1, run 1 misses 1,
+	 * run 2 misses 2 → 4 of 12. */
+	uint8_t lab[4] = {0, 1, 1, 1};
+	CHECK(agree_error(&out, &dp[0][0][0], lab, 3, 4, 2, err) == 0, "%s", err);
+	CHECK_NEAR(out, 4.0 / 12, 1e-12, "hand error of the twins");
 	/* Ties go to the lowest class: (0.5, 0.5) vs (0.4, 0.6) differ, vs (0.6, 0.4) agree. */
 	float tie[3][1][2] = {{{0.5f, 0.5f}}, {{0.4f, 0.6f}}, {{0.6f, 0.4f}}};
 	CHECK(agree_disagreement(&out, &tie[0][0][0], 3, 1, 2, err) == 0, "%s", err);

@@ -59,12 +59,15 @@ typedef struct {
 	int n_eval;       /* size of each fixed evaluation subset */
 	float *eval_train_x; uint8_t *eval_train_y; /* [n_eval] fixed subset of train, copied */
 	float *eval_test_x;  uint8_t *eval_test_y;  /* [n_eval] fixed subset of test, copied */
-	/* A held-out split disjoint from the training set and from the evaluation subsets,
-	 * used without its labels (twin agreement): fashion takes training images the subset
-	 * left out, else test images outside the test evaluation subset; synthetic sets draw
-	 * fresh points. n_heldout may be 0 (fashion with every image in use). */
+	/* A held-out split disjoint from the training set and from the evaluation subsets, for
+	 * the twins: their disagreement needs no labels, and their error is measured on the
+	 * same points with these (true, never noisy) labels, so the two are comparable. fashion
+	 * and cifar10 take training images the subset left out, else test images outside the
+	 * test evaluation subset; synthetic sets draw fresh points. n_heldout may be 0 (every
+	 * image in use). */
 	int n_heldout;
-	float *heldout_x; /* [n_heldout][dim] */
+	float *heldout_x;   /* [n_heldout][dim] */
+	uint8_t *heldout_y; /* [n_heldout] */
 } data_set;
 
 /* Validates the spec (known name, n within the available data, noise in [0,1]) and loads.

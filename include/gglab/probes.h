@@ -190,6 +190,10 @@ void margin_rtr_range(const float *A, int n, float eps, int sweeps, double *lo, 
  * (Jiang et al.'s disagreement; ties go to the lowest class index). */
 int agree_disagreement(double *out, const float *probs, int R, int U, int C, char *err);
 
+/* The runs' mean error rate on the same U points, labels y[U]: the number to set beside
+ * their disagreement (measured on the same points; argmax ties as there). */
+int agree_error(double *out, const float *probs, const uint8_t *y, int R, int U, int C, char *err);
+
 /* Inconsistency (Johnson & Zhang): mean over ordered pairs r ≠ r' and the U points of
  * KL(p_r ‖ p_r'). O(R²·U·C). */
 int agree_inconsistency(double *out, const float *probs, int R, int U, int C, char *err);

@@ -34,6 +34,7 @@ typedef struct {
 	int bs;
 	int n_eval;     /* examples in each evaluation subset (the train and test metrics) */
 	int n_train, n_test; /* the full sets (`eval`: the full_ columns) */
+	int n_heldout;  /* an agreement series: the held-out points of its disagreement and error */
 	double steps_per_s;
 	long goal;      /* step the current train goal ends at; -1 none (train until paused) */
 	int dropped;    /* the run was dropped; kept for its series */

@@ -269,7 +269,7 @@ static void add_label_noise(uint8_t *y, int n, int classes, float noise, uint64_
 /* Copies k randomly chosen examples of x/y into ex/ey. */
 /* k seeded picks copied into ex/ey, then h more (disjoint from them) into hx. */
 static void pick_subset(const float *x, const uint8_t *y, int n, int dim, int k, uint64_t seed,
-			const char *stream, float *ex, uint8_t *ey, int h, float *hx)
+			const char *stream, float *ex, uint8_t *ey, int h, float *hx, uint8_t *hy)
 {
 	gg_rng r;
 	gg_rng_seed(&r, gg_rng_derive(seed, stream));
@@ -290,6 +290,7 @@ static void pick_subset(const float *x, const uint8_t *y, int n, int dim, int k,
 		idx[i] = idx[j];
 		idx[j] = t;
 		memcpy(hx + (size_t)(i - k) * dim, x + (size_t)idx[i] * dim, sizeof(float) * (size_t)dim);
+		hy[i - k] = y[idx[i]];
 	}
 	free(idx);
 }
@@ -349,8 +350,11 @@ static int set_images(data_set *ds, const uint8_t *trx, const uint8_t *tr_y, int
 		gg_rng_shuffle(&hr, left, nleft);
 		ds->n_heldout = nleft < HELDOUT_MAX ? nleft : HELDOUT_MAX;
 		ds->heldout_x = gg_xmalloc(sizeof(float) * dim * (size_t)(ds->n_heldout ? ds->n_heldout : 1));
-		for (int i = 0; i < ds->n_heldout; i++)
+		ds->heldout_y = gg_xmalloc((size_t)(ds->n_heldout ? ds->n_heldout : 1));
+		for (int i = 0; i < ds->n_heldout; i++) {
 			pixels_to_float(ds->heldout_x + (size_t)i * dim, trx + (size_t)left[i] * dim, dim);
+			ds->heldout_y[i] = tr_y[left[i]];
+		}
 		free(left);
 		free(used);
 		free(sel);
@@ -469,9 +473,8 @@ static void load_synth(data_set *ds, int dim, int classes)
 	data_synth_fill(s->name, dim, s->seed, "test", ds->n_test, ds->test_x, ds->test_y);
 	ds->n_heldout = SYNTH_TEST;
 	ds->heldout_x = gg_xmalloc(sizeof(float) * (size_t)dim * (size_t)ds->n_heldout);
-	uint8_t *unused = gg_xmalloc((size_t)ds->n_heldout);
-	data_synth_fill(s->name, dim, s->seed, "heldout", ds->n_heldout, ds->heldout_x, unused);
-	free(unused);
+	ds->heldout_y = gg_xmalloc((size_t)ds->n_heldout);
+	data_synth_fill(s->name, dim, s->seed, "heldout", ds->n_heldout, ds->heldout_x, ds->heldout_y);
 }
 
 /* Side of the images of a named set (0: feature vectors, -1: unknown name). */
@@ -558,11 +561,12 @@ int data_load(data_set **out, const data_spec *spec, char *err)
 		h = ds->n_test - ds->n_eval < HELDOUT_MAX ? ds->n_test - ds->n_eval : HELDOUT_MAX;
 		ds->n_heldout = h;
 		ds->heldout_x = gg_xmalloc(sizeof(float) * d * (size_t)(h ? h : 1));
+		ds->heldout_y = gg_xmalloc((size_t)(h ? h : 1));
 	}
 	pick_subset(ds->train_x, ds->train_y, ds->n_train, ds->dim, ds->n_eval, spec->seed,
-		    "data-eval-train", ds->eval_train_x, ds->eval_train_y, 0, NULL);
+		    "data-eval-train", ds->eval_train_x, ds->eval_train_y, 0, NULL, NULL);
 	pick_subset(ds->test_x, ds->test_y, ds->n_test, ds->dim, ds->n_eval, spec->seed,
-		    "data-eval-test", ds->eval_test_x, ds->eval_test_y, h, ds->heldout_x);
+		    "data-eval-test", ds->eval_test_x, ds->eval_test_y, h, ds->heldout_x, ds->heldout_y);
 	*out = ds;
 	return 0;
 }
@@ -580,6 +584,7 @@ void data_free(data_set *ds)
 	free(ds->eval_test_x);
 	free(ds->eval_test_y);
 	free(ds->heldout_x);
+	free(ds->heldout_y);
 	free(ds);
 }
 

@@ -1,7 +1,8 @@
 /* instruments.c — the quantities of the four papers, measured while a run trains:
  *   - NAIS-Net stability margins per block (Ciccone et al. 2018), at every evaluation;
  *   - twin-run agreement (Jiang et al. 2022; Johnson & Zhang 2023), when every twin of a
- *     group has evaluated at the same step, on the held-out split without its labels;
+ *     group has evaluated at the same step, on the held-out split: the disagreement needs
+ *     no labels, and the twins' error beside it is measured on the same points;
  *   - the PH dimension of the trajectory (Tan et al. 2024): iterates go into a ring at
  *     every step, and the estimate runs on a background worker so training never stalls.
  * The math is in probes.c; this file decides when, on what, and where results go. Only
@@ -134,21 +135,21 @@ void inst_twins(lab *L)
 			continue;
 		float *probs = gg_xmalloc((size_t)k * U * C * sizeof *probs);
 		int *set = gg_xmalloc((size_t)k * sizeof *set);
-		double test_err = 0, gap = 0;
+		double gap = 0;
 		for (int i = 0; i < k; i++) {
 			nn_model_eval(tw[i]->model, ds->heldout_x, NULL, U, 0, NULL, NULL,
 				      probs + (size_t)i * U * C);
 			set[i] = tw[i]->parts > 1 ? tw[i]->part : 0;
 			if (tw[i]->parts > sets)
 				sets = tw[i]->parts;
-			test_err += last_value(L, tw[i], L->cols[COL_TEST_ERR]) / k;
 			gap += last_value(L, tw[i], L->cols[COL_GAP_LOSS]) / k;
 		}
 		char err[GG_ERRLEN];
-		double dis = NAN, inc = NAN, ins = NAN;
+		double dis = NAN, inc = NAN, ins = NAN, test_err = NAN;
 		if (agree_disagreement(&dis, probs, k, U, C, err) < 0 ||
-		    agree_inconsistency(&inc, probs, k, U, C, err) < 0)
-			dis = inc = NAN;
+		    agree_inconsistency(&inc, probs, k, U, C, err) < 0 ||
+		    agree_error(&test_err, probs, ds->heldout_y, k, U, C, err) < 0)
+			dis = inc = test_err = NAN;
 		if (sets > 1 && agree_instability(&ins, probs, set, sets, k, U, C, err) < 0)
 			ins = NAN;
 		lab_row row = { 0 };
@@ -165,6 +166,7 @@ void inst_twins(lab *L)
 		series_get_status(L->series, L->twin_sid[g], &st);
 		st.step = step;
 		st.epoch = run_epoch(tw[0]);
+		st.n_heldout = U;
 		series_set_status(L->series, L->twin_sid[g], &st);
 		free(probs);
 		free(set);

@@ -451,6 +451,19 @@ int agree_disagreement(double *out, const float *probs, int R, int U, int C, cha
 	return 0;
 }
 
+int agree_error(double *out, const float *probs, const uint8_t *y, int R, int U, int C, char *err)
+{
+	*out = NAN;
+	if (agree_check(probs, R, U, C, err) < 0)
+		return -1;
+	long wrong = 0;
+	for (int r = 0; r < R; r++)
+		for (int u = 0; u < U; u++)
+			wrong += argmax(probs + ((size_t)r * U + u) * C, C) != y[u];
+	*out = (double)wrong / ((double)U * R);
+	return 0;
+}
+
 /* Σ over ordered pairs a ≠ b of KL(p_a ‖ p_b), with p[n][C] and lp[n][C] its clamped logs. */
 static double kl_pairs(const double *p, const double *lp, int n, int C)
 {

@@ -155,9 +155,9 @@ int ui_summary(lab *L, FILE *out)
 			else
 				snprintf(instab, sizeof instab, "n/a (needs sets=2)");
 			snprintf(line, sizeof line,
-				 "summary: %s @ step %ld: %s | disagreement %.4f (held-out split) vs the twins' "
-				 "test error %.4f (test eval subset) | inconsistency %.4f | instability %s",
-				 st.name, st.step, group, dis, te, inc, instab);
+				 "summary: %s @ step %ld: %s | disagreement %.4f vs the twins' error %.4f (both "
+				 "on the %d held-out points) | inconsistency %.4f | instability %s",
+				 st.name, st.step, group, dis, te, st.n_heldout, inc, instab);
 			put_plain(out, "", line);
 			continue;
 		}

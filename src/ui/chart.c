@@ -602,6 +602,15 @@ void ui_render_plot(struct ui *u, ui_panel *p)
 			break;
 		*cut = 0;
 	}
+	/* the one part left is cut at a space, and goes when only its dot would be left */
+	while (ui_text_width(note) > nw && nw >= 0) {
+		char *sp = strrchr(note, ' ');
+		if (!sp || sp <= note + strlen(dot)) {
+			note[0] = 0;
+			break;
+		}
+		*sp = 0;
+	}
 	x += ui_put_text(w, note, nw > 0 ? nw : 0, kind->note_role);
 	int lx = W - 1 - lw;
 	for (int i = 0; i < j->nleg; i++) {

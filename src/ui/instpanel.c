@@ -1,8 +1,9 @@
 /* instpanel.c — the instruments panel's data step (panels.c's table): the columns `plot`
- * names, or by default what the current run has, by priority: NAIS-Net margins, twin
- * agreement (from the twin group's agreement series), the PH dimension, else the weight
- * and gradient norms with a hint how to get the others. The columns, their titles and
- * which are agreement columns or margins come from the registry (gglab/columns.h). */
+ * names, or by default what the current run has, by priority: NAIS-Net margins with what
+ * moves beside them, twin agreement (from the twin group's agreement series, with the set
+ * it was measured on), the PH dimension with its spread, else the weight and gradient norms
+ * with a hint how to get the others. The columns, their titles and which are agreement
+ * columns or margins come from the registry (gglab/columns.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,21 +102,37 @@ static int inst_auto(struct ui *u, int cur, inst_pick *p, char *note, size_t nle
 	char name[64], lbl[48];
 	note[0] = hint[0] = 0;
 	*zero = 0;
-	/* NAIS-Net: the spectral and Gershgorin margins of each block, its contraction ratio
-	 * while there is room; a negative margin must show below zero */
-	static const series_column_id nais[] = { SERIES_COL_NAIS_MARGIN, SERIES_COL_NAIS_GERSH,
-						 SERIES_COL_NAIS_CONTRACT };
-	for (int kind = 0; kind < 3; kind++)
+	/* NAIS-Net, each block's margins and what moves beside them: a stable dense block's
+	 * spectral margin is pinned at h·ε by construction (the same for every block, so one
+	 * curve stands for them), and its measured contraction and λ_min, λ_max of RᵀR come
+	 * beside it (its Gershgorin margin, a loose bound there, only by `plot`); a free or
+	 * convolutional block shows its margins (the Gershgorin one is the certificate of a
+	 * convolutional block) and its contraction. A negative margin must show below zero. */
+	static const series_column_id nais[] = { SERIES_COL_NAIS_MARGIN, SERIES_COL_NAIS_CONTRACT,
+						 SERIES_COL_NAIS_RTR_MIN, SERIES_COL_NAIS_RTR_MAX,
+						 SERIES_COL_NAIS_GERSH };
+	int rtr_shown = 0, pinned = 0;
+	for (int kind = 0; kind < 5; kind++)
 		for (int c = 0; c < ncols; c++) {
 			const char *layer;
 			if (series_colname(u->S, c, name, sizeof name) < 0 ||
 			    series_column_find(name, &layer) != &series_columns[nais[kind]] ||
 			    !has_values(u, cur, name))
 				continue;
-			if (nais[kind] == SERIES_COL_NAIS_CONTRACT && n >= 4)
+			char rtr[64];
+			series_column_layer(SERIES_COL_NAIS_RTR_MIN, layer, rtr, sizeof rtr);
+			int stable = has_values(u, cur, rtr);
+			if ((kind == 4 && stable) || (kind == 0 && stable && pinned++))
 				continue;
-			snprintf(lbl, sizeof lbl, "%s %s", series_columns[nais[kind]].title, layer);
+			/* short labels, the block's number after them ("λmin2"): two blocks' eight
+			 * curves keep their legend in half a 200-column screen */
+			static const char *const brief[] = { "margin", "contr", "min", "max", "gersh" };
+			const char *num = kind == 0 && stable ? "" : layer + strcspn(layer, "0123456789");
+			snprintf(lbl, sizeof lbl, "%s%s%s", kind == 2 || kind == 3 ? u->utf8 ? "λ" : "l" : "",
+				 brief[kind], num);
 			n = pick(p, n, cur, name, lbl);
+			if (kind == 2)
+				rtr_shown = 1;
 		}
 	if (n) {
 		*zero = 1;
@@ -126,7 +143,10 @@ static int inst_auto(struct ui *u, int cur, inst_pick *p, char *note, size_t nle
 					      series_columns[SERIES_COL_NAIS_RESCALED].title, 100 * v);
 		v = ui_last_finite(u, cur, col(SERIES_COL_NAIS_STAGES));
 		if (isfinite(v) && l < nlen)
-			snprintf(note + l, nlen - l, "%s%s %.2g", dot, series_columns[SERIES_COL_NAIS_STAGES].title, v);
+			l += (size_t)snprintf(note + l, nlen - l, "%s%s %.2g", dot,
+					      series_columns[SERIES_COL_NAIS_STAGES].title, v);
+		if (rtr_shown && l < nlen)
+			snprintf(note + l, nlen - l, u->utf8 ? "%sλ of RᵀR" : "%sl of R'R", dot);
 		return n;
 	}
 	/* twin agreement: disagreement beside the twins' test error (they should track each
@@ -143,15 +163,27 @@ static int inst_auto(struct ui *u, int cur, inst_pick *p, char *note, size_t nle
 		} else if (has_values(u, a, col(SERIES_COL_INCONS))) {
 			n = pick_col(p, n, a, SERIES_COL_INCONS);
 		}
+		series_status st;
+		series_get_status(u->S, a, &st);
+		size_t l = st.n_heldout > 0 ? (size_t)snprintf(note, nlen, "%sdisagree, err on %d held-out points",
+							      dot, st.n_heldout)
+					    : (size_t)snprintf(note, nlen, "%sdisagree, err on the held-out split", dot);
+		if (!has_values(u, a, col(SERIES_COL_INSTAB)) && l < nlen)
+			snprintf(note + l, nlen - l, "%sS n/a (needs sets=2)", dot);
 		return n;
 	}
 	if (has_values(u, cur, col(SERIES_COL_PHDIM))) {
 		n = pick_col(p, n, cur, SERIES_COL_PHDIM);
 		double r2 = ui_last_finite(u, cur, col(SERIES_COL_PHDIM_R2));
+		double sd = ui_last_finite(u, cur, col(SERIES_COL_PHDIM_SD));
 		char proj[80];
 		size_t l = 0;
-		if (isfinite(r2))
-			l = (size_t)snprintf(note, nlen, u->utf8 ? "%sfit R²=%.3f" : "%sfit R^2=%.3f", dot, r2);
+		if (isfinite(sd))
+			l = (size_t)snprintf(note, nlen, u->utf8 ? "%s±%.3f over draws" : "%s+-%.3f over draws",
+					     dot, sd);
+		if (isfinite(r2) && l < nlen)
+			l += (size_t)snprintf(note + l, nlen - l, u->utf8 ? "%sfit R²=%.3f" : "%sfit R^2=%.3f",
+					      dot, r2);
 		event_phrase(u, cur, "(projected", proj, sizeof proj);
 		if (proj[0] && l < nlen)
 			snprintf(note + l, nlen - l, " %s", proj);
@@ -178,7 +210,13 @@ void ui_build_inst(struct ui *u, plotjob *j, const runset *rs, int epochs)
 		int a = agreement_run(u, cur);
 		for (int i = 0; i < u->ninst; i++) {
 			unsigned f = col_flags(u->inst[i]);
-			np = pick(p, np, f & SERIES_COL_AGREEMENT && a >= 0 ? a : cur, u->inst[i], NULL);
+			int who = f & SERIES_COL_AGREEMENT && a >= 0 ? a : cur;
+			const series_column *c = series_column_find(u->inst[i], NULL);
+			int s_col = c == &series_columns[SERIES_COL_INSTAB] ||
+				    c == &series_columns[SERIES_COL_INCONS_INSTAB];
+			char lbl[48];
+			snprintf(lbl, sizeof lbl, "%.20s n/a (needs sets=2)", u->inst[i]);
+			np = pick(p, np, who, u->inst[i], s_col && !has_values(u, who, u->inst[i]) ? lbl : NULL);
 			if (f & SERIES_COL_MARGIN)
 				j->zero = 1;
 		}
@@ -190,8 +228,11 @@ void ui_build_inst(struct ui *u, plotjob *j, const runset *rs, int epochs)
 	for (int i = 0; i < np; i++) {
 		double *x, *y;
 		size_t n = ui_read_xy(u, p[i].run, p[i].col, epochs, &x, &y), m = 0;
-		if (!n)
+		if (!n) { /* nothing to draw; a column that cannot have values says why */
+			if (strstr(p[i].label, "n/a"))
+				ui_job_legend_must(j, "", roles[i], p[i].label);
 			continue;
+		}
 		/* instruments are computed at some evaluations only: join the ones there are
 		 * instead of leaving isolated dots between empty rows */
 		for (size_t k = 0; k < n; k++)

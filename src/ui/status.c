@@ -1,7 +1,10 @@
 /* status.c — the status line (row 0): the current run, how many others, its model, data,
  * step, epoch, batch size, learning rate, its latest train and test loss and their gap
- * (error rates under `metric err`), state, speed and ETA; when the line is short the least
- * important segments go first. (The keys are on the function-key bar: help.c.) */
+ * (error rates under `metric err`, with their standard errors), each labelled with the set
+ * it was measured on: the evaluation subsets, and the full sets when `eval` measured them
+ * at the latest evaluation (those come first); state, speed and ETA. When the line is short
+ * a segment with a shorter form takes it, then the least important segments go. (The keys
+ * are on the function-key bar: help.c.) */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 
 typedef struct {
 	char text[120];
+	char brief[120]; /* a shorter form, taken before anything is dropped; "": none */
 	int prio;
 	ui_role role;
 } segment;
@@ -43,6 +47,7 @@ void ui_draw_status(struct ui *u)
 	WINDOW *w = u->statusw;
 	int W = getmaxx(w);
 	segment seg[16];
+	memset(seg, 0, sizeof seg);
 	int n = 0;
 	runset rs;
 	ui_visible_runs(u, &rs);
@@ -78,26 +83,42 @@ void ui_draw_status(struct ui *u)
 		snprintf(seg[n].text, sizeof seg[n].text, "lr %.4g", st.lr);
 	}
 	seg[n].prio = 8, seg[n++].role = ROLE_STATUS;
-	/* what is happening now: the latest evaluation, kept at 80 columns (before the model) */
+	/* what is happening now: the latest evaluation, kept at 80 columns (before the model);
+	 * the full sets' numbers of an `eval` at that step first, the subsets' after them */
 	if (cur >= 0) {
-		const char *tr = u->errors ? "train_err" : "train_loss", *te = u->errors ? "test_err" : "test_loss";
-		double vtr = NAN, vte = NAN;
-		int ctr = series_find_col(u->S, tr), cte = series_find_col(u->S, te);
-		if (ctr >= 0)
-			series_last(u->S, cur, ctr, &vtr);
-		if (cte >= 0)
-			series_last(u->S, cur, cte, &vte);
-		if (isfinite(vtr)) {
-			fmt_value(seg[n].text, sizeof seg[n].text, "train", vtr, u->errors, st.n_eval);
-			seg[n].prio = 9, seg[n++].role = ROLE_STATUS;
-		}
-		if (isfinite(vte)) {
-			fmt_value(seg[n].text, sizeof seg[n].text, "test", vte, u->errors, st.n_eval);
-			seg[n].prio = 9, seg[n++].role = ROLE_STATUS;
-		}
-		if (isfinite(vtr) && isfinite(vte)) {
-			fmt_value(seg[n].text, sizeof seg[n].text, "gap", vte - vtr, u->errors, 0);
-			seg[n].prio = 9, seg[n++].role = ROLE_STATUS_KEY;
+		long at = -1;
+		double v[2][2] = { { NAN, NAN }, { NAN, NAN } }; /* [subset, full][train, test] */
+		for (int full = 0; full < 2; full++)
+			for (int k = 0; k < 2; k++) {
+				char name[32];
+				snprintf(name, sizeof name, "%s%s_%s", full ? "full_" : "", k ? "test" : "train",
+					 u->errors ? "err" : "loss");
+				int c = series_find_col(u->S, name);
+				long step = c >= 0 ? series_last(u->S, cur, c, &v[full][k]) : -1;
+				if (!full && !k)
+					at = step;
+				else if (full && step != at) /* an `eval` of an earlier step is not now */
+					v[full][k] = NAN;
+			}
+		int full = isfinite(v[1][0]) && isfinite(v[1][1]);
+		for (int f = full; f >= 0; f--) {
+			int nn[2] = { f ? st.n_train : st.n_eval, f ? st.n_test : st.n_eval };
+			int prio = f || !full ? 9 : 3; /* the subsets step back when the full sets are there */
+			for (int k = 0; k < 3 && n < 14; k++) {
+				if (k < 2 ? !isfinite(v[f][k]) : !isfinite(v[f][0]) || !isfinite(v[f][1]))
+					continue;
+				char val[64];
+				fmt_value(val, sizeof val, k == 0 ? "train" : k == 1 ? "test" : "gap",
+					  k < 2 ? v[f][k] : v[f][1] - v[f][0], u->errors, k < 2 ? nn[k] : 0);
+				if (k == 0) {
+					snprintf(seg[n].text, sizeof seg[n].text, "%s %s", f ? "full" : "subset", val);
+					if (!f)
+						snprintf(seg[n].brief, sizeof seg[n].brief, "sub %s", val);
+				} else {
+					snprintf(seg[n].text, sizeof seg[n].text, "%s", val);
+				}
+				seg[n].prio = prio, seg[n++].role = k == 2 ? ROLE_STATUS_KEY : ROLE_STATUS;
+			}
 		}
 	}
 	snprintf(seg[n].text, sizeof seg[n].text, " %s ", u->loading[0] ? u->loading : series_state_name(st.state));
@@ -115,9 +136,9 @@ void ui_draw_status(struct ui *u)
 		}
 	}
 
-	/* Drop the least important segments until the line fits. */
+	/* Shorten, then drop the least important segments until the line fits. */
 	const char *sep = "  ";
-	int keep[16];
+	int keep[16], shortened = 0;
 	for (int i = 0; i < n; i++)
 		keep[i] = 1;
 	for (;;) {
@@ -129,6 +150,13 @@ void ui_draw_status(struct ui *u)
 			}
 		if (width <= W)
 			break;
+		if (!shortened) { /* "subset train 0.31" → "sub train 0.31" */
+			shortened = 1;
+			for (int i = 0; i < n; i++)
+				if (seg[i].brief[0])
+					memcpy(seg[i].text, seg[i].brief, sizeof seg[i].text);
+			continue;
+		}
 		int low = -1;
 		for (int i = 0; i < n; i++)
 			if (keep[i] && (low < 0 || seg[i].prio < seg[low].prio))

@@ -1,7 +1,7 @@
 #!/bin/sh
 # runs.sh — several runs on one screen: a run and its fork are overlaid with a legend that
 # names both and the status line names the current one; `run use` switches it; `run drop`
-# takes a run off the plot; `gglab --view` shows a file's runs, in a lab with no runs of its
+# takes a run off the plot; the status line says which set its numbers come from; `gglab --view` shows a file's runs, in a lab with no runs of its
 # own (`train` says so); `view inst` without instruments says how to get them; `view boundary` draws the
 # decision boundary of a 2-D data set with every class's points and explains itself on fashion.
 . "${srcdir:-.}/tests/tui/lib.sh"
@@ -16,6 +16,14 @@ expect_screen "r1.f1 reached its goal" "the fork trains"
 expect_line 2 ' r1 [-0-9.e]+  .* r1\.f1 [-0-9.e]+( |$)' "the legend names both runs"
 expect_line 1 '^ r1\.f1  \+1 run ' "the status line names the current run (the fork)"
 has_braille && pass || fail "braille curves for two runs"
+# the status line names the set its numbers come from: the evaluation subsets, then after
+# `eval` the full sets (first, with their standard errors under `metric err`)
+expect_line 1 ' sub(set)? train [0-9.]+  test [0-9.]+  gap ' "the status line: the subsets' numbers, labelled"
+type_line "eval"
+expect_line 1 ' full train [0-9.]+  test [0-9.]+  gap ' "after eval: the full sets' numbers, labelled"
+type_line "metric err"
+expect_line 1 ' full train [0-9.]+% ±[0-9.]+  test [0-9.]+% ±[0-9.]+  gap ' "with their standard errors"
+type_line "metric loss"
 
 type_line "run use r1"
 expect_line 1 '^ r1  \+1 run ' "run use: the status line names the new current run"
