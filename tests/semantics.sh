@@ -81,6 +81,12 @@ check "summary: contraction and lambda(R'R) of a stable block" sh -c "grep -qE \
 check "a free block: no lambda, no rescale" sh -c "grep -E '^summary: f nais1: ' '$TMP/err' | grep -qv rescaled"
 check "show lists the NAIS columns" sh -c "grep -qE '^  nais   margin_nais1 .* rtr_min_nais1 .* rtr_max_nais1 .* rescaled' '$TMP/err'"
 
+# a convolutional NAIS block: its Gershgorin certificate and measured contraction
+export GGLAB_DATA="$srcdir/data/fashion-mini"
+run_gglab -c "data fashion n=200; model nais conv=4 blocks=1 stages=3 h=0.5; set bs 20; train 20" --threads 1
+check "summary: a conv block's certificate, contraction and rescaled fraction" sh -c "grep -qE '^summary: r1 nais1: Gershgorin certificate [0-9.e-]+ \(convolutional\) \| measured contraction [0-9.]+ \| projection rescaled on [0-9]+% of steps' '$TMP/err'"
+unset GGLAB_DATA
+
 # the paper scripts parse, and every variant of hoffer.gg clips the same
 for gg in "$srcdir"/data/scripts/*.gg; do
 	run_gglab --check "$gg"

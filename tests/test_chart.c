@@ -117,7 +117,19 @@ static void test_inst_panel(void)
 		row(S, r, t, nais, v, 3);
 	}
 	inst_panel(S, r, 0, NULL, leg, sizeof leg, note, sizeof note);
-	CHECK(strcmp(leg, "margin1|contr1|gersh1") == 0, "free NAIS legend: %s", leg);
+	CHECK(strcmp(leg, "margin1|gersh1|contr1") == 0, "free NAIS legend: %s", leg);
+	series_free(S);
+
+	/* a convolutional model: the Gershgorin certificate and the contraction of each block */
+	S = series_new();
+	r = series_add_run(S, "conv");
+	for (long t = 0; t < 3; t++) {
+		double v[] = { NAN, 0.005, 0.97, NAN, NAN, NAN, 0.004, 0.98, NAN, NAN, 1 };
+		row(S, r, t, nais, v, 11);
+	}
+	inst_panel(S, r, 0, NULL, leg, sizeof leg, note, sizeof note);
+	CHECK(strcmp(leg, "gersh1|gersh2|contr1|contr2") == 0, "conv NAIS legend: %s", leg);
+	CHECK(strstr(note, "rescaled 100%") != NULL, "conv NAIS note: %s", note);
 	series_free(S);
 
 	/* twins with one training set: both numbers on the held-out points, S is n/a */

@@ -134,6 +134,50 @@ static void test_nais(void)
 	lab_free(L);
 }
 
+/* A convolutional NAIS model has the dense one's instruments: each block's Gershgorin
+ * certificate (a certificate once projected: > 0), its measured contraction, the rescaled
+ * fraction and the depth; and the PH dimension and twins work as for any model (the
+ * decision boundary is for 2-D data sets, which a conv model cannot take). */
+static void test_conv_nais(void)
+{
+	char dir[600];
+	snprintf(dir, sizeof dir, "%s/data/fashion-mini", GGLAB_SRCDIR);
+	setenv("GGLAB_DATA", dir, 1);
+	lab *L = new_lab_opts(1, NULL);
+	CHECK(run_cmds(L, "data fashion n=200; model nais conv=4 blocks=2 stages=3 h=0.5; "
+			  "opt sgd lr=0.05; set bs 20 tol 0.01 kmax 6; train 30; margins") == 0,
+	      "conv nais: %s", last_err);
+	for (int b = 1; b <= 2; b++) {
+		char col[32];
+		snprintf(col, sizeof col, "nais_gersh_nais%d", b);
+		double g = last(L, "r1", col, NULL);
+		snprintf(col, sizeof col, "nais_contract_nais%d", b);
+		double c = last(L, "r1", col, NULL);
+		CHECK(g > 0 && isfinite(c) && c > 0, "block %d: certificate %g, contraction %g", b, g, c);
+	}
+	double f = last(L, "r1", "nais_rescaled", NULL), st = last(L, "r1", "nais_stages", NULL);
+	CHECK(f >= 0 && f <= 1 && st >= 1 && st <= 6, "rescaled %g, stages %g", f, st);
+	CHECK(series_find_col(L->series, "nais_margin_nais1") < 0 ||
+		      !isfinite(last(L, "r1", "nais_margin_nais1", NULL)),
+	      "no spectral margin claimed for a convolution");
+	series_grid g;
+	CHECK(series_get_grid(L->series, lab_find_run(L, "r1")->sid, &g) < 0, "no boundary off the plane");
+	/* the free block: nothing keeps its certificate, a large step loses it */
+	CHECK(run_cmds(L, "model nais conv=4 blocks=1 stages=3 stable=off; opt sgd lr=0.5; train 30") == 0,
+	      "free conv nais: %s", last_err);
+	CHECK(isfinite(last(L, "r1", "nais_gersh_nais1", NULL)), "free: a Gershgorin margin");
+	/* the PH dimension of a conv model's iterates, and its twins */
+	CHECK(run_cmds(L, "phdim on n=40 k=8; train 45; phdim") == 0, "phdim on conv: %s", last_err);
+	inst_phdim_wait(L);
+	double d = last(L, "r1", "phdim", NULL);
+	CHECK(isfinite(d) && d > 0, "PH dimension of a conv model: %g", d);
+	CHECK(run_cmds(L, "twin 2; train 20") == 0, "conv twins: %s", last_err);
+	double dis = last(L, "twins1", "disagree", NULL), te = last(L, "twins1", "twins_test_err", NULL);
+	CHECK(dis >= 0 && dis <= 1 && te >= 0 && te <= 1, "conv twins: disagreement %g, error %g", dis, te);
+	lab_free(L);
+	unsetenv("GGLAB_DATA");
+}
+
 static void test_twins(void)
 {
 	lab *L = new_lab_opts(1, NULL);
@@ -240,6 +284,7 @@ int main(void)
 	test_distance_and_fit();
 	test_recipe();
 	test_nais();
+	test_conv_nais();
 	test_twins();
 	test_phdim();
 	test_phdim_wakeup();

@@ -486,8 +486,8 @@ int lab_margins(lab *L, char *err)
 	if (!r)
 		return -1;
 	if (r->mcfg.kind != NN_NAIS)
-		return gg_fail(err, "%s is an mlp: NAIS margins need a NAIS-Net ('model nais width=W "
-				    "blocks=B stages=K')", r->name);
+		return gg_fail(err, "%s has no NAIS blocks: NAIS margins need a NAIS-Net ('model nais "
+				    "width=W blocks=B stages=K', or conv=C for convolutional blocks)", r->name);
 	if (run_build(L, r, err) < 0)
 		return -1;
 	lab_row row = { 0 };

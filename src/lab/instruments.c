@@ -26,46 +26,87 @@
 
 /* ---- NAIS-Net margins --------------------------------------------------------------------- */
 
+/* Block blk's measured contraction: the mean ratio of successive steps at the last stages,
+ * from last3[3][B][n] = x(K−2), x(K−1), x(K). */
+static void put_contraction(lab *L, lab_row *row, const char *layer, const float *last3, int B,
+			    int n)
+{
+	char name[64], err[GG_ERRLEN];
+	double ratio;
+	size_t BN = (size_t)B * n;
+	series_column_layer(SERIES_COL_NAIS_CONTRACT, layer, name, sizeof name);
+	lab_row_set(L, row, name,
+		    margin_contraction(&ratio, NULL, last3, last3 + BN, last3 + 2 * BN, B, n, err) == 0
+			    ? ratio : NAN);
+}
+
+/* A dense block, probed: its spectral and Gershgorin margins from A[n][n]. */
+static void dense_margins(lab *L, run *r, lab_row *row, const char *layer, const float *A)
+{
+	const nn_config *c = &r->model->cfg;
+	int n = c->width;
+	char name[64], err[GG_ERRLEN];
+	margin_spectral_result sr;
+	series_column_layer(SERIES_COL_NAIS_MARGIN, layer, name, sizeof name);
+	/* 500 iterations: exact for stable (symmetric) blocks; for free ones the estimate is
+	 * conservative when unconverged, and a block of width 256 stays near 0.1 s */
+	lab_row_set(L, row, name, margin_spectral(&sr, A, n, c->h, 500, err) == 0 ? sr.margin : NAN);
+	series_column_layer(SERIES_COL_NAIS_GERSH, layer, name, sizeof name);
+	lab_row_set(L, row, name, margin_gershgorin(A, n, c->h));
+}
+
+/* A stable dense block (A = −RᵀR − εI): its margin is pinned, RᵀR's spectrum moves. */
+static void rtr_range(lab *L, run *r, lab_row *row, const char *layer, const float *A)
+{
+	const nn_config *c = &r->model->cfg;
+	char name[64];
+	double lo, hi;
+	margin_rtr_range(A, c->width, c->eps, 30, &lo, &hi);
+	series_column_layer(SERIES_COL_NAIS_RTR_MIN, layer, name, sizeof name);
+	lab_row_set(L, row, name, lo);
+	series_column_layer(SERIES_COL_NAIS_RTR_MAX, layer, name, sizeof name);
+	lab_row_set(L, row, name, hi);
+}
+
+/* Every block of a NAIS model, dense or convolutional, on a probe batch of the test
+ * evaluation subset: margins, measured contraction, the rescaled fraction and the depth.
+ * A convolutional block has the Gershgorin certificate (the spectral margin of a
+ * convolution is not computed); its state is C×H×W, the input's size (PROBE_ROWS ≤
+ * NN_CONV_CHUNK: its probe runs the batch in one piece). */
 void inst_nais(lab *L, run *r, lab_row *row)
 {
 	const nn_config *c = &r->model->cfg;
 	if (c->kind != NN_NAIS)
 		return;
 	const data_set *ds = r->data->ds;
-	int B = ds->n_eval < PROBE_ROWS ? ds->n_eval : PROBE_ROWS, n = c->width;
-	float *A = gg_xmalloc((size_t)n * n * sizeof *A);
+	int conv = nn_config_is_conv(c);
+	int B = ds->n_eval < PROBE_ROWS ? ds->n_eval : PROBE_ROWS;
+	int n = conv ? c->channels * c->img_h * c->img_w : c->width;
+	float *A = conv ? NULL : gg_xmalloc((size_t)n * n * sizeof *A);
 	float *last3 = gg_xmalloc((size_t)3 * B * n * sizeof *last3);
-	int *used = gg_xmalloc((size_t)B * sizeof *used);
+	int *used = gg_xmalloc((size_t)B * sizeof *used), *u = r->nais_tol > 0 ? used : NULL;
 	double stages_sum = 0;
 	long stages_n = 0;
 	for (int blk = 0; blk < c->blocks; blk++) {
-		if (nn_nais_probe(r->model, ds->eval_test_x, B, blk, r->nais_kmax, r->nais_tol, A, last3,
-				  r->nais_tol > 0 ? used : NULL) < 0)
-			continue;
-		char name[64], layer[16], err[GG_ERRLEN];
-		margin_spectral_result sr;
+		char layer[16], name[64];
+		double gersh;
 		snprintf(layer, sizeof layer, "nais%d", blk + 1);
-		series_column_layer(SERIES_COL_NAIS_MARGIN, layer, name, sizeof name);
-		/* 500 iterations: exact for stable (symmetric) blocks; for free ones the estimate is
-		 * conservative when unconverged, and a block of width 256 stays near 0.1 s */
-		lab_row_set(L, row, name, margin_spectral(&sr, A, n, c->h, 500, err) == 0 ? sr.margin : NAN);
-		series_column_layer(SERIES_COL_NAIS_GERSH, layer, name, sizeof name);
-		lab_row_set(L, row, name, margin_gershgorin(A, n, c->h));
-		double ratio;
-		size_t BN = (size_t)B * n;
-		series_column_layer(SERIES_COL_NAIS_CONTRACT, layer, name, sizeof name);
-		lab_row_set(L, row, name,
-			    margin_contraction(&ratio, NULL, last3, last3 + BN, last3 + 2 * BN, B, n, err) == 0
-				    ? ratio : NAN);
-		if (c->stable) { /* A = −RᵀR − εI: the margin is pinned, RᵀR's spectrum moves */
-			double lo, hi;
-			margin_rtr_range(A, n, c->eps, 30, &lo, &hi);
-			series_column_layer(SERIES_COL_NAIS_RTR_MIN, layer, name, sizeof name);
-			lab_row_set(L, row, name, lo);
-			series_column_layer(SERIES_COL_NAIS_RTR_MAX, layer, name, sizeof name);
-			lab_row_set(L, row, name, hi);
+		if (conv) {
+			if (nn_nais_conv_probe(r->model, ds->eval_test_x, B, blk, r->nais_kmax, r->nais_tol,
+					       &gersh, last3, u) < 0)
+				continue;
+			series_column_layer(SERIES_COL_NAIS_GERSH, layer, name, sizeof name);
+			lab_row_set(L, row, name, gersh);
+		} else {
+			if (nn_nais_probe(r->model, ds->eval_test_x, B, blk, r->nais_kmax, r->nais_tol, A,
+					  last3, u) < 0)
+				continue;
+			dense_margins(L, r, row, layer, A);
 		}
-		for (int b = 0; r->nais_tol > 0 && b < B; b++) {
+		put_contraction(L, row, layer, last3, B, n); /* the columns in their first order */
+		if (!conv && c->stable)
+			rtr_range(L, r, row, layer, A);
+		for (int b = 0; u && b < B; b++) {
 			stages_sum += used[b];
 			stages_n++;
 		}

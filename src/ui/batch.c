@@ -89,33 +89,45 @@ static void group_stats(series_store *s, int group, char *buf, size_t len)
 			   "%.3f ± %.3f", first, last, k, 100 * em, 100 * es, bm, bs);
 }
 
+/* The latest value of block `layer`'s column of kind id (NaN: none). */
+static double block_last(series_store *s, int r, series_column_id id, const char *layer)
+{
+	char col[64];
+	double v;
+	series_column_layer(id, layer, col, sizeof col);
+	series_last(s, r, series_find_col(s, col), &v);
+	return v;
+}
+
 /* A NAIS run's instruments, block by block: beside the margin (pinned at h·ε for a stable
- * block) what moves: the measured contraction, λ_min and λ_max of RᵀR, and the fraction
- * of steps the projection rescaled R. Nothing for a run without NAIS blocks. */
+ * dense block; a convolutional block has its Gershgorin certificate instead) what moves:
+ * the measured contraction, λ_min and λ_max of RᵀR, and the fraction of steps the
+ * projection rescaled. Nothing for a run without NAIS blocks. */
 static void nais_summary(series_store *s, int r, const char *name, FILE *out)
 {
+	double resc;
+	series_last(s, r, series_find_col(s, series_column_name(SERIES_COL_NAIS_RESCALED)), &resc);
 	for (int blk = 1; blk <= 64; blk++) {
-		char layer[16], col[64], line[400];
-		double m, ct, lo, hi;
+		char layer[16], line[400];
 		snprintf(layer, sizeof layer, "nais%d", blk);
-		series_column_layer(SERIES_COL_NAIS_MARGIN, layer, col, sizeof col);
-		if (series_find_col(s, col) < 0 || series_last(s, r, series_find_col(s, col), &m) < 0)
+		double m = block_last(s, r, SERIES_COL_NAIS_MARGIN, layer);
+		double g = block_last(s, r, SERIES_COL_NAIS_GERSH, layer);
+		double ct = block_last(s, r, SERIES_COL_NAIS_CONTRACT, layer);
+		double lo = block_last(s, r, SERIES_COL_NAIS_RTR_MIN, layer);
+		double hi = block_last(s, r, SERIES_COL_NAIS_RTR_MAX, layer);
+		if (!isfinite(m) && !isfinite(g))
 			return;
-		series_column_layer(SERIES_COL_NAIS_CONTRACT, layer, col, sizeof col);
-		series_last(s, r, series_find_col(s, col), &ct);
-		series_column_layer(SERIES_COL_NAIS_RTR_MIN, layer, col, sizeof col);
-		series_last(s, r, series_find_col(s, col), &lo);
-		series_column_layer(SERIES_COL_NAIS_RTR_MAX, layer, col, sizeof col);
-		series_last(s, r, series_find_col(s, col), &hi);
-		int len = snprintf(line, sizeof line, "summary: %s %s: spectral margin %.4g | measured "
-						      "contraction %.4g", name, layer, m, ct);
-		if (isfinite(lo) && len < (int)sizeof line) {
-			double resc;
-			series_last(s, r, series_find_col(s, series_column_name(SERIES_COL_NAIS_RESCALED)), &resc);
-			snprintf(line + len, sizeof line - len, " | stable: lambda(R'R) in [%.4g, %.4g] | "
-								"projection rescaled on %.0f%% of steps",
-				 lo, hi, 100 * resc);
-		}
+		int len = isfinite(m) ? snprintf(line, sizeof line, "summary: %s %s: spectral margin %.4g",
+						 name, layer, m)
+				      : snprintf(line, sizeof line, "summary: %s %s: Gershgorin certificate "
+								    "%.4g (convolutional)", name, layer, g);
+		len += snprintf(line + len, sizeof line - len, " | measured contraction %.4g", ct);
+		if (isfinite(lo) && len < (int)sizeof line)
+			len += snprintf(line + len, sizeof line - len, " | stable: lambda(R'R) in [%.4g, %.4g]",
+					lo, hi);
+		if (isfinite(resc) && len < (int)sizeof line)
+			snprintf(line + len, sizeof line - len, " | projection rescaled on %.0f%% of steps",
+				 100 * resc);
 		put_plain(out, "", line);
 	}
 }

@@ -108,9 +108,9 @@ static int inst_auto(struct ui *u, int cur, inst_pick *p, char *note, size_t nle
 	 * beside it (its Gershgorin margin, a loose bound there, only by `plot`); a free or
 	 * convolutional block shows its margins (the Gershgorin one is the certificate of a
 	 * convolutional block) and its contraction. A negative margin must show below zero. */
-	static const series_column_id nais[] = { SERIES_COL_NAIS_MARGIN, SERIES_COL_NAIS_CONTRACT,
-						 SERIES_COL_NAIS_RTR_MIN, SERIES_COL_NAIS_RTR_MAX,
-						 SERIES_COL_NAIS_GERSH };
+	static const series_column_id nais[] = { SERIES_COL_NAIS_MARGIN, SERIES_COL_NAIS_GERSH,
+						 SERIES_COL_NAIS_CONTRACT, SERIES_COL_NAIS_RTR_MIN,
+						 SERIES_COL_NAIS_RTR_MAX };
 	int rtr_shown = 0, pinned = 0;
 	for (int kind = 0; kind < 5; kind++)
 		for (int c = 0; c < ncols; c++) {
@@ -122,16 +122,16 @@ static int inst_auto(struct ui *u, int cur, inst_pick *p, char *note, size_t nle
 			char rtr[64];
 			series_column_layer(SERIES_COL_NAIS_RTR_MIN, layer, rtr, sizeof rtr);
 			int stable = has_values(u, cur, rtr);
-			if ((kind == 4 && stable) || (kind == 0 && stable && pinned++))
+			if ((kind == 1 && stable) || (kind == 0 && stable && pinned++))
 				continue;
 			/* short labels, the block's number after them ("λmin2"): two blocks' eight
 			 * curves keep their legend in half a 200-column screen */
-			static const char *const brief[] = { "margin", "contr", "min", "max", "gersh" };
+			static const char *const brief[] = { "margin", "gersh", "contr", "min", "max" };
 			const char *num = kind == 0 && stable ? "" : layer + strcspn(layer, "0123456789");
-			snprintf(lbl, sizeof lbl, "%s%s%s", kind == 2 || kind == 3 ? u->utf8 ? "λ" : "l" : "",
+			snprintf(lbl, sizeof lbl, "%s%s%s", kind >= 3 ? u->utf8 ? "λ" : "l" : "",
 				 brief[kind], num);
 			n = pick(p, n, cur, name, lbl);
-			if (kind == 2)
+			if (kind == 3)
 				rtr_shown = 1;
 		}
 	if (n) {
