@@ -102,5 +102,7 @@ check "hoffer-cnn.gg, nais-cnn.gg: the full Fashion-MNIST" sh -c "grep -qx 'data
 check "nais-cnn.gg: a stable and a free conv block, unrolled" sh -c "grep -q '^model nais conv=.* stable=on' '$srcdir/data/scripts/nais-cnn.gg' &&
 	grep -q '^model nais conv=.* stable=off' '$srcdir/data/scripts/nais-cnn.gg' &&
 	test \$(grep -c '^eval stages=' '$srcdir/data/scripts/nais-cnn.gg') -eq 2"
+check "nais.gg: both variants are three twins" test "$(grep -c '^twin 3 seed=1 name=' "$srcdir/data/scripts/nais.gg")" -eq 2
+check "phdim.gg: every variant is three twins" test "$(grep -c '^twin 3 seed=1 name=' "$srcdir/data/scripts/phdim.gg")" -eq 5
 
 finish
