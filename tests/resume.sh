@@ -110,26 +110,27 @@ kill_chain() {
 }
 
 # PH estimates pending at an autosave are saved with it and made by the resumed session:
-# with `phdim on every=1` (an estimate at every evaluation, the queue mostly full), the
-# session killed at random moments, each resume killed in turn, ends with the export of
-# an uninterrupted run, byte for byte
+# with `phdim on every=1` and an evaluation every 50 steps (52 estimates, the queue mostly
+# full, so that nearly any moment has some pending), the session killed at random moments,
+# each resume killed in turn, ends with the export of an uninterrupted run, byte for byte
 cat >"$TMP/ph.gg" <<GG
 data teacher n=2000 dim=32
 model mlp 64x2 act=tanh
 opt sgd lr=0.05 momentum=0.9
 set bs 16
 train 200
-phdim on n=400 k=32 every=1
-train 3000
+phdim on n=600 k=16 every=1
+set eval 50
+train 2000
 set lr 0.02
-train 1000
+train 600
 export csv $TMP/out.csv
 GG
 rm -f "$TMP/out.csv"
 run_gglab --batch "$TMP/ph.gg" --threads 1
 expect_rc 0 "the uninterrupted PH run"
 mv "$TMP/out.csv" "$TMP/ph-full.csv"
-check "the uninterrupted run has PH estimates" test "$(grep -c 'PH dimension' "$TMP/err")" -ge 5
+check "the uninterrupted run has PH estimates" test "$(grep -c 'PH dimension [0-9]' "$TMP/err")" -ge 50
 KILLS=4 READY="PH dimension"
 kill_chain "$TMP/ph.gg" --threads 1
 check "the PH run was killed and resumed (killed $chain_kills times, after$chain_delays s)" \
