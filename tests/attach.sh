@@ -210,4 +210,5 @@ kill -TERM "$LAB"
 wait "$LAB"
 check "SIGTERM saves everything" grep -q "saved everything to" "$TMP/t.err"
 check "and removes the socket" test ! -e "$TMP/xdg/gglab/$LAB.sock"
+check "no sanitizer report in the labs' logs" sh -c "! cat '$TMP'/*.err | grep -qiE 'sanitizer|runtime error'"
 finish

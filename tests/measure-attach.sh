@@ -13,6 +13,7 @@ GGLAB=${GGLAB:-./gglab}
 ROUNDS=${1:-3}
 STEPS=${2:-2000}
 TMP=$(mktemp -d /tmp/gglab-attach.XXXXXX)
+export XDG_STATE_HOME="$TMP/state" # (no journals or autosaves of its labs left behind)
 TM="tmux -L gglab-measure-$$ -f /dev/null"
 trap '$TM kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 echo "# cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1) ($(nproc) cores), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -21,40 +22,42 @@ for n in "$STEPS" $((2 * STEPS)); do
 	printf 'data fashion n=10000\nmodel mlp 256x2 act=relu\nset bs 128\ntrain %d\n' "$n" >"$TMP/s$n.gg"
 done
 
-# run COND N: seconds for one lab of N steps under COND (plain, listen, viewers)
+# run COND N: "WALL CPU" seconds of one lab of N steps under COND (plain, listen, viewers);
+# CPU: the lab process's user + system time (its trainer, and the server thread if any)
 run() {
 	local cond=$1 n=$2 sock="$TMP/lab.sock" args=""
 	[ "$cond" = plain ] || args="--listen=$sock"
-	local t0 t1
-	t0=$(date +%s.%N)
-	OPENBLAS_NUM_THREADS=1 "$GGLAB" --threads 1 --batch "$TMP/s$n.gg" $args 2>"$TMP/err" &
+	OPENBLAS_NUM_THREADS=1 /usr/bin/time -f '%e %U %S' -o "$TMP/time" \
+		"$GGLAB" --threads 1 --batch "$TMP/s$n.gg" $args 2>"$TMP/err" &
 	local lab=$!
 	if [ "$cond" = viewers ]; then
 		local i=0
-		while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i + 1)); done
+		while [ ! -S "$sock" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
 		for v in 1 2; do
 			$TM new-session -d -x 100 -y 30 -s "v$v" \
 				"env TERM=screen-256color LANG=C.UTF-8 '$GGLAB' attach '$sock' 2>/dev/null"
 		done
 	fi
-	wait $lab
-	t1=$(date +%s.%N)
+	wait $lab || { echo "the lab failed: $(tail -n 3 "$TMP/err")" >&2; return 1; }
 	if [ "$cond" = viewers ] && ! grep -q "viewer 2 attached" "$TMP/err"; then
-		echo "# warning: the viewers did not attach in time" >&2
+		echo "# warning: the viewers did not attach" >&2
 	fi
 	$TM kill-server >/dev/null 2>&1
-	echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }'
+	awk '{ printf "%s %.2f", $1, $2 + $3 }' "$TMP/time"
 }
 
+command -v /usr/bin/time >/dev/null 2>&1 || { echo "needs /usr/bin/time (Debian: time)" >&2; exit 1; }
 for r in $(seq 1 "$ROUNDS"); do
 	for cond in plain listen viewers; do
-		a=$(run "$cond" "$STEPS")
-		b=$(run "$cond" $((2 * STEPS)))
-		echo "$r $cond $a $b" | awk '{ d = $4 - $3; printf "round %d %-8s %6.2f s - %6.2f s: %5.0f steps/s\n", $1, $2, $4, $3, '"$STEPS"' / d }'
+		a=$(run "$cond" "$STEPS") || exit 1
+		b=$(run "$cond" $((2 * STEPS))) || exit 1
+		echo "$r $cond $a $b" | awk -v n="$STEPS" '{ w = n / ($5 - $3); c = n / ($6 - $4)
+			printf "round %d %-8s wall %6.2f - %6.2f s, cpu %6.2f - %6.2f s: %6.1f steps/s, %6.1f steps per cpu s\n", $1, $2, $5, $3, $6, $4, w, c
+			printf "%s %.3f %.3f\n", $2, w, c >"/dev/stderr" }' 2>>"$TMP/rates"
 	done
-done | tee "$TMP/rounds"
-awk '{ s[$3] += $NF + 0; n[$3]++ }
-     END { for (c in s) m[c] = s[c] / n[c];
-           printf "mean steps/s: plain %.0f, listen %.0f, two viewers %.0f\n", m["plain"], m["listen"], m["viewers"];
-           printf "two viewers / plain = %.3f (target >= 0.97); listen / plain = %.3f\n", m["viewers"] / m["plain"], m["listen"] / m["plain"] }' \
-	"$TMP/rounds"
+done
+awk '{ w[$1] += $2; c[$1] += $3; k[$1]++ }
+     END { for (x in k) { w[x] /= k[x]; c[x] /= k[x] }
+           printf "mean steps/s (wall): plain %.1f, listen %.1f, two viewers %.1f\n", w["plain"], w["listen"], w["viewers"];
+           printf "mean steps per cpu s: plain %.1f, listen %.1f, two viewers %.1f\n", c["plain"], c["listen"], c["viewers"];
+           printf "two viewers / plain: wall %.3f, cpu %.3f (target >= 0.97); listen / plain: wall %.3f, cpu %.3f\n", w["viewers"] / w["plain"], c["viewers"] / c["plain"], w["listen"] / w["plain"], c["listen"] / c["plain"] }' "$TMP/rates"

@@ -87,6 +87,7 @@ done
 check "the lab stopped" sh -c "! kill -0 $LAB 2>/dev/null"
 check "its log says which viewer stopped it" grep -q "viewer 3 (pid [0-9]*) stopped the lab" "$TMP/lab.err"
 check "and its socket is gone" test ! -e "$TMP/lab.sock"
+check "no sanitizer report in the lab's log" sh -c "! grep -qiE 'sanitizer|runtime error' '$TMP/lab.err'"
 
 # the lab's own screen listening: it says where, and shows a viewer's commands
 if command -v python3 >/dev/null 2>&1; then
