@@ -38,7 +38,25 @@ run() {
 				"env TERM=screen-256color LANG=C.UTF-8 '$GGLAB' attach '$sock' 2>/dev/null"
 		done
 	fi
+	if [ "$cond" = viewers ]; then
+		# the CPU of each of the lab's threads and of the viewers, sampled to the end: the
+		# server thread is the lab's newest (it starts after the trainer)
+		( while kill -0 $lab 2>/dev/null; do
+			g=$(pgrep -P $lab | head -n 1)
+			t=$(for f in /proc/$g/task/*/stat; do awk '{ print $1, $14 + $15 }' "$f"; done 2>/dev/null | sort -n)
+			v=$(for c in $(pgrep -f "attach $sock"); do awk '{ print $14 + $15 }' /proc/$c/stat; done 2>/dev/null |
+				awk '{ s += $1 } END { print s + 0 }')
+			[ -n "$t" ] && printf '%s\n%s\n' "$t" "viewers $v" >"$TMP/threads"
+			sleep 0.3
+		done ) &
+	fi
 	wait $lab || { echo "the lab failed: $(tail -n 3 "$TMP/err")" >&2; return 1; }
+	if [ "$cond" = viewers ] && [ -s "$TMP/threads" ]; then
+		hz=$(getconf CLK_TCK)
+		awk -v hz="$hz" '$1 == "viewers" { v = $2; next } { n++; t[n] = $2; if ($2 > big) big = $2 }
+			END { printf "#   lab threads: trainer %.2f s, server %.2f s (%.2f %% of the trainer); both viewers %.2f s of CPU\n",
+				big / hz, t[n] / hz, 100 * t[n] / big, v / hz }' "$TMP/threads" >&2
+	fi
 	if [ "$cond" = viewers ] && ! grep -q "viewer 2 attached" "$TMP/err"; then
 		echo "# warning: the viewers did not attach" >&2
 	fi
