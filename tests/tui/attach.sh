@@ -28,6 +28,10 @@ expect_screen "attached to $TMP/lab.sock as viewer 1" "attach opens the screen"
 expect_screen "RUNNING" "the lab's status shows"
 expect_screen "steps" "and its curves"
 check "the lab's screen draws braille" has_braille
+tm send-keys -t t -l "run use r"
+tm send-keys -t t Tab
+expect_screen "gglab> run use r1" "completion knows the lab's runs"
+tm send-keys -t t C-c
 type_line "set lr 0.05"
 expect_screen "r1: lr 0.1 -> 0.05 @ step" "a command typed there is applied by the lab"
 check "and journaled by it" grep -q "^set lr 0.05$" "$TMP/j.gg"
