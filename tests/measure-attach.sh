@@ -38,6 +38,7 @@ run() {
 				"env TERM=screen-256color LANG=C.UTF-8 '$GGLAB' attach '$sock' 2>/dev/null"
 		done
 	fi
+	rm -f "$TMP/threads"
 	if [ "$cond" = viewers ]; then
 		# the CPU of each of the lab's threads and of the viewers, sampled to the end: the
 		# server thread is the lab's newest (it starts after the trainer)
@@ -46,7 +47,8 @@ run() {
 			t=$(for f in /proc/$g/task/*/stat; do awk '{ print $1, $14 + $15 }' "$f"; done 2>/dev/null | sort -n)
 			v=$(for c in $(pgrep -f "attach $sock"); do awk '{ print $14 + $15 }' /proc/$c/stat; done 2>/dev/null |
 				awk '{ s += $1 } END { print s + 0 }')
-			[ -n "$t" ] && printf '%s\n%s\n' "$t" "viewers $v" >"$TMP/threads"
+			# the last sample taken while the lab and its viewers all lived
+			[ -n "$t" ] && [ "$v" -gt 0 ] && printf '%s\n%s\n' "$t" "viewers $v" >"$TMP/threads"
 			sleep 0.3
 		done ) &
 	fi
