@@ -32,6 +32,7 @@ static void usage(FILE *out)
 	      "       gglab -c 'CMD; CMD' [OPTIONS]   run commands headless\n"
 	      "       gglab --check FILE              only parse a script and report errors\n"
 	      "       gglab --view FILE.jsonl.gz ...  compare finished metrics files on screen\n"
+	      "       gglab --view FILE... -c 'CMDS'  run commands over them (report cmp.html)\n"
 	      "       gglab --resume CHECKPOINT       continue a saved or autosaved session\n"
 	      "       gglab --sessions                list the journals and autosaves kept\n"
 	      "       gglab attach [SOCKET]           the screen of a lab running with --listen\n"
@@ -117,11 +118,13 @@ static void block_signals(int how)
 	pthread_sigmask(how, &set, NULL);
 }
 
-/* --view FILE...: finished metrics files on the screen (or summarized, headless). */
+/* --view FILE...: finished metrics files on the screen (or summarized, headless); with -c,
+ * headless, the commands run over them (`report cmp.html`, `export svg loss.svg`). */
 static remote_server *listen_on(const char *path, char *err);
 
 /* srv: the socket of --listen, or NULL (served while the screen shows the files) */
-static int view_files(int n, char **files, lab_options *lo, ui_options *uo, remote_server *srv)
+static int view_files(int n, char **files, const char *cmds, lab_options *lo, ui_options *uo,
+		      remote_server *srv)
 {
 	char err[GG_ERRLEN];
 	if (n < 1) {
@@ -129,7 +132,18 @@ static int view_files(int n, char **files, lab_options *lo, ui_options *uo, remo
 		remote_close(srv);
 		return EXIT_USAGE;
 	}
-	lo->batch = !isatty(STDOUT_FILENO);
+	cmd_list script = { 0 };
+	if (cmds) {
+		int nerr = 0;
+		cmd_parse_line(cmds, "-c", &script, print_error, &nerr);
+		if (nerr) {
+			fprintf(stderr, "gglab: %d error%s; nothing was run\n", nerr, nerr > 1 ? "s" : "");
+			cmd_list_free(&script);
+			remote_close(srv);
+			return EXIT_USAGE;
+		}
+	}
+	lo->batch = cmds || !isatty(STDOUT_FILENO);
 	lab *L = lab_new(lo, err);
 	if (!L) {
 		fprintf(stderr, "gglab: %s\n", err);
@@ -144,7 +158,18 @@ static int view_files(int n, char **files, lab_options *lo, ui_options *uo, remo
 			return EXIT_RUNTIME;
 		}
 	int status = 0;
-	if (lo->batch) {
+	if (cmds) {
+		block_signals(SIG_BLOCK);
+		if (lab_start(L, err) < 0) {
+			fprintf(stderr, "gglab: %s\n", err);
+			lab_free(L);
+			cmd_list_free(&script);
+			remote_close(srv);
+			return EXIT_RUNTIME;
+		}
+		block_signals(SIG_UNBLOCK);
+		status = ui_batch(L, &script, 0, 0);
+	} else if (lo->batch) {
 		ui_summary(L, stdout);
 	} else {
 		char note[256];
@@ -166,6 +191,7 @@ static int view_files(int n, char **files, lab_options *lo, ui_options *uo, remo
 	}
 	remote_close(srv); /* (a headless view only prints a summary: nothing to serve) */
 	lab_free(L);
+	cmd_list_free(&script);
 	return status;
 }
 
@@ -447,7 +473,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gglab: --listen: %s\n", err);
 			return EXIT_RUNTIME;
 		}
-		return view_files(argc - optind, argv + optind, &lo, &uo, srv);
+		return view_files(argc - optind, argv + optind, cmds, &lo, &uo, srv);
 	}
 	if (optind < argc) {
 		fprintf(stderr, "gglab: unexpected argument '%s'%s\n", argv[optind],

@@ -105,14 +105,14 @@ run_gglab --help
 expect_rc 0 "--help"
 expect_out "--batch FILE" "--help lists --batch"
 run_gglab -c "help"
-expect_out "export csv|jsonl PATH" "help lists the commands"
+expect_out "export csv PATH | jsonl PATH | svg PATH" "help lists the commands"
 run_gglab -c "help set"
 expect_out "usage: set [-a] KEY VALUE" "help for one command"
 expect_out "regime" "help set explains every key"
 # prefixes work the same in every mode
 run_gglab -c "he"
 expect_rc 0 "-c he"
-expect_out "export csv|jsonl PATH" "-c he prints the help"
+expect_out "export csv PATH | jsonl PATH | svg PATH" "-c he prints the help"
 run_gglab -c "help model"
 expect_out "[stable=on|off]" "help model prints the whole usage"
 

@@ -5,7 +5,7 @@
  * differ: train, test and minibatch (and overlaid runs' train and test) are drawn with
  * different strokes. And what the instruments panel picks by default (src/ui/instpanel.c):
  * beside a stable NAIS block's pinned margin what moves, the set the twins' numbers were
- * measured on, S as n/a without sets=2, PH's spread. */
+ * measured on, S as n/a without sets=2, PH's spread. And the loss panel's best test value is found at its own step. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +203,24 @@ int main(void)
 	series_append(S, r, 21, v, 4);
 	n = ui_read_xy(&u, r, "test_err", 0, &x, &y);
 	CHECK(n == 0 && x == NULL && y == NULL, "an empty column reads as none: %zu", n);
+	series_free(S);
+
+	/* the loss panel's best test value is at its own row's step, not at the index of the
+	 * rows that have a value (the title said "@ 3" for a best at step 15) */
+	S = series_new();
+	r = series_add_run(S, "r1");
+	series_col(S, "test_loss");
+	series_col(S, "dist");
+	for (long t = 0; t <= 20; t++) {
+		double w[2] = { t % 5 == 0 ? (t == 15 ? 0.5 : 1.0 + 0.01 * t) : NAN, 0.1 * t };
+		series_append(S, r, t, w, 2);
+	}
+	u.S = S;
+	plotjob *j = calloc(1, sizeof *j);
+	runset rs = { .id = { r }, .n = 1, .total = 1, .cur = r };
+	ui_build_loss(&u, j, &rs, 0);
+	CHECK(strstr(j->note, "best test 0.5 @ 15") != NULL, "the best at its step: [%s]", j->note);
+	ui_plot_free(j);
 	series_free(S);
 	return test_report();
 }

@@ -188,7 +188,7 @@ static void test_canonical(void)
 		/* the canonical text parses back to the same words */
 		cmd_list again = { 0 };
 		CHECK(parse(l.calls[0].text, &again) == 0 && again.n == 1 &&
-			      !strcmp(again.calls[0].pos[1].word, "a b.csv"), "round trip");
+			      !strcmp(again.calls[0].pos[0].word, "a b.csv"), "round trip");
 		cmd_list_free(&again);
 	}
 	cmd_list_free(&l);
@@ -476,7 +476,7 @@ static void test_flags(void)
 	expect_error("twin 1", "twin needs K ≥ 2 runs to compare");
 	expect_error("twin 3 sets=4", "sets must be between 1 and 3");
 	expect_error("view frob", "unknown view 'frob'");
-	expect_error("export json x", "unknown export format 'json' (known: csv jsonl)");
+	expect_error("export json x", "unknown export format 'json' (known: csv jsonl svg)");
 	expect_error("run use", "run use needs a run name");
 	expect_error("model mlp", "model mlp needs its size as WIDTHxDEPTH");
 	expect_error("phdim on mode=both", "mode must be weights or loss");

@@ -85,8 +85,9 @@ typedef struct {
 	const cmd_arg *args;  /* terminated by a { 0 } row (meta NULL), or NULL */
 	const opt_spec *opts; /* terminated by a { 0 } row (key NULL), or NULL */
 	int readonly;         /* this form changes nothing: not journaled though the entry is */
-	unsigned flags;       /* added to the entry's for this form (CMD_UI: `run hide` acts on
-			       * the screen although `run` is the lab's); see CMD_FLAGS */
+	unsigned flags;       /* added to the entry's for this form (CMD_UI: `run hide` and
+			       * `export svg` act on the screen although `run` and `export` are
+			       * the lab's); see CMD_FLAGS */
 } cmd_form;
 
 /* One typed value of a call: the word (canonical for enums and commands) and its number. */
@@ -104,14 +105,29 @@ typedef struct {
 typedef struct cmd_call cmd_call;
 typedef struct cmd_entry cmd_entry;
 
+/* The panels a figure can show, in the screen's order (src/ui: UI_P_*, and the views'
+ * names): export svg's PANEL. */
+#define CMD_PANELS "loss gap dist inst boundary"
+
+struct cmd_ctx;
+/* What the file commands that picture the screen's panels (export svg, report) need of the
+ * layer above: the screen or the batch printer, which carry those out on their own thread,
+ * give these in cmd_ctx (after lab_cmd_ops: this layer calls nothing above it). panel is
+ * an index into CMD_PANELS, or -1: the current view's. */
 typedef struct {
-	struct lab *lab; /* trainer thread: the lab to change */
+	int (*svg)(struct cmd_ctx *ctx, const char *path, int panel, char *err);
+	int (*report)(struct cmd_ctx *ctx, const char *path, char *err);
+} cmd_figure_ops;
+
+typedef struct cmd_ctx {
+	struct lab *lab; /* trainer thread: the lab to change; batch mode: the lab pictured */
 	struct ui *ui;   /* UI thread: the screen; NULL in batch mode */
 	FILE *out;       /* batch mode: where a CMD_BATCH command prints */
 	int script;      /* 1 when the command comes from a script rather than the prompt */
 	/* UI thread: what the screen's forms of this layer's commands call (`run hide NAME`,
 	 * `run show NAME`), given by the screen, which this layer cannot call; NULL elsewhere */
 	int (*run_shown)(struct ui *u, const char *name, int shown, char *err);
+	const cmd_figure_ops *figures; /* UI thread and batch mode: export svg, report */
 } cmd_ctx;
 
 /* Carries out a parsed call. Returns 0, or -1 with a message in err. */

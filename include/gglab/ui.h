@@ -84,6 +84,10 @@ int ui_cmd_cursor(struct ui *u, int on, long step, char *err);
 int ui_cmd_run_shown(struct ui *u, const char *name, int shown, char *err);
 int ui_cmd_quit(struct ui *u, char *err);
 
+/* export svg and report (src/cmd/files.c), carried out here: by the screen on its thread
+ * with its view, by the batch printer with the default view (src/ui/report.c). */
+extern const cmd_figure_ops ui_figure_ops;
+
 /* Headless: runs the script to its end, printing plain progress lines (at most one per
  * run per second), every message and a final summary on stderr. resumed: the lab holds a
  * resumed script (which may be empty). listening: viewers may attach (--listen); when one

@@ -405,6 +405,9 @@ static int parse_args(cmd_call *c, const cmd_arg *a, int argc, char **argv, char
 			c->inner = gg_xcalloc(1, sizeof *c->inner);
 			if (cmd_call_make(c->inner, argc - w, argv + w, NULL, &ue, e2) < 0)
 				return gg_fail(err, "%s: %s", argv[w], e2);
+			if (CMD_FLAGS(c->inner) & CMD_NOSCHED) /* a form of its own (export svg) */
+				return gg_fail(err, "%s %s cannot be scheduled (only commands that apply at once)",
+					       c->inner->entry->name, c->inner->form->word);
 			w = argc;
 			continue;
 		}

@@ -1,5 +1,8 @@
 /* files.c — the commands that write and read files, and the one that prints the run:
- * save, load, export, show. */
+ * save, load, export, report, show. export svg and report picture the screen's panels:
+ * they run where the view is (cmd_figure_ops), the rest on the trainer thread. */
+#include <string.h>
+
 #include "gglab/cmd.h"
 #include "gglab/lab.h"
 
@@ -30,18 +33,49 @@ const cmd_entry cmd_entry_load = {
 
 static int exec_export(cmd_ctx *ctx, const cmd_call *c, char *err)
 {
-	return lab_export(ctx->lab, c->pos[0].num == 1, c->pos[1].word, err);
+	const char *format = c->form->word;
+	if (strcmp(format, "svg") != 0)
+		return lab_export(ctx->lab, !strcmp(format, "jsonl"), c->pos[0].word, err);
+	if (!ctx->figures)
+		return gg_fail(err, "export svg: no panels to picture here");
+	return ctx->figures->svg(ctx, c->pos[0].word, c->npos > 1 ? (int)c->pos[1].num : -1, err);
 }
+
+#define PATH_ARG (const cmd_arg[]){ { .meta = "PATH", .kind = CMD_K_FILE }, { 0 } }
+/* pictures run where the screen's view is (or in batch mode the batch printer) */
+#define FIGURE (CMD_UI | CMD_BATCH | CMD_NOSCHED)
 
 const cmd_entry cmd_entry_export = {
 	.name = "export",
-	.help = "write every run's series, settings and events to one file",
-	.args = (const cmd_arg[]){
-		{ .meta = "format", .kind = CMD_K_ENUM, .values = "csv jsonl",
-		  .bad = "unknown export format '%s' (known: csv jsonl)" },
-		{ .meta = "PATH", .kind = CMD_K_FILE },
+	.help = "write every run's series, settings and events to one file (csv, jsonl), or a "
+		"panel as an SVG figure (the current view's, or PANEL: " CMD_PANELS ")",
+	.noun = "export format",
+	.forms = (const cmd_form[]){
+		{ .word = "csv", .args = PATH_ARG },
+		{ .word = "jsonl", .args = PATH_ARG },
+		{ .word = "svg", .flags = FIGURE, .args = (const cmd_arg[]){
+			{ .meta = "PATH", .kind = CMD_K_FILE },
+			{ .meta = "PANEL", .kind = CMD_K_ENUM, .values = CMD_PANELS "|instruments=inst",
+			  .optional = 1, .bad = "unknown panel '%s' (known: " CMD_PANELS ")" },
+			{ 0 } } },
 		{ 0 } },
 	.exec = exec_export,
+};
+
+static int exec_report(cmd_ctx *ctx, const cmd_call *c, char *err)
+{
+	if (!ctx->figures)
+		return gg_fail(err, "report: no panels to picture here");
+	return ctx->figures->report(ctx, c->pos[0].word, err);
+}
+
+const cmd_entry cmd_entry_report = {
+	.name = "report",
+	.help = "write one self-contained HTML page: every panel as a figure, the runs' settings "
+		"side by side, and the events",
+	.flags = FIGURE,
+	.args = (const cmd_arg[]){ { .meta = "PATH.html", .kind = CMD_K_FILE }, { 0 } },
+	.exec = exec_report,
 };
 
 static int exec_show(cmd_ctx *ctx, const cmd_call *c, char *err)

@@ -293,7 +293,7 @@ static void viewer_cmd(remote_server *s, viewer *v, const char *text)
 	}
 	cmd_list part = { 0 };
 	for (int i = 0; i < l.n; i++) {
-		if (l.calls[i].entry->flags & CMD_UI) {
+		if (CMD_FLAGS(&l.calls[i]) & CMD_UI) {
 			lab_msg m = { .kind = LAB_MSG_ERROR, .run = -1 };
 			snprintf(m.text, sizeof m.text, "%s is a screen command: the viewer runs it itself",
 				 l.calls[i].entry->name);

@@ -124,7 +124,11 @@ store_out *store_out_open(const char *path, char *err)
 			break;
 	}
 	if (o->fd < 0) {
-		gg_fail(err, "%s: cannot create a file there: %s", path, strerror(errno));
+		if (errno == ENOENT) /* the usual cause: a directory that is not there */
+			gg_fail(err, "%s: cannot create a file there: %s (the directory %s does not exist: "
+				     "create it, or choose another path)", path, strerror(errno), dir);
+		else
+			gg_fail(err, "%s: cannot create a file there: %s", path, strerror(errno));
 		free(o);
 		return NULL;
 	}

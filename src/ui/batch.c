@@ -233,18 +233,23 @@ static void ignore_error(void *arg, const char *msg)
 }
 
 /* A script's screen command, as its canonical text: only those flagged CMD_BATCH act. */
-static void batch_uicmd(const char *text)
+/* Returns -1 when one failed (a run-time error: the exit status says so). */
+static int batch_uicmd(lab *L, const char *text)
 {
 	cmd_list l = { 0 };
 	char err[GG_ERRLEN];
+	int rc = 0;
 	if (cmd_parse_line(text, NULL, &l, ignore_error, NULL) == 0)
 		for (int i = 0; i < l.n; i++)
-			if (l.calls[i].entry->flags & CMD_BATCH) {
-				cmd_ctx ctx = { .out = stdout, .script = 1 };
-				if (cmd_exec(&ctx, &l.calls[i], err) < 0)
+			if (CMD_FLAGS(&l.calls[i]) & CMD_BATCH) {
+				cmd_ctx ctx = { .lab = L, .out = stdout, .script = 1, .figures = &ui_figure_ops };
+				if (cmd_exec(&ctx, &l.calls[i], err) < 0) {
 					put_plain(stderr, "error: ", err);
+					rc = -1;
+				}
 			}
 	cmd_list_free(&l);
+	return rc;
 }
 
 int ui_batch(lab *L, cmd_list *script, int resumed, int listening)
@@ -288,7 +293,8 @@ int ui_batch(lab *L, cmd_list *script, int resumed, int listening)
 				status = 1;
 				break;
 			case LAB_MSG_UICMD:
-				batch_uicmd(m.text);
+				if (batch_uicmd(L, m.text) < 0)
+					status = 1;
 				break;
 			case LAB_MSG_LOADING: /* a second at most: the line printer waits */
 			case LAB_MSG_REPLY:   /* plain lines here: a reply is its lines */

@@ -58,6 +58,35 @@ uint64_t ui_boundary_key(struct ui *u)
 	return k;
 }
 
+/* The current run's decision boundary: its run id with the map and its status, or -1 with
+ * why there is none to show (no runs, not yet evaluated, not a 2-D data set). */
+int ui_boundary_get(struct ui *u, series_grid *g, series_status *st, char *err)
+{
+	runset rs;
+	ui_visible_runs(u, &rs);
+	int have = rs.cur >= 0 && series_get_grid(u->S, rs.cur, g) == 0 && g->w > 0 && g->h > 0 &&
+		   g->w <= SERIES_GRID_MAX && g->h <= SERIES_GRID_MAX && g->x1 > g->x0 && g->y1 > g->y0;
+	memset(st, 0, sizeof *st);
+	if (rs.cur >= 0)
+		series_get_status(u->S, rs.cur, st);
+	int is2d = data_is_planar(st->data);
+	/* a map from before the run changed its data (or restarted) is not this run's */
+	if (have && (!is2d || g->step > st->step))
+		have = 0;
+	if (have)
+		return rs.cur;
+	char names[80];
+	data_planar_names(names, sizeof names, ", ");
+	if (rs.cur < 0)
+		gg_fail(err, "no runs to show");
+	else if (is2d) /* the trainer publishes the map at evaluations */
+		gg_fail(err, "no decision boundary yet: it comes with %s's next evaluation", st->name);
+	else
+		gg_fail(err, "view boundary needs a 2-D data set (%s); this run uses %s", names,
+			st->data[0] ? st->data : "no data yet");
+	return -1;
+}
+
 /* `view boundary`: the predicted class over the plane as a half-block heatmap (two grid
  * rows per terminal row, the upper one as ▀'s colour, the lower as the background), the
  * training points on top, axes, and the classes on the right. Aspect is kept: a half
@@ -67,34 +96,15 @@ void ui_render_boundary(struct ui *u, ui_panel *p)
 	WINDOW *w = p->win;
 	int W = p->w, H = p->h;
 	werase(w);
-	runset rs;
-	ui_visible_runs(u, &rs);
 	series_grid *g = gg_xmalloc(sizeof *g);
-	int have = rs.cur >= 0 && series_get_grid(u->S, rs.cur, g) == 0 && g->w > 0 && g->h > 0 &&
-		   g->w <= SERIES_GRID_MAX && g->h <= SERIES_GRID_MAX && g->x1 > g->x0 && g->y1 > g->y0;
 	series_status st;
-	memset(&st, 0, sizeof st);
-	if (rs.cur >= 0)
-		series_get_status(u->S, rs.cur, &st);
+	char msg[GG_ERRLEN];
+	int run = ui_boundary_get(u, g, &st, msg);
 	const char *dot = u->utf8 ? " · " : " - ";
-	int is2d = data_is_planar(st.data);
-	/* a map from before the run changed its data (or restarted) is not this run's */
-	if (have && (!is2d || g->step > st.step))
-		have = 0;
 
 	wmove(w, 0, 1);
 	int x = 1 + ui_put_text(w, p->kind->title, W - 2, ROLE_TITLE);
-	if (!have) {
-		char msg[300], names[80];
-		data_planar_names(names, sizeof names, ", ");
-		if (rs.cur < 0)
-			snprintf(msg, sizeof msg, "no runs to show");
-		else if (is2d) /* the trainer publishes the map at evaluations */
-			snprintf(msg, sizeof msg, "no decision boundary yet: it comes with %s's next "
-				 "evaluation", st.name);
-		else
-			snprintf(msg, sizeof msg, "view boundary needs a 2-D data set (%s); this run uses %s",
-				 names, st.data[0] ? st.data : "no data yet");
+	if (run < 0) {
 		/* one clause a line, centred (each wraps on its own if the panel is narrow) */
 		char *part[2] = { msg, strstr(msg, "; ") };
 		if (part[1]) {
@@ -127,7 +137,7 @@ void ui_render_boundary(struct ui *u, ui_panel *p)
 	/* title: which run, when, and how well it does */
 	char note[200], a[32];
 	ui_fmt_count((double)g->step, a, sizeof a);
-	double tre = ui_last_finite(u, rs.cur, "train_err"), tee = ui_last_finite(u, rs.cur, "test_err");
+	double tre = ui_last_finite(u, run, "train_err"), tee = ui_last_finite(u, run, "test_err");
 	int l = snprintf(note, sizeof note, "%s%s%sstep %s", dot, st.name, dot, a);
 	if (isfinite(tre))
 		l += snprintf(note + l, sizeof note - (size_t)l, "%strain err %.3f", dot, tre);

@@ -307,36 +307,57 @@ static double epoch_at(const epoch_map *m, long step)
 	return m->e[lo] + (m->e[hi] - m->e[lo]) * (double)(step - m->s[lo]) / (double)(m->s[hi] - m->s[lo]);
 }
 
-/* Vertical markers where settings changed, each at its own step's x (on an epochs axis at
- * the epoch the run had then), labelled on the top rows: a label that would overlap the
- * ones already placed goes a row lower, so markers at one x stack their labels. */
-static void draw_events(struct ui *u, plotjob *j, int run, int epochs)
+/* The markers of a run's events where settings changed (not evaluations), each at its own
+ * step's x (on an epochs axis at the epoch the run had then), oldest first; events a log
+ * axis cannot show are left out. Returns how many (free *out). */
+size_t ui_plot_markers(struct ui *u, const plotjob *j, int run, int epochs, ui_marker **out)
 {
-	size_t ne = series_nevents(u->S, run);
+	size_t ne = series_nevents(u->S, run), n = 0;
+	*out = gg_xmalloc((ne ? ne : 1) * sizeof **out);
 	if (!ne)
-		return;
+		return 0;
 	series_event *ev = gg_xmalloc(ne * sizeof *ev);
 	ne = series_read_events(u->S, run, 0, ne, ev);
 	epoch_map m = { 0 };
 	if (epochs)
 		epoch_map_read(u, run, &m);
-	enum { ROWS = 4 };
-	int label_end[ROWS], rows = j->c.h / 3 < 1 ? 1 : j->c.h / 3 < ROWS ? j->c.h / 3 : ROWS;
-	for (int r = 0; r < ROWS; r++)
-		label_end[r] = -1;
 	for (size_t i = 0; i < ne; i++) {
 		if (ev[i].kind == SERIES_EV_EVAL)
 			continue;
 		double x = epochs ? epoch_at(&m, ev[i].step) : (double)ev[i].step;
 		if (j->logx && x <= 0)
 			continue;
-		ui_role role = ev[i].kind == SERIES_EV_DIVERGED ? ROLE_ERROR : ROLE_MARKER;
+		(*out)[n].x = x;
+		(*out)[n].step = ev[i].step;
+		(*out)[n].diverged = ev[i].kind == SERIES_EV_DIVERGED;
+		snprintf((*out)[n++].text, sizeof (*out)->text, "%s", ev[i].text);
+	}
+	free(m.s);
+	free(m.e);
+	free(ev);
+	return n;
+}
+
+/* Vertical markers where settings changed (ui_plot_markers), labelled on the top rows: a
+ * label that would overlap the ones already placed goes a row lower, so markers at one x
+ * stack their labels. */
+static void draw_events(struct ui *u, plotjob *j, int run, int epochs)
+{
+	ui_marker *mk;
+	size_t ne = ui_plot_markers(u, j, run, epochs, &mk);
+	enum { ROWS = 4 };
+	int label_end[ROWS], rows = j->c.h / 3 < 1 ? 1 : j->c.h / 3 < ROWS ? j->c.h / 3 : ROWS;
+	for (int r = 0; r < ROWS; r++)
+		label_end[r] = -1;
+	for (size_t i = 0; i < ne; i++) {
+		double x = mk[i].x;
+		ui_role role = mk[i].diverged ? ROLE_ERROR : ROLE_MARKER;
 		plot_vmarker(&j->c, &j->a, x, role);
 		double px = plot_map_x(&j->c, &j->a, x);
 		if (isnan(px))
 			continue;
 		int cx = (int)floor(px + 0.5) / (j->c.mode == PLOT_BRAILLE ? 2 : 1);
-		int tw = (int)strlen(ev[i].text);
+		int tw = (int)strlen(mk[i].text);
 		if (tw > 16)
 			tw = 16;
 		int lx = cx + 1;
@@ -350,13 +371,106 @@ static void draw_events(struct ui *u, plotjob *j, int run, int epochs)
 		if (r >= rows)
 			continue;
 		char lbl[17];
-		snprintf(lbl, sizeof lbl, "%.*s", tw, ev[i].text);
-		plot_text(&j->c, lx, r, lbl, ev[i].kind == SERIES_EV_DIVERGED ? ROLE_ERROR : ROLE_MARKER_TEXT);
+		snprintf(lbl, sizeof lbl, "%.*s", tw, mk[i].text);
+		plot_text(&j->c, lx, r, lbl, mk[i].diverged ? ROLE_ERROR : ROLE_MARKER_TEXT);
 		label_end[r] = lx + tw;
 	}
-	free(m.s);
-	free(m.e);
-	free(ev);
+	free(mk);
+}
+
+/* The data step of a plot panel: the job's axes kinds, the kind's curves, legend, title
+ * and note for the runs rs (ui_visible_runs) overlays. *epochs: the x axis counts epochs. */
+void ui_plot_build(struct ui *u, const ui_panel_kind *kind, plotjob *j, runset *rs, int *epochs)
+{
+	*epochs = u->xaxis == UI_X_EPOCHS && !kind->fixed_logx;
+	j->logx = kind->fixed_logx || u->xaxis == UI_X_LOGSTEPS;
+	j->fit = (distfit){ .series = -1, .b = NAN };
+	ui_visible_runs(u, rs);
+	if (rs->cur >= 0)
+		kind->build(u, j, rs, *epochs);
+	else
+		snprintf(j->title, sizeof j->title, "%s", kind->title);
+}
+
+/* The ranges of a built job drawn on a canvas of cw × ch cells (braille when braille): x
+ * everything (a kind that does not zoom) or the zoom window, followed or frozen; y the
+ * visible points' with some headroom, 0 kept in range for margins, and p's last range kept
+ * while the data still fits it (p NULL: a fresh picture). Returns 0 when there is no point
+ * to draw. */
+int ui_plot_ranges(struct ui *u, ui_panel *p, const ui_panel_kind *kind, plotjob *j,
+		   const runset *rs, int epochs, int cw, int ch, int braille)
+{
+	ui_panel fresh = { 0 };
+	if (!p)
+		p = &fresh;
+	double ratio = rs->cur >= 0 ? step_ratio(u, rs->cur, epochs) : 1;
+	plot_canvas_init(&j->c, cw, ch, braille ? PLOT_BRAILLE : PLOT_ASCII);
+	j->a.logx = j->logx;
+	j->a.logy = j->logy;
+
+	double dlo = INFINITY, dhi = -INFINITY;
+	for (int i = 0; i < j->nlines; i++)
+		for (size_t k = 0; k < j->lines[i].n; k++) {
+			double x = j->lines[i].x[k];
+			if (!isfinite(x) || (j->logx && x <= 0))
+				continue;
+			dlo = fmin(dlo, x);
+			dhi = fmax(dhi, x);
+		}
+	if (dlo > dhi)
+		dlo = dhi = j->logx ? 1 : 0;
+	if (!kind->zoomable) {
+		/* everything (the distance panel: a log-t axis, the fit drawn across it) */
+		j->a.x0 = dlo > 0 ? dlo : 1;
+		j->a.x1 = ui_nice_ceil(dhi > j->a.x0 ? dhi : j->a.x0 * 10);
+	} else {
+		x_range(u, dlo, dhi, ratio, j->logx, &j->a.x0, &j->a.x1);
+	}
+	double ylo, yhi;
+	int have = visible_range(j, j->logy, &ylo, &yhi);
+	if (have && j->zero) { /* margins: whether they are above or below zero is the point */
+		ylo = fmin(ylo, 0);
+		yhi = fmax(yhi, 0);
+		if (yhi <= ylo)
+			yhi = ylo + 1;
+	}
+	if (have)
+		y_stable(p, ylo, yhi, j->logy, &j->a.y0, &j->a.y1);
+	return have;
+}
+
+/* The x axis' name: its unit. */
+const char *ui_plot_xname(const plotjob *j, int epochs)
+{
+	return epochs ? "epochs" : j->logx ? "log steps" : "steps";
+}
+
+/* The title's note: the kind's own, then what the view adds (EMA, zoom, a paused view),
+ * parts joined by dot. */
+void ui_plot_note(struct ui *u, const ui_panel_kind *kind, const plotjob *j, const char *dot,
+		  char *note, size_t len)
+{
+	snprintf(note, len, "%s", j->note);
+	if (kind->smoothable && u->smooth > 0) {
+		size_t l = strlen(note);
+		snprintf(note + l, len - l, "%sEMA %.2g", dot, u->smooth);
+	}
+	if (u->zoom > 0 && kind->zoomable) {
+		size_t l = strlen(note);
+		char zs[32];
+		ui_fmt_count((double)u->zoom, zs, sizeof zs);
+		snprintf(note + l, len - l, "%slast %s", dot, zs);
+	}
+	if (!u->follow && kind->zoomable) {
+		size_t l = strlen(note);
+		snprintf(note + l, len - l, "%spaused view", dot);
+	}
+}
+
+void ui_plot_free(plotjob *j)
+{
+	job_free(j);
+	free(j);
 }
 
 /* The cursor's line at its step (on an epochs axis at the epoch the run had then), over
@@ -391,19 +505,11 @@ void ui_render_plot(struct ui *u, ui_panel *p)
 	}
 	plotjob *j = gg_xcalloc(1, sizeof *j);
 	const ui_panel_kind *kind = p->kind;
-	int epochs = u->xaxis == UI_X_EPOCHS && !kind->fixed_logx;
-	j->logx = kind->fixed_logx || u->xaxis == UI_X_LOGSTEPS;
-	j->fit = (distfit){ .series = -1, .b = NAN };
 	runset rs;
-	ui_visible_runs(u, &rs);
+	int epochs;
+	ui_plot_build(u, kind, j, &rs, &epochs);
 	int cur = rs.cur;
-	double ratio = cur >= 0 ? step_ratio(u, cur, epochs) : 1;
-	const char *xname = epochs ? "epochs" : j->logx ? "log steps" : "steps";
-
-	if (cur >= 0)
-		kind->build(u, j, &rs, epochs);
-	else
-		snprintf(j->title, sizeof j->title, "%s", kind->title);
+	const char *xname = ui_plot_xname(j, epochs);
 
 	/* advice above the plot: as many rows as it wraps to, leaving the plot most of it */
 	int hint_rows = 0;
@@ -417,38 +523,7 @@ void ui_render_plot(struct ui *u, ui_panel *p)
 
 	/* canvas geometry: y labels left, x labels below, title above */
 	int yw = 7, cw = W - yw - 1, ch = H - 2 - hint_rows;
-	plot_canvas_init(&j->c, cw, ch, u->braille ? PLOT_BRAILLE : PLOT_ASCII);
-	j->a.logx = j->logx;
-	j->a.logy = j->logy;
-
-	double dlo = INFINITY, dhi = -INFINITY;
-	for (int i = 0; i < j->nlines; i++)
-		for (size_t k = 0; k < j->lines[i].n; k++) {
-			double x = j->lines[i].x[k];
-			if (!isfinite(x) || (j->logx && x <= 0))
-				continue;
-			dlo = fmin(dlo, x);
-			dhi = fmax(dhi, x);
-		}
-	if (dlo > dhi)
-		dlo = dhi = j->logx ? 1 : 0;
-	if (!kind->zoomable) {
-		/* everything (the distance panel: a log-t axis, the fit drawn across it) */
-		j->a.x0 = dlo > 0 ? dlo : 1;
-		j->a.x1 = ui_nice_ceil(dhi > j->a.x0 ? dhi : j->a.x0 * 10);
-	} else {
-		x_range(u, dlo, dhi, ratio, j->logx, &j->a.x0, &j->a.x1);
-	}
-	double ylo, yhi;
-	int have = visible_range(j, j->logy, &ylo, &yhi);
-	if (have && j->zero) { /* margins: whether they are above or below zero is the point */
-		ylo = fmin(ylo, 0);
-		yhi = fmax(yhi, 0);
-		if (yhi <= ylo)
-			yhi = ylo + 1;
-	}
-	if (have)
-		y_stable(p, ylo, yhi, j->logy, &j->a.y0, &j->a.y1);
+	int have = ui_plot_ranges(u, p, kind, j, &rs, epochs, cw, ch, u->braille);
 	p->x0 = j->a.x0; /* what the cursor's moves go by (readout.c) */
 	p->x1 = j->a.x1;
 
@@ -560,23 +635,9 @@ void ui_render_plot(struct ui *u, ui_panel *p)
 	/* title, notes and legend on the top row */
 	wmove(w, 0, 1);
 	int x = 1 + ui_put_text(w, j->title, W - 2, ROLE_TITLE);
-	char note[200] = "";
+	char note[200];
 	const char *dot = u->utf8 ? " · " : " - ";
-	snprintf(note, sizeof note, "%s", j->note);
-	if (kind->smoothable && u->smooth > 0) {
-		size_t l = strlen(note);
-		snprintf(note + l, sizeof note - l, "%sEMA %.2g", dot, u->smooth);
-	}
-	if (u->zoom > 0 && kind->zoomable) {
-		size_t l = strlen(note);
-		char zs[32];
-		ui_fmt_count((double)u->zoom, zs, sizeof zs);
-		snprintf(note + l, sizeof note - l, "%slast %s", dot, zs);
-	}
-	if (!u->follow && kind->zoomable) {
-		size_t l = strlen(note);
-		snprintf(note + l, sizeof note - l, "%spaused view", dot);
-	}
+	ui_plot_note(u, kind, j, dot, note, sizeof note);
 	/* The legend, right-aligned: the run names first (they say which curve is which, the
 	 * notes can be cut for them), then the rest in order as long as it fits. */
 	int lw = 0, show[16] = { 0 };
@@ -625,6 +686,5 @@ void ui_render_plot(struct ui *u, ui_panel *p)
 		lx += ui_put_text(w, "  ", 2, ROLE_TEXT);
 	}
 	(void)x;
-	job_free(j);
-	free(j);
+	ui_plot_free(j);
 }

@@ -43,6 +43,22 @@ static const char *const run_filled[UI_MAXRUNS] = { "●", "■", "◆", "▲", 
 static const char *const run_hollow[UI_MAXRUNS] = { "○", "□", "◇", "△", "▽", "☆", "♡", "✛" };
 static const char run_ascii_train[] = "*x+=~^:;", run_ascii_test[] = "o#@%&$O8";
 
+/* Which run's shape a glyph of the screen's is (its place in the overlay), and whether it
+ * is the filled one (train) or the hollow one; -1 when it is none of them. A figure draws
+ * the same shapes. */
+int ui_run_shape(const char *glyph, int *filled)
+{
+	for (int k = 0; k < UI_MAXRUNS; k++)
+		for (int f = 0; f < 2; f++) {
+			const char *g = f ? run_filled[k] : run_hollow[k];
+			if (strncmp(glyph, g, strlen(g)) == 0) {
+				*filled = f;
+				return k;
+			}
+		}
+	return -1;
+}
+
 static ui_role run_role(int slot, int train)
 {
 	return (ui_role)((train ? ROLE_RUN0_TR : ROLE_RUN0) + slot % UI_MAXRUNS);
@@ -117,7 +133,9 @@ static void legend_runs(struct ui *u, plotjob *j, const runset *rs, int pairs, c
 			snprintf(key, sizeof key, "%s train %s test", run_filled[0], run_hollow[0]);
 		else
 			snprintf(key, sizeof key, "%c train %c test", run_ascii_train[0], run_ascii_test[0]);
-		ui_job_legend(j, "", ROLE_DIM, key);
+		int i = ui_job_legend(j, "", ROLE_DIM, key);
+		if (i >= 0)
+			j->leg[i].key = 1;
 	}
 }
 
@@ -341,19 +359,27 @@ void ui_build_dist(struct ui *u, plotjob *j, const runset *rs, int epochs)
 	}
 }
 
-void ui_draw_fit(plotjob *j)
+/* Where the fit line goes: across the axis when the fit is over everything, else over
+ * its window's points. 0 when there is no line to draw. */
+int ui_fit_span(const plotjob *j, double *lo, double *hi)
 {
 	const distfit *f = &j->fit;
 	if (f->series < 0 || !isfinite(f->b))
-		return;
-	/* across the axis when the fit is over everything, else over the window's points */
-	double lo = j->a.x0, hi = j->a.x1;
+		return 0;
+	*lo = j->a.x0, *hi = j->a.x1;
 	if (f->from || f->to) {
-		lo = fmax(lo, f->x0);
-		hi = fmin(hi, f->x1);
-		if (!(hi > lo))
-			return;
+		*lo = fmax(*lo, f->x0);
+		*hi = fmin(*hi, f->x1);
 	}
+	return *hi > *lo;
+}
+
+void ui_draw_fit(plotjob *j)
+{
+	const distfit *f = &j->fit;
+	double lo, hi;
+	if (!ui_fit_span(j, &lo, &hi))
+		return;
 	int np = j->c.dw > 2 ? j->c.dw : 2;
 	double *fx = gg_xmalloc((size_t)np * sizeof *fx), *fy = gg_xmalloc((size_t)np * sizeof *fy);
 	double l0 = log(lo), l1 = log(hi);

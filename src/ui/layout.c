@@ -33,6 +33,11 @@ const char *ui_view_name(ui_view v)
 	return (int)v >= 0 && v < UI_NVIEWS ? views[v].name : NULL;
 }
 
+int ui_view_panel(ui_view v)
+{
+	return (int)v >= 0 && v < UI_NVIEWS ? views[v].panel : UI_P_LOSS;
+}
+
 void ui_view_names(char *buf, size_t len, const char *sep)
 {
 	size_t l = 0;

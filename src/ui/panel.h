@@ -53,8 +53,9 @@ typedef struct {
 	pdata lines[64];
 	int nlines;
 	/* legend: glyph, role, label; `must` entries (the run names) get room before the
-	 * title's notes do */
-	struct { char glyph[16]; ui_role role; char label[48]; int must; } leg[16];
+	 * title's notes do; `key` says which glyph is train and which test (a figure draws
+	 * its own key) */
+	struct { char glyph[16]; ui_role role; char label[48]; int must, key; } leg[16];
 	int nleg;
 	/* glyphs at the newest point of each overlaid run's curve: in braille the curves
 	 * differ only by colour, and these tell them apart in monochrome too */
@@ -86,15 +87,47 @@ double ui_last_finite(struct ui *u, int run, const char *col);
 double ui_nice_ceil(double v);
 /* Builds (with the kind's build), draws and copies one plot panel. */
 void ui_render_plot(struct ui *u, ui_panel *p);
+/* The steps of ui_render_plot that a figure (figure.c) shares with the screen: the data
+ * step, the ranges for a picture of cw × ch cells (p: the panel whose last range is kept,
+ * NULL for a fresh one; 0 returned: nothing to draw), the x axis' name, the title's note
+ * with what the view adds, the event markers, and freeing the job (allocated). */
+typedef struct {
+	double x;       /* in the x axis' unit */
+	long step;
+	int diverged;
+	char text[120];
+} ui_marker;
+void ui_plot_build(struct ui *u, const ui_panel_kind *kind, plotjob *j, runset *rs, int *epochs);
+int ui_plot_ranges(struct ui *u, ui_panel *p, const ui_panel_kind *kind, plotjob *j,
+		   const runset *rs, int epochs, int cw, int ch, int braille);
+const char *ui_plot_xname(const plotjob *j, int epochs);
+void ui_plot_note(struct ui *u, const ui_panel_kind *kind, const plotjob *j, const char *dot,
+		  char *note, size_t len);
+size_t ui_plot_markers(struct ui *u, const plotjob *j, int run, int epochs, ui_marker **out);
+void ui_plot_free(plotjob *j);
 
 /* ---- the kinds' data steps -------------------------------------------------------------- */
 void ui_build_loss(struct ui *u, plotjob *j, const runset *rs, int epochs);   /* curves.c */
 void ui_build_gap(struct ui *u, plotjob *j, const runset *rs, int epochs);
 void ui_build_dist(struct ui *u, plotjob *j, const runset *rs, int epochs);
 void ui_draw_fit(plotjob *j);
+/* The overlay's run shape of a glyph (its slot; filled: the train one), or -1. */
+int ui_run_shape(const char *glyph, int *filled);
+int ui_fit_span(const plotjob *j, double *lo, double *hi); /* the fit line's x span; 0: none */
 void ui_build_inst(struct ui *u, plotjob *j, const runset *rs, int epochs);   /* instpanel.c */
 void ui_render_boundary(struct ui *u, ui_panel *p);                           /* boundary.c */
 uint64_t ui_boundary_key(struct ui *u);
+/* The current run's map: its run id, or -1 with why there is none to show. */
+int ui_boundary_get(struct ui *u, series_grid *g, series_status *st, char *err);
+
+/* ---- figures (svg.c): a panel as SVG, the same curves, ranges and ticks as the screen ---- */
+/* Appends the figure of panel kind (UI_P_*) to b: a standalone document (with the XML
+ * declaration) or one to put inside HTML. -1 with why when there is nothing to draw
+ * (the boundary of a run without a 2-D map). */
+int ui_svg_panel(struct ui *u, int kind, int standalone, gg_buf *b, char *err);
+void ui_xml_text(gg_buf *b, const char *s); /* escaped for XML and HTML */
+void ui_buf_printf(gg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define UI_PUT(b, literal) gg_buf_put((b), (literal), sizeof(literal) - 1) /* a string literal */
 
 /* ---- the table of panel kinds (panels.c) ------------------------------------------------ */
 struct ui_panel_kind {

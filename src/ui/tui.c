@@ -119,7 +119,8 @@ static void run_line(struct ui *u, const char *line, int from_script)
 		const cmd_call *c = &l.calls[i];
 		if (CMD_FLAGS(c) & CMD_UI) {
 			char err[GG_ERRLEN];
-			cmd_ctx ctx = { .ui = u, .script = from_script, .run_shown = ui_cmd_run_shown };
+			cmd_ctx ctx = { .ui = u, .script = from_script, .run_shown = ui_cmd_run_shown,
+					.figures = &ui_figure_ops };
 			if (cmd_exec(&ctx, c, err) < 0)
 				ui_log(u, ROLE_ERROR, "%s", err);
 			continue;
@@ -490,14 +491,7 @@ int ui_tui(const ui_lab *ul, cmd_list *script, const ui_options *o)
 	u->utf8 = locale_utf8 && !o->ascii && !console;
 	u->braille = u->utf8;
 	ui_text_init(u->utf8);
-	u->view = UI_VIEW_AUTO;
-	u->xaxis = UI_X_STEPS;
-	u->logy = 1;
-	u->smooth = 0.6;
-	u->follow = 1;
-	u->ninst = 0; /* the instruments panel picks what the current run has */
-	u->cursor_step = -1; /* the cursor starts at the newest evaluation */
-	ui_panels_init(u);
+	ui_state_defaults(u);
 	ui_theme_init(o->color);
 	relayout(u);
 

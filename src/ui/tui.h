@@ -21,13 +21,16 @@
  *   instpanel.c    the instruments panel's data step
  *   boundary.c     the decision boundary panel
  *   panels.c       the table of panel kinds (each panel points to its row: ui_panel.kind)
+ *   svg.c          a panel as an SVG figure, from the same data step, ranges and ticks
+ *   report.c       figures as files: export svg and report (cmd_figure_ops), for the
+ *                  screen and for batch mode
  *   prompt.c       the readline bridge and the keys, which request (u->want); an entered
  *                  line goes to the callback given to ui_prompt_init
  *   help.c         the help (in the overlay): the keys (prompt.c) and the commands; the
  *                  function-key bar
  *   frame.c        the frame: what re-renders, then one copy to the terminal
  *   tui.c          the loop: input, lab messages, requests, frames
- * (batch.c, the headless printer, uses none of them.)
+ * (batch.c, the headless printer, uses none of them but report.c's figures.)
  *
  * Everything declared here runs on the UI thread only; it is the one thread that calls
  * curses or readline. */
@@ -183,6 +186,7 @@ struct ui {
 /* state.c (and the ui_cmd_* of gglab/ui.h; ui_visible_runs and ui_run_name: panel.h) */
 void ui_log(struct ui *u, ui_role role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_log_scroll(struct ui *u, int dir);
+void ui_state_defaults(struct ui *u); /* panels.c: the view at start (u->S set, the rest 0) */
 void ui_touch(struct ui *u);     /* settings changed: every panel re-renders */
 void ui_zoom_step(struct ui *u, int out);
 int ui_latest_step(struct ui *u);
@@ -246,6 +250,7 @@ void ui_fmt_count(double v, char *buf, size_t len); /* 1234 â†’ "1234", 12345 â†
 /* layout.c (the views' names: gglab/ui.h) */
 void ui_layout(struct ui *u);        /* fills panels[] / windows from W, H and view */
 int ui_layout_shows(const struct ui *u, int kind); /* the layout of W, H and view places it */
+int ui_view_panel(ui_view v);        /* the panel a view shows large (UI_P_*) */
 void ui_free_windows(struct ui *u);
 
 /* frame.c */
