@@ -71,10 +71,21 @@ expect_err "reached its goal at step 30000" "it trains to the end of that train"
 expect_err "summary: r1 PAUSED step 30000" "and the run ends paused there"
 
 # Kills a session again and again: runs --batch SCRIPT OPTS... headless, sends SIGTERM at
-# a random moment (once its stderr matches $READY), resumes the autosave with the same
-# OPTS, kills that in turn, and so on $KILLS times; the last one finishes. Sets chain_kills
+# a random moment (once its stderr matches $READY, within $SPAN seconds: a share of the
+# uninterrupted run's time, so that every kill lands before the end on a fast machine as on
+# a loaded one), resumes the autosave with the same OPTS, kills that in turn, and so on
+# $KILLS times; the last one finishes. Sets chain_kills
 # (signals that made an autosave), chain_pending (of those, how many saved PH estimates
 # still to make, as --resume CHECKPOINT --check lists them), chain_delays and chain_rc.
+now() {
+	date +%s.%N
+}
+
+# span_of T0: an eighth of the seconds since T0 (four kills then take half a run at most)
+span_of() {
+	awk -v t0="$1" -v t1="$(now)" 'BEGIN { printf "%.2f", (t1 - t0) / 8 }'
+}
+
 kill_chain() {
 	script=$1
 	shift
@@ -90,7 +101,7 @@ kill_chain() {
 			kill -0 $pid 2>/dev/null || break
 			sleep 0.05
 		done
-		d=$(awk -v s="$$$i" 'BEGIN { srand(s); printf "%.2f", rand() * 1.2 }')
+		d=$(awk -v s="$$$i" -v span="$SPAN" 'BEGIN { srand(s); printf "%.2f", rand() * span }')
 		chain_delays="$chain_delays $d"
 		sleep "$d"
 		kill -TERM $pid 2>/dev/null
@@ -127,12 +138,15 @@ train 600
 export csv $TMP/out.csv
 GG
 rm -f "$TMP/out.csv"
+t0=$(now)
 run_gglab --batch "$TMP/ph.gg" --threads 1
+SPAN=$(span_of "$t0")
 expect_rc 0 "the uninterrupted PH run"
 mv "$TMP/out.csv" "$TMP/ph-full.csv"
 check "the uninterrupted run has PH estimates" test "$(grep -c 'PH dimension [0-9]' "$TMP/err")" -ge 50
 KILLS=4 READY="PH dimension"
 kill_chain "$TMP/ph.gg" --threads 1
+echo "# the PH chain: killed $chain_kills times (${SPAN} s span, after$chain_delays s), $chain_pending with estimates pending"
 check "the PH run was killed and resumed (killed $chain_kills times, after$chain_delays s)" \
 	test "$chain_kills" -ge 2
 check "its checkpoints held pending PH estimates ($chain_pending of $chain_kills)" \
@@ -144,10 +158,13 @@ check "killed $chain_kills times with PH estimates pending = uninterrupted, bit 
 # --resume goes on with the --log it was writing: the same gzip file, byte for byte, as
 # the log of a session that never stopped (killed at random moments, four times)
 rm -f "$TMP/out.csv"
+t0=$(now)
 run_gglab --batch "$TMP/long.gg" --threads 1 --log "$TMP/full.log.gz"
+SPAN=$(span_of "$t0")
 expect_rc 0 "the uninterrupted run with --log"
 KILLS=4 READY="step [1-9][0-9]*"
 kill_chain "$TMP/long.gg" --threads 1 --log "$TMP/part.log.gz"
+echo "# the --log chain: killed $chain_kills times (${SPAN} s span, after$chain_delays s)"
 check "the logged run was killed and resumed (killed $chain_kills times, after$chain_delays s)" \
 	test "$chain_kills" -ge 2
 check "resumed log = uninterrupted log, byte for byte" cmp -s "$TMP/full.log.gz" "$TMP/part.log.gz"
