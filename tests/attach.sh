@@ -60,12 +60,13 @@ wait_for 20 "$TMP/a.err" "training 50000000 steps"
 
 # a viewer: the store, and a command applied and journaled like the lab's own
 $CLIENT view "$SOCK" 3 "set lr 0.05" >"$TMP/v1" 2>&1
-check "the lab greets with a hello of version 1" grep -q "^hello version 1 pid $LAB viewer 1" "$TMP/v1"
+check "the lab greets with a hello of version 2" grep -q "^hello version 2 pid $LAB viewer 1" "$TMP/v1"
 check "the viewer gets the columns" grep -q "^cols .*test_loss" "$TMP/v1"
 check "and the run" grep -q "^runs 1" "$TMP/v1"
 check "and rows" sh -c "grep '^rows' '$TMP/v1' | awk '{ exit !(\$2 > 0) }'"
 check "its command is echoed to all" grep -q "^msg 7 viewer 1> set lr 0.05" "$TMP/v1"
 check "and applied" grep -q "^msg 0 r1: lr 0.1 -> 0.05 @ step" "$TMP/v1"
+check "its reply is marked as this viewer's" grep -q "^reply to viewer 1: set lr 0.05" "$TMP/v1"
 check "the lab's log says so" wait_for 5 "$TMP/a.err" "r1: lr 0.1 -> 0.05"
 check "the journal has it, after its sync" sh -c "grep -B1 '^set lr 0.05\$' '$TMP/a.gg' | grep -q '^sync r1=[0-9]*\$'"
 $CLIENT view "$SOCK" 2 "view gap" >"$TMP/v3" 2>&1

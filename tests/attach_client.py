@@ -24,9 +24,10 @@ import sys
 import time
 
 MAGIC = b"gglab-attach"
-VERSION = 1
+VERSION = 2
 HELLO, BYE, COLS, RUN, ROWS, EVENTS, STATUS, CURRENT, GRID, MSG = range(1, 11)
 CMD, STOP = 20, 21
+REPLY = 8  # lab_msg_kind: INFO ERROR PROGRESS UICMD DONE QUIT LOADING ECHO REPLY REPLY_END
 
 
 def frame(kind, body=b""):
@@ -90,8 +91,12 @@ def view(path, seconds, cmds, stall=0):
                 s.sendall(frame(CMD, pstr(c)))
             sent = True
         elif kind == MSG:
-            text, _ = gstr(body, 13)
+            # kind u8, run u32, step u64, viewer u32, text
+            (who,) = struct.unpack_from("<I", body, 13)
+            text, _ = gstr(body, 17)
             print("msg %d %s" % (body[0], text))
+            if body[0] == REPLY:
+                print("reply to viewer %d: %s" % (who, text))
         elif kind == COLS:
             first, n = struct.unpack_from("<II", body)
             off = 8

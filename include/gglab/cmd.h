@@ -177,6 +177,7 @@ struct cmd_call {
 	cmd_value opt[CMD_MAXOPTS];    /* by the index of the opt_spec; word NULL: not given */
 	cmd_call *inner;      /* at, every: the command to schedule */
 	char where[272];      /* "file:line" or "" for the prompt / -c */
+	int viewer;           /* typed by the attached viewer N (src/remote); 0: here */
 	char *text;           /* the canonical line (full name, canonical option order) */
 };
 

@@ -55,10 +55,11 @@ typedef enum {
 			   * took over from it (`pause` typed while it ran) */
 	LAB_MSG_QUIT,     /* a script said quit */
 	LAB_MSG_LOADING,  /* a data set is loading: "loading Fashion-MNIST 60 %"; "" when done */
-	LAB_MSG_ECHO,     /* a command an attached viewer sent (src/remote); run: its number */
-	/* A command typed at the prompt (submitted with script = 0) is carried out between these
-	 * two: the INFO and ERROR messages in between are its reply, which the screen shows as
-	 * one block (a long one in its overlay). text: the command as typed. */
+	LAB_MSG_ECHO,     /* a command an attached viewer sent (src/remote) */
+	/* A command typed at a prompt (submitted with script = 0) is carried out between these
+	 * two: the INFO and ERROR messages in between are its reply, which the screen whose
+	 * command it was shows as one block (a long one in its overlay). text: the command as
+	 * typed; viewer: whose prompt it came from. */
 	LAB_MSG_REPLY,
 	LAB_MSG_REPLY_END, /* the last kind (src/remote/proto.c checks what it receives) */
 } lab_msg_kind;
@@ -68,6 +69,8 @@ typedef struct {
 	lab_msg_kind kind;
 	int run;
 	long step;
+	int viewer; /* ECHO, REPLY, REPLY_END: whose command (0: the lab's own prompt, N: the
+		     * attached viewer N); 0 for the rest */
 	char text[400];
 } lab_msg;
 
@@ -109,8 +112,9 @@ void lab_submit(lab *L, cmd_list *cmds, int script);
 int lab_wake_fd(lab *L);
 /* Takes the next message; 1 if there was one. */
 int lab_next_msg(lab *L, lab_msg *m);
-/* Posts a message as the lab's own (any thread): what an attached viewer did. */
-void lab_notify(lab *L, lab_msg_kind kind, int run, const char *text);
+/* Posts a message as the lab's own (any thread), about viewer (0: none): what an attached
+ * viewer did. */
+void lab_notify(lab *L, lab_msg_kind kind, int viewer, const char *text);
 /* Every message posted from now on is also given to fn (NULL: none), on the thread that
  * posts it, with the lab's lock held: fn must only copy it and return (src/remote's server
  * sends them to every viewer). */

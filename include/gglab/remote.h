@@ -29,7 +29,7 @@
 #include "gglab/ui.h"
 #include "gglab/util.h"
 
-#define REMOTE_VERSION 1
+#define REMOTE_VERSION 2
 #define REMOTE_MAX_MSG (1u << 20) /* bytes of one message's type and body, at most */
 #define REMOTE_STALL_S 5          /* a half message (or no hello) for this long closes */
 #define REMOTE_PATH_MAX 108       /* sun_path */

@@ -36,6 +36,7 @@ typedef struct {
 	int (*autosave)(void *self, char *path, size_t len, char *err);
 	/* a lab elsewhere: q and F10 detach; `quit` asks, then stop() ends the lab itself */
 	void (*stop)(void *self);
+	int viewer; /* what the lab calls this screen in its messages: 0 its own, N viewer N */
 } ui_lab;
 ui_lab ui_local_lab(lab *L);
 

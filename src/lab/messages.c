@@ -34,13 +34,8 @@ void lab_msgs_close(lab *L)
 	close(L->pipe[1]);
 }
 
-void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ...)
+static void post(lab *L, const lab_msg *m)
 {
-	lab_msg m = { .kind = kind, .run = rid, .step = step };
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(m.text, sizeof m.text, fmt, ap);
-	va_end(ap);
 	pthread_mutex_lock(&L->mu);
 	if (L->msg_n == L->msg_cap) {
 		/* grow the ring, unrolling it so msg_head is 0 */
@@ -53,7 +48,7 @@ void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ..
 		L->msg_cap = cap;
 		L->msg_head = 0;
 	}
-	L->msgs[(L->msg_head + L->msg_n) % L->msg_cap] = m;
+	L->msgs[(L->msg_head + L->msg_n) % L->msg_cap] = *m;
 	L->msg_n++;
 	if (L->tap)
 		L->tap(L->tap_arg, &L->msgs[(L->msg_head + L->msg_n - 1) % L->msg_cap]);
@@ -62,6 +57,16 @@ void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ..
 	char b = 1;
 	ssize_t w = write(L->pipe[1], &b, 1);
 	(void)w;
+}
+
+void lab_post(lab *L, lab_msg_kind kind, int rid, long step, const char *fmt, ...)
+{
+	lab_msg m = { .kind = kind, .run = rid, .step = step };
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m.text, sizeof m.text, fmt, ap);
+	va_end(ap);
+	post(L, &m);
 }
 
 void lab_say(lab *L, const char *fmt, ...)
@@ -102,9 +107,11 @@ int lab_next_msg(lab *L, lab_msg *m)
 	return got;
 }
 
-void lab_notify(lab *L, lab_msg_kind kind, int rid, const char *text)
+void lab_notify(lab *L, lab_msg_kind kind, int viewer, const char *text)
 {
-	lab_post(L, kind, rid, 0, "%s", text);
+	lab_msg m = { .kind = kind, .run = -1, .viewer = viewer };
+	snprintf(m.text, sizeof m.text, "%s", text);
+	post(L, &m);
 }
 
 void lab_set_tap(lab *L, void (*fn)(void *arg, const lab_msg *m), void *arg)

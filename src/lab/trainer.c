@@ -64,7 +64,7 @@ static int execute(lab *L, const cmd_call *c, int script)
 	int journaled = L->journal && CMD_JOURNALED(c);
 	char *sync = journaled ? journal_sync_text(L) : NULL;
 	if (!script)
-		lab_post(L, LAB_MSG_REPLY, -1, 0, "%s", c->text);
+		lab_notify(L, LAB_MSG_REPLY, c->viewer, c->text);
 	int rc = L->opt.ops->exec(L, c, script, err);
 	run *r = lab_current(L);
 	if (rc == 0 && !script && L->script.n && (c->entry->flags & CMD_TAKEOVER)) {
@@ -78,7 +78,7 @@ static int execute(lab *L, const cmd_call *c, int script)
 	else if (journaled)
 		journal_command(L, sync, c);
 	if (!script)
-		lab_post(L, LAB_MSG_REPLY_END, -1, 0, "%s", c->text);
+		lab_notify(L, LAB_MSG_REPLY_END, c->viewer, c->text);
 	free(sync);
 	for (int i = 0; i < L->nruns; i++)
 		run_publish(L, L->runs[i]);

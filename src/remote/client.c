@@ -77,7 +77,7 @@ static int decode(remote_client *c)
 		off += used;
 		if (note->type == REMOTE_MSG) {
 			/* our own command's echo was shown when it was typed */
-			if (!(note->msg.kind == LAB_MSG_ECHO && note->msg.run == c->viewer))
+			if (!(note->msg.kind == LAB_MSG_ECHO && note->msg.viewer == c->viewer))
 				push(c, &note->msg);
 		} else if (note->type == REMOTE_BYE) {
 			end(c, note->text);
@@ -232,7 +232,7 @@ static void cl_stop(void *self)
 ui_lab remote_client_lab(remote_client *c)
 {
 	return (ui_lab){ .self = c, .series = cl_series, .submit = cl_submit, .wake_fd = cl_wake_fd,
-			 .next_msg = cl_next_msg, .stop = cl_stop };
+			 .next_msg = cl_next_msg, .stop = cl_stop, .viewer = c->viewer };
 }
 
 const char *remote_client_what(const remote_client *c)

@@ -95,6 +95,7 @@ void remote_put_msg(gg_buf *out, const lab_msg *m)
 	put_u8(out, (unsigned)m->kind);
 	put_u32(out, (uint32_t)m->run);
 	put_u64(out, (uint64_t)m->step);
+	put_u32(out, (uint32_t)m->viewer);
 	put_str(out, m->text);
 	end_frame(out, f);
 }
@@ -478,6 +479,7 @@ int remote_decode(series_store *mirror, int type, const unsigned char *body, siz
 		unsigned kind = get_u8(&r);
 		note->msg.run = (int)get_u32(&r);
 		note->msg.step = (long)get_u64(&r);
+		note->msg.viewer = (int)get_u32(&r);
 		get_str(&r, note->msg.text, sizeof note->msg.text);
 		if (r.bad)
 			return gg_fail(err, "a lab message cut short");

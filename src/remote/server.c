@@ -134,7 +134,7 @@ static void say(remote_server *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	lab_notify(s->L, LAB_MSG_INFO, -1, text);
+	lab_notify(s->L, LAB_MSG_INFO, 0, text);
 }
 
 static size_t unsent(const viewer *v)
@@ -304,7 +304,8 @@ static void viewer_cmd(remote_server *s, viewer *v, const char *text)
 			part.cap = part.cap ? 2 * part.cap : 4;
 			part.calls = gg_xrealloc(part.calls, (size_t)part.cap * sizeof *part.calls);
 		}
-		cmd_call_copy(&part.calls[part.n++], &l.calls[i]);
+		cmd_call_copy(&part.calls[part.n], &l.calls[i]);
+		part.calls[part.n++].viewer = v->id;
 	}
 	if (part.n)
 		lab_submit(s->L, &part, 0);
@@ -334,7 +335,7 @@ static void viewer_frame(remote_server *s, viewer *v, int type, const unsigned c
 		viewer_cmd(s, v, note->text);
 	} else if (note->type == REMOTE_STOP) {
 		say(s, "viewer %d (pid %ld) stopped the lab", v->id, v->pid);
-		lab_notify(s->L, LAB_MSG_QUIT, -1, "quit");
+		lab_notify(s->L, LAB_MSG_QUIT, 0, "quit");
 	}
 	free(note);
 }

@@ -147,7 +147,7 @@ void ui_help_open(struct ui *u)
 	u->want |= UI_WANT_HELP;
 }
 
-void ui_reply(struct ui *u, ui_pager *p)
+void ui_reply(struct ui *u, ui_pager *p, const char *theirs)
 {
 	int W = u->logw ? getmaxx(u->logw) : u->W, room = (u->logw ? getmaxy(u->logw) : 4) - 1;
 	int rows = 0, n = ui_pager_lines(p);
@@ -159,6 +159,11 @@ void ui_reply(struct ui *u, ui_pager *p)
 			const char *text = ui_pager_text(p, i, &role);
 			ui_log(u, role, "%s", text);
 		}
+		ui_pager_free(p);
+		return;
+	}
+	if (theirs) {
+		ui_log(u, ROLE_DIM, "%s's %s: %d lines, shown on its screen", theirs, ui_pager_title(p), n);
 		ui_pager_free(p);
 		return;
 	}
@@ -291,7 +296,7 @@ int ui_cmd_help(struct ui *u, const char *command, char *err)
 		ui_pager_add(p, ROLE_INFO, 4, line);
 	}
 	free(text);
-	ui_reply(u, p);
+	ui_reply(u, p, NULL);
 	return 0;
 }
 

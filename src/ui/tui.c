@@ -257,10 +257,22 @@ static void handle_messages(struct ui *u)
 			if (u->reply)
 				ui_pager_free(u->reply);
 			u->reply = ui_pager_new(m.text);
+			u->reply_viewer = m.viewer;
+			/* the lab's own prompt is not echoed to its viewers as theirs are */
+			if (m.viewer == 0 && u->lab.viewer != 0)
+				ui_log(u, ROLE_ECHO, "lab> %s", m.text);
 			break;
 		case LAB_MSG_REPLY_END:
-			if (u->reply)
-				ui_reply(u, u->reply);
+			if (u->reply) {
+				char who[32] = "";
+				if (u->reply_viewer == u->lab.viewer)
+					;
+				else if (u->reply_viewer)
+					snprintf(who, sizeof who, "viewer %d", u->reply_viewer);
+				else
+					snprintf(who, sizeof who, "the lab");
+				ui_reply(u, u->reply, who[0] ? who : NULL);
+			}
 			u->reply = NULL;
 			break;
 		case LAB_MSG_PROGRESS:

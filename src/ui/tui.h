@@ -173,6 +173,7 @@ struct ui {
 	/* the overlay (NULL: closed), and the reply of the command being carried out, whose
 	 * lines the lab sends between LAB_MSG_REPLY and LAB_MSG_REPLY_END (NULL: none) */
 	ui_pager *pager, *reply;
+	int reply_viewer; /* whose command the reply answers (lab_msg.viewer) */
 	int overlay_dirty;
 
 	/* loop */
@@ -194,8 +195,10 @@ int ui_any_running(struct ui *u);
 /* Asks the loop to open the help in the overlay (UI_WANT_HELP: help.c's ui_help_show). */
 void ui_help_open(struct ui *u);
 /* A command's reply (p is taken): into the event log when it fits there under the command,
- * else into the overlay, with a line in the log saying so. */
-void ui_reply(struct ui *u, ui_pager *p);
+ * else into the overlay, with a line in the log saying so. The reply to another screen's
+ * command (theirs: who typed it, else NULL) never opens the overlay here: too long for the
+ * log, it is one line saying so. */
+void ui_reply(struct ui *u, ui_pager *p, const char *theirs);
 
 /* prompt.c: on_entered gets each line entered (not blank, already in the history). */
 typedef void (*ui_line_fn)(struct ui *u, const char *line);

@@ -101,6 +101,13 @@ if command -v python3 >/dev/null 2>&1; then
 	python3 "$srcdir/tests/attach_client.py" view "$TMP/screen.sock" 2 "set lr 0.2" >"$TMP/v" 2>&1
 	expect_screen "viewer 1> set lr 0.2" "a viewer's command shows on the lab's screen"
 	expect_screen "lr 0.1 -> 0.2" "with its result"
+	# a long reply opens the overlay on the screen that asked, never on this one
+	python3 "$srcdir/tests/attach_client.py" view "$TMP/screen.sock" 2 "show" >"$TMP/v" 2>&1
+	check "a viewer's long reply is marked as its own" grep -q "^reply to viewer 2: show" "$TMP/v"
+	expect_screen "viewer 2's show: " "and the lab's screen only says how long it was"
+	check "in lines" sh -c "tmux -L '$SOCK' -f /dev/null capture-pane -p -t t | grep -qE \"viewer 2's show: [0-9]+ lines, shown on its screen\""
+	no_overlay() { ! line 1 | grep -qE 'lines [0-9]+-[0-9]+ of'; }
+	check "with no overlay opened here" no_overlay
 	type_line quit
 	expect_screen "gglab-exit=0" "the screen quits"
 	check "and removes its socket" test ! -e "$TMP/screen.sock"
