@@ -3,10 +3,17 @@
  * appends, late values (series_update), rollbacks (series_truncate), a fork's copy, new
  * columns and runs, status, the current run and a decision boundary; a small budget only
  * spreads the same over more steps; frames are split from a byte stream at any cut; and
- * malformed frames are refused with a reason, changing nothing they should not. */
+ * malformed frames are refused with a reason, changing nothing they should not; and a
+ * viewer (client.c) handed far more of the lab's messages at once than its queue holds
+ * gets every one, in order. */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../src/remote/internal.h" /* the store-data writers */
 #include "test.h"
@@ -281,11 +288,77 @@ static void test_bad(void)
 	series_free(M);
 }
 
+/* A fake lab in a child process: its hello, then n INFO messages "m0" … in one write,
+ * then goodbye. The viewer takes them all through the screen's interface. */
+static void test_flood(int n)
+{
+	char dir[] = "/tmp/gglab-test-remote-XXXXXX";
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof a.sun_path, "%s/lab.sock", dir);
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(lfd >= 0 && bind(lfd, (struct sockaddr *)&a, sizeof a) == 0 && listen(lfd, 1) == 0,
+	      "a socket to serve");
+	pid_t child = fork();
+	if (child == 0) {
+		int fd = accept(lfd, NULL, NULL);
+		gg_buf b = { 0 };
+		remote_put_hello(&b, (long)getpid(), 1, "a fake lab");
+		for (int i = 0; i < n; i++) {
+			lab_msg m = { .kind = LAB_MSG_INFO, .run = -1 };
+			snprintf(m.text, sizeof m.text, "m%d", i);
+			remote_put_msg(&b, &m);
+		}
+		remote_put_text(&b, REMOTE_BYE, "done");
+		int ok = remote_send_all(fd, b.p, b.n) == 0;
+		char c;
+		while (read(fd, &c, 1) > 0) /* until the viewer closes */
+			;
+		_exit(ok ? 0 : 1);
+	}
+	char err[GG_ERRLEN];
+	remote_client *c = remote_connect(a.sun_path, err);
+	CHECK(c != NULL, "the viewer connects: %s", c ? "" : err);
+	int got = 0, in_order = 1;
+	if (c) {
+		ui_lab l = remote_client_lab(c);
+		lab_msg m;
+		double t0 = gg_now();
+		while (gg_now() - t0 < 20) {
+			if (!l.next_msg(l.self, &m)) {
+				if (remote_client_ended(c)[0])
+					break;
+				usleep(1000);
+				continue;
+			}
+			if (m.kind != LAB_MSG_INFO || m.text[0] != 'm')
+				continue;
+			char want[16];
+			snprintf(want, sizeof want, "m%d", got);
+			in_order &= !strcmp(m.text, want);
+			got++;
+		}
+		remote_client_free(c);
+	}
+	CHECK(got == n && in_order, "%d messages sent at once, %d taken, %s", n, got,
+	      in_order ? "in order" : "NOT in order");
+	int st = 0;
+	waitpid(child, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the fake lab sent everything");
+	close(lfd);
+	unlink(a.sun_path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_mirror(SIZE_MAX / 4);
 	test_mirror(4096); /* a slow viewer: the same, in more steps */
 	test_split();
 	test_bad();
+	test_flood(5000);
 	return test_report();
 }

@@ -35,10 +35,9 @@ struct remote_client {
 	int said_end;     /* the end went to the screen */
 };
 
+/* Only called with room: decode() stops at a full queue. */
 static void push(remote_client *c, const lab_msg *m)
 {
-	if (c->qn == QUEUE_MAX) /* the screen takes them as they come; never more than a read */
-		return;
 	c->q[(c->qhead + c->qn) % QUEUE_MAX] = *m;
 	c->qn++;
 }
@@ -49,13 +48,14 @@ static void end(remote_client *c, const char *why)
 		snprintf(c->ended, sizeof c->ended, "%.500s", why);
 }
 
-/* Decodes the whole frames received; 0, or -1 when the connection is to end. */
+/* Decodes the whole frames received while the message queue has room (the rest wait in
+ * c->in and the socket); 0, or -1 when the connection is to end. */
 static int decode(remote_client *c)
 {
 	size_t off = 0;
 	int rc = 0;
 	remote_note *note = gg_xmalloc(sizeof *note);
-	while (!rc) {
+	while (!rc && c->qn < QUEUE_MAX) {
 		int type;
 		const unsigned char *body;
 		size_t len, used;
@@ -100,12 +100,18 @@ static int decode(remote_client *c)
 	return rc;
 }
 
-/* Reads what has arrived (without waiting) and decodes it; -1 when the connection ended. */
+/* Reads what has arrived (without waiting) and decodes it; -1 when the connection ended.
+ * With the screen's queue full it stops reading: the lab's messages wait in the socket,
+ * and past what its buffer holds the lab counts those this viewer missed and says so. */
 static int pump(remote_client *c)
 {
 	if (c->ended[0])
 		return -1;
 	for (;;) {
+		if (decode(c) < 0)
+			return -1;
+		if (c->qn == QUEUE_MAX)
+			return 0;
 		ssize_t r = recv(c->fd, c->in + c->in_n, REMOTE_MAX_MSG + 4 - c->in_n, MSG_DONTWAIT);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -116,8 +122,6 @@ static int pump(remote_client *c)
 			return -1;
 		}
 		c->in_n += (size_t)r;
-		if (decode(c) < 0)
-			return -1;
 	}
 }
 
