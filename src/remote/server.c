@@ -216,6 +216,16 @@ static void flush(viewer *v)
 		v->out.n = v->out_off = 0;
 }
 
+static void viewer_free(viewer *v)
+{
+	close(v->fd);
+	gg_buf_free(&v->out);
+	remote_sync_free(&v->sync);
+	free(v->in);
+	free(v->drop);
+	free(v);
+}
+
 static void close_viewer(remote_server *s, int i)
 {
 	viewer *v = s->v[i];
@@ -228,12 +238,7 @@ static void close_viewer(remote_server *s, int i)
 	}
 	say(s, "viewer %d (pid %ld) %s%s", v->id, v->pid,
 	    !strcmp(v->drop, "detached") ? "" : "was disconnected: ", v->drop);
-	close(v->fd);
-	gg_buf_free(&v->out);
-	remote_sync_free(&v->sync);
-	free(v->in);
-	free(v->drop);
-	free(v);
+	viewer_free(v);
 	s->v[i] = s->v[--s->nv];
 }
 
@@ -448,12 +453,7 @@ static void *serve(void *arg)
 		if (v->hello)
 			remote_put_text(&v->out, REMOTE_BYE, "the lab ended");
 		flush(v);
-		close(v->fd);
-		gg_buf_free(&v->out);
-		remote_sync_free(&v->sync);
-		free(v->in);
-		free(v->drop);
-		free(v);
+		viewer_free(v);
 	}
 	s->nv = 0;
 	return NULL;

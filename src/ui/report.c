@@ -66,13 +66,26 @@ static void say(cmd_ctx *ctx, const char *msg)
 		fprintf(stderr, "%s\n", msg);
 }
 
-static int write_file(const char *path, const gg_buf *b, char *err)
+/* Writes b to path (when rc is 0), frees it, and says what was written; returns rc, or -1
+ * when the write failed. */
+static int write_file(cmd_ctx *ctx, int rc, const char *path, gg_buf *b, const char *what, char *err)
 {
-	store_out *o = store_out_open(path, err);
-	if (!o)
-		return -1;
-	fwrite(b->p, 1, b->n, store_out_stream(o));
-	return store_out_commit(o, err);
+	if (rc == 0) {
+		store_out *o = store_out_open(path, err);
+		if (!o) {
+			rc = -1;
+		} else {
+			fwrite(b->p, 1, b->n, store_out_stream(o));
+			rc = store_out_commit(o, err);
+		}
+	}
+	gg_buf_free(b);
+	if (rc == 0) {
+		char msg[GG_ERRLEN];
+		snprintf(msg, sizeof msg, "wrote %s to %s", what, path);
+		say(ctx, msg);
+	}
+	return rc;
 }
 
 /* A picture needs a run that measured something. */
@@ -100,15 +113,9 @@ static int fig_svg(cmd_ctx *ctx, const char *path, int panel, char *err)
 	if (rc == 0 && (rc = ui_svg_panel(p.u, kind, 1, &b, why)) < 0)
 		gg_fail(err, "export svg %s: %s", panel_names[kind], why);
 	picture_end(&p);
-	if (rc == 0)
-		rc = write_file(path, &b, err);
-	gg_buf_free(&b);
-	if (rc == 0) {
-		char msg[GG_ERRLEN];
-		snprintf(msg, sizeof msg, "wrote the %s panel to %s", panel_names[kind], path);
-		say(ctx, msg);
-	}
-	return rc;
+	char what[64];
+	snprintf(what, sizeof what, "the %s panel", panel_names[kind]);
+	return write_file(ctx, rc, path, &b, what, err);
 }
 
 /* ---- the report ----------------------------------------------------------------------------- */
@@ -328,16 +335,7 @@ static int fig_report(cmd_ctx *ctx, const char *path, char *err)
 		free(rl);
 	}
 	picture_end(&p);
-	if (rc == 0)
-		rc = write_file(path, &b, err);
-	gg_buf_free(&b);
-	if (rc == 0) {
-		char msg[GG_ERRLEN];
-		snprintf(msg, sizeof msg, "wrote the report (every panel, the runs' settings, the events) "
-			 "to %s", path);
-		say(ctx, msg);
-	}
-	return rc;
+	return write_file(ctx, rc, path, &b, "the report (every panel, the runs' settings, the events)", err);
 }
 
 const cmd_figure_ops ui_figure_ops = { .svg = fig_svg, .report = fig_report };
