@@ -20,18 +20,25 @@ run_gglab --batch "$TMP/long.gg" --threads 1
 expect_rc 0 "the uninterrupted run"
 mv "$TMP/out.csv" "$TMP/full.csv"
 
-"$GGLAB" --batch "$TMP/long.gg" --threads 1 >"$TMP/out" 2>"$TMP/err" </dev/null &
-pid=$!
-# wait until it is well into training, then pull the plug
-# (up to a minute: on a loaded machine the start alone can take seconds, and a signal that
-# arrives before the handlers are in place kills it outright)
-for i in $(seq 1 1200); do
-	grep -q "step [1-9][0-9][0-9]" "$TMP/err" 2>/dev/null && break
-	sleep 0.05
-done
-kill -TERM $pid
-wait $pid
-RC=$?
+# interrupt SCRIPT OPTS...: a headless session of SCRIPT with OPTS, sent SIGTERM once it is
+# well into training (step 100; up to a minute: on a loaded machine the start alone can take
+# seconds, and a signal that arrives before the handlers are in place kills it outright).
+# Its status in RC, its output in $TMP/out and $TMP/err.
+interrupt() {
+	script=$1
+	shift
+	"$GGLAB" --batch "$script" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null &
+	pid=$!
+	for i in $(seq 1 1200); do
+		grep -q "step [1-9][0-9][0-9]" "$TMP/err" 2>/dev/null && break
+		sleep 0.05
+	done
+	kill -TERM $pid
+	wait $pid
+	RC=$?
+}
+
+interrupt "$TMP/long.gg" --threads 1
 ERR=$(cat "$TMP/err")
 expect_rc 1 "SIGTERM ends a batch run with status 1"
 expect_err "interrupted by signal 15" "the signal is reported"
@@ -55,14 +62,7 @@ opt sgd lr=0.05 momentum=0.9
 set bs 16
 train 30000
 GG
-"$GGLAB" --batch "$TMP/last.gg" --threads 1 >"$TMP/out" 2>"$TMP/err" </dev/null &
-pid=$!
-for i in $(seq 1 1200); do
-	grep -q "step [1-9][0-9][0-9]" "$TMP/err" 2>/dev/null && break
-	sleep 0.05
-done
-kill -TERM $pid
-wait $pid
+interrupt "$TMP/last.gg" --threads 1
 ckpt=$(ls "$XDG_STATE_HOME"/gglab/autosave/*.gglab 2>/dev/null | head -n 1)
 check "the last train's autosave was written" test -s "$ckpt"
 run_gglab --resume "$ckpt" --threads 1
@@ -170,14 +170,7 @@ check "the logged run was killed and resumed (killed $chain_kills times, after$c
 check "resumed log = uninterrupted log, byte for byte" cmp -s "$TMP/full.log.gz" "$TMP/part.log.gz"
 check "and the export too" cmp -s "$TMP/out.csv" "$TMP/full.csv"
 # another --log path on resume: that file gets every series whole, the old one is left
-"$GGLAB" --batch "$TMP/long.gg" --threads 1 --log "$TMP/a.log.gz" >"$TMP/out" 2>"$TMP/err" </dev/null &
-pid=$!
-for i in $(seq 1 1200); do
-	grep -q "step [1-9][0-9][0-9]" "$TMP/err" 2>/dev/null && break
-	sleep 0.05
-done
-kill -TERM $pid
-wait $pid
+interrupt "$TMP/long.gg" --threads 1 --log "$TMP/a.log.gz"
 ckpt=$(ls -t "$XDG_STATE_HOME"/gglab/autosave/*.gglab | head -n 1)
 cp "$TMP/a.log.gz" "$TMP/a-before.log.gz"
 run_gglab --resume "$ckpt" --threads 1 --log "$TMP/b.log.gz"
