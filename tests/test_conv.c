@@ -721,6 +721,39 @@ static void test_learns(gg_rng *r)
 	nn_model_free(m);
 }
 
+/* nn_model_flops against the products counted by hand: the trainer's choice of threads and
+ * workers rests on it (a conv model's parameters say little of its cost) */
+static double flops_of(const nn_config *c)
+{
+	char err[GG_ERRLEN];
+	nn_model *m = nn_model_new(c, 1, err);
+	CHECK(m != NULL, "flops: %s", m ? "" : err);
+	double f = m ? nn_model_flops(m) : 0;
+	nn_model_free(m);
+	return f;
+}
+
+static void test_flops(void)
+{
+	nn_config c;
+	image_config(&c, NN_CNN, 1, 28, 28); /* the reference net: conv32-pool-conv64-pool-fc128-10 */
+	c.classes = 10;
+	double want = 28 * 28 * 9 * 1 * 32 + 14 * 14 * 9 * 32 * 64 + 3136 * 128 + 128 * 10;
+	CHECK(flops_of(&c) == 6 * want, "cnn flops %.0f, by hand %.0f", flops_of(&c), 6 * want);
+	nn_config_default(&c, NN_NAIS); /* conv NAIS: conv in->8, one block of 4 stages, head */
+	c.img_c = 1, c.img_h = c.img_w = 28, c.in = 784, c.classes = 10, c.channels = 8;
+	c.blocks = 1, c.stages = 4;
+	want = 28 * 28 * 9 * 1 * 8 + 28 * 28 * 9 * 8 * 8 * (1 + 4) + 8 * 10;
+	CHECK(flops_of(&c) == 6 * want, "conv nais flops %.0f, by hand %.0f", flops_of(&c), 6 * want);
+	nn_config_default(&c, NN_MLP);
+	c.in = 784, c.classes = 10;
+	CHECK(flops_of(&c) == 6.0 * nn_config_params(&c), "mlp flops: every weight once");
+	nn_config_default(&c, NN_NAIS); /* dense: A (64x64) at every one of the 4 stages */
+	c.in = 2, c.classes = 2;
+	CHECK(flops_of(&c) == 6.0 * nn_config_params(&c) + 6.0 * 3 * 64 * 64, "dense nais flops %.0f",
+	      flops_of(&c));
+}
+
 int main(void)
 {
 	gg_rng r;
@@ -731,6 +764,7 @@ int main(void)
 	test_cnais_project(&r);
 	test_models(&r);
 	test_config();
+	test_flops();
 	test_conv_probe(&r);
 	test_learns(&r);
 	return test_report();

@@ -117,6 +117,12 @@ typedef struct {
 	struct nn_convnet *conv; /* convolutional models (work is NULL) */
 } nn_model;
 
+/* Floating-point operations of one training step per example in its products (forward
+ * and the two backward products; elementwise work not counted): what the trainer weighs
+ * when it chooses threads and workers. Weights used many times count each time (a
+ * convolution at every position, a NAIS block's A at every stage). */
+double nn_model_flops(const nn_model *m);
+
 /* Seeded He (ReLU) / Xavier (tanh) initialization. NULL and a message on a bad config. */
 nn_model *nn_model_new(const nn_config *cfg, uint64_t seed, char *err);
 nn_model *nn_model_clone(const nn_model *m);

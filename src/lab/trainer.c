@@ -228,7 +228,7 @@ int lab_round(lab *L)
 	for (int i = 0; i < L->nruns; i++)
 		if (L->runs[i]->state == RUN_RUNNING) {
 			todo[n++] = L->runs[i];
-			flops += 6.0 * (double)L->runs[i]->model->nparams * L->runs[i]->bs;
+			flops += nn_model_flops(L->runs[i]->model) * L->runs[i]->bs;
 		}
 	/* --threads auto: a run training alone gets the threads its products need; runs
 	 * training together get one each, side by side on the workers. A pure function of

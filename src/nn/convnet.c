@@ -267,6 +267,32 @@ static void add_nais(nn_model *m, const char *layer)
 	o->v[2] = nn_add_view(m, l, "b", 1, C);
 }
 
+double nn_convnet_flops(const nn_model *m)
+{
+	const struct nn_convnet *cn = m->conv;
+	double f = 0;
+	for (int i = 0; i < cn->nops; i++) {
+		const conv_op *o = &cn->ops[i];
+		double out = (double)o->oh * o->ow;
+		switch (o->kind) {
+		case OP_CONV:
+			f += out * o->k * o->k * o->c * o->oc;
+			break;
+		case OP_DENSE:
+			f += (double)o->c * o->oc;
+			break;
+		case OP_RES: /* conv1 c->oc, conv2 oc->oc (3x3), the 1x1 projection if any */
+			f += out * 9 * ((double)o->c * o->oc + (double)o->oc * o->oc) +
+			     (o->v[6] >= 0 ? out * o->c * o->oc : 0);
+			break;
+		case OP_NAIS: /* B u once, A x at each of the K stages */
+			f += out * 9 * (double)o->c * o->c * (1 + m->cfg.stages);
+			break;
+		}
+	}
+	return 2 * f;
+}
+
 nn_model *nn_convnet_build(const nn_config *c)
 {
 	nn_model *m = gg_xcalloc(1, sizeof *m);

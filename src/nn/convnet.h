@@ -123,6 +123,9 @@ int nn_convnet_check(const nn_config *c, char *err);
 void nn_convnet_describe(const nn_config *c, char *buf, size_t len);
 /* Layout only (parameters zero) or seeded initialization as well. */
 nn_model *nn_convnet_build(const nn_config *c);
+/* Multiply-adds of one example's forward pass through the products (convolutions, dense
+ * layers, every NAIS stage), twice: floating-point operations. */
+double nn_convnet_flops(const nn_model *m);
 void nn_convnet_init(nn_model *m, uint64_t seed);
 void nn_convnet_free(struct nn_convnet *cn);
 float nn_convnet_grad(nn_model *m, const float *x, const uint8_t *y, int B);

@@ -338,6 +338,21 @@ static void init_params(nn_model *m, uint64_t seed)
 	init_dense(m, &r, w->head_w);
 }
 
+double nn_model_flops(const nn_model *m)
+{
+	double f; /* one example's forward */
+	if (m->conv) {
+		f = nn_convnet_flops(m);
+	} else {
+		/* every weight once (2 flops a multiply-add), and a dense NAIS block's A (n x n)
+		 * at each of its K stages rather than once */
+		f = 2.0 * (double)m->nparams;
+		if (m->cfg.kind == NN_NAIS)
+			f += 2.0 * m->cfg.blocks * (m->cfg.stages - 1) * (double)m->cfg.width * m->cfg.width;
+	}
+	return 3 * f; /* forward, and backward's two products */
+}
+
 nn_model *nn_model_new(const nn_config *cfg, uint64_t seed, char *err)
 {
 	if (nn_config_check(cfg, err) < 0)
