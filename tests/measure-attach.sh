@@ -40,16 +40,31 @@ run() {
 	fi
 	rm -f "$TMP/threads"
 	if [ "$cond" = viewers ]; then
-		# the CPU of each of the lab's threads and of the viewers, sampled to the end: the
-		# server thread is the lab's newest (it starts after the trainer)
+		# the CPU of each of the lab's threads and of the viewers (their gglab, shell and
+		# tmux processes), sampled once a second to the end with shell builtins only, so
+		# that sampling costs this condition nothing the others do not pay: the server
+		# thread is the lab's newest (it starts after the trainer)
+		local g="" vp="" i=0
+		while [ -z "$g" ] && [ $i -lt 500 ]; do g=$(pgrep -P $lab | head -n 1); sleep 0.01; i=$((i + 1)); done
+		i=0
+		while [ "$(pgrep -f "attach $sock" | wc -l)" -lt 2 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+		vp=$(pgrep -f "attach $sock")
 		( while kill -0 $lab 2>/dev/null; do
-			g=$(pgrep -P $lab | head -n 1)
-			t=$(for f in /proc/$g/task/*/stat; do awk '{ print $1, $14 + $15 }' "$f"; done 2>/dev/null | sort -n)
-			v=$(for c in $(pgrep -f "attach $sock"); do awk '{ print $14 + $15 }' /proc/$c/stat; done 2>/dev/null |
-				awk '{ s += $1 } END { print s + 0 }')
+			t="" v=0
+			for f in /proc/$g/task/*/stat; do
+				read -r line <"$f" 2>/dev/null || continue
+				set -- $line
+				t="$t$1 $((${14} + ${15}))
+"
+			done
+			for c in $vp; do
+				read -r line <"/proc/$c/stat" 2>/dev/null || continue
+				set -- $line
+				v=$((v + ${14} + ${15}))
+			done
 			# the last sample taken while the lab and its viewers all lived
-			[ -n "$t" ] && [ "$v" -gt 0 ] && printf '%s\n%s\n' "$t" "viewers $v" >"$TMP/threads"
-			sleep 0.3
+			[ -n "$t" ] && [ "$v" -gt 0 ] && printf '%s%s\n' "$t" "viewers $v" >"$TMP/threads"
+			sleep 1
 		done ) &
 	fi
 	wait $lab || { echo "the lab failed: $(tail -n 3 "$TMP/err")" >&2; return 1; }
