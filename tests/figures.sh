@@ -82,6 +82,15 @@ check "the report: a setting that differs is marked" grep -q '<td class="differs
 check "the report: the events" grep -q '<td>big</td><td>bs 32-&gt;128' "$TMP/report.html"
 check "the report stands alone (no links, no scripts)" sh -c "! grep -qE '<script|<link|src=|href=' '$TMP/report.html'"
 
+# a script's view commands change what its figures picture, as they would the screen's
+run_gglab -c "metric err; logy off; xaxis epochs; run hide big; export svg $TMP/viewed.svg loss; view gap; export svg $TMP/viewed-current.svg" --view "$TMP/log.jsonl"
+expect_rc 0 "figures after view commands"
+check "metric err: the loss panel shows error rates" grep -q '>error rate<' "$TMP/viewed.svg"
+check "xaxis epochs: the x axis says so" grep -q '>epochs</text>' "$TMP/viewed.svg"
+check "logy off: no log axis" sh -c "! grep -q '(log)' '$TMP/viewed.svg'"
+check "run hide big: its curves are not drawn, and the legend says so" sh -c "grep -q '>1 hidden<' '$TMP/viewed.svg' && ! grep -q 'class=\"legend\">big ' '$TMP/viewed.svg'"
+check "view gap: the current panel is the gap panel" grep -q '>generalization gap<' "$TMP/viewed-current.svg"
+
 # --view of the metrics file: the same runs, headless with -c
 run_gglab -c "report $TMP/view.html; export svg $TMP/view.svg dist" --view "$TMP/log.jsonl"
 expect_rc 0 "a report of --view's files"

@@ -34,6 +34,8 @@ enum {
 	CMD_QUIT = 1 << 7,     /* in a script: ends the script and the session */
 	CMD_SOURCE = 1 << 8,   /* expanded by the parser into the file's commands */
 	CMD_BATCH = 1 << 9,    /* a screen command that also acts in batch mode (help prints) */
+	CMD_VIEW = 1 << 10,    /* a screen command that changes what the figures picture: in
+				* batch mode it changes the view export svg and report draw */
 };
 
 /* The kind of a key=value option's value, or of a positional word. */
@@ -128,6 +130,8 @@ typedef struct cmd_ctx {
 	 * `run show NAME`), given by the screen, which this layer cannot call; NULL elsewhere */
 	int (*run_shown)(struct ui *u, const char *name, int shown, char *err);
 	const cmd_figure_ops *figures; /* UI thread and batch mode: export svg, report */
+	struct ui *view; /* batch mode: the view the figures picture (ui_view_new); NULL: the
+			  * screen's when there is one, else the screen's defaults */
 } cmd_ctx;
 
 /* Carries out a parsed call. Returns 0, or -1 with a message in err. */

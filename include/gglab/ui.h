@@ -86,8 +86,13 @@ int ui_cmd_run_shown(struct ui *u, const char *name, int shown, char *err);
 int ui_cmd_quit(struct ui *u, char *err);
 
 /* export svg and report (src/cmd/files.c), carried out here: by the screen on its thread
- * with its view, by the batch printer with the default view (src/ui/report.c). */
+ * with its view, by the batch printer with a view of its own (src/ui/report.c). */
 extern const cmd_figure_ops ui_figure_ops;
+/* Batch mode's view: the screen's defaults over the lab's series, which a script's view
+ * commands (CMD_VIEW: view, xaxis, logy, metric, zoom, plot, run hide ...) change as they
+ * would change the screen's, for the figures it writes. */
+struct ui *ui_view_new(struct lab *L);
+void ui_view_free(struct ui *u);
 
 /* Headless: runs the script to its end, printing plain progress lines (at most one per
  * run per second), every message and a final summary on stderr. resumed: the lab holds a

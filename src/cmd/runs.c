@@ -10,7 +10,7 @@ static int exec_run(cmd_ctx *ctx, const cmd_call *c, char *err)
 	if (!strcmp(sub, "list"))
 		return lab_run_list(ctx->lab, err);
 	const char *name = c->pos[0].word;
-	if (c->form->flags & CMD_UI) /* hide, show: the screen's (none in batch mode) */
+	if (c->form->flags & CMD_UI) /* hide, show: the screen's, or batch mode's view */
 		return ctx->run_shown ? ctx->run_shown(ctx->ui, name, !strcmp(sub, "show"), err) : 0;
 	if (!strcmp(sub, "new")) {
 		const cmd_value *seed = cmd_opt(c, "seed");
@@ -35,8 +35,8 @@ const cmd_entry cmd_entry_run = {
 		{ .word = "drop", .args = RUN_NAME },
 		{ .word = "list", .readonly = 1 },
 		/* the screen's: which runs the plots overlay (not journaled, as `view` is not) */
-		{ .word = "hide", .args = RUN_NAME, .readonly = 1, .flags = CMD_UI },
-		{ .word = "show", .args = RUN_NAME, .readonly = 1, .flags = CMD_UI },
+		{ .word = "hide", .args = RUN_NAME, .readonly = 1, .flags = CMD_UI | CMD_VIEW },
+		{ .word = "show", .args = RUN_NAME, .readonly = 1, .flags = CMD_UI | CMD_VIEW },
 		{ 0 } },
 	.exec = exec_run,
 };

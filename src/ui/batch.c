@@ -232,17 +232,23 @@ static void ignore_error(void *arg, const char *msg)
 	(void)msg;
 }
 
-/* A script's screen command, as its canonical text: only those flagged CMD_BATCH act. */
+/* A script's screen command, as its canonical text: those flagged CMD_BATCH act (help
+ * prints, the figures are written from view), those flagged CMD_VIEW change view; the
+ * rest have nothing to act on here. */
 /* Returns -1 when one failed (a run-time error: the exit status says so). */
-static int batch_uicmd(lab *L, const char *text)
+static int batch_uicmd(lab *L, struct ui *view, const char *text)
 {
 	cmd_list l = { 0 };
 	char err[GG_ERRLEN];
 	int rc = 0;
 	if (cmd_parse_line(text, NULL, &l, ignore_error, NULL) == 0)
 		for (int i = 0; i < l.n; i++)
-			if (CMD_FLAGS(&l.calls[i]) & CMD_BATCH) {
-				cmd_ctx ctx = { .lab = L, .out = stdout, .script = 1, .figures = &ui_figure_ops };
+			if (CMD_FLAGS(&l.calls[i]) & (CMD_BATCH | CMD_VIEW)) {
+				cmd_ctx ctx = { .lab = L, .out = stdout, .script = 1, .figures = &ui_figure_ops,
+						.view = view };
+				if (CMD_FLAGS(&l.calls[i]) & CMD_VIEW)
+					ctx = (cmd_ctx){ .lab = L, .ui = view, .script = 1,
+							 .run_shown = ui_cmd_run_shown };
 				if (cmd_exec(&ctx, &l.calls[i], err) < 0) {
 					put_plain(stderr, "error: ", err);
 					rc = -1;
@@ -261,6 +267,7 @@ int ui_batch(lab *L, cmd_list *script, int resumed, int listening)
 	sigaction(SIGHUP, &sa, NULL);
 
 	int status = 0, done = 0;
+	struct ui *view = ui_view_new(L);
 	double t0 = gg_now();
 	double last_print[256] = { 0 };
 	if (script->n)
@@ -293,7 +300,7 @@ int ui_batch(lab *L, cmd_list *script, int resumed, int listening)
 				status = 1;
 				break;
 			case LAB_MSG_UICMD:
-				if (batch_uicmd(L, m.text) < 0)
+				if (batch_uicmd(L, view, m.text) < 0)
 					status = 1;
 				break;
 			case LAB_MSG_LOADING: /* a second at most: the line printer waits */
@@ -328,5 +335,6 @@ int ui_batch(lab *L, cmd_list *script, int resumed, int listening)
 	fprintf(stderr, "gglab: finished in %.1f s\n", gg_now() - t0);
 	if (ui_summary(L, stderr) > 0)
 		status = 1;
+	ui_view_free(view);
 	return status;
 }

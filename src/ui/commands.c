@@ -1,6 +1,7 @@
 /* commands.c — the screen's commands (CMD_UI): view, xaxis, logx, logy, smooth, metric,
  * zoom, follow, plot, help, quit. They run on the UI thread and call the ui_cmd_*
- * functions; in batch mode only `help` acts (it prints). ui_commands_register adds them to
+ * functions; in batch mode `help` prints and those that change what the figures picture
+ * (CMD_VIEW) change batch mode's view (ui_view_new). ui_commands_register adds them to
  * the command table (the command layer does not know the screen), in every mode, so that
  * scripts, --check, help and completion know them. */
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "gglab/ui.h"
 
 #define SCREEN (CMD_UI | CMD_NOSCHED)
+#define VIEW (SCREEN | CMD_VIEW) /* what the figures picture: batch mode's view too */
 
 static const cmd_entry cmd_entry_view, cmd_entry_xaxis, cmd_entry_logx, cmd_entry_logy,
 	cmd_entry_smooth, cmd_entry_metric, cmd_entry_zoom, cmd_entry_follow, cmd_entry_plot,
@@ -33,7 +35,7 @@ static int exec_view(cmd_ctx *ctx, const cmd_call *c, char *err)
 static const cmd_entry cmd_entry_view = {
 	.name = "view",
 	.help = "choose the panel to show large (auto: as many as fit; boundary: 2-D data sets)",
-	.flags = SCREEN,
+	.flags = VIEW,
 	.args = (const cmd_arg[]){
 		{ .meta = "view", .kind = CMD_K_ENUM,
 		  .values = UI_VIEW_WORDS "|" UI_VIEW_ALIASES,
@@ -50,7 +52,7 @@ static int exec_xaxis(cmd_ctx *ctx, const cmd_call *c, char *err)
 static const cmd_entry cmd_entry_xaxis = {
 	.name = "xaxis",
 	.help = "plot against steps, epochs or log-steps",
-	.flags = SCREEN,
+	.flags = VIEW,
 	.args = (const cmd_arg[]){
 		{ .meta = "x axis", .kind = CMD_K_ENUM, .values = "steps epochs log|logsteps=log" }, { 0 } },
 	.exec = exec_xaxis,
@@ -74,7 +76,7 @@ static int exec_logx(cmd_ctx *ctx, const cmd_call *c, char *err)
 static const cmd_entry cmd_entry_logx = {
 	.name = "logx",
 	.help = "log-steps on the x axis (no argument: toggle)",
-	.flags = SCREEN,
+	.flags = VIEW,
 	.args = ON_OFF,
 	.exec = exec_logx,
 };
@@ -87,7 +89,7 @@ static int exec_logy(cmd_ctx *ctx, const cmd_call *c, char *err)
 static const cmd_entry cmd_entry_logy = {
 	.name = "logy",
 	.help = "logarithmic y axis for losses (no argument: toggle)",
-	.flags = SCREEN,
+	.flags = VIEW,
 	.args = ON_OFF,
 	.exec = exec_logy,
 };
@@ -100,7 +102,7 @@ static int exec_smooth(cmd_ctx *ctx, const cmd_call *c, char *err)
 static const cmd_entry cmd_entry_smooth = {
 	.name = "smooth",
 	.help = "EMA weight of the smoothed curves drawn over the raw ones (0 = off)",
-	.flags = SCREEN,
+	.flags = VIEW,
 	.args = (const cmd_arg[]){ { .meta = "ALPHA", .kind = CMD_K_NUM, .lo = 0, .hi = UI_SMOOTH_MAX }, { 0 } },
 	.exec = exec_smooth,
 };
@@ -113,7 +115,7 @@ static int exec_metric(cmd_ctx *ctx, const cmd_call *c, char *err)
 static const cmd_entry cmd_entry_metric = {
 	.name = "metric",
 	.help = "plot losses or error rates",
-	.flags = SCREEN,
+	.flags = VIEW,
 	.args = (const cmd_arg[]){ { .meta = "metric", .kind = CMD_K_ENUM, .values = "loss err|error=err" }, { 0 } },
 	.exec = exec_metric,
 };
@@ -126,7 +128,7 @@ static int exec_zoom(cmd_ctx *ctx, const cmd_call *c, char *err)
 static const cmd_entry cmd_entry_zoom = {
 	.name = "zoom",
 	.help = "show only the last N steps (all: everything)",
-	.flags = SCREEN,
+	.flags = VIEW,
 	.args = (const cmd_arg[]){
 		{ .meta = "N", .kind = CMD_K_INT, .lo = 2, .hi = 1e9, .or_word = "all" }, { 0 } },
 	.exec = exec_zoom,
@@ -158,7 +160,7 @@ static const cmd_entry cmd_entry_plot = {
 	.name = "plot",
 	.help = "choose the series the instruments panel plots, by name (e.g. grad_norm wnorm); "
 		"auto: its own choice",
-	.flags = SCREEN,
+	.flags = VIEW,
 	.args = (const cmd_arg[]){ { .meta = "SERIES", .kind = CMD_K_SERIES, .repeat = 1 }, { 0 } },
 	.exec = exec_plot,
 };

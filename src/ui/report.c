@@ -2,8 +2,8 @@
  * and `report` (one self-contained HTML page: every panel's figure inline, the runs'
  * settings side by side, and their events). They picture the view: the screen runs them on
  * the UI thread with its own view state (the panel shown large, x axis, log y, smoothing,
- * zoom, the metric); batch mode on the main thread with the screen's default view, as the
- * batch printer has no screen. Either way they only read the series store, which copies
+ * zoom, the metric); batch mode on the main thread with a view of its own (ui_view_new),
+ * the screen's defaults as the script's view commands changed them. Either way they only read the series store, which copies
  * under its lock, so the trainer goes on training meanwhile. Files are replaced atomically
  * (store_out). Numbers are written in the C locale, whatever the screen's is. The page is
  * HTML that is also well-formed XML (polyglot), so xmllint checks it whole, figures and all. */
@@ -20,8 +20,21 @@
 
 static const char *const panel_names[UI_NKINDS] = { "loss", "gap", "dist", "inst", "boundary" };
 
+struct ui *ui_view_new(lab *L)
+{
+	struct ui *u = gg_xcalloc(1, sizeof *u);
+	u->S = lab_series(L);
+	ui_state_defaults(u);
+	return u;
+}
+
+void ui_view_free(struct ui *u)
+{
+	free(u);
+}
+
 /* The view pictured: the screen's, drawn with Unicode text whatever the terminal shows
- * (an SVG is UTF-8), or in batch mode the screen's defaults over the lab's store. */
+ * (an SVG is UTF-8), or batch mode's (ui_view_new), or the screen's defaults. */
 typedef struct {
 	struct ui *u;
 	int own, utf8, braille;
@@ -30,14 +43,10 @@ typedef struct {
 
 static void picture_begin(picture *p, cmd_ctx *ctx)
 {
-	p->own = !ctx->ui;
-	if (p->own) {
-		p->u = gg_xcalloc(1, sizeof *p->u);
-		p->u->S = lab_series(ctx->lab);
-		ui_state_defaults(p->u);
-	} else {
-		p->u = ctx->ui;
-	}
+	p->u = ctx->ui ? ctx->ui : ctx->view;
+	p->own = !p->u;
+	if (p->own)
+		p->u = ui_view_new(ctx->lab);
 	p->utf8 = p->u->utf8;
 	p->braille = p->u->braille;
 	p->u->utf8 = p->u->braille = 1;
@@ -54,7 +63,7 @@ static void picture_end(picture *p)
 	p->u->utf8 = p->utf8;
 	p->u->braille = p->braille;
 	if (p->own)
-		free(p->u);
+		ui_view_free(p->u);
 }
 
 /* What was done, where the command's results go: the event log, or stderr in batch mode. */
