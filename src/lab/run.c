@@ -575,8 +575,11 @@ void run_publish(lab *L, run *r)
 	st.goal = -1;
 	if (r->goal_kind == GOAL_STEPS)
 		st.goal = (long)r->goal;
-	else if (r->goal_kind == GOAL_EPOCHS && r->built)
-		st.goal = r->step + (long)ceil((r->goal - run_epoch(r)) * r->cur.n / r->bs);
+	else if (r->goal_kind == GOAL_EPOCHS && r->built) {
+		/* the steps left, in double until known to fit (a goal may be 1e12 epochs) */
+		double left = ceil((r->goal - run_epoch(r)) * r->cur.n / r->bs);
+		st.goal = left < 0 ? r->step : left < 1e15 ? r->step + (long)left : -1;
+	}
 	series_set_status(L->series, r->sid, &st);
 }
 

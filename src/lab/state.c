@@ -361,9 +361,10 @@ int run_get_state(const gg_reader *rd, run *r, char *err)
 			return gg_fail(err, "%s: corrupt data order", r->name);
 	if (r->cur.pos < 0 || r->cur.pos >= (r->cur.n ? r->cur.n : 1))
 		return gg_fail(err, "%s: corrupt data position", r->name);
-	if (r->step < 0 || r->loss_n < 0 || r->last_eval < 0 || r->last_eval > r->step ||
-	    r->rescales < 0 || r->opt.t < 0 || r->cur.epoch < 0 || !isfinite(r->loss_sum) ||
-	    !isfinite(r->lr_now))
+	/* 2^50 steps or epochs: no run gets there, and sums of them stay exact and in range */
+	if (r->step < 0 || r->step > (1L << 50) || r->loss_n < 0 || r->last_eval < 0 ||
+	    r->last_eval > r->step || r->rescales < 0 || r->opt.t < 0 || r->cur.epoch < 0 ||
+	    r->cur.epoch > (1L << 50) || !isfinite(r->loss_sum) || !isfinite(r->lr_now))
 		return gg_fail(err, "%s: corrupt: its counters (step %ld, last evaluation %ld, %ld "
 				    "updates, epoch %ld) do not fit together", r->name, r->step,
 			       r->last_eval, r->opt.t, r->cur.epoch);
