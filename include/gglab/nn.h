@@ -140,6 +140,14 @@ float nn_model_grad(nn_model *m, const float *x, const uint8_t *y, int B);
 void nn_model_eval(nn_model *m, const float *x, const uint8_t *y, int n, int stages,
 		   double *loss_sum, long *nerr, float *probs);
 
+/* nn_model_eval takes this many rows at a time and adds their summed losses in order:
+ * evaluating each block of that many rows by itself (on any copy of the model, e.g. on
+ * another thread) and adding the blocks' sums in order gives the bits of one call. */
+int nn_model_eval_rows(const nn_model *m);
+/* dst's parameters and buffers (BN running statistics) become src's; dst is a clone of a
+ * model of the same configuration (nn_model_clone). */
+void nn_model_copy_weights(nn_model *dst, const nn_model *src);
+
 /* Changes the ghost-batch size G (gbn models); takes effect at the next step. */
 void nn_model_set_ghost(nn_model *m, int ghost);
 

@@ -289,8 +289,8 @@ int lab_eval_full(lab *L, int stages, char *err)
 	const data_set *ds = r->data->ds;
 	double trl = 0, tel = 0;
 	long tre = 0, tee = 0;
-	nn_model_eval(r->model, ds->train_x, ds->train_y, ds->n_train, stages, &trl, &tre, NULL);
-	nn_model_eval(r->model, ds->test_x, ds->test_y, ds->n_test, stages, &tel, &tee, NULL);
+	run_eval(L, r, ds->train_x, ds->train_y, ds->n_train, stages, &trl, &tre);
+	run_eval(L, r, ds->test_x, ds->test_y, ds->n_test, stages, &tel, &tee);
 	if (stages > 0)
 		lab_say(L, "%s: unrolled %d stages per block (trained with %d):", r->name, stages,
 			r->mcfg.stages);

@@ -67,6 +67,8 @@ typedef struct run {
 	int built;
 	lab_dataref *data;
 	nn_model *model;
+	nn_model *eval_copy; /* a copy of model for the second half of an evaluation split over
+			      * the workers (run_eval), made at the first; freed with the model */
 	float *w0;       /* [nparams] the parameters at step 0 */
 	nn_opt opt;
 	data_cursor cur;
@@ -117,6 +119,9 @@ lab_pool *pool_new(int workers);
 int pool_size(const lab_pool *p);
 /* fn(ctx, i) for every i < n, spread over the workers; returns when all are done. */
 void pool_run(lab_pool *p, int n, void (*fn)(void *ctx, int i), void *ctx);
+/* Below this many floating-point operations, handing work to the workers costs more than
+ * it saves (a wake-up is some microseconds). */
+#define POOL_MIN_FLOPS 2e6
 void pool_free(lab_pool *p);
 
 struct lab {
@@ -288,6 +293,11 @@ void run_step(lab *L, run *r); /* run_step_compute then run_step_finish */
 void run_step_compute(run *r);
 void run_step_finish(lab *L, run *r);
 void run_evaluate(lab *L, run *r);
+/* nn_model_eval of the run's model on x[n] with labels y, the loss sum and the errors added
+ * to *loss and *nerr, split over the workers when they are free (the lab's BLAS on one
+ * thread) and it is worth it; the same bits either way (nn_model_eval_rows). */
+void run_eval(lab *L, run *r, const float *x, const uint8_t *y, int n, int stages, double *loss,
+	      long *nerr);
 void run_publish(lab *L, run *r);
 int run_eval_interval(const run *r);
 int run_geometric_step(long step);

@@ -91,6 +91,8 @@ static void free_snap(run *r);
 static void free_state(run *r)
 {
 	nn_model_free(r->model);
+	nn_model_free(r->eval_copy);
+	r->eval_copy = NULL;
 	nn_opt_free(&r->opt);
 	data_cursor_free(&r->cur);
 	free(r->w0);
@@ -404,13 +406,68 @@ static void run_light_row(lab *L, run *r)
 }
 
 /* Evaluates in eval mode on the fixed subsets and appends one row to the series. */
+/* The two halves of an evaluation: worker p evaluates blocks [blocks·p/2, blocks·(p+1)/2)
+ * on m[p], each block by itself, its sums in bl and be. */
+typedef struct {
+	nn_model *m[2];
+	const float *x;
+	const uint8_t *y;
+	int n, in, rows, blocks, stages;
+	double *bl;
+	long *be;
+} eval_split;
+
+static void eval_half(void *ctx, int p)
+{
+	eval_split *e = ctx;
+	for (int b = e->blocks * p / 2; b < e->blocks * (p + 1) / 2; b++) {
+		int r0 = b * e->rows, nb = e->n - r0 < e->rows ? e->n - r0 : e->rows;
+		e->bl[b] = 0;
+		e->be[b] = 0;
+		nn_model_eval(e->m[p], e->x + (size_t)r0 * e->in, e->y + r0, nb, e->stages, &e->bl[b],
+			      &e->be[b], NULL);
+	}
+}
+
+void run_eval(lab *L, run *r, const float *x, const uint8_t *y, int n, int stages, double *loss,
+	      long *nerr)
+{
+	nn_model *m = r->model;
+	int rows = nn_model_eval_rows(m), blocks = (n + rows - 1) / rows;
+	if (pool_size(L->pool) < 2 || L->blas_threads != 1 || blocks < 2 ||
+	    nn_model_flops(m) / 3 * n < POOL_MIN_FLOPS) {
+		nn_model_eval(m, x, y, n, stages, loss, nerr, NULL);
+		return;
+	}
+	if (r->eval_copy)
+		nn_model_copy_weights(r->eval_copy, m);
+	else
+		r->eval_copy = nn_model_clone(m);
+	eval_split e = { .m = { m, r->eval_copy }, .x = x, .y = y, .n = n, .in = m->cfg.in,
+			 .rows = rows, .blocks = blocks, .stages = stages,
+			 .bl = gg_xmalloc((size_t)blocks * sizeof *e.bl),
+			 .be = gg_xmalloc((size_t)blocks * sizeof *e.be) };
+	pool_run(L->pool, 2, eval_half, &e);
+	/* in block order, from zero, as nn_model_eval adds them */
+	double sum = 0;
+	long errs = 0;
+	for (int b = 0; b < blocks; b++) {
+		sum += e.bl[b];
+		errs += e.be[b];
+	}
+	*loss += sum;
+	*nerr += errs;
+	free(e.bl);
+	free(e.be);
+}
+
 void run_evaluate(lab *L, run *r)
 {
 	const data_set *ds = r->data->ds;
 	double v[NCOLS], tr_loss = 0, te_loss = 0;
 	long tr_err = 0, te_err = 0;
-	nn_model_eval(r->model, ds->eval_train_x, ds->eval_train_y, ds->n_eval, 0, &tr_loss, &tr_err, NULL);
-	nn_model_eval(r->model, ds->eval_test_x, ds->eval_test_y, ds->n_eval, 0, &te_loss, &te_err, NULL);
+	run_eval(L, r, ds->eval_train_x, ds->eval_train_y, ds->n_eval, 0, &tr_loss, &tr_err);
+	run_eval(L, r, ds->eval_test_x, ds->eval_test_y, ds->n_eval, 0, &te_loss, &te_err);
 	cheap_columns(r, v);
 	v[COL_TRAIN_LOSS] = tr_loss / ds->n_eval;
 	v[COL_TRAIN_ERR] = (double)tr_err / ds->n_eval;

@@ -208,10 +208,6 @@ static void compute_one(void *ctx, int i)
 	run_step_compute(((run **)ctx)[i]);
 }
 
-/* Below this many floating-point operations in a round, handing runs to the workers costs
- * more than it saves (a wake-up is some microseconds). */
-#define POOL_MIN_FLOPS 2e6
-
 int lab_round(lab *L)
 {
 	inst_phjobs_queue(L);

@@ -659,11 +659,22 @@ static void forward_eval(nn_model *m, const float *x, int B, int K)
 	nn_dense_forward(w->elogits, in, par(m, w->head_w), par(m, w->head_b), B, I, c->classes);
 }
 
+int nn_model_eval_rows(const nn_model *m)
+{
+	return m->conv ? NN_CONV_CHUNK : EVAL_CHUNK;
+}
+
+void nn_model_copy_weights(nn_model *dst, const nn_model *src)
+{
+	memcpy(dst->params, src->params, src->nparams * sizeof *dst->params);
+	memcpy(dst->buf, src->buf, src->nbuf * sizeof *dst->buf);
+}
+
 void nn_model_eval(nn_model *m, const float *x, const uint8_t *y, int n, int stages,
 		   double *loss_sum, long *nerr, float *probs)
 {
 	int C = m->cfg.classes, K = stages > 0 ? stages : m->cfg.stages;
-	int chunk = m->conv ? NN_CONV_CHUNK : EVAL_CHUNK;
+	int chunk = nn_model_eval_rows(m);
 	if (!m->conv)
 		reserve_eval(m);
 	if (m->cfg.kind == NN_NAIS && !m->conv)
