@@ -17,7 +17,8 @@ export XDG_STATE_HOME="$TMP/state" # (no journals or autosaves of its labs left 
 TM="tmux -L gglab-measure-$$ -f /dev/null"
 trap '$TM kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 echo "# cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1) ($(nproc) cores), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# lab: mlp 256x2 relu on Fashion-MNIST n=10000, bs 128, --threads 1; $STEPS and $((2 * STEPS)) steps"
+echo "# lab: mlp 256x2 relu on Fashion-MNIST n=10000, bs 128, --threads 1 --workers 1 (one core: its"
+echo "# evaluations are not split over the workers, so the viewers have the other); $STEPS and $((2 * STEPS)) steps"
 for n in "$STEPS" $((2 * STEPS)); do
 	printf 'data fashion n=10000\nmodel mlp 256x2 act=relu\nset bs 128\ntrain %d\n' "$n" >"$TMP/s$n.gg"
 done
@@ -28,7 +29,7 @@ run() {
 	local cond=$1 n=$2 sock="$TMP/lab.sock" args=""
 	[ "$cond" = plain ] || args="--listen=$sock"
 	OPENBLAS_NUM_THREADS=1 /usr/bin/time -f '%e %U %S' -o "$TMP/time" \
-		"$GGLAB" --threads 1 --batch "$TMP/s$n.gg" $args 2>"$TMP/err" &
+		"$GGLAB" --threads 1 --workers 1 --batch "$TMP/s$n.gg" $args 2>"$TMP/err" &
 	local lab=$!
 	if [ "$cond" = viewers ]; then
 		local i=0
