@@ -27,6 +27,7 @@ mv "$TMP/out.csv" "$TMP/full.csv"
 interrupt() {
 	script=$1
 	shift
+	rm -f "$TMP/err" # an earlier session's lines must not look like this one's progress
 	"$GGLAB" --batch "$script" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null &
 	pid=$!
 	for i in $(seq 1 1200); do
@@ -91,6 +92,7 @@ kill_chain() {
 	shift
 	rm -f "$XDG_STATE_HOME"/gglab/autosave/*.gglab
 	chain_kills=0 chain_pending=0 chain_delays=""
+	rm -f "$TMP/chain.err" # (as in interrupt)
 	"$GGLAB" --batch "$script" "$@" >"$TMP/chain.out" 2>"$TMP/chain.err" </dev/null &
 	pid=$!
 	i=0
@@ -113,6 +115,7 @@ kill_chain() {
 		"$GGLAB" --resume "$ckpt" --check >"$TMP/chain.check" 2>&1
 		grep -q "^pending PH estimate" "$TMP/chain.check" && chain_pending=$((chain_pending + 1))
 		mv "$ckpt" "$TMP/chain-$i.gglab"
+		rm -f "$TMP/chain.err"
 		"$GGLAB" --resume "$TMP/chain-$i.gglab" "$@" >"$TMP/chain.out" 2>"$TMP/chain.err" </dev/null &
 		pid=$!
 	done

@@ -101,7 +101,8 @@ check "hoffer-cnn.gg, nais-cnn.gg: the full Fashion-MNIST" sh -c "grep -qx 'data
 	grep -qx 'data fashion' '$srcdir/data/scripts/nais-cnn.gg'"
 check "nais-cnn.gg: a stable and a free conv block, unrolled" sh -c "grep -q '^model nais conv=.* stable=on' '$srcdir/data/scripts/nais-cnn.gg' &&
 	grep -q '^model nais conv=.* stable=off' '$srcdir/data/scripts/nais-cnn.gg' &&
-	test \$(grep -c '^eval stages=' '$srcdir/data/scripts/nais-cnn.gg') -eq 2"
+	test \$(grep -c '^eval stages=' '$srcdir/data/scripts/nais-cnn.gg') -ge 2 &&
+	test \$(grep -c '^twin 3 ' '$srcdir/data/scripts/nais-cnn.gg') -eq 2"
 check "nais.gg: both variants are three twins" test "$(grep -c '^twin 3 seed=1 name=' "$srcdir/data/scripts/nais.gg")" -eq 2
 check "phdim.gg: every variant is three twins" test "$(grep -c '^twin 3 seed=1 name=' "$srcdir/data/scripts/phdim.gg")" -eq 5
 
