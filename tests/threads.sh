@@ -26,6 +26,15 @@ if [ "$cores" -gt 1 ]; then
 else
 	echo "SKIP: one core, so auto never takes more than one thread"
 fi
+# a convolutional run alone keeps one thread: its products are one image's each
+if [ -r "${GGLAB_DATA:-/usr/share/datasets/fashion-mnist}/train-images-idx3-ubyte.gz" ]; then
+	printf 'data fashion n=256\nmodel cnn 32,64 fc=128\nset bs 128 eval 100\ntrain 2\n' >"$TMP/cnn.gg"
+	run_gglab --batch "$TMP/cnn.gg" --threads auto --journal "$TMP/cj.gg"
+	expect_rc 0 "a cnn alone"
+	check "a cnn alone (3.3 GFLOP a step) keeps one thread" sh -c "! grep -q '^# BLAS threads [2-9]' '$TMP/cj.gg'"
+else
+	echo "SKIP: Fashion-MNIST is not installed: the cnn's threads are not checked"
+fi
 check "the journal names --threads auto for the replay" grep -q "^# Replay: .*--threads auto" "$TMP/j.gg"
 cp "$TMP/j.gg" "$TMP/replay.gg"
 echo "export csv $TMP/replay.csv" >>"$TMP/replay.gg"

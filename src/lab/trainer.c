@@ -227,11 +227,13 @@ int lab_round(lab *L)
 			flops += nn_model_flops(L->runs[i]->model) * L->runs[i]->bs;
 		}
 	/* --threads auto: a run training alone gets the threads its products need; runs
-	 * training together get one each, side by side on the workers. A pure function of
-	 * the runs' shapes and the core count, so a replay on this machine makes the same
-	 * choices; the journal notes each. */
+	 * training together get one each, side by side on the workers. A convolutional model
+	 * gets one: its products are one image's (e.g. 64x196x288), which a second thread
+	 * only slows (cnn 32,64 at B = 128, 3.3 GFLOP a step: 33 s against 9 s for 150 steps
+	 * with the other core busy). A pure function of the runs' shapes and the core count,
+	 * so a replay on this machine makes the same choices; the journal notes each. */
 	if (L->opt.threads == 0 && n > 0) {
-		int want = n == 1 ? blas_auto_threads(flops, L->cores) : 1;
+		int want = n == 1 && !todo[0]->model->conv ? blas_auto_threads(flops, L->cores) : 1;
 		if (want != L->blas_threads) {
 			openblas_set_num_threads(want);
 			L->blas_threads = want;
