@@ -30,6 +30,8 @@ struct ui *ui_view_new(lab *L)
 
 void ui_view_free(struct ui *u)
 {
+	if (u)
+		free(u->hidden); /* run hide */
 	free(u);
 }
 

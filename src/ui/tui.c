@@ -624,8 +624,7 @@ int ui_tui(const ui_lab *ul, cmd_list *script, const ui_options *o)
 	sigaction(SIGHUP, &old_hup, NULL);
 	sigaction(SIGTSTP, &old_tstp, NULL);
 	sigaction(SIGCONT, &old_cont, NULL);
-	free(u->hidden);
-	free(u);
+	ui_view_free(u);
 	return status;
 }
 
