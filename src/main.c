@@ -227,8 +227,8 @@ static int attach(int argc, char **argv, ui_options *uo)
 	if (argc == 1) {
 		snprintf(path, sizeof path, "%s", argv[0]);
 	} else {
-		char found[16][REMOTE_PATH_MAX];
-		int n = remote_find(found, 16, err);
+		remote_lab found[16];
+		int n = remote_find(found, 16);
 		if (n == 0) {
 			fprintf(stderr, "gglab: no lab of yours is listening; start one with --listen (e.g. "
 					"gglab --batch FILE --listen), or give its socket: gglab attach SOCKET\n");
@@ -239,12 +239,12 @@ static int attach(int argc, char **argv, ui_options *uo)
 					"SOCKET:\n", n);
 			for (int i = 0; i < n && i < 16; i++) {
 				char what[512];
-				remote_describe_path(found[i], what, sizeof what);
-				fprintf(stderr, "  %s  %s\n", found[i], what);
+				remote_describe(found[i].pid, what, sizeof what);
+				fprintf(stderr, "  %s  %s\n", found[i].path, what);
 			}
 			return EXIT_USAGE;
 		}
-		snprintf(path, sizeof path, "%s", found[0]);
+		snprintf(path, sizeof path, "%s", found[0].path);
 	}
 	if (ui_check_terminal(err, sizeof err) < 0) {
 		fprintf(stderr, "gglab: %s\n", err);

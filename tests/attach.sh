@@ -7,7 +7,8 @@
 # sent to the lab, another user) closes that connection with a reason and the lab goes on;
 # gglab attach refuses a missing socket, a file, a socket of another user and sockets that
 # are not a gglab's; a stale socket is replaced, anything else is never followed; SIGTERM
-# removes the socket; `gglab attach` alone lists the running labs.
+# removes the socket; `gglab attach` alone lists the running labs, also those that listen
+# on a path of their own.
 . "${srcdir:-.}/tests/lib.sh"
 
 if ! command -v python3 >/dev/null 2>&1; then
@@ -184,7 +185,8 @@ check "the next lab replaces a stale socket" wait_for 20 "$TMP/k2.err" "listenin
 kill "$LAB"
 wait "$LAB"
 
-# gglab attach alone: lists the running labs (one more makes two)
+# gglab attach alone: lists the running labs (one more makes two, and one that listens on
+# a path of its own, relative to its directory, three)
 start_lab b --listen
 wait_for 20 "$TMP/b.err" "listening on"
 B=$LAB
@@ -192,8 +194,22 @@ run_gglab attach
 expect_rc 2 "attach alone with two labs"
 expect_err "2 labs of yours are listening; choose one with gglab attach SOCKET" "asks which"
 expect_err "$SOCK" "lists the first"
-kill "$B"
+mkdir "$TMP/own"
+(cd "$TMP/own" && exec "$GGLAB" --threads 1 --batch "$TMP/lab.gg" --listen=mine.sock 2>"$TMP/c.err") &
+C=$!
+PIDS="$PIDS $C"
+wait_for 20 "$TMP/c.err" "listening on"
+run_gglab attach
+expect_err "3 labs of yours are listening" "a lab on a socket of its own is found too"
+expect_err "  $TMP/own/mine.sock  " "by its full path"
+expect_err "--listen=mine.sock" "with its command line"
+check "from the note it left where the default sockets are" \
+	sh -c "test \"\$(cat '$TMP/xdg/gglab/$C.where')\" = '$TMP/own/mine.sock'"
+check "mode 0600" test "$(stat -c %a "$TMP/xdg/gglab/$C.where")" = 600
+kill "$B" "$C"
 wait "$B"
+wait "$C"
+check "which goes when the lab ends" test ! -e "$TMP/xdg/gglab/$C.where"
 
 # a viewer asks the lab to stop: it ends as a quit does, and removes its socket
 $CLIENT stop "$SOCK" >/dev/null

@@ -14,6 +14,8 @@ ROUNDS=${1:-3}
 STEPS=${2:-2000}
 TMP=$(mktemp -d /tmp/gglab-attach.XXXXXX)
 export XDG_STATE_HOME="$TMP/state" # (no journals or autosaves of its labs left behind)
+export XDG_RUNTIME_DIR="$TMP/run" # (nor notes of where they listen)
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 TM="tmux -L gglab-measure-$$ -f /dev/null"
 trap '$TM kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 echo "# cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1) ($(nproc) cores), load $(cut -d' ' -f1-3 /proc/loadavg)"

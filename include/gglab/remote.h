@@ -107,11 +107,17 @@ int remote_sync_step(remote_sync *st, series_store *S, gg_buf *out, size_t budge
 int remote_dir(char *buf, size_t len, char *err);
 /* DIR/PID.sock for this process. */
 int remote_default_path(char *buf, size_t len, char *err);
-/* The user's running labs in remote_dir (sockets whose process lives): up to max paths
- * into paths (each REMOTE_PATH_MAX); returns how many there are. */
-int remote_find(char (*paths)[REMOTE_PATH_MAX], int max, char *err);
-/* The command line of a lab found by remote_find (from /proc), for a listing. */
-void remote_describe_path(const char *path, char *buf, size_t len);
+/* A running lab of the user's: its socket and its process. */
+typedef struct {
+	char path[REMOTE_PATH_MAX];
+	long pid;
+} remote_lab;
+/* The user's running labs: the sockets in remote_dir whose process lives, and the paths of
+ * their own that labs listening elsewhere noted there (PID.where); up to max into labs;
+ * returns how many there are. */
+int remote_find(remote_lab *labs, int max);
+/* A lab's command line (from /proc), for a listing; "" when it cannot be read. */
+void remote_describe(long pid, char *buf, size_t len);
 
 /* ---- server.c: --listen ---------------------------------------------------------------- */
 

@@ -29,6 +29,10 @@ int remote_peer_uid(int fd, uid_t *uid, pid_t *pid);
 /* A listening, non-blocking socket at path (0600), replacing only a dead lab's; the file's
  * device and inode, so that remote_close removes it only while it is still this one. */
 int remote_bind(const char *path, dev_t *dev, ino_t *ino, char *err);
+/* A lab listening on a path of its own writes it, absolute, to DIR/PID.where (remote_dir),
+ * so that `gglab attach` alone finds it as it finds DIR/PID.sock; the note's path goes to
+ * note ("" when none could be written: the lab is then found only by its path). */
+int remote_note_path(const char *path, char *note, size_t len);
 /* A connected, blocking socket to the user's own lab at path (checked both ways). */
 int remote_dial(const char *path, char *err);
 /* Sends all of buf on a blocking socket (never SIGPIPE); -1 with errno. */

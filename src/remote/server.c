@@ -52,6 +52,7 @@ typedef struct {
 
 struct remote_server {
 	char path[REMOTE_PATH_MAX];
+	char note[REMOTE_PATH_MAX + 32]; /* DIR/PID.where for a path of its own, or "" */
 	dev_t dev;
 	ino_t ino;
 	int lfd;
@@ -82,6 +83,9 @@ remote_server *remote_listen(const char *path, char *err)
 		free(s);
 		return NULL;
 	}
+	char def[REMOTE_PATH_MAX], e2[GG_ERRLEN];
+	if (remote_default_path(def, sizeof def, e2) < 0 || strcmp(def, path) != 0)
+		remote_note_path(path, s->note, sizeof s->note); /* (only a convenience) */
 	if (pipe(s->wake) < 0) {
 		gg_fail(err, "pipe: %s", strerror(errno));
 		s->wake[0] = s->wake[1] = -1;
@@ -491,6 +495,8 @@ void remote_close(remote_server *s)
 		if (lstat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
 			unlink(s->path);
 	}
+	if (s->note[0])
+		unlink(s->note);
 	for (int i = 0; i < 2; i++)
 		if (s->wake[i] >= 0)
 			close(s->wake[i]);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,9 +222,63 @@ int remote_dial(const char *path, char *err)
 	return fd;
 }
 
-int remote_find(char (*paths)[REMOTE_PATH_MAX], int max, char *err)
+/* Adds path for pid unless it is there; a socket of the user's, or nothing. */
+static void add_lab(remote_lab *labs, int max, int *n, const char *path, long pid)
 {
-	(void)err;
+	struct stat st;
+	if (strlen(path) >= REMOTE_PATH_MAX || lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    st.st_uid != geteuid())
+		return;
+	for (int i = 0; i < *n && i < max; i++)
+		if (!strcmp(labs[i].path, path))
+			return;
+	if (*n < max) {
+		snprintf(labs[*n].path, sizeof labs[*n].path, "%s", path);
+		labs[*n].pid = pid;
+	}
+	(*n)++;
+}
+
+/* The file of a process in /proc, whole (at most len - 1 bytes, NUL-terminated); its
+ * length, or -1. */
+static long proc_read(long pid, const char *what, char *buf, size_t len)
+{
+	char name[64];
+	snprintf(name, sizeof name, "/proc/%ld/%s", pid, what);
+	FILE *f = fopen(name, "rb");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return (long)n;
+}
+
+int remote_note_path(const char *path, char *note, size_t len)
+{
+	char dir[REMOTE_PATH_MAX], err[GG_ERRLEN], abs[PATH_MAX];
+	note[0] = 0;
+	if (remote_dir(dir, sizeof dir, err) < 0 || !realpath(path, abs))
+		return -1;
+	if ((size_t)snprintf(note, len, "%s/%ld.where", dir, (long)getpid()) >= len) {
+		note[0] = 0;
+		return -1;
+	}
+	int fd = open(note, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	ssize_t n = (ssize_t)strlen(abs);
+	if (fd < 0 || write(fd, abs, (size_t)n) != n) {
+		if (fd >= 0)
+			close(fd);
+		unlink(note);
+		note[0] = 0;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int remote_find(remote_lab *labs, int max)
+{
 	int n = 0;
 	char dirs[2][REMOTE_PATH_MAX];
 	dir_name(0, dirs[0], sizeof dirs[0]);
@@ -239,19 +294,25 @@ int remote_find(char (*paths)[REMOTE_PATH_MAX], int max, char *err)
 		while (D && (e = readdir(D))) {
 			char *end;
 			long pid = strtol(e->d_name, &end, 10);
-			if (end == e->d_name || strcmp(end, ".sock") != 0 || pid <= 0)
-				continue;
-			char path[2 * REMOTE_PATH_MAX + 256];
-			snprintf(path, sizeof path, "%s/%s", dirs[d], e->d_name);
-			struct stat st;
-			if (strlen(path) >= REMOTE_PATH_MAX || lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) ||
-			    st.st_uid != geteuid())
+			int sock = !strcmp(end, ".sock"), where = !strcmp(end, ".where");
+			if (end == e->d_name || !(sock || where) || pid <= 0)
 				continue;
 			if (kill((pid_t)pid, 0) < 0 && errno != EPERM)
 				continue; /* its lab died (killed); the next lab of that PID replaces it */
-			if (n < max)
-				snprintf(paths[n], REMOTE_PATH_MAX, "%s", path);
-			n++;
+			char path[2 * REMOTE_PATH_MAX + 256];
+			snprintf(path, sizeof path, "%s/%s", dirs[d], e->d_name);
+			if (where) { /* a lab on a path of its own says where (remote_note_path) */
+				char at[REMOTE_PATH_MAX + 1];
+				int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+				ssize_t got = fd < 0 ? -1 : read(fd, at, sizeof at - 1);
+				if (fd >= 0)
+					close(fd);
+				if (got <= 0)
+					continue;
+				at[got] = 0;
+				snprintf(path, sizeof path, "%s", at);
+			}
+			add_lab(labs, max, &n, path, pid);
 		}
 		if (D)
 			closedir(D);
@@ -259,19 +320,14 @@ int remote_find(char (*paths)[REMOTE_PATH_MAX], int max, char *err)
 	return n;
 }
 
-void remote_describe_path(const char *path, char *buf, size_t len)
+void remote_describe(long pid, char *buf, size_t len)
 {
-	const char *base = strrchr(path, '/');
-	long pid = atol(base ? base + 1 : path);
-	char proc[64];
-	snprintf(proc, sizeof proc, "/proc/%ld/cmdline", pid);
-	buf[0] = 0;
-	FILE *f = fopen(proc, "rb");
-	if (!f)
+	long n = proc_read(pid, "cmdline", buf, len);
+	if (n < 0) {
+		buf[0] = 0;
 		return;
-	size_t n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	for (size_t i = 0; i < n; i++)
+	}
+	for (long i = 0; i < n; i++)
 		if (buf[i] == 0)
 			buf[i] = ' ';
 	while (n && buf[n - 1] == ' ')

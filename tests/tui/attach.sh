@@ -4,6 +4,9 @@
 # goes on; F2 pauses and resumes (taking over from the headless lab's script, which goes
 # on); quit asks, and only y stops the lab.
 . "${srcdir:-.}/tests/tui/lib.sh"
+# the labs' sockets and notes (PID.where) stay in this test's own runtime directory
+export XDG_RUNTIME_DIR="$TMP/xdg"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 
 cat >"$TMP/lab.gg" <<'GG'
 data spiral n=600 seed=2
@@ -51,19 +54,6 @@ n=$(progress)
 poll_until 10 sh -c "test \$(grep -c '^r1 step' '$TMP/lab.err') -gt $n"
 check "and still training" test "$(progress)" -gt "$n"
 
-# gglab attach alone: the user's only running lab (this one in its default place)
-mkdir -m 700 "$TMP/xdg"
-XDG_RUNTIME_DIR="$TMP/xdg" OPENBLAS_NUM_THREADS=1 "$GGLAB" --threads 1 --batch "$TMP/lab.gg" \
-	--listen 2>"$TMP/lab2.err" &
-LAB2=$!
-trap 'kill -9 $LAB $LAB2 2>/dev/null; tmux -L "$SOCK" kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-start 100 30 XDG_RUNTIME_DIR="$TMP/xdg" -- attach
-expect_screen "attached to $TMP/xdg/gglab/$LAB2.sock as viewer 1" "attach alone finds the only lab"
-type_line q
-expect_screen "gglab-exit=0" "and detaches"
-kill $LAB2
-wait $LAB2
-
 start 100 30 -- attach "$TMP/lab.sock"
 expect_screen "as viewer 2" "attach again"
 expect_screen "lr 0.05" "the status shows the new lr"
@@ -92,6 +82,20 @@ check "the lab stopped" sh -c "! kill -0 $LAB 2>/dev/null"
 check "its log says which viewer stopped it" grep -q "viewer 3 (pid [0-9]*) stopped the lab" "$TMP/lab.err"
 check "and its socket is gone" test ! -e "$TMP/lab.sock"
 check "no sanitizer report in the lab's log" sh -c "! grep -qiE 'sanitizer|runtime error' '$TMP/lab.err'"
+
+# gglab attach alone: the user's only running lab (the first has stopped; this one in its
+# default place)
+XDG_RUNTIME_DIR="$TMP/xdg" OPENBLAS_NUM_THREADS=1 "$GGLAB" --threads 1 --batch "$TMP/lab.gg" \
+	--listen 2>"$TMP/lab2.err" &
+LAB2=$!
+trap 'kill -9 $LAB $LAB2 2>/dev/null; tmux -L "$SOCK" kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+start 100 30 XDG_RUNTIME_DIR="$TMP/xdg" -- attach
+expect_screen "attached to $TMP/xdg/gglab/$LAB2.sock as viewer 1" "attach alone finds the only lab"
+type_line q
+expect_screen "gglab-exit=0" "and detaches"
+kill $LAB2
+wait $LAB2
+
 
 # the lab's own screen listening: it says where, and shows a viewer's commands
 if command -v python3 >/dev/null 2>&1; then
