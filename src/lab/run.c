@@ -405,14 +405,13 @@ static void run_light_row(lab *L, run *r)
 	lab_row_free(&row);
 }
 
-/* Evaluates in eval mode on the fixed subsets and appends one row to the series. */
 /* The two halves of an evaluation: worker p evaluates blocks [blocks·p/2, blocks·(p+1)/2)
  * on m[p], each block by itself, its sums in bl and be. */
 typedef struct {
 	nn_model *m[2];
 	const float *x;
 	const uint8_t *y;
-	int n, in, rows, blocks, stages;
+	int n, rows, blocks, stages;
 	double *bl;
 	long *be;
 } eval_split;
@@ -424,7 +423,7 @@ static void eval_half(void *ctx, int p)
 		int r0 = b * e->rows, nb = e->n - r0 < e->rows ? e->n - r0 : e->rows;
 		e->bl[b] = 0;
 		e->be[b] = 0;
-		nn_model_eval(e->m[p], e->x + (size_t)r0 * e->in, e->y + r0, nb, e->stages, &e->bl[b],
+		nn_model_eval(e->m[p], e->x + (size_t)r0 * e->m[p]->cfg.in, e->y + r0, nb, e->stages, &e->bl[b],
 			      &e->be[b], NULL);
 	}
 }
@@ -443,8 +442,7 @@ void run_eval(lab *L, run *r, const float *x, const uint8_t *y, int n, int stage
 		nn_model_copy_weights(r->eval_copy, m);
 	else
 		r->eval_copy = nn_model_clone(m);
-	eval_split e = { .m = { m, r->eval_copy }, .x = x, .y = y, .n = n, .in = m->cfg.in,
-			 .rows = rows, .blocks = blocks, .stages = stages,
+	eval_split e = { .m = { m, r->eval_copy }, .x = x, .y = y, .n = n, .rows = rows, .blocks = blocks, .stages = stages,
 			 .bl = gg_xmalloc((size_t)blocks * sizeof *e.bl),
 			 .be = gg_xmalloc((size_t)blocks * sizeof *e.be) };
 	pool_run(L->pool, 2, eval_half, &e);
@@ -461,6 +459,7 @@ void run_eval(lab *L, run *r, const float *x, const uint8_t *y, int n, int stage
 	free(e.be);
 }
 
+/* Evaluates in eval mode on the fixed subsets and appends one row to the series. */
 void run_evaluate(lab *L, run *r)
 {
 	const data_set *ds = r->data->ds;

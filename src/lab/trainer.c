@@ -231,8 +231,8 @@ int lab_round(lab *L)
 	 * gets one: its products are one image's (e.g. 64x196x288), and a second thread gains
 	 * little on them or loses (cnn 32,64 at B = 128, 3.3 GFLOP a step, 150 steps: 4.6 and
 	 * 6.5 s against 5.4 s on an idle machine; 33 s against 9 s with the other core busy).
-	 * A pure function of the runs' shapes and the core count,
-	 * so a replay on this machine makes the same choices; the journal notes each. */
+	 * A pure function of the runs' shapes and the core count, so a replay on this machine
+	 * makes the same choices; the journal notes each. */
 	if (L->opt.threads == 0 && n > 0) {
 		int want = n == 1 && !todo[0]->model->conv ? blas_auto_threads(flops, L->cores) : 1;
 		if (want != L->blas_threads) {

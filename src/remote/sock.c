@@ -239,17 +239,18 @@ static void add_lab(remote_lab *labs, int max, int *n, const char *path, long pi
 	(*n)++;
 }
 
-/* The file of a process in /proc, whole (at most len - 1 bytes, NUL-terminated); its
- * length, or -1. */
-static long proc_read(long pid, const char *what, char *buf, size_t len)
+/* A small file, whole (at most len - 1 bytes, NUL-terminated; a symbolic link is not
+ * followed); its length, or -1. */
+static long read_small(const char *path, char *buf, size_t len)
 {
-	char name[64];
-	snprintf(name, sizeof name, "/proc/%ld/%s", pid, what);
-	FILE *f = fopen(name, "rb");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	size_t n = fread(buf, 1, len - 1, f);
-	fclose(f);
+	size_t n = 0;
+	ssize_t r;
+	while (n < len - 1 && (r = read(fd, buf + n, len - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
 	buf[n] = 0;
 	return (long)n;
 }
@@ -303,13 +304,8 @@ int remote_find(remote_lab *labs, int max)
 			snprintf(path, sizeof path, "%s/%s", dirs[d], e->d_name);
 			if (where) { /* a lab on a path of its own says where (remote_note_path) */
 				char at[REMOTE_PATH_MAX + 1];
-				int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-				ssize_t got = fd < 0 ? -1 : read(fd, at, sizeof at - 1);
-				if (fd >= 0)
-					close(fd);
-				if (got <= 0)
+				if (read_small(path, at, sizeof at) <= 0)
 					continue;
-				at[got] = 0;
 				snprintf(path, sizeof path, "%s", at);
 			}
 			add_lab(labs, max, &n, path, pid);
@@ -322,7 +318,9 @@ int remote_find(remote_lab *labs, int max)
 
 void remote_describe(long pid, char *buf, size_t len)
 {
-	long n = proc_read(pid, "cmdline", buf, len);
+	char name[64];
+	snprintf(name, sizeof name, "/proc/%ld/cmdline", pid);
+	long n = read_small(name, buf, len);
 	if (n < 0) {
 		buf[0] = 0;
 		return;

@@ -244,11 +244,13 @@ static int batch_uicmd(lab *L, struct ui *view, const char *text)
 	if (cmd_parse_line(text, NULL, &l, ignore_error, NULL) == 0)
 		for (int i = 0; i < l.n; i++)
 			if (CMD_FLAGS(&l.calls[i]) & (CMD_BATCH | CMD_VIEW)) {
-				cmd_ctx ctx = { .lab = L, .out = stdout, .script = 1, .figures = &ui_figure_ops,
-						.view = view };
-				if (CMD_FLAGS(&l.calls[i]) & CMD_VIEW)
-					ctx = (cmd_ctx){ .lab = L, .ui = view, .script = 1,
-							 .run_shown = ui_cmd_run_shown };
+				/* a view command changes view as the screen's own; the rest print or
+				 * picture it */
+				cmd_ctx ctx = CMD_FLAGS(&l.calls[i]) & CMD_VIEW
+						      ? (cmd_ctx){ .lab = L, .ui = view, .script = 1,
+								   .run_shown = ui_cmd_run_shown }
+						      : (cmd_ctx){ .lab = L, .out = stdout, .script = 1,
+								   .figures = &ui_figure_ops, .view = view };
 				if (cmd_exec(&ctx, &l.calls[i], err) < 0) {
 					put_plain(stderr, "error: ", err);
 					rc = -1;

@@ -3,8 +3,8 @@
  * settings side by side, and their events). They picture the view: the screen runs them on
  * the UI thread with its own view state (the panel shown large, x axis, log y, smoothing,
  * zoom, the metric); batch mode on the main thread with a view of its own (ui_view_new),
- * the screen's defaults as the script's view commands changed them. Either way they only read the series store, which copies
- * under its lock, so the trainer goes on training meanwhile. Files are replaced atomically
+ * the screen's defaults as the script's view commands changed them. Either way they only
+ * read the series store, which copies under its lock, so the trainer goes on training meanwhile. Files are replaced atomically
  * (store_out). Numbers are written in the C locale, whatever the screen's is. The page is
  * HTML that is also well-formed XML (polyglot), so xmllint checks it whole, figures and all. */
 #include <locale.h>

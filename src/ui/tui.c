@@ -264,14 +264,16 @@ static void handle_messages(struct ui *u)
 			break;
 		case LAB_MSG_REPLY_END:
 			if (u->reply) {
-				char who[32] = "";
-				if (u->reply_viewer == u->lab.viewer)
-					;
-				else if (u->reply_viewer)
-					snprintf(who, sizeof who, "viewer %d", u->reply_viewer);
-				else
-					snprintf(who, sizeof who, "the lab");
-				ui_reply(u, u->reply, who[0] ? who : NULL);
+				char who[32];
+				const char *theirs = NULL; /* the screen whose command it was, if not this */
+				if (u->reply_viewer != u->lab.viewer) {
+					if (u->reply_viewer)
+						snprintf(who, sizeof who, "viewer %d", u->reply_viewer);
+					else
+						snprintf(who, sizeof who, "the lab");
+					theirs = who;
+				}
+				ui_reply(u, u->reply, theirs);
 			}
 			u->reply = NULL;
 			break;
