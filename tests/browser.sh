@@ -14,17 +14,8 @@ if [ -z "$browser" ]; then
 	exit 77
 fi
 
-cat >"$TMP/r.gg" <<EOF
-data xor n=400
-model mlp 16x1
-opt sgd lr=0.1
-set bs 32
-train 120
-fork big
-set bs 128 lr 0.3
-train -a 200
-report $TMP/report.html
-EOF
+two_runs "$TMP/r.gg"
+echo "report $TMP/report.html" >>"$TMP/r.gg"
 run_gglab --batch "$TMP/r.gg" --threads 1 --seed 5
 expect_rc 0 "the batch run writes its report"
 

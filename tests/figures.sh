@@ -21,15 +21,8 @@ count() { # count PATTERN FILE: lines with the fixed string
 	grep -cF -- "$1" "$2"
 }
 
-cat >"$TMP/fig.gg" <<EOF
-data xor n=400
-model mlp 16x1
-opt sgd lr=0.1
-set bs 32
-train 120
-fork big
-set bs 128 lr 0.3
-train -a 200
+two_runs "$TMP/fig.gg"
+cat >>"$TMP/fig.gg" <<EOF
 export svg $TMP/loss.svg loss
 export svg $TMP/gap.svg gap
 export svg $TMP/dist.svg dist

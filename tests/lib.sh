@@ -40,6 +40,21 @@ expect_out() {
 	if printf '%s' "$OUT" | grep -qF -- "$1"; then pass; else fail "$2: stdout lacks '$1': $OUT"; fi
 }
 
+# two_runs FILE: the figure tests' subject, a short seeded script of two runs on xor (r1 at
+# bs 32, then big forked from it at bs 128 and lr 0.3: a marker); the caller appends to it
+two_runs() {
+	cat >"$1" <<'GG'
+data xor n=400
+model mlp 16x1
+opt sgd lr=0.1
+set bs 32
+train 120
+fork big
+set bs 128 lr 0.3
+train -a 200
+GG
+}
+
 finish() {
 	echo "$PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
