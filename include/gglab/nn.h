@@ -133,6 +133,42 @@ const nn_view *nn_model_view(const nn_model *m, const char *name);
  * x[B][in], y[B] class labels. Returns the mean loss over the batch (NaN/Inf propagate). */
 float nn_model_grad(nn_model *m, const float *x, const uint8_t *y, int B);
 
+/* ---- one step on several cores ------------------------------------------------------ */
+
+/* A team: the caller and parts − 1 threads that work on one job together (src/nn/team.c).
+ * NULL (and nn_team_new(1)) is a team of one: everything runs on the caller. */
+#define NN_TEAM_MAX 16
+typedef struct nn_team nn_team;
+nn_team *nn_team_new(int parts); /* NULL for parts < 2; at most NN_TEAM_MAX used */
+void nn_team_free(nn_team *t);
+int nn_team_size(const nn_team *t);
+/* fn(ctx, part, parts) for every part, the caller taking part 0; returns when all are done.
+ * Inside, nn_team_barrier waits until every part has reached it. */
+void nn_team_run(nn_team *t, void (*fn)(void *ctx, int part, int parts), void *ctx);
+void nn_team_barrier(nn_team *t);
+/* fn(ctx, i) for i in [0, n), each index taken by whichever part is free. */
+void nn_team_each(nn_team *t, int n, void (*fn)(void *ctx, int i), void *ctx);
+
+/* Whether nn_model_grad_team splits this model's step over a team: dense models without
+ * batch norm (mlp with norm none). Others take one part (their products may still use
+ * several BLAS threads). */
+int nn_model_splits(const nn_model *m);
+/* A step below this many flops (nn_model_flops · B) is not worth a team's hand-offs. */
+#define NN_TEAM_MIN_FLOPS 4e6
+/* nn_model_grad with the batch's rows, and each weight gradient's rows, split over the
+ * team's parts, each part calling single-threaded BLAS on its slice. The bits are those
+ * of nn_model_grad: a product is split only where nn_gemm_split_same found the pieces
+ * equal to the whole, the rest is elementwise, and the loss is summed in row order.
+ * Needs BLAS at one thread. Falls back to nn_model_grad for a model that does not split,
+ * a NULL team or a small batch. */
+float nn_model_grad_team(nn_model *m, nn_team *t, const float *x, const uint8_t *y, int B);
+/* 1 when C[M][N] = op(A)·op(B) + beta·C (row-major cblas_sgemm, ta/tb: A/B transposed)
+ * computed as the row slices [cut[p], cut[p+1]) for p < parts gives the same bits as one
+ * call: measured once per shape on seeded data and remembered. (OpenBLAS computes a row
+ * with a kernel chosen by its place in the kernel's tiling and by the product's size, so
+ * some cuts change the rounding.) */
+int nn_gemm_split_same(int ta, int tb, int M, int N, int K, int beta, const int *cut, int parts);
+
 /* Eval mode (BN running statistics; parameters and buffers unchanged), in internal chunks.
  * x[n][in], y[n]. Adds the summed loss to *loss_sum and the misclassified count to *nerr.
  * probs, if not NULL, receives softmax outputs [n][classes]. stages > 0 overrides K for
@@ -191,6 +227,12 @@ void nn_bn_backward(float *din, float *dgamma, float *dbeta, const float *dout,
  * is written by the backward. */
 double nn_xent_forward(float *probs, const float *logits, const uint8_t *y, int B, int C);
 void nn_xent_backward(float *dlogits, const float *probs, const uint8_t *y, int B, int C);
+/* One row of each: p[C] = softmax(l[C]) (may alias l), returning the row's loss (0 when
+ * y < 0); rows[C] of a batch of B, whose mean the gradient is of. nn_xent_forward is the
+ * in-order sum of the rows' losses in double. */
+double nn_xent_row(float *p, const float *l, int y, int C);
+void nn_xent_backward_rows(float *dlogits, const float *probs, const uint8_t *y, int rows, int C,
+			   int B);
 
 /* NAIS-Net block (Ciccone et al. 2018): x(k+1) = x(k) + h·σ(A·x(k) + B·u + b), x(0) = 0,
  * k = 0…K−1, one weight-tied stage unrolled K times with the block input u fed to every
@@ -312,6 +354,9 @@ void nn_opt_copy(nn_opt *dst, const nn_opt *src); /* dst uninitialized */
 /* Clips, then updates params in place with learning rate lr. Returns the global gradient
  * L2 norm measured before clipping. */
 float nn_opt_step(nn_opt *o, float *params, float *grads, float lr);
+/* The same over a team's parts, bit for bit: the update's ranges side by side, the norm
+ * summed in order by part 0 (which takes a smaller range for it). */
+float nn_opt_step_team(nn_opt *o, nn_team *t, float *params, float *grads, float lr);
 
 /* Step schedule: lr = base · factor^(number of drop epochs ≤ epoch). */
 #define NN_MAX_DROPS 16

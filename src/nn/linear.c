@@ -9,7 +9,11 @@
 /* OpenBLAS's config header includes <complex.h>, whose I macro would shadow the
  * I-for-input-features naming used with nn.h. */
 #undef I
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "gglab/util.h"
 
 void nn_matmul_naive(float *C, const float *A, const float *B, int M, int N, int K)
 {
@@ -50,4 +54,90 @@ void nn_dense_backward(float *din, float *dW, float *db, const float *dout,
 	if (din)
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, I, O, 1.0f, dout, O, W, I,
 			    0.0f, din, I);
+}
+
+/* ---- which row cuts of a product keep its bits ------------------------------------- */
+
+typedef struct {
+	int ta, tb, M, N, K, beta, parts;
+	int cut[NN_TEAM_MAX + 1];
+	int same;
+} split_memo;
+
+enum { MEMO_MAX = 512 };
+static split_memo memo[MEMO_MAX];
+static int nmemo;
+static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int memo_find(const split_memo *k)
+{
+	for (int i = 0; i < nmemo; i++) {
+		const split_memo *e = &memo[i];
+		if (e->ta == k->ta && e->tb == k->tb && e->M == k->M && e->N == k->N && e->K == k->K &&
+		    e->beta == k->beta && e->parts == k->parts &&
+		    !memcmp(e->cut, k->cut, (size_t)(k->parts + 1) * sizeof *k->cut))
+			return e->same;
+	}
+	return -1;
+}
+
+static void fill_seeded(float *p, size_t n, uint32_t *s)
+{
+	/* xorshift32 to [−1, 1) with full mantissas: any change of rounding shows */
+	for (size_t i = 0; i < n; i++) {
+		*s ^= *s << 13;
+		*s ^= *s >> 17;
+		*s ^= *s << 5;
+		p[i] = (float)((double)*s / 2147483648.0 - 1.0);
+	}
+}
+
+static int measure_same(const split_memo *k)
+{
+	int M = k->M, N = k->N, K = k->K;
+	size_t na = (size_t)M * K, nb = (size_t)K * N, nc = (size_t)M * N;
+	float *A = gg_xmalloc(na * sizeof *A), *B = gg_xmalloc(nb * sizeof *B);
+	float *C0 = gg_xmalloc(nc * sizeof *C0), *C1 = gg_xmalloc(nc * sizeof *C1);
+	uint32_t s = 2463534242u;
+	fill_seeded(A, na, &s);
+	fill_seeded(B, nb, &s);
+	fill_seeded(C0, nc, &s);
+	memcpy(C1, C0, nc * sizeof *C1);
+	CBLAS_TRANSPOSE TA = k->ta ? CblasTrans : CblasNoTrans, TB = k->tb ? CblasTrans : CblasNoTrans;
+	int lda = k->ta ? M : K, ldb = k->tb ? K : N;
+	float beta = k->beta ? 1.0f : 0.0f;
+	cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, 1.0f, A, lda, B, ldb, beta, C0, N);
+	for (int p = 0; p < k->parts; p++) {
+		int r0 = k->cut[p], r1 = k->cut[p + 1];
+		if (r1 > r0)
+			cblas_sgemm(CblasRowMajor, TA, TB, r1 - r0, N, K, 1.0f,
+				    k->ta ? A + r0 : A + (size_t)r0 * K, lda, B, ldb, beta,
+				    C1 + (size_t)r0 * N, N);
+	}
+	int same = !memcmp(C0, C1, nc * sizeof *C0);
+	free(A);
+	free(B);
+	free(C0);
+	free(C1);
+	return same;
+}
+
+int nn_gemm_split_same(int ta, int tb, int M, int N, int K, int beta, const int *cut, int parts)
+{
+	if (parts < 1 || parts > NN_TEAM_MAX || cut[0] != 0 || cut[parts] != M)
+		return 0;
+	split_memo k = { ta != 0, tb != 0, M, N, K, beta != 0, parts, { 0 }, 0 };
+	memcpy(k.cut, cut, (size_t)(parts + 1) * sizeof *cut);
+	pthread_mutex_lock(&memo_mu);
+	int same = memo_find(&k);
+	pthread_mutex_unlock(&memo_mu);
+	if (same >= 0)
+		return same;
+	same = measure_same(&k);
+	pthread_mutex_lock(&memo_mu);
+	k.same = same;
+	if (memo_find(&k) < 0 && nmemo < MEMO_MAX)
+		memo[nmemo++] = k;
+	pthread_mutex_unlock(&memo_mu);
+	return same;
 }

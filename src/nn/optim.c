@@ -130,42 +130,101 @@ static void update(const kernels *kn, nn_opt *o, const adamw_k *k, float *w, con
 		kn->sgd(&o->cfg, w + at, g + at, o->m + at, n, lr);
 }
 
-float nn_opt_step(nn_opt *o, float *params, float *grads, float lr)
+/* One step over parts: part p updates [cut[p], cut[p+1]). The norm is one sum in order
+ * over every chunk, so part 0 (whose range comes first) sums it: beside its own update,
+ * then over the others' gradients, which their updates only read. With a clip the norm
+ * comes first and the parts wait for it. */
+typedef struct {
+	nn_opt *o;
+	nn_team *t;
+	const kernels *kn;
+	adamw_k k;
+	float *params, *grads, lr;
+	size_t cut[NN_TEAM_MAX + 1];
+	double s[8], norm;
+} opt_job;
+
+static void opt_part(void *ctx, int p, int parts)
 {
-	/* params[n], grads[n]; grads are scaled in place when clipped. */
-	o->t++;
-	adamw_k k = { 0 };
-	if (o->cfg.kind == NN_ADAMW) {
-		double t = (double)o->t; /* already incremented: the first update has t = 1 */
-		k = (adamw_k){ o->cfg.beta1, o->cfg.beta2, o->cfg.adam_eps, 1.0f - lr * o->cfg.wd,
-			       (float)(lr / (1.0 - pow(o->cfg.beta1, t))),
-			       (float)(1.0 / sqrt(1.0 - pow(o->cfg.beta2, t))) };
-	}
-	const kernels *kn = pick_kernels();
-	double s[8] = { 0 };
+	(void)parts;
+	opt_job *j = ctx;
+	nn_opt *o = j->o;
+	size_t a = j->cut[p], b = j->cut[p + 1];
+	float *g = j->grads;
 	float clip = o->cfg.clip;
 	if (clip <= 0.0f) {
 		/* no clip: the norm (reported, not used) and the update in one pass */
-		for (size_t at = 0; at < o->n; at += CHUNK) {
-			size_t n = o->n - at < CHUNK ? o->n - at : CHUNK;
-			kn->norm(s, grads + at, n);
-			update(kn, o, &k, params, grads, at, n, lr);
+		for (size_t at = a; at < b; at += CHUNK) {
+			size_t n = b - at < CHUNK ? b - at : CHUNK;
+			if (!p)
+				j->kn->norm(j->s, g + at, n);
+			update(j->kn, o, &j->k, j->params, g, at, n, j->lr);
 		}
-		return (float)lanes_norm(s);
+		if (!p && b < o->n)
+			j->kn->norm(j->s, g + b, o->n - b);
+		j->norm = lanes_norm(j->s);
+		return;
 	}
-	kn->norm(s, grads, o->n);
-	double norm = lanes_norm(s);
+	if (!p) {
+		j->kn->norm(j->s, g, o->n);
+		j->norm = lanes_norm(j->s);
+	}
+	nn_team_barrier(j->t);
 	/* torch.nn.utils.clip_grad_norm_: coefficient clip/(norm + 1e-6), applied if < 1.
 	 * A non-finite norm is left alone: the update propagates it and the run shows it. */
-	if (isfinite(norm)) {
-		double coef = clip / (norm + 1e-6);
+	if (isfinite(j->norm)) {
+		double coef = clip / (j->norm + 1e-6);
 		if (coef < 1.0) {
 			float cf = (float)coef;
-			NN_EACH(i, o->n, grads[i] *= cf);
+			NN_EACH(i, b - a, g[a + i] *= cf);
 		}
 	}
-	update(kn, o, &k, params, grads, 0, o->n, lr);
-	return (float)norm;
+	update(j->kn, o, &j->k, j->params, g, a, b - a, j->lr);
+}
+
+float nn_opt_step_team(nn_opt *o, nn_team *t, float *params, float *grads, float lr)
+{
+	/* params[n], grads[n]; grads are scaled in place when clipped. */
+	o->t++;
+	opt_job j = { .o = o, .t = t, .kn = pick_kernels(), .params = params, .grads = grads, .lr = lr };
+	if (o->cfg.kind == NN_ADAMW) {
+		double tt = (double)o->t; /* already incremented: the first update has t = 1 */
+		j.k = (adamw_k){ o->cfg.beta1, o->cfg.beta2, o->cfg.adam_eps, 1.0f - lr * o->cfg.wd,
+				 (float)(lr / (1.0 - pow(o->cfg.beta1, tt))),
+				 (float)(1.0 / sqrt(1.0 - pow(o->cfg.beta2, tt))) };
+	}
+	int P = nn_team_size(t);
+	size_t chunks = (o->n + CHUNK - 1) / CHUNK;
+	if (chunks < (size_t)P * 4)
+		P = 1;
+	/* Part 0 also reads the others' gradients for the norm (without a clip): with u
+	 * floats of traffic a parameter in an update and 1 in the norm, it takes the share
+	 * f0 = (q − 1)/(u − 1 + q), q = u/(P − 1), that evens the parts' traffic. */
+	double u = o->cfg.kind == NN_ADAMW ? 7 : o->cfg.momentum != 0.0f ? 5 : 3;
+	double f0 = 1.0 / P;
+	if (P > 1 && o->cfg.clip <= 0.0f) {
+		double q = u / (P - 1);
+		f0 = (q - 1) / (u - 1 + q);
+	}
+	j.cut[0] = 0;
+	for (int p = 1; p < P; p++) {
+		double f = f0 + (1 - f0) * (p - 1) / (P - 1);
+		size_t c = (size_t)(f * chunks + 0.5) * CHUNK;
+		j.cut[p] = c > j.cut[p - 1] ? (c < o->n ? c : o->n) : j.cut[p - 1];
+	}
+	j.cut[P] = o->n;
+	if (P > 1) {
+		nn_team_run(t, opt_part, &j);
+	} else {
+		j.t = NULL; /* no barrier to wait at */
+		opt_part(&j, 0, 1);
+	}
+	return (float)j.norm;
+}
+
+float nn_opt_step(nn_opt *o, float *params, float *grads, float lr)
+{
+	return nn_opt_step_team(o, NULL, params, grads, lr);
 }
 
 float nn_schedule_lr(const nn_schedule *s, float base, double epoch)

@@ -1,0 +1,197 @@
+/* team.c — a few threads that work on one thing together: the parts of one training step
+ * (rows of a product, ranges of an update) or several runs' steps side by side.
+ *
+ * The caller is part 0; nn_team_run hands the same function to every part and returns
+ * when all are done. A step is a few dozen such hand-offs and barriers of tens of
+ * microseconds each, so waiting threads spin (with a pause) for a while before they sleep
+ * on a condition variable: a hand-off to a spinning thread costs well under a microsecond,
+ * a wake-up from sleep tens. Between rounds that do not use the team, workers sleep.
+ *
+ * What a part computes must be decided by its part number alone (never by which thread
+ * came first), so the bits never depend on timing. Workers set the caller's floating-point
+ * mode (flush-to-zero is per thread) and inherit its blocked signals. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "gglab/nn.h"
+#include "gglab/util.h"
+
+/* Spin iterations (a pause each, tens of nanoseconds) before a waiting worker sleeps:
+ * about a millisecond, longer than the gaps between the hand-offs of a step and shorter
+ * than a human notices on a busy core. */
+enum { SPIN = 20000 };
+
+struct nn_team {
+	int parts;
+	pthread_t *threads;            /* [parts − 1] */
+	pthread_mutex_t mu;            /* only for sleeping and waking */
+	pthread_cond_t wake;
+	atomic_int sleepers;
+	atomic_ulong gen;              /* bumped for each job */
+	atomic_int done;               /* parts finished with the current job */
+	atomic_int stop;
+	/* the current job: written by the caller before gen is bumped */
+	void (*fn)(void *ctx, int part, int parts);
+	void *ctx;
+	/* barrier: arrivals and a phase that flips when the last part arrives */
+	atomic_int arrived;
+	atomic_int phase;
+	/* nn_team_each's next index */
+	atomic_int next;
+};
+
+static inline void relax(long *spins)
+{
+	/* Past the spin budget the partner may have lost its core: give it ours. */
+	if (++*spins > SPIN)
+		sched_yield();
+#if defined(__x86_64__) || defined(__i386__)
+	else
+		__builtin_ia32_pause();
+#endif
+}
+
+typedef struct {
+	nn_team *t;
+	int part;
+} worker_arg;
+
+static void *worker_loop(void *arg)
+{
+	worker_arg a = *(worker_arg *)arg;
+	free(arg);
+	nn_team *t = a.t;
+	nn_fast_float_mode();
+	unsigned long seen = 0;
+	for (;;) {
+		long spins = 0;
+		while (atomic_load(&t->gen) == seen && !atomic_load(&t->stop) && spins < SPIN)
+			relax(&spins);
+		if (atomic_load(&t->gen) == seen && !atomic_load(&t->stop)) {
+			pthread_mutex_lock(&t->mu);
+			atomic_fetch_add(&t->sleepers, 1);
+			while (atomic_load(&t->gen) == seen && !atomic_load(&t->stop))
+				pthread_cond_wait(&t->wake, &t->mu);
+			atomic_fetch_sub(&t->sleepers, 1);
+			pthread_mutex_unlock(&t->mu);
+		}
+		if (atomic_load(&t->stop))
+			return NULL;
+		seen = atomic_load(&t->gen);
+		t->fn(t->ctx, a.part, t->parts);
+		atomic_fetch_add(&t->done, 1);
+	}
+}
+
+nn_team *nn_team_new(int parts)
+{
+	if (parts < 2)
+		return NULL;
+	nn_team *t = gg_xcalloc(1, sizeof *t);
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->wake, NULL);
+	t->threads = gg_xcalloc((size_t)parts - 1, sizeof *t->threads);
+	t->parts = 1;
+	for (int i = 1; i < parts; i++) {
+		worker_arg *a = gg_xmalloc(sizeof *a);
+		*a = (worker_arg){ t, i };
+		if (pthread_create(&t->threads[i - 1], NULL, worker_loop, a) != 0) {
+			free(a);
+			break; /* fewer parts is slower, never wrong */
+		}
+		t->parts++;
+	}
+	if (t->parts < 2) {
+		nn_team_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+int nn_team_size(const nn_team *t)
+{
+	return t ? t->parts : 1;
+}
+
+void nn_team_run(nn_team *t, void (*fn)(void *ctx, int part, int parts), void *ctx)
+{
+	if (!t) {
+		fn(ctx, 0, 1);
+		return;
+	}
+	t->fn = fn;
+	t->ctx = ctx;
+	atomic_store(&t->done, 0);
+	atomic_fetch_add(&t->gen, 1); /* publishes fn and ctx (sequentially consistent) */
+	if (atomic_load(&t->sleepers)) {
+		pthread_mutex_lock(&t->mu);
+		pthread_cond_broadcast(&t->wake);
+		pthread_mutex_unlock(&t->mu);
+	}
+	fn(ctx, 0, t->parts);
+	long spins = 0;
+	while (atomic_load(&t->done) < t->parts - 1)
+		relax(&spins);
+}
+
+void nn_team_barrier(nn_team *t)
+{
+	if (!t)
+		return;
+	int phase = atomic_load(&t->phase);
+	if (atomic_fetch_add(&t->arrived, 1) == t->parts - 1) {
+		atomic_store(&t->arrived, 0);
+		atomic_store(&t->phase, !phase);
+		return;
+	}
+	long spins = 0;
+	while (atomic_load(&t->phase) == phase)
+		relax(&spins);
+}
+
+typedef struct {
+	nn_team *t;
+	void (*fn)(void *ctx, int i);
+	void *ctx;
+	int n;
+} each_job;
+
+static void each_part(void *ctx, int part, int parts)
+{
+	(void)part;
+	(void)parts;
+	each_job *j = ctx;
+	int i;
+	while ((i = atomic_fetch_add(&j->t->next, 1)) < j->n)
+		j->fn(j->ctx, i);
+}
+
+void nn_team_each(nn_team *t, int n, void (*fn)(void *ctx, int i), void *ctx)
+{
+	if (!t || n < 2) {
+		for (int i = 0; i < n; i++)
+			fn(ctx, i);
+		return;
+	}
+	each_job j = { t, fn, ctx, n };
+	atomic_store(&t->next, 0);
+	nn_team_run(t, each_part, &j);
+}
+
+void nn_team_free(nn_team *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->mu);
+	atomic_store(&t->stop, 1);
+	pthread_cond_broadcast(&t->wake);
+	pthread_mutex_unlock(&t->mu);
+	for (int i = 0; i < t->parts - 1; i++)
+		pthread_join(t->threads[i], NULL);
+	pthread_mutex_destroy(&t->mu);
+	pthread_cond_destroy(&t->wake);
+	free(t->threads);
+	free(t);
+}

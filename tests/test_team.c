@@ -1,0 +1,202 @@
+/* test_team.c — one training step split over a team of threads gives the bits of the step
+ * on one thread: nn_model_grad_team and nn_opt_step_team against nn_model_grad and
+ * nn_opt_step, several steps of several models, batch sizes that do and do not divide
+ * evenly, every optimizer, with and without a clip, on teams of 2 and 3. Also the team
+ * itself (every part runs once, barriers order, nn_team_each takes every index once) and
+ * the product check nn_gemm_split_same against a product of other data. */
+#include <cblas.h>
+#undef I
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gglab/nn.h"
+#include "gglab/rng.h"
+#include "test.h"
+
+extern void openblas_set_num_threads(int);
+
+/* ---- the team ------------------------------------------------------------------------ */
+
+typedef struct {
+	nn_team *t;
+	atomic_int ran[NN_TEAM_MAX];
+	int stage1[NN_TEAM_MAX], seen[NN_TEAM_MAX];
+	atomic_int hits[1000];
+} team_probe;
+
+static void probe_part(void *ctx, int p, int parts)
+{
+	team_probe *q = ctx;
+	atomic_fetch_add(&q->ran[p], 1);
+	q->stage1[p] = p + 1;
+	nn_team_barrier(q->t);
+	/* after the barrier every part's stage-1 write is visible */
+	int sum = 0;
+	for (int i = 0; i < parts; i++)
+		sum += q->stage1[i];
+	q->seen[p] = sum;
+	nn_team_barrier(q->t);
+}
+
+static void probe_each(void *ctx, int i)
+{
+	atomic_fetch_add(&((team_probe *)ctx)->hits[i], 1);
+}
+
+static void test_team_itself(int parts)
+{
+	team_probe *q = calloc(1, sizeof *q);
+	q->t = nn_team_new(parts);
+	CHECK(nn_team_size(q->t) == parts, "a team of %d has %d parts", parts, nn_team_size(q->t));
+	for (int round = 0; round < 200; round++)
+		nn_team_run(q->t, probe_part, q);
+	int ok = 1;
+	for (int p = 0; p < parts; p++)
+		ok &= atomic_load(&q->ran[p]) == 200 && q->seen[p] == parts * (parts + 1) / 2;
+	CHECK(ok, "every part ran every time and saw the others' writes after the barrier");
+	for (int round = 0; round < 20; round++)
+		nn_team_each(q->t, 1000, probe_each, q);
+	ok = 1;
+	for (int i = 0; i < 1000; i++)
+		ok &= atomic_load(&q->hits[i]) == 20;
+	CHECK(ok, "nn_team_each took every index once a call");
+	nn_team_free(q->t);
+	free(q);
+	CHECK(nn_team_new(1) == NULL && nn_team_size(NULL) == 1, "a team of one is NULL");
+}
+
+/* ---- the product check --------------------------------------------------------------- */
+
+static void test_split_same(void)
+{
+	int whole[2] = { 0, 64 }, bad[3] = { 1, 30, 64 };
+	CHECK(nn_gemm_split_same(0, 1, 64, 32, 48, 1, whole, 1) == 1, "one piece is the whole");
+	CHECK(nn_gemm_split_same(0, 1, 64, 32, 48, 1, bad, 2) == 0, "a cut not from 0 is refused");
+	/* What the check says holds for other data: the pieces of a product that it calls the
+	 * same give the whole's bits, here on data of another generator. */
+	int shapes[][6] = { { 0, 1, 100, 512, 784, 1 }, { 0, 0, 100, 784, 512, 0 },
+			    { 1, 0, 512, 784, 100, 1 }, { 0, 1, 64, 10, 512, 1 } };
+	gg_rng r;
+	gg_rng_seed(&r, 5);
+	for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+		int ta = shapes[s][0], tb = shapes[s][1], M = shapes[s][2], N = shapes[s][3],
+		    K = shapes[s][4], beta = shapes[s][5];
+		int checked = 0;
+		for (int at = 4; at < M; at += 4) {
+			int cut[3] = { 0, at, M };
+			if (!nn_gemm_split_same(ta, tb, M, N, K, beta, cut, 2))
+				continue;
+			checked++;
+			float *A = malloc((size_t)M * K * 4), *Bm = malloc((size_t)K * N * 4);
+			float *C0 = malloc((size_t)M * N * 4), *C1 = malloc((size_t)M * N * 4);
+			for (size_t i = 0; i < (size_t)M * K; i++)
+				A[i] = gg_rng_normal(&r);
+			for (size_t i = 0; i < (size_t)K * N; i++)
+				Bm[i] = gg_rng_normal(&r);
+			for (size_t i = 0; i < (size_t)M * N; i++)
+				C0[i] = C1[i] = gg_rng_normal(&r);
+			CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+			int lda = ta ? M : K, ldb = tb ? K : N;
+			cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, 1, A, lda, Bm, ldb, beta, C0, N);
+			cblas_sgemm(CblasRowMajor, TA, TB, at, N, K, 1, A, lda, Bm, ldb, beta, C1, N);
+			cblas_sgemm(CblasRowMajor, TA, TB, M - at, N, K, 1, ta ? A + at : A + (size_t)at * K,
+				    lda, Bm, ldb, beta, C1 + (size_t)at * N, N);
+			CHECK(!memcmp(C0, C1, (size_t)M * N * 4), "shape %zu cut at %d: said same, differs", s, at);
+			free(A);
+			free(Bm);
+			free(C0);
+			free(C1);
+		}
+		printf("# shape %zu (%dx%dx%d): %d of the cuts tried keep the bits here\n", s, M, N, K, checked);
+	}
+}
+
+/* ---- the step ------------------------------------------------------------------------ */
+
+static void one_case(const char *what, const nn_config *cfg, const nn_opt_config *oc, int B,
+		     int parts, int steps)
+{
+	char err[256];
+	nn_model *a = nn_model_new(cfg, 11, err), *b = nn_model_clone(a);
+	nn_opt oa, ob;
+	nn_opt_init(&oa, oc, a->nparams);
+	nn_opt_init(&ob, oc, b->nparams);
+	nn_team *t = nn_team_new(parts);
+	gg_rng r;
+	gg_rng_seed(&r, 3);
+	float *x = malloc((size_t)B * cfg->in * sizeof *x);
+	uint8_t *y = malloc((size_t)B);
+	int same = 1;
+	for (int s = 0; s < steps; s++) {
+		for (size_t i = 0; i < (size_t)B * cfg->in; i++)
+			x[i] = gg_rng_normal(&r);
+		for (int i = 0; i < B; i++)
+			y[i] = (uint8_t)gg_rng_below(&r, (uint32_t)cfg->classes);
+		float la = nn_model_grad(a, x, y, B), lb = nn_model_grad_team(b, t, x, y, B);
+		same &= !memcmp(&la, &lb, sizeof la);
+		same &= !memcmp(a->grads, b->grads, a->nparams * sizeof *a->grads);
+		float na = nn_opt_step(&oa, a->params, a->grads, 0.05f);
+		float nb = nn_opt_step_team(&ob, t, b->params, b->grads, 0.05f);
+		same &= !memcmp(&na, &nb, sizeof na);
+		same &= !memcmp(a->params, b->params, a->nparams * sizeof *a->params);
+		same &= !memcmp(oa.m, ob.m, a->nparams * sizeof *oa.m);
+		same &= !oa.v || !memcmp(oa.v, ob.v, a->nparams * sizeof *oa.v);
+	}
+	CHECK(same, "%s, B=%d, %d parts: the team's steps differ from one thread's", what, B, parts);
+	free(x);
+	free(y);
+	nn_team_free(t);
+	nn_opt_free(&oa);
+	nn_opt_free(&ob);
+	nn_model_free(a);
+	nn_model_free(b);
+}
+
+static void test_steps(void)
+{
+	nn_config mlp;
+	nn_config_default(&mlp, NN_MLP);
+	mlp.in = 784, mlp.classes = 10, mlp.width = 512, mlp.depth = 3;
+	nn_opt_config sgd, nest, adam, clip;
+	nn_opt_config_default(&sgd, NN_SGD);
+	nest = sgd;
+	nest.nesterov = 1;
+	nest.wd = 5e-4f;
+	nn_opt_config_default(&adam, NN_ADAMW);
+	clip = sgd;
+	clip.clip = 0.5f; /* small enough to clip */
+	static const int batches[] = { 32, 100, 128, 257 };
+	for (size_t i = 0; i < sizeof batches / sizeof *batches; i++)
+		one_case("mlp 784-512x3-10 sgd", &mlp, &sgd, batches[i], 2, 3);
+	one_case("mlp 784-512x3-10 nesterov", &mlp, &nest, 64, 2, 2);
+	one_case("mlp 784-512x3-10 adamw", &mlp, &adam, 64, 2, 2);
+	one_case("mlp 784-512x3-10 clipped", &mlp, &clip, 96, 2, 3);
+	one_case("mlp 784-512x3-10 sgd", &mlp, &sgd, 200, 3, 2);
+	nn_config small = mlp;
+	small.in = 20, small.classes = 5, small.width = 64, small.depth = 2, small.act = NN_TANH;
+	one_case("mlp 20-64x2-5 tanh", &small, &sgd, 37, 2, 4);
+	one_case("mlp 20-64x2-5 tanh adamw", &small, &adam, 4, 2, 2);
+	nn_config linear = small;
+	linear.depth = 0;
+	one_case("mlp 20-5 (no hidden layer)", &linear, &sgd, 48, 2, 3);
+	nn_config bn = small;
+	bn.norm = NN_NORM_BN;
+	char err[256];
+	nn_model *mb = nn_model_new(&bn, 1, err), *mm = nn_model_new(&mlp, 1, err);
+	CHECK(!nn_model_splits(mb) && nn_model_splits(mm), "mlp splits, mlp with bn does not");
+	nn_model_free(mb);
+	nn_model_free(mm);
+	one_case("mlp 20-64x2-5 bn (one part: does not split)", &bn, &sgd, 40, 2, 2);
+}
+
+int main(void)
+{
+	openblas_set_num_threads(1); /* the team's parts call one-thread BLAS */
+	nn_fast_float_mode();
+	test_team_itself(2);
+	test_team_itself(3);
+	test_split_same();
+	test_steps();
+	return test_report();
+}
