@@ -207,8 +207,12 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		ds->dim, ds->classes, ds->source, ds->n_train, blas);
 	fprintf(out, "# peak %.1f GFLOP/s (%.0f MHz x %d flops/cycle x %d thread%s; a boost clock "
 		     "may exceed it)\n", peak, mhz, fpc, tmax, tmax == 1 ? "" : "s");
+	/* threads auto: a lone run of this model steps alone or on a team of every core,
+	 * whichever measures faster, as the lab's trainer does (nn_pick) */
+	nn_team *team = o->threads == 0 ? nn_team_new(cores) : NULL;
 	if (o->threads == 0)
-		fprintf(out, "# threads auto: each batch size runs with the threads the lab would give it\n");
+		fprintf(out, "# threads auto: each batch size steps on one thread or on a team of %d, whichever "
+			     "measures faster, as the lab does (one-thread BLAS in each)\n", nn_team_size(team));
 	/* the survey of kernels takes seconds: only for the full benchmark */
 	double best = 0;
 	if (o->batches)
@@ -228,11 +232,11 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		int B = batches[bi];
 		if (B > ds->n_train)
 			continue;
-		int threads = o->threads > 0 ? o->threads : blas_auto_threads(fpe * B, cores);
+		int threads = o->threads > 0 ? o->threads : 1;
 		openblas_set_num_threads(threads);
-		res[nres].threads = threads;
 		nn_model *m = nn_model_new(&cfg, 1, err);
 		if (!m) {
+			nn_team_free(team);
 			data_free(ds);
 			return -1;
 		}
@@ -246,24 +250,36 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		float *x = gg_xmalloc((size_t)B * ds->dim * sizeof *x);
 		uint8_t *y = gg_xmalloc((size_t)B);
 		double loss = 0;
-		for (int w = 0; w < 3; w++) { /* warm-up: buffers sized, caches and threads awake */
+		/* warm-up: buffers sized, caches and threads awake, and (threads auto) the
+		 * choice of alone or the team measured as the lab measures it */
+		nn_pick pick = { 0 };
+		int mode = 0;
+		for (int w = 0; w < 3 || (team && !pick.decided); w++) {
+			mode = team ? nn_pick_mode(&pick, (uint64_t)B) : 0;
 			data_next_batch(&cur, ds, B, x, y);
-			loss = nn_model_grad(m, x, y, B);
-			nn_opt_step(&opt, m->params, m->grads, oc.lr);
+			double ts = gg_now();
+			loss = nn_model_grad_team(m, mode ? team : NULL, x, y, B);
+			nn_opt_step_team(&opt, mode ? team : NULL, m->params, m->grads, oc.lr);
+			if (team)
+				nn_pick_done(&pick, mode, gg_now() - ts);
 		}
+		nn_team *use = team && pick.use ? team : NULL;
+		res[nres].threads = use ? nn_team_size(use) : threads;
 		long steps = 0;
 		double t0 = gg_now(), t, tdata = 0;
 		do {
 			double td = gg_now();
 			data_next_batch(&cur, ds, B, x, y);
 			tdata += gg_now() - td;
-			loss = nn_model_grad(m, x, y, B);
-			nn_opt_step(&opt, m->params, m->grads, oc.lr);
+			loss = nn_model_grad_team(m, use, x, y, B);
+			nn_opt_step_team(&opt, use, m->params, m->grads, oc.lr);
 			steps++;
 		} while ((t = gg_now() - t0) < o->seconds);
 		double sps = (double)steps * B / t;
 		res[nres].B = B, res[nres].steps = steps, res[nres].t = t, res[nres].sps = sps;
 		res[nres].gflops = sps * fpe / 1e9, res[nres].tdata = tdata, res[nres].loss = loss;
+		/* the products alone at the step's thread count (OpenBLAS's threads for a team's) */
+		openblas_set_num_threads(res[nres].threads);
 		res[nres].shapes = shapes_gflops(sizes, 4, B, o->seconds / 6 > 0.1 ? o->seconds / 6 : 0.1);
 		nres++;
 		free(x);
@@ -293,6 +309,7 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 			res[i].shapes, 100 * res[i].gflops / res[i].shapes, peak,
 			100 * res[i].tdata / res[i].t, res[i].loss);
 	}
+	nn_team_free(team);
 	data_free(ds);
 	return 0;
 }

@@ -1,37 +1,64 @@
 #!/bin/sh
-# threads.sh — --threads auto: a run whose steps are large trains alone on every core, runs
-# training together get one BLAS thread each, a smaller batch size goes back to one; each
-# choice is noted in the journal, and the journal replays to the same bits.
+# threads.sh — --threads auto. A dense run training alone takes each step on one thread or
+# split over every core (nn_team), whichever measures faster, and the journal notes the
+# choice; both give the same bits, so the session equals one on a single worker and its
+# replay. A model whose step does not split (batch norm) gets every core as BLAS threads
+# when its steps are large, runs training together get one BLAS thread each, and a
+# smaller batch size goes back to one. A convolutional run keeps one thread.
 . "${srcdir:-.}/tests/lib.sh"
 cores=$(nproc)
 cat >"$TMP/big.gg" <<GG
 data teacher n=2048 dim=784 seed=2
 model mlp 1024x2 act=relu
 set bs 1024 eval 4
-train 6
+train 8
 run new r2 seed=3
 set bs 64
 train -a 8
 run use r1
 set bs 64
-train 4
+train 10
 export csv $TMP/session.csv
 GG
 run_gglab --batch "$TMP/big.gg" --threads auto --journal "$TMP/j.gg"
 expect_rc 0 "the session"
 if [ "$cores" -gt 1 ]; then
-	check "a large run alone gets every core" grep -q "^# BLAS threads $cores from step 0 of r1 (training alone" "$TMP/j.gg"
-	check "runs side by side get one each" grep -q "^# BLAS threads 1 from step .* (runs side by side" "$TMP/j.gg"
-	check "a smaller batch goes back to one" sh -c "! grep -q 'BLAS threads $cores from step 14 of r1' '$TMP/j.gg'"
+	check "a dense run alone: the faster of one thread and $cores is noted" \
+		grep -Eq "^# r1 steps on (1|$cores) threads? from step [0-9]+ \(batch 1024: .* ms a step on $cores, .* ms on one\)" "$TMP/j.gg"
+	check "a new batch size is measured again" grep -Eq "^# r1 steps on .* \(batch 64:" "$TMP/j.gg"
 else
-	echo "SKIP: one core, so auto never takes more than one thread"
+	echo "SKIP: one core, so a step is never split"
+fi
+mv "$TMP/session.csv" "$TMP/team.csv"
+run_gglab --batch "$TMP/big.gg" --threads 1 --workers 1
+expect_rc 0 "the session on one thread"
+check "the same bits on one thread" cmp "$TMP/team.csv" "$TMP/session.csv"
+# a model whose step does not split: BLAS threads
+cat >"$TMP/bn.gg" <<GG
+data teacher n=2048 dim=784 seed=2
+model mlp 1024x2 act=relu norm=bn
+set bs 1024 eval 4
+train 3
+run new r2 seed=3
+set bs 64
+train -a 4
+run use r1
+set bs 64
+train 2
+GG
+run_gglab --batch "$TMP/bn.gg" --threads auto --journal "$TMP/bj.gg"
+expect_rc 0 "the bn session"
+if [ "$cores" -gt 1 ]; then
+	check "a large bn run alone gets every core" grep -q "^# BLAS threads $cores from step 0 of r1 (training alone" "$TMP/bj.gg"
+	check "runs side by side get one each" grep -q "^# BLAS threads 1 from step .* (runs side by side" "$TMP/bj.gg"
+	check "a smaller batch goes back to one" sh -c "! grep -q 'BLAS threads $cores from step [1-9]' '$TMP/bj.gg'"
 fi
 # a convolutional run alone keeps one thread: its products are one image's each
 if [ -r "${GGLAB_DATA:-/usr/share/datasets/fashion-mnist}/train-images-idx3-ubyte.gz" ]; then
 	printf 'data fashion n=256\nmodel cnn 32,64 fc=128\nset bs 128 eval 100\ntrain 2\n' >"$TMP/cnn.gg"
 	run_gglab --batch "$TMP/cnn.gg" --threads auto --journal "$TMP/cj.gg"
 	expect_rc 0 "a cnn alone"
-	check "a cnn alone (3.3 GFLOP a step) keeps one thread" sh -c "! grep -q '^# BLAS threads [2-9]' '$TMP/cj.gg'"
+	check "a cnn alone (3.3 GFLOP a step) keeps one thread" sh -c "! grep -Eq '^# (BLAS threads [2-9]|r1 steps on)' '$TMP/cj.gg'"
 else
 	echo "SKIP: Fashion-MNIST is not installed: the cnn's threads are not checked"
 fi
@@ -40,5 +67,5 @@ cp "$TMP/j.gg" "$TMP/replay.gg"
 echo "export csv $TMP/replay.csv" >>"$TMP/replay.gg"
 run_gglab --batch "$TMP/replay.gg" --threads auto
 expect_rc 0 "the replay"
-check "the replay is bit-identical" cmp "$TMP/session.csv" "$TMP/replay.csv"
+check "the replay is bit-identical" cmp "$TMP/team.csv" "$TMP/replay.csv"
 finish

@@ -149,12 +149,26 @@ void nn_team_barrier(nn_team *t);
 /* fn(ctx, i) for i in [0, n), each index taken by whichever part is free. */
 void nn_team_each(nn_team *t, int n, void (*fn)(void *ctx, int i), void *ctx);
 
+/* Alone or on the team, measured: both ways give the same bits, so the faster may be
+ * chosen by timing. nn_pick_mode says which way to take the next step (0 alone, 1 on the
+ * team): the two in turn for a few steps whenever key (what is being stepped) changes and
+ * every NN_PICK_EVERY steps, then the faster. nn_pick_done takes the step's time and
+ * returns 1 when the choice is made for a new key or changes (best[] then holds the times
+ * it compared). */
+#define NN_PICK_EVERY 4096
+typedef struct {
+	uint64_t key;
+	long steps;
+	int trial, use, decided, fresh;
+	double best[2];
+} nn_pick;
+int nn_pick_mode(nn_pick *p, uint64_t key);
+int nn_pick_done(nn_pick *p, int mode, double seconds);
+
 /* Whether nn_model_grad_team splits this model's step over a team: dense models without
  * batch norm (mlp with norm none). Others take one part (their products may still use
  * several BLAS threads). */
 int nn_model_splits(const nn_model *m);
-/* A step below this many flops (nn_model_flops · B) is not worth a team's hand-offs. */
-#define NN_TEAM_MIN_FLOPS 4e6
 /* nn_model_grad with the batch's rows, and each weight gradient's rows, split over the
  * team's parts, each part calling single-threaded BLAS on its slice. The bits are those
  * of nn_model_grad: a product is split only where nn_gemm_split_same found the pieces
@@ -209,6 +223,9 @@ void nn_relu_forward(float *out, const float *in, size_t n);
 void nn_relu_backward(float *din, const float *dout, const float *out, size_t n);
 void nn_tanh_forward(float *out, const float *in, size_t n);
 void nn_tanh_backward(float *din, const float *dout, const float *out, size_t n);
+/* In place: x[n] = act(x); d[n] = d · act'(out) from the forward's output out[n]. */
+void nn_act_forward(nn_act a, float *x, size_t n);
+void nn_act_backward(nn_act a, float *d, const float *out, size_t n);
 
 /* Batch norm over x[B][C], normalized per ghost batch of G rows (G ≤ 0 or G ≥ B: plain BN;
  * the last ghost batch may be smaller). train: per-ghost mean and biased variance, and one

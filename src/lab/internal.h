@@ -3,7 +3,6 @@
  * The files, in an order where each calls only files above it (tests/layers.sh checks
  * that no files call each other in a circle):
  *   messages.c     the message ring and wake pipe to the UI
- *   pool.c         the workers that step runs side by side
  *   rows.c         rows and events: to the series store and the --log stream
  *   journal.c      the session journal
  *   instruments.c  NAIS margins, twin agreement, PH dimension (and its worker thread)
@@ -113,16 +112,9 @@ typedef struct {
 	cmd_call call;
 } lab_sched;
 
-/* pool.c: workers - 1 threads besides the caller; NULL (stepping in turn) for fewer than 2. */
-typedef struct lab_pool lab_pool;
-lab_pool *pool_new(int workers);
-int pool_size(const lab_pool *p);
-/* fn(ctx, i) for every i < n, spread over the workers; returns when all are done. */
-void pool_run(lab_pool *p, int n, void (*fn)(void *ctx, int i), void *ctx);
-/* Below this many floating-point operations, handing work to the workers costs more than
- * it saves (a wake-up is some microseconds). */
+/* Below this many floating-point operations, handing runs or evaluations to the workers
+ * costs more than it saves (a wake-up from sleep is some microseconds). */
 #define POOL_MIN_FLOPS 2e6
-void pool_free(lab_pool *p);
 
 struct lab {
 	lab_options opt;
@@ -142,7 +134,9 @@ struct lab {
 	void *tap_arg;
 
 	/* trainer only */
-	lab_pool *pool;         /* started with the trainer thread */
+	nn_team *team;          /* the workers (--workers), started with the trainer thread:
+				 * runs side by side, evaluations, a lone run's step */
+	nn_pick pick;           /* a lone run's step alone or on the team, measured */
 	int cores;              /* online processors */
 	int blas_threads;       /* OpenBLAS's thread count now (--threads auto changes it) */
 	run **todo;             /* [todo_cap] the runs a round steps */
@@ -290,7 +284,7 @@ int run_build(lab *L, run *r, char *err);
 void run_model_shape(nn_config *c, const data_set *ds);
 void run_unbuild(lab *L, run *r);
 void run_step(lab *L, run *r); /* run_step_compute then run_step_finish */
-void run_step_compute(run *r);
+void run_step_compute(run *r, nn_team *team); /* team: split the step (NULL: one thread) */
 void run_step_finish(lab *L, run *r);
 void run_evaluate(lab *L, run *r);
 /* nn_model_eval of the run's model on x[n] with labels y, the loss sum and the errors added

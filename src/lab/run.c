@@ -433,7 +433,7 @@ void run_eval(lab *L, run *r, const float *x, const uint8_t *y, int n, int stage
 {
 	nn_model *m = r->model;
 	int rows = nn_model_eval_rows(m), blocks = (n + rows - 1) / rows;
-	if (pool_size(L->pool) < 2 || L->blas_threads != 1 || blocks < 2 ||
+	if (nn_team_size(L->team) < 2 || L->blas_threads != 1 || blocks < 2 ||
 	    nn_model_flops(m) / 3 * n < POOL_MIN_FLOPS) {
 		nn_model_eval(m, x, y, n, stages, loss, nerr, NULL);
 		return;
@@ -445,7 +445,7 @@ void run_eval(lab *L, run *r, const float *x, const uint8_t *y, int n, int stage
 	eval_split e = { .m = { m, r->eval_copy }, .x = x, .y = y, .n = n, .rows = rows, .blocks = blocks, .stages = stages,
 			 .bl = gg_xmalloc((size_t)blocks * sizeof *e.bl),
 			 .be = gg_xmalloc((size_t)blocks * sizeof *e.be) };
-	pool_run(L->pool, 2, eval_half, &e);
+	nn_team_each(L->team, 2, eval_half, &e);
 	/* in block order, from zero, as nn_model_eval adds them */
 	double sum = 0;
 	long errs = 0;
@@ -519,16 +519,16 @@ static int goal_reached(const run *r)
 /* The arithmetic of one step, touching nothing but the run (so runs can take it side by
  * side on the pool's workers): the minibatch, forward and backward, and the optimizer
  * step unless the loss is not finite. run_step_finish does the rest, in run order. */
-void run_step_compute(run *r)
+void run_step_compute(run *r, nn_team *team)
 {
 	const data_set *ds = r->data->ds;
 	ensure_batch(r);
 	data_next_batch(&r->cur, ds, r->bs, r->xb, r->yb);
-	r->step_loss = nn_model_grad(r->model, r->xb, r->yb, r->bs);
+	r->step_loss = nn_model_grad_team(r->model, team, r->xb, r->yb, r->bs);
 	if (!isfinite(r->step_loss))
 		return;
 	r->lr_now = run_lr(r);
-	r->grad_norm = nn_opt_step(&r->opt, r->model->params, r->model->grads, (float)r->lr_now);
+	r->grad_norm = nn_opt_step_team(&r->opt, team, r->model->params, r->model->grads, (float)r->lr_now);
 	if (isfinite(r->grad_norm))
 		r->step_rescaled = nn_model_project(r->model) > 0;
 }
@@ -586,7 +586,7 @@ void run_step_finish(lab *L, run *r)
 
 void run_step(lab *L, run *r)
 {
-	run_step_compute(r);
+	run_step_compute(r, NULL);
 	run_step_finish(L, r);
 }
 

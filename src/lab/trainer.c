@@ -205,7 +205,20 @@ static void fire_scheduled(lab *L)
 
 static void compute_one(void *ctx, int i)
 {
-	run_step_compute(((run **)ctx)[i]);
+	run_step_compute(((run **)ctx)[i], NULL);
+}
+
+/* A run training alone whose model splits takes each step alone or on the team, whichever
+ * measured faster (the bits are the same); the journal notes each choice. */
+static void step_alone(lab *L, run *r)
+{
+	int mode = nn_pick_mode(&L->pick, (uint64_t)(uint32_t)r->sid << 32 | (uint32_t)r->bs);
+	double t0 = gg_now();
+	run_step_compute(r, mode ? L->team : NULL);
+	if (nn_pick_done(&L->pick, mode, gg_now() - t0))
+		journal_note(L, "%s steps on %d threads from step %ld (batch %d: %.3g ms a step on %d, "
+			     "%.3g ms on one)", r->name, L->pick.use ? nn_team_size(L->team) : 1, r->step,
+			     r->bs, 1e3 * L->pick.best[1], nn_team_size(L->team), 1e3 * L->pick.best[0]);
 }
 
 int lab_round(lab *L)
@@ -233,8 +246,9 @@ int lab_round(lab *L)
 	 * 6.5 s against 5.4 s on an idle machine; 33 s against 9 s with the other core busy).
 	 * A pure function of the runs' shapes and the core count, so a replay on this machine
 	 * makes the same choices; the journal notes each. */
+	int split = n == 1 && nn_team_size(L->team) > 1 && nn_model_splits(todo[0]->model);
 	if (L->opt.threads == 0 && n > 0) {
-		int want = n == 1 && !todo[0]->model->conv ? blas_auto_threads(flops, L->cores) : 1;
+		int want = n == 1 && !split && !todo[0]->model->conv ? blas_auto_threads(flops, L->cores) : 1;
 		if (want != L->blas_threads) {
 			openblas_set_num_threads(want);
 			L->blas_threads = want;
@@ -244,8 +258,11 @@ int lab_round(lab *L)
 		}
 	}
 	/* the arithmetic side by side, then everything that reads or writes the lab in order */
-	pool_run(n > 1 && L->blas_threads == 1 && flops >= POOL_MIN_FLOPS ? L->pool : NULL, n,
-		 compute_one, todo);
+	if (split && L->blas_threads == 1)
+		step_alone(L, todo[0]);
+	else
+		nn_team_each(n > 1 && L->blas_threads == 1 && flops >= POOL_MIN_FLOPS ? L->team : NULL, n,
+			     compute_one, todo);
 	for (int i = 0; i < n; i++)
 		run_step_finish(L, todo[i]);
 	if (n)
@@ -257,7 +274,7 @@ void *lab_trainer_main(void *arg)
 {
 	lab *L = arg;
 	nn_fast_float_mode();
-	L->pool = pool_new(L->opt.workers);
+	L->team = nn_team_new(L->opt.workers);
 	pthread_mutex_lock(&L->mu);
 	while (!L->stop) {
 		if (L->inq.n) {
@@ -287,7 +304,7 @@ void *lab_trainer_main(void *arg)
 			pthread_cond_wait(&L->cv, &L->mu);
 	}
 	pthread_mutex_unlock(&L->mu);
-	pool_free(L->pool);
-	L->pool = NULL;
+	nn_team_free(L->team);
+	L->team = NULL;
 	return NULL;
 }

@@ -32,3 +32,19 @@ void nn_tanh_backward(float *din, const float *dout, const float *out, size_t n)
 	/* tanh' = 1 − tanh² */
 	NN_EACH(i, n, din[i] = dout[i] * (1.0f - out[i] * out[i]));
 }
+
+void nn_act_forward(nn_act a, float *x, size_t n)
+{
+	if (a == NN_TANH)
+		nn_tanh_forward(x, x, n);
+	else
+		nn_relu_forward(x, x, n);
+}
+
+void nn_act_backward(nn_act a, float *d, const float *out, size_t n)
+{
+	if (a == NN_TANH)
+		nn_tanh_backward(d, d, out, n);
+	else
+		nn_relu_backward(d, d, out, n);
+}

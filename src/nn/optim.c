@@ -5,10 +5,6 @@
  * Optimizer state mirrors the parameter layout, so every update is one flat loop. */
 #include "gglab/nn.h"
 
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#include <pmmintrin.h>
-#endif
 #include "gglab/util.h"
 
 #include <math.h>
@@ -234,12 +230,4 @@ float nn_schedule_lr(const nn_schedule *s, float base, double epoch)
 		if (s->at[i] <= epoch)
 			lr *= s->factor;
 	return (float)lr;
-}
-
-void nn_fast_float_mode(void)
-{
-#if defined(__SSE__)
-	_MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
-	_MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
-#endif
 }

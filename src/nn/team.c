@@ -15,6 +15,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#if defined(__SSE__)
+#include <pmmintrin.h>
+#include <xmmintrin.h>
+#endif
+
 #include "gglab/nn.h"
 #include "gglab/util.h"
 
@@ -194,4 +199,52 @@ void nn_team_free(nn_team *t)
 	pthread_cond_destroy(&t->wake);
 	free(t->threads);
 	free(t);
+}
+
+/* ---- alone or on the team ------------------------------------------------------------ */
+
+/* Trials of each way, taken in turn; the fastest of each counts (a first step also sizes
+ * buffers and plans its cuts). */
+enum { TRIALS = 3 };
+
+int nn_pick_mode(nn_pick *p, uint64_t key)
+{
+	if (key != p->key || p->steps >= NN_PICK_EVERY) {
+		p->key = key;
+		p->steps = 0;
+		p->trial = 0;
+		p->best[0] = p->best[1] = 1e30;
+		p->fresh = 1;
+	}
+	if (p->trial < 2 * TRIALS)
+		return p->trial % 2;
+	return p->use;
+}
+
+int nn_pick_done(nn_pick *p, int mode, double seconds)
+{
+	p->steps++;
+	if (p->trial >= 2 * TRIALS)
+		return 0;
+	if (seconds < p->best[mode])
+		p->best[mode] = seconds;
+	if (++p->trial < 2 * TRIALS)
+		return 0;
+	/* once decided, a change needs a clear margin, so that two close times do not flip
+	 * the choice at every measurement */
+	int was = p->use;
+	double margin = p->fresh ? 1.0 : 0.95;
+	p->use = was ? !(p->best[0] < margin * p->best[1]) : p->best[1] < margin * p->best[0];
+	int fresh = p->fresh;
+	p->decided = 1;
+	p->fresh = 0;
+	return fresh || p->use != was;
+}
+
+void nn_fast_float_mode(void)
+{
+#if defined(__SSE__)
+	_MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+	_MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+#endif
 }
