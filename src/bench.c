@@ -226,7 +226,7 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		sgemm[k] = sgemm_best(1024, 0.3, 3);
 	}
 	enum { MAXB = 16 };
-	struct { int B, threads; long steps; double t, sps, gflops, tdata, loss, shapes; } res[MAXB];
+	struct { int B, threads; long steps; double t, sps, gflops, tdata, loss, shapes, pick[2]; } res[MAXB];
 	int nres = 0;
 	for (int bi = 0; batches[bi] && nres < MAXB; bi++) {
 		int B = batches[bi];
@@ -265,6 +265,8 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		}
 		nn_team *use = team && pick.use ? team : NULL;
 		res[nres].threads = use ? nn_team_size(use) : threads;
+		res[nres].pick[0] = team ? pick.best[0] : 0;
+		res[nres].pick[1] = team ? pick.best[1] : 0;
 		long steps = 0;
 		double t0 = gg_now(), t, tdata = 0;
 		do {
@@ -303,11 +305,14 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		fprintf(out, "batch=%d threads=%d steps=%ld seconds=%.2f samples_per_s=%.0f steps_per_s=%.1f "
 			     "gflops=%.2f sgemm_gflops=%.2f pct_of_sgemm=%.1f best_sgemm_gflops=%.2f "
 			     "best_kernel=%s pct_of_best=%.1f shapes_gflops=%.2f pct_of_shapes=%.1f peak_gflops=%.1f "
-			     "data_pct=%.1f loss=%.4f\n",
+			     "data_pct=%.1f loss=%.4f",
 			res[i].B, res[i].threads, res[i].steps, res[i].t, res[i].sps, res[i].steps / res[i].t,
 			res[i].gflops, sg, 100 * res[i].gflops / sg, best, bestk, 100 * res[i].gflops / best,
 			res[i].shapes, 100 * res[i].gflops / res[i].shapes, peak,
 			100 * res[i].tdata / res[i].t, res[i].loss);
+		if (res[i].pick[0] > 0) /* the warm-up's measurement that chose the threads */
+			fprintf(out, " pick_ms_one=%.3f pick_ms_team=%.3f", 1e3 * res[i].pick[0], 1e3 * res[i].pick[1]);
+		fputc('\n', out);
 	}
 	nn_team_free(team);
 	data_free(ds);

@@ -71,8 +71,8 @@ static void test_team_itself(int parts)
 static void test_split_same(void)
 {
 	int whole[2] = { 0, 64 }, bad[3] = { 1, 30, 64 };
-	CHECK(nn_gemm_split_same(0, 1, 64, 32, 48, 1, whole, 1) == 1, "one piece is the whole");
-	CHECK(nn_gemm_split_same(0, 1, 64, 32, 48, 1, bad, 2) == 0, "a cut not from 0 is refused");
+	CHECK(nn_gemm_split_same(0, 1, 64, 32, 48, 1, 0, whole, 1) == 1, "one piece is the whole");
+	CHECK(nn_gemm_split_same(0, 1, 64, 32, 48, 1, 0, bad, 2) == 0, "a cut not from 0 is refused");
 	/* What the check says holds for other data: the pieces of a product that it calls the
 	 * same give the whole's bits, here on data of another generator. */
 	int shapes[][6] = { { 0, 1, 100, 512, 784, 1 }, { 0, 0, 100, 784, 512, 0 },
@@ -82,33 +82,48 @@ static void test_split_same(void)
 	for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
 		int ta = shapes[s][0], tb = shapes[s][1], M = shapes[s][2], N = shapes[s][3],
 		    K = shapes[s][4], beta = shapes[s][5];
-		int checked = 0;
-		for (int at = 4; at < M; at += 4) {
-			int cut[3] = { 0, at, M };
-			if (!nn_gemm_split_same(ta, tb, M, N, K, beta, cut, 2))
-				continue;
-			checked++;
-			float *A = malloc((size_t)M * K * 4), *Bm = malloc((size_t)K * N * 4);
-			float *C0 = malloc((size_t)M * N * 4), *C1 = malloc((size_t)M * N * 4);
-			for (size_t i = 0; i < (size_t)M * K; i++)
-				A[i] = gg_rng_normal(&r);
-			for (size_t i = 0; i < (size_t)K * N; i++)
-				Bm[i] = gg_rng_normal(&r);
-			for (size_t i = 0; i < (size_t)M * N; i++)
-				C0[i] = C1[i] = gg_rng_normal(&r);
-			CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
-			int lda = ta ? M : K, ldb = tb ? K : N;
-			cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, 1, A, lda, Bm, ldb, beta, C0, N);
-			cblas_sgemm(CblasRowMajor, TA, TB, at, N, K, 1, A, lda, Bm, ldb, beta, C1, N);
-			cblas_sgemm(CblasRowMajor, TA, TB, M - at, N, K, 1, ta ? A + at : A + (size_t)at * K,
-				    lda, Bm, ldb, beta, C1 + (size_t)at * N, N);
-			CHECK(!memcmp(C0, C1, (size_t)M * N * 4), "shape %zu cut at %d: said same, differs", s, at);
-			free(A);
-			free(Bm);
-			free(C0);
-			free(C1);
+		float *A = malloc((size_t)M * K * 4), *Bm = malloc((size_t)K * N * 4);
+		float *C0 = malloc((size_t)M * N * 4), *C1 = malloc((size_t)M * N * 4);
+		for (size_t i = 0; i < (size_t)M * K; i++)
+			A[i] = gg_rng_normal(&r);
+		for (size_t i = 0; i < (size_t)K * N; i++)
+			Bm[i] = gg_rng_normal(&r);
+		for (size_t i = 0; i < (size_t)M * N; i++)
+			C0[i] = gg_rng_normal(&r);
+		CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+		int lda = ta ? M : K, ldb = tb ? K : N;
+		float *Cw = malloc((size_t)M * N * 4);
+		memcpy(Cw, C0, (size_t)M * N * 4);
+		cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, 1, A, lda, Bm, ldb, beta, Cw, N);
+		for (int cols = 0; cols < 2; cols++) {
+			int n = cols ? N : M, checked = 0;
+			for (int at = 4; at < n; at += 4) {
+				int cut[3] = { 0, at, n };
+				if (!nn_gemm_split_same(ta, tb, M, N, K, beta, cols, cut, 2))
+					continue;
+				checked++;
+				memcpy(C1, C0, (size_t)M * N * 4);
+				if (cols) {
+					cblas_sgemm(CblasRowMajor, TA, TB, M, at, K, 1, A, lda, Bm, ldb, beta, C1, N);
+					cblas_sgemm(CblasRowMajor, TA, TB, M, N - at, K, 1, A, lda,
+						    tb ? Bm + (size_t)at * K : Bm + at, ldb, beta, C1 + at, N);
+				} else {
+					cblas_sgemm(CblasRowMajor, TA, TB, at, N, K, 1, A, lda, Bm, ldb, beta, C1, N);
+					cblas_sgemm(CblasRowMajor, TA, TB, M - at, N, K, 1,
+						    ta ? A + at : A + (size_t)at * K, lda, Bm, ldb, beta,
+						    C1 + (size_t)at * N, N);
+				}
+				CHECK(!memcmp(Cw, C1, (size_t)M * N * 4), "shape %zu %s cut at %d: said same, differs",
+				      s, cols ? "column" : "row", at);
+			}
+			printf("# %dx%dx%d: %d of the %s cuts tried keep the bits here\n", M, N, K, checked,
+			       cols ? "column" : "row");
 		}
-		printf("# shape %zu (%dx%dx%d): %d of the cuts tried keep the bits here\n", s, M, N, K, checked);
+		free(A);
+		free(Bm);
+		free(C0);
+		free(C1);
+		free(Cw);
 	}
 }
 

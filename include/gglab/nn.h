@@ -169,19 +169,20 @@ int nn_pick_done(nn_pick *p, int mode, double seconds);
  * batch norm (mlp with norm none). Others take one part (their products may still use
  * several BLAS threads). */
 int nn_model_splits(const nn_model *m);
-/* nn_model_grad with the batch's rows, and each weight gradient's rows, split over the
- * team's parts, each part calling single-threaded BLAS on its slice. The bits are those
- * of nn_model_grad: a product is split only where nn_gemm_split_same found the pieces
- * equal to the whole, the rest is elementwise, and the loss is summed in row order.
+/* nn_model_grad with every product split over the team's parts by rows or by columns,
+ * each part calling single-threaded BLAS on its piece. The bits are those of
+ * nn_model_grad: a product is split only where nn_gemm_split_same found the pieces equal
+ * to the whole, the rest is elementwise, and the loss is summed in row order.
  * Needs BLAS at one thread. Falls back to nn_model_grad for a model that does not split,
  * a NULL team or a small batch. */
 float nn_model_grad_team(nn_model *m, nn_team *t, const float *x, const uint8_t *y, int B);
 /* 1 when C[M][N] = op(A)·op(B) + beta·C (row-major cblas_sgemm, ta/tb: A/B transposed)
- * computed as the row slices [cut[p], cut[p+1]) for p < parts gives the same bits as one
- * call: measured once per shape on seeded data and remembered. (OpenBLAS computes a row
- * with a kernel chosen by its place in the kernel's tiling and by the product's size, so
- * some cuts change the rounding.) */
-int nn_gemm_split_same(int ta, int tb, int M, int N, int K, int beta, const int *cut, int parts);
+ * computed as the slices [cut[p], cut[p+1]) for p < parts of its rows (cols 0) or its
+ * columns (cols 1) gives the same bits as one call: measured once per shape on seeded data
+ * and remembered. (OpenBLAS computes an element with a kernel chosen by its place in the
+ * kernel's tiling and by the product's size, so some cuts change the rounding.) */
+int nn_gemm_split_same(int ta, int tb, int M, int N, int K, int beta, int cols, const int *cut,
+		       int parts);
 
 /* Eval mode (BN running statistics; parameters and buffers unchanged), in internal chunks.
  * x[n][in], y[n]. Adds the summed loss to *loss_sum and the misclassified count to *nerr.

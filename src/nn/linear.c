@@ -56,10 +56,10 @@ void nn_dense_backward(float *din, float *dW, float *db, const float *dout,
 			    0.0f, din, I);
 }
 
-/* ---- which row cuts of a product keep its bits ------------------------------------- */
+/* ---- which cuts of a product keep its bits ------------------------------------- */
 
 typedef struct {
-	int ta, tb, M, N, K, beta, parts;
+	int ta, tb, M, N, K, beta, cols, parts;
 	int cut[NN_TEAM_MAX + 1];
 	int same;
 } split_memo;
@@ -74,7 +74,7 @@ static int memo_find(const split_memo *k)
 	for (int i = 0; i < nmemo; i++) {
 		const split_memo *e = &memo[i];
 		if (e->ta == k->ta && e->tb == k->tb && e->M == k->M && e->N == k->N && e->K == k->K &&
-		    e->beta == k->beta && e->parts == k->parts &&
+		    e->beta == k->beta && e->cols == k->cols && e->parts == k->parts &&
 		    !memcmp(e->cut, k->cut, (size_t)(k->parts + 1) * sizeof *k->cut))
 			return e->same;
 	}
@@ -108,11 +108,16 @@ static int measure_same(const split_memo *k)
 	float beta = k->beta ? 1.0f : 0.0f;
 	cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, 1.0f, A, lda, B, ldb, beta, C0, N);
 	for (int p = 0; p < k->parts; p++) {
-		int r0 = k->cut[p], r1 = k->cut[p + 1];
-		if (r1 > r0)
-			cblas_sgemm(CblasRowMajor, TA, TB, r1 - r0, N, K, 1.0f,
-				    k->ta ? A + r0 : A + (size_t)r0 * K, lda, B, ldb, beta,
-				    C1 + (size_t)r0 * N, N);
+		int c0 = k->cut[p], c1 = k->cut[p + 1];
+		if (c1 <= c0)
+			continue;
+		if (k->cols)
+			cblas_sgemm(CblasRowMajor, TA, TB, M, c1 - c0, K, 1.0f, A, lda,
+				    k->tb ? B + (size_t)c0 * K : B + c0, ldb, beta, C1 + c0, N);
+		else
+			cblas_sgemm(CblasRowMajor, TA, TB, c1 - c0, N, K, 1.0f,
+				    k->ta ? A + c0 : A + (size_t)c0 * K, lda, B, ldb, beta,
+				    C1 + (size_t)c0 * N, N);
 	}
 	int same = !memcmp(C0, C1, nc * sizeof *C0);
 	free(A);
@@ -122,11 +127,12 @@ static int measure_same(const split_memo *k)
 	return same;
 }
 
-int nn_gemm_split_same(int ta, int tb, int M, int N, int K, int beta, const int *cut, int parts)
+int nn_gemm_split_same(int ta, int tb, int M, int N, int K, int beta, int cols, const int *cut,
+		       int parts)
 {
-	if (parts < 1 || parts > NN_TEAM_MAX || cut[0] != 0 || cut[parts] != M)
+	if (parts < 1 || parts > NN_TEAM_MAX || cut[0] != 0 || cut[parts] != (cols ? N : M))
 		return 0;
-	split_memo k = { ta != 0, tb != 0, M, N, K, beta != 0, parts, { 0 }, 0 };
+	split_memo k = { ta != 0, tb != 0, M, N, K, beta != 0, cols != 0, parts, { 0 }, 0 };
 	memcpy(k.cut, cut, (size_t)(parts + 1) * sizeof *cut);
 	pthread_mutex_lock(&memo_mu);
 	int same = memo_find(&k);

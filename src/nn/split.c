@@ -21,15 +21,23 @@
 /* The dense layers of a step: l < nhid the hidden ones, l == nhid the head. */
 enum { MAX_DENSE = 65 };
 
-/* How a step of B rows splits over `parts`: the batch's row cut, shared by every product
- * whose rows are the batch (each layer's forward and input gradient), and the row cut of
- * each weight gradient dW[O][I]. A product whose pieces would not give the whole's bits
- * is done whole by part 0 between barriers. */
+/* How one product C[M][N] = op(A)·op(B) is shared: by C's rows, by its columns, or whole
+ * by part 0 (when no cut keeps the bits). A part packs all of the operand it does not
+ * cut and its share of the other, so cutting the larger of M and N packs less. */
+typedef enum { WHOLE, ROWS, COLS } split_how;
+typedef struct {
+	split_how how;
+	int cut[NN_TEAM_MAX + 1];
+} split;
+
+/* A step of B rows over `parts`: each layer's forward, weight gradient and input
+ * gradient, and an even cut of the batch's rows (and of each layer's outputs) for the
+ * elementwise work. */
 struct team_plan {
 	int B, parts;
+	split fwd[MAX_DENSE], dw[MAX_DENSE], dx[MAX_DENSE];
 	int rows[NN_TEAM_MAX + 1];
-	unsigned char fwd_whole[MAX_DENSE], dx_whole[MAX_DENSE], dw_whole[MAX_DENSE];
-	int dw[MAX_DENSE][NN_TEAM_MAX + 1];
+	int outs[MAX_DENSE][NN_TEAM_MAX + 1];
 	double rowloss[]; /* [B] each row's loss, summed in order after the forward */
 };
 
@@ -50,71 +58,46 @@ static void dense_shape(const nn_model *m, int l, int *I, int *O)
 	*O = l < nhid ? m->cfg.width : m->cfg.classes;
 }
 
-/* cut[0..P] of M rows into P parts of about M/P, each boundary a multiple of a; 0 when
- * that leaves a part empty. */
-static int cut_rows(int M, int P, int a, int *cut)
+/* cut[0..P] of n into P parts of about n/P, each boundary a multiple of a; 0 when that
+ * leaves a part empty. */
+static int cut_even(int n, int P, int a, int *cut)
 {
 	cut[0] = 0;
 	for (int p = 1; p < P; p++) {
-		int c = (int)((double)M * p / P / a + 0.5) * a;
-		if (c <= cut[p - 1] || c >= M)
+		int c = (int)((double)n * p / P / a + 0.5) * a;
+		if (c <= cut[p - 1] || c >= n)
 			return 0;
 		cut[p] = c;
 	}
-	cut[P] = M;
+	cut[P] = n;
 	return 1;
 }
 
-static double largest_part(const int *cut, int P)
-{
-	int big = 0;
-	for (int p = 0; p < P; p++)
-		big = cut[p + 1] - cut[p] > big ? cut[p + 1] - cut[p] : big;
-	return big;
-}
-
 /* Boundaries are tried at multiples of these, the most even cut first. OpenBLAS's
- * kernels tile rows by 4 to 24 (16 for SkylakeX's sgemm, 12 for Haswell's here). */
+ * kernels tile by 4 to 24 (16 for SkylakeX's sgemm, 12 for Haswell's here). */
 static const int ALIGNS[] = { 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128 };
 
-typedef struct {
-	int ta, tb, N, K, beta;
-	double flops;
-} product;
-
-/* The cut of M rows over P parts with the least estimated time, a product that keeps its
- * bits taking largest part / M of its time and one that does not all of it; same[i]
- * receives whether product i keeps its bits at that cut. 0 when no cut beats one part. */
-static int choose_cut(int M, int P, const product *pr, int n, int *cut, unsigned char *same)
+/* The most even cut of C's rows or columns that keeps the product's bits, the larger
+ * dimension first; WHOLE when none does. */
+static split choose(int ta, int tb, int M, int N, int K, int beta, int P)
 {
-	double best = 0;
-	for (int i = 0; i < n; i++)
-		best += pr[i].flops;
-	best *= 0.999; /* a cut must gain something */
-	int found = 0, c[NN_TEAM_MAX + 1], prev[NN_TEAM_MAX + 1] = { -1 };
-	unsigned char s[MAX_DENSE * 2];
-	for (size_t a = 0; a < sizeof ALIGNS / sizeof *ALIGNS; a++) {
-		if (!cut_rows(M, P, ALIGNS[a], c) || !memcmp(c, prev, (size_t)(P + 1) * sizeof *c))
-			continue;
-		memcpy(prev, c, (size_t)(P + 1) * sizeof *c);
-		double t = 0, frac = largest_part(c, P) / M;
-		int all = 1;
-		for (int i = 0; i < n; i++) {
-			s[i] = (unsigned char)nn_gemm_split_same(pr[i].ta, pr[i].tb, M, pr[i].N, pr[i].K,
-								 pr[i].beta, c, P);
-			t += pr[i].flops * (s[i] ? frac : 1.0);
-			all &= s[i];
+	split s = { WHOLE, { 0 } };
+	int first_cols = N > M;
+	for (int k = 0; k < 2; k++) {
+		int cols = k ? !first_cols : first_cols, n = cols ? N : M;
+		int c[NN_TEAM_MAX + 1], prev = -1;
+		for (size_t a = 0; a < sizeof ALIGNS / sizeof *ALIGNS; a++) {
+			if (!cut_even(n, P, ALIGNS[a], c) || c[1] == prev)
+				continue;
+			prev = c[1];
+			if (nn_gemm_split_same(ta, tb, M, N, K, beta, cols, c, P)) {
+				s.how = cols ? COLS : ROWS;
+				memcpy(s.cut, c, (size_t)(P + 1) * sizeof *c);
+				return s;
+			}
 		}
-		if (t < best) {
-			best = t;
-			found = 1;
-			memcpy(cut, c, (size_t)(P + 1) * sizeof *c);
-			memcpy(same, s, (size_t)n);
-		}
-		if (all) /* later cuts are no more even */
-			break;
 	}
-	return found;
+	return s;
 }
 
 static struct team_plan *plan_for(nn_model *m, int B, int P)
@@ -127,34 +110,65 @@ static struct team_plan *plan_for(nn_model *m, int B, int P)
 	pl = w->plan = gg_xcalloc(1, sizeof *pl + (size_t)B * sizeof *pl->rowloss);
 	pl->B = B;
 	pl->parts = P;
-	int nl = w->nhid + 1;
-	/* the batch's rows: every layer's forward (beta 1 over the bias) and input gradient */
-	product pr[MAX_DENSE * 2] = { { 0 } };
-	int n = 0;
-	for (int l = 0; l < nl; l++) {
+	cut_even(B, P, 1, pl->rows);
+	for (int l = 0; l < w->nhid + 1; l++) {
 		int I, O;
 		dense_shape(m, l, &I, &O);
-		pr[n++] = (product){ 0, 1, O, I, 1, 2.0 * O * I };
-		if (l)
-			pr[n++] = (product){ 0, 0, I, O, 0, 2.0 * O * I };
-	}
-	unsigned char same[MAX_DENSE * 2];
-	if (!choose_cut(B, P, pr, n, pl->rows, same)) {
-		pl->rows[1] = B; /* one part takes every row */
-		for (int p = 2; p <= P; p++)
-			pl->rows[p] = B;
-		memset(same, 1, (size_t)n);
-	}
-	for (int l = 0, i = 0; l < nl; l++) {
-		pl->fwd_whole[l] = !same[i++];
-		pl->dx_whole[l] = l ? !same[i++] : 0;
-		int I, O;
-		dense_shape(m, l, &I, &O);
-		product g = { 1, 0, I, B, 1, 2.0 * O * I };
-		unsigned char ok;
-		pl->dw_whole[l] = !choose_cut(O, P, &g, 1, pl->dw[l], &ok);
+		/* out[B][O] = in·Wᵀ (+ the bias, beta 1); dW[O][I] += doutᵀ·in; din[B][I] = dout·W */
+		pl->fwd[l] = choose(0, 1, B, O, I, 1, P);
+		pl->dw[l] = choose(1, 0, O, I, B, 1, P);
+		pl->dx[l] = l ? choose(0, 0, B, I, O, 0, P) : (split){ WHOLE, { 0 } };
+		if (!cut_even(O, P, 1, pl->outs[l])) /* fewer outputs than parts: part 0 */
+			for (int p = 1; p <= P; p++)
+				pl->outs[l][p] = O;
 	}
 	return pl;
+}
+
+/* Part p's piece of C[M][N] = op(A)·op(B) + beta·C (row-major, lda/ldb/ldc the full
+ * matrices'); 0 when it has none. */
+static int piece(const split *s, int p, int ta, int tb, int M, int N, int K, const float *A,
+		 int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+	int r0 = 0, r1 = M, c0 = 0, c1 = N;
+	if (s->how == WHOLE && p)
+		return 0;
+	if (s->how == ROWS)
+		r0 = s->cut[p], r1 = s->cut[p + 1];
+	if (s->how == COLS)
+		c0 = s->cut[p], c1 = s->cut[p + 1];
+	if (r1 <= r0 || c1 <= c0)
+		return 0;
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+		    r1 - r0, c1 - c0, K, 1.0f, ta ? A + r0 : A + (size_t)r0 * lda, lda,
+		    tb ? B + (size_t)c0 * ldb : B + c0, ldb, beta, C + (size_t)r0 * ldc + c0, ldc);
+	return 1;
+}
+
+/* The rows [*r0, *r1) and columns [*c0, *c1) of C[M][N] that part p's piece covers. */
+static void piece_box(const split *s, int p, int M, int N, int *r0, int *r1, int *c0, int *c1)
+{
+	*r0 = 0, *r1 = M, *c0 = 0, *c1 = N;
+	if (s->how == WHOLE && p)
+		*r1 = 0;
+	if (s->how == ROWS)
+		*r0 = s->cut[p], *r1 = s->cut[p + 1];
+	if (s->how == COLS)
+		*c0 = s->cut[p], *c1 = s->cut[p + 1];
+}
+
+/* act over a box of x[..][ld] (in place), or its backward with the forward output out */
+static void act_box(nn_act act, float *x, const float *out, int ld, int r0, int r1, int c0, int c1)
+{
+	if (c1 <= c0)
+		return;
+	for (int r = r0; r < r1; r++) {
+		size_t at = (size_t)r * ld + c0;
+		if (out)
+			nn_act_backward(act, x + at, out + at, (size_t)(c1 - c0));
+		else
+			nn_act_forward(act, x + at, (size_t)(c1 - c0));
+	}
 }
 
 typedef struct {
@@ -166,23 +180,9 @@ typedef struct {
 	struct team_plan *pl;
 } team_step;
 
-/* Rows [r0, r1) of a dense layer's forward, or all of them by part 0 when whole. */
-static void team_forward(nn_team *t, int p, int whole, int r0, int r1, float *out, const float *in,
-			 const float *Wt, const float *b, int B, int I, int O)
-{
-	if (whole) {
-		nn_team_barrier(t);
-		if (!p)
-			nn_dense_forward(out, in, Wt, b, B, I, O);
-		nn_team_barrier(t);
-	} else if (r1 > r0) {
-		nn_dense_forward(out + (size_t)r0 * O, in + (size_t)r0 * I, Wt, b, r1 - r0, I, O);
-	}
-}
-
-/* One part of nn_model_grad: the forward and the input gradients of its rows, the weight
- * gradients of its rows of dW (and columns of db), with a barrier wherever a product reads
- * rows another part wrote. The same calls as forward_train and backward, on slices. */
+/* One part of nn_model_grad: its piece of every product and the elementwise work on that
+ * piece, with a barrier after each product so the next reads whole inputs. The same calls
+ * as forward_train and backward, on slices. */
 static void team_step_part(void *ctx, int p, int P)
 {
 	(void)P;
@@ -193,67 +193,66 @@ static void team_step_part(void *ctx, int p, int P)
 	struct team_plan *pl = ts->pl;
 	const nn_config *c = &m->cfg;
 	int B = ts->B, nl = w->nhid + 1, C = c->classes;
-	int r0 = pl->rows[p], r1 = pl->rows[p + 1];
 	const float *in = ts->x;
 	for (int l = 0; l < nl; l++) {
-		int I, O;
+		int I, O, r0, r1, c0, c1;
 		dense_shape(m, l, &I, &O);
 		int hid = l < w->nhid;
 		float *out = hid ? w->a[l] : w->logits;
-		team_forward(t, p, pl->fwd_whole[l], r0, r1, out, in,
-			     par(m, hid ? w->hid[l].w : w->head_w), par(m, hid ? w->hid[l].b : w->head_b),
-			     B, I, O);
+		const float *b = par(m, hid ? w->hid[l].b : w->head_b);
+		/* out = bias, then out += in·Wᵀ, as nn_dense_forward */
+		piece_box(&pl->fwd[l], p, B, O, &r0, &r1, &c0, &c1);
+		for (int r = r0; r < r1 && c1 > c0; r++)
+			memcpy(out + (size_t)r * O + c0, b + c0, (size_t)(c1 - c0) * sizeof *out);
+		piece(&pl->fwd[l], p, 0, 1, B, O, I, in, I, par(m, hid ? w->hid[l].w : w->head_w), I,
+		      1.0f, out, O);
 		if (hid)
-			nn_act_forward(c->act, out + (size_t)r0 * O, (size_t)(r1 - r0) * O);
+			act_box(c->act, out, NULL, O, r0, r1, c0, c1);
+		nn_team_barrier(t);
 		in = out;
 	}
+	int r0 = pl->rows[p], r1 = pl->rows[p + 1];
 	for (int r = r0; r < r1; r++) {
 		float *lg = w->logits + (size_t)r * C;
 		pl->rowloss[r] = nn_xent_row(lg, lg, ts->y[r], C);
 	}
 	nn_xent_backward_rows(w->logits + (size_t)r0 * C, w->logits + (size_t)r0 * C, ts->y + r0,
 			      r1 - r0, C, B);
-	float *d = w->logits, *dn = w->d0, *spare = w->d1; /* d[B][O]: dL/d(layer output) */
+	nn_team_barrier(t);
+	float *d = w->logits, *dn = w->d0; /* d[B][O]: dL/d(layer output), every row */
 	for (int l = nl - 1; l >= 0; l--) {
 		int I, O;
 		dense_shape(m, l, &I, &O);
 		int hid = l < w->nhid;
-		if (hid)
-			nn_act_backward(c->act, d + (size_t)r0 * O, w->a[l] + (size_t)r0 * O,
-				     (size_t)(r1 - r0) * O);
-		nn_team_barrier(t); /* every row of d is in */
 		const float *lin = l ? w->a[l - 1] : ts->x; /* [B][I] */
 		float *dW = grd(m, hid ? w->hid[l].w : w->head_w);
 		float *db = grd(m, hid ? w->hid[l].b : w->head_b);
 		const float *Wt = par(m, hid ? w->hid[l].w : w->head_w);
-		int whole = pl->dw_whole[l];
-		if (!whole || !p) {
-			int o0 = whole ? 0 : pl->dw[l][p], o1 = whole ? O : pl->dw[l][p + 1];
-			memset(dW + (size_t)o0 * I, 0, (size_t)(o1 - o0) * I * sizeof *dW);
+		/* db[O] = Σ_r d[r][·] over this part's outputs, rows in order */
+		int o0 = pl->outs[l][p], o1 = pl->outs[l][p + 1];
+		if (o1 > o0) {
 			memset(db + o0, 0, (size_t)(o1 - o0) * sizeof *db);
 			for (int r = 0; r < B; r++) {
 				const float *dr = d + (size_t)r * O + o0;
 				NN_EACH(o, o1 - o0, db[o0 + o] += dr[o]);
 			}
-			if (o1 > o0)
-				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o1 - o0, I, B, 1.0f,
-					    d + o0, O, lin, I, 1.0f, dW + (size_t)o0 * I, I);
 		}
+		/* dW = 0, then dW += doutᵀ·in over this part's piece */
+		int wr0, wr1, wc0, wc1;
+		piece_box(&pl->dw[l], p, O, I, &wr0, &wr1, &wc0, &wc1);
+		for (int r = wr0; r < wr1 && wc1 > wc0; r++)
+			memset(dW + (size_t)r * I + wc0, 0, (size_t)(wc1 - wc0) * sizeof *dW);
+		piece(&pl->dw[l], p, 1, 0, O, I, B, d, O, lin, I, 1.0f, dW, I);
 		if (!l)
 			break; /* the first layer's input gradient has no consumer */
-		if (pl->dx_whole[l]) {
-			nn_team_barrier(t);
-			if (!p)
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, I, O, 1.0f, d, O,
-					    Wt, I, 0.0f, dn, I);
-			nn_team_barrier(t);
-		} else if (r1 > r0) {
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, I, O, 1.0f,
-				    d + (size_t)r0 * O, O, Wt, I, 0.0f, dn + (size_t)r0 * I, I);
-		}
-		/* the ping-pong of backward: d is free again once every part has passed the next
-		 * barrier, which comes before anything writes the buffer after next */
-		float *old = d == w->logits ? spare : d;
+		/* din = dout·W, then the activation's backward on that piece */
+		int xr0, xr1, xc0, xc1;
+		piece(&pl->dx[l], p, 0, 0, B, I, O, d, O, Wt, I, 0.0f, dn, I);
+		piece_box(&pl->dx[l], p, B, I, &xr0, &xr1, &xc0, &xc1);
+		act_box(c->act, dn, w->a[l - 1], I, xr0, xr1, xc0, xc1);
+		nn_team_barrier(t);
+		/* the ping-pong of backward: every part has read d, the barrier says so */
+		float *old = d == w->logits ? w->d1 : d;
 		d = dn;
 		dn = old;
 	}
@@ -272,4 +271,3 @@ float nn_model_grad_team(nn_model *m, nn_team *t, const float *x, const uint8_t 
 		loss += ts.pl->rowloss[r];
 	return (float)(loss / B);
 }
-

@@ -2,10 +2,12 @@
  * (rows of a product, ranges of an update) or several runs' steps side by side.
  *
  * The caller is part 0; nn_team_run hands the same function to every part and returns
- * when all are done. A step is a few dozen such hand-offs and barriers of tens of
- * microseconds each, so waiting threads spin (with a pause) for a while before they sleep
- * on a condition variable: a hand-off to a spinning thread costs well under a microsecond,
- * a wake-up from sleep tens. Between rounds that do not use the team, workers sleep.
+ * when all are done. A step is a few dozen such hand-offs and barriers, some microseconds
+ * apart, so waiting threads spin (with a pause) before they sleep on a condition variable:
+ * a hand-off to a spinning thread costs about 0.1 µs, a wake-up from sleep tens of µs on
+ * bare metal and about a millisecond in the virtual machine this was measured on. So an
+ * idle worker spins for SPIN_MS, longer than the lab's work between two steps, before it
+ * sleeps: while a lone run trains, its partner core stays awake.
  *
  * What a part computes must be decided by its part number alone (never by which thread
  * came first), so the bits never depend on timing. Workers set the caller's floating-point
@@ -23,9 +25,10 @@
 #include "gglab/nn.h"
 #include "gglab/util.h"
 
-/* Spin iterations (a pause each, tens of nanoseconds) before a waiting worker sleeps:
- * about a millisecond, longer than the gaps between the hand-offs of a step and shorter
- * than a human notices on a busy core. */
+/* Milliseconds an idle worker spins before it sleeps, and pauses (tens of nanoseconds
+ * each) a wait inside a job spins before it yields the core (the partner may have lost
+ * its own). */
+#define SPIN_MS 5.0
 enum { SPIN = 20000 };
 
 struct nn_team {
@@ -71,9 +74,17 @@ static void *worker_loop(void *arg)
 	nn_fast_float_mode();
 	unsigned long seen = 0;
 	for (;;) {
-		long spins = 0;
-		while (atomic_load(&t->gen) == seen && !atomic_load(&t->stop) && spins < SPIN)
-			relax(&spins);
+		double until = gg_now() + SPIN_MS * 1e-3;
+		for (long spins = 0; atomic_load(&t->gen) == seen && !atomic_load(&t->stop); spins++) {
+			if (spins % 256 == 255) {
+				if (gg_now() > until)
+					break;
+				sched_yield(); /* to anyone else who wants this core */
+			}
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#endif
+		}
 		if (atomic_load(&t->gen) == seen && !atomic_load(&t->stop)) {
 			pthread_mutex_lock(&t->mu);
 			atomic_fetch_add(&t->sleepers, 1);
@@ -203,8 +214,9 @@ void nn_team_free(nn_team *t)
 
 /* ---- alone or on the team ------------------------------------------------------------ */
 
-/* Trials of each way, taken in turn; the fastest of each counts (a first step also sizes
- * buffers and plans its cuts). */
+/* Trials of each way, TRIALS steps alone and then TRIALS on the team; the fastest of each
+ * counts (a first step also sizes buffers and plans its cuts, and the team's first may
+ * wake a sleeping worker). */
 enum { TRIALS = 3 };
 
 int nn_pick_mode(nn_pick *p, uint64_t key)
@@ -217,7 +229,7 @@ int nn_pick_mode(nn_pick *p, uint64_t key)
 		p->fresh = 1;
 	}
 	if (p->trial < 2 * TRIALS)
-		return p->trial % 2;
+		return p->trial >= TRIALS;
 	return p->use;
 }
 
