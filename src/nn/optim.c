@@ -156,9 +156,11 @@ static void opt_part(void *ctx, int p, int parts)
 				j->kn->norm(j->s, g + at, n);
 			update(j->kn, o, &j->k, j->params, g, at, n, j->lr);
 		}
-		if (!p && b < o->n)
-			j->kn->norm(j->s, g + b, o->n - b);
-		j->norm = lanes_norm(j->s);
+		if (!p) {
+			if (b < o->n)
+				j->kn->norm(j->s, g + b, o->n - b);
+			j->norm = lanes_norm(j->s);
+		}
 		return;
 	}
 	if (!p) {
