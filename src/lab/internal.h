@@ -137,6 +137,7 @@ struct lab {
 	nn_team *team;          /* the workers (--workers), started with the trainer thread:
 				 * runs side by side, evaluations, a lone run's step */
 	nn_pick pick;           /* a lone run's step alone or on the team, measured */
+	int pick_bs;            /* the batch size it was measured at */
 	int cores;              /* online processors */
 	int blas_threads;       /* OpenBLAS's thread count now (--threads auto changes it) */
 	run **todo;             /* [todo_cap] the runs a round steps */

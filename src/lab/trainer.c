@@ -212,7 +212,12 @@ static void compute_one(void *ctx, int i)
  * measured faster (the bits are the same); the journal notes each choice. */
 static void step_alone(lab *L, run *r)
 {
-	int mode = nn_pick_mode(&L->pick, (uint64_t)(uint32_t)r->sid << 32 | (uint32_t)r->bs);
+	/* what is stepped: the run, its batch size and its model's cost (a new model of the
+	 * same run is measured again) */
+	uint64_t key = (uint64_t)nn_model_flops(r->model) * 0x9E3779B97F4A7C15ull ^
+		       (uint64_t)(uint32_t)r->bs << 32 ^ (uint64_t)(uint32_t)r->sid;
+	int mode = nn_pick_mode(&L->pick, key);
+	L->pick_bs = r->bs;
 	double t0 = gg_now();
 	run_step_compute(r, mode ? L->team : NULL);
 	if (nn_pick_done(&L->pick, mode, gg_now() - t0))
