@@ -517,8 +517,9 @@ static int goal_reached(const run *r)
 /* One optimizer step. A NaN or Inf loss or gradient pauses the run as DIVERGED, before the
  * update touches the weights. */
 /* The arithmetic of one step, touching nothing but the run (so runs can take it side by
- * side on the pool's workers): the minibatch, forward and backward, and the optimizer
- * step unless the loss is not finite. run_step_finish does the rest, in run order. */
+ * side on the workers), split over `team` when it is not NULL: the minibatch, forward and
+ * backward, and the optimizer step unless the loss is not finite. run_step_finish does
+ * the rest, in run order. */
 void run_step_compute(run *r, nn_team *team)
 {
 	const data_set *ds = r->data->ds;

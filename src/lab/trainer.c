@@ -3,9 +3,10 @@
  * The loop: take every interactive command (applied now, at a step boundary); then one
  * round (lab_round, which the tests run too): the PH worker's results, the commands
  * scheduled at these steps, the script's next commands unless a `train` holds it, and one
- * step of every RUNNING run (side by side on the pool's workers when that pays, each
- * touching only its own run, so results never depend on timing); sleep on the condition
- * variable when there is nothing to do. */
+ * step of every RUNNING run (side by side on the workers, L->team, when that pays, each
+ * touching only its own run, so results never depend on timing; a run training alone may
+ * split its step over them instead, with the same bits); sleep on the condition variable
+ * when there is nothing to do. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
