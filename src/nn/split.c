@@ -1,12 +1,13 @@
 /* split.c — one training step of a dense model split over a team of threads, with the
  * bits of the step on one thread (nn_model_grad_team).
  *
- * Rows are independent until a weight gradient sums over them: each part runs the forward
- * of its slice of the batch's rows through every layer and the input gradients of its
- * slice back, and every part waits at a barrier before a weight gradient, which it then
- * computes for its slice of dW's rows (and db's columns) over all of the batch. Each part
- * calls single-threaded BLAS. Which cuts keep a product's bits is measured
- * (nn_gemm_split_same), so the plan of a step is chosen once per batch size. */
+ * Every product of the step (each layer's forward, weight gradient and input gradient) is
+ * cut into one piece a part, by the rows or by the columns of its result, and each part
+ * computes its piece with single-threaded BLAS, then the elementwise work on it (bias,
+ * activation); a barrier follows each product, so the next one reads whole inputs. A
+ * bias gradient is cut by columns and each row's loss is summed in order afterwards, so
+ * no sum changes its order. Which cuts keep a product's bits is measured
+ * (nn_gemm_split_same), and the plan of a step is chosen once per batch size. */
 #include "mlp.h"
 #include "gglab/nn.h"
 #include "gglab/util.h"
