@@ -55,13 +55,15 @@ echo "# cpu: $model ($(nproc) cores)"
 "$GGLAB" --version | sed -n 's/^/# gglab: /p'
 "$GGLAB" bench 1 1024 | grep '^batch=' | sed 's/.*\(sgemm_gflops=[^ ]*\).*/# gglab sgemm at 1024^3: \1/'
 echo "# torch: $("$PY" -c 'import torch; print(torch.__version__, "threads", torch.get_num_threads())')"
-echo "round batch gglab_samples_per_s torch_samples_per_s ratio"
+echo "round batch gglab_samples_per_s torch_samples_per_s ratio gglab_threads"
 for r in $(seq 1 "$ROUNDS"); do
 	for b in $BATCHES; do
-		g=$("$GGLAB" bench "$SECS" "$b" | sed -n 's/^batch=.*samples_per_s=\([0-9]*\).*/\1/p')
+		line=$("$GGLAB" bench "$SECS" "$b" | grep '^batch=')
+		g=$(echo "$line" | sed -n 's/.*samples_per_s=\([0-9]*\).*/\1/p')
+		th=$(echo "$line" | sed -n 's/.* threads=\([0-9]*\).*/\1/p')
 		t=$("$PY" "$TMP/torch_mlp.py" "$b" "$SECS" | cut -d' ' -f1)
-		[ -n "$g" ] && [ -n "$t" ] || { echo "$r $b ${g:-?} ${t:-?} ?"; continue; }
-		echo "$r $b $g $t $(echo "$g $t" | awk '{printf "%.2f", $1 / $2}')"
+		[ -n "$g" ] && [ -n "$t" ] || { echo "$r $b ${g:-?} ${t:-?} ? ${th:-?}"; continue; }
+		echo "$r $b $g $t $(echo "$g $t" | awk '{printf "%.2f", $1 / $2}') $th"
 	done
 done | tee "$TMP/rows"
 echo "# median ratio per batch size (gglab / torch):"
