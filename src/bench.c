@@ -174,6 +174,25 @@ static double shapes_gflops(const int *sizes, int nlayers, int B, double seconds
 	return best;
 }
 
+/* One step as the lab's trainer takes one (run_step_compute): the minibatch, its copy
+ * shared by the team's parts when there is a team, then the gradient and the update.
+ * Returns the seconds the minibatch took; *loss gets the step's loss. */
+static double bench_step(nn_model *m, nn_opt *opt, nn_team *t, data_cursor *cur, const data_set *ds,
+			 int B, float *x, uint8_t *y, data_pick *picks, float lr, double *loss)
+{
+	double td = gg_now();
+	if (t) {
+		data_next_picks(cur, ds, B, picks);
+		nn_team_run(t, data_fill_part, &(data_fill_job){ ds, picks, B, x, y });
+	} else {
+		data_next_batch(cur, ds, B, x, y);
+	}
+	td = gg_now() - td;
+	*loss = nn_model_grad_team(m, t, x, y, B);
+	nn_opt_step_team(opt, t, m->params, m->grads, lr);
+	return td;
+}
+
 int bench_run(const bench_options *o, FILE *out, char *err)
 {
 	static const int dflt[] = { 32, 128, 1024, 4096, 0 };
@@ -257,14 +276,12 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		double loss = 0;
 		/* warm-up: buffers sized, caches and threads awake, and (threads auto) the
 		 * choice of alone or the team measured as the lab measures it */
+		data_pick *picks = gg_xmalloc((size_t)B * sizeof *picks);
 		nn_pick pick = { 0 };
-		int mode = 0;
 		for (int w = 0; w < 3 || (team && !pick.decided); w++) {
-			mode = team ? nn_pick_mode(&pick, (uint64_t)B) : 0;
-			data_next_batch(&cur, ds, B, x, y);
+			int mode = team ? nn_pick_mode(&pick, (uint64_t)B) : 0;
 			double ts = gg_now();
-			loss = nn_model_grad_team(m, mode ? team : NULL, x, y, B);
-			nn_opt_step_team(&opt, mode ? team : NULL, m->params, m->grads, oc.lr);
+			bench_step(m, &opt, mode ? team : NULL, &cur, ds, B, x, y, picks, oc.lr, &loss);
 			if (team)
 				nn_pick_done(&pick, mode, gg_now() - ts);
 		}
@@ -275,13 +292,10 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		long steps = 0;
 		double t0 = gg_now(), t, tdata = 0;
 		do {
-			double td = gg_now();
-			data_next_batch(&cur, ds, B, x, y);
-			tdata += gg_now() - td;
-			loss = nn_model_grad_team(m, use, x, y, B);
-			nn_opt_step_team(&opt, use, m->params, m->grads, oc.lr);
+			tdata += bench_step(m, &opt, use, &cur, ds, B, x, y, picks, oc.lr, &loss);
 			steps++;
 		} while ((t = gg_now() - t0) < o->seconds);
+		free(picks);
 		double sps = (double)steps * B / t;
 		res[nres].B = B, res[nres].steps = steps, res[nres].t = t, res[nres].sps = sps;
 		res[nres].gflops = sps * fpe / 1e9, res[nres].tdata = tdata, res[nres].loss = loss;

@@ -261,6 +261,27 @@ static void test_replay(const char *tmp)
 	CHECK(!memcmp(ds->eval_train_x, plain->eval_train_x, sizeof(float) * ds->n_eval * ds->dim),
 	      "evaluation data were augmented");
 	data_cursor_free(&a), data_cursor_free(&b), data_cursor_free(&c);
+	/* the batch in two halves (data_next_picks, then data_fill_part for each part, here
+	 * the second first): data_next_batch's bytes, augmentation included, across epochs */
+	data_cursor_init(&a, ds, 5);
+	data_cursor_init(&b, ds, 5);
+	int same = 1;
+	for (int round = 0; round < 12; round++) {
+		enum { B = 37 };
+		float *xa = gg_xmalloc(sizeof(float) * B * ds->dim), *xb = gg_xmalloc(sizeof(float) * B * ds->dim);
+		uint8_t ya[B], yb[B];
+		data_pick picks[B];
+		data_next_batch(&a, ds, B, xa, ya);
+		data_next_picks(&b, ds, B, picks);
+		data_fill_job job = { ds, picks, B, xb, yb };
+		data_fill_part(&job, 1, 2);
+		data_fill_part(&job, 0, 2);
+		same &= !memcmp(xa, xb, sizeof(float) * B * ds->dim) && !memcmp(ya, yb, B) &&
+			a.pos == b.pos && a.epoch == b.epoch;
+		free(xa), free(xb);
+	}
+	CHECK(same && a.epoch > 0, "picks and fills in parts differ from data_next_batch (epoch %ld)", a.epoch);
+	data_cursor_free(&a), data_cursor_free(&b);
 	data_free(ds), data_free(plain);
 	remove_set(dir);
 }

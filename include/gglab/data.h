@@ -150,4 +150,25 @@ void data_cursor_copy(data_cursor *dst, const data_cursor *src); /* dst uninitia
  * epoch + pos / n. */
 void data_next_batch(data_cursor *c, const data_set *ds, int B, float *x, uint8_t *y);
 
+/* The same in two halves, so that the copy can be shared by threads: data_next_picks
+ * advances the cursor as data_next_batch does and says which example goes where and with
+ * what augmentation; data_fill writes rows [r0, r1) of x[B][dim] and y[B] from them. Both
+ * together give data_next_batch's bytes. */
+typedef struct {
+	int index;    /* into the training set */
+	uint64_t aug; /* the augmentation's seed (unused without crop or flip) */
+} data_pick;
+void data_next_picks(data_cursor *c, const data_set *ds, int B, data_pick *picks);
+void data_fill(const data_set *ds, const data_pick *picks, int r0, int r1, float *x, uint8_t *y);
+/* data_fill of an even share of the rows for part `part` of `parts`: a job for a team of
+ * threads (nn_team_run), job a data_fill_job. */
+typedef struct {
+	const data_set *ds;
+	const data_pick *picks;
+	int B;
+	float *x;
+	uint8_t *y;
+} data_fill_job;
+void data_fill_part(void *job, int part, int parts);
+
 #endif

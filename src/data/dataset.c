@@ -658,27 +658,58 @@ void data_cursor_copy(data_cursor *dst, const data_cursor *src)
 	memcpy(dst->perm, src->perm, sizeof(int) * (size_t)src->n);
 }
 
-void data_next_batch(data_cursor *c, const data_set *ds, int B, float *x, uint8_t *y)
+/* The next example and its augmentation seed; advances the cursor. */
+static data_pick next_pick(data_cursor *c)
+{
+	/* one augmentation stream per (epoch, position): replay needs no augmentation state */
+	data_pick p = { c->perm[c->pos], c->aug_seed ^ ((uint64_t)c->epoch * 0x9E3779B97F4A7C15ULL +
+						       (uint64_t)c->pos * 0xBF58476D1CE4E5B9ULL) };
+	/* Reshuffle as soon as an epoch is complete, so epoch + pos / n is exact between
+	 * batches whatever the batch sizes were. */
+	if (++c->pos == c->n) {
+		c->pos = 0;
+		c->epoch++;
+		gg_rng_shuffle(&c->rng, c->perm, c->n);
+	}
+	return p;
+}
+
+static void fill_row(const data_set *ds, const data_pick *p, float *x, uint8_t *y)
 {
 	size_t dim = (size_t)ds->dim;
-	for (int b = 0; b < B && c->n > 0; b++) {
-		int i = c->perm[c->pos];
-		memcpy(x + (size_t)b * dim, ds->train_x + (size_t)i * dim, sizeof(float) * dim);
-		y[b] = ds->train_y[i];
-		if (ds->spec.crop || ds->spec.flip) {
-			/* one stream per (epoch, position): replay needs no augmentation state */
-			gg_rng ar;
-			gg_rng_seed(&ar, c->aug_seed ^ ((uint64_t)c->epoch * 0x9E3779B97F4A7C15ULL +
-							 (uint64_t)c->pos * 0xBF58476D1CE4E5B9ULL));
-			data_augment_image(x + (size_t)b * dim, ds->img_c, ds->img_h, ds->img_w,
-					   ds->spec.crop, ds->spec.flip, &ar);
-		}
-		/* Reshuffle as soon as an epoch is complete, so epoch + pos / n is exact between
-		 * batches whatever the batch sizes were. */
-		if (++c->pos == c->n) {
-			c->pos = 0;
-			c->epoch++;
-			gg_rng_shuffle(&c->rng, c->perm, c->n);
-		}
+	memcpy(x, ds->train_x + (size_t)p->index * dim, sizeof(float) * dim);
+	*y = ds->train_y[p->index];
+	if (ds->spec.crop || ds->spec.flip) {
+		gg_rng ar;
+		gg_rng_seed(&ar, p->aug);
+		data_augment_image(x, ds->img_c, ds->img_h, ds->img_w, ds->spec.crop, ds->spec.flip, &ar);
 	}
+}
+
+void data_next_batch(data_cursor *c, const data_set *ds, int B, float *x, uint8_t *y)
+{
+	for (int b = 0; b < B && c->n > 0; b++) {
+		data_pick p = next_pick(c);
+		fill_row(ds, &p, x + (size_t)b * ds->dim, y + b);
+	}
+}
+
+void data_next_picks(data_cursor *c, const data_set *ds, int B, data_pick *picks)
+{
+	(void)ds;
+	for (int b = 0; b < B && c->n > 0; b++)
+		picks[b] = next_pick(c);
+}
+
+void data_fill(const data_set *ds, const data_pick *picks, int r0, int r1, float *x, uint8_t *y)
+{
+	for (int b = r0; b < r1; b++)
+		fill_row(ds, &picks[b], x + (size_t)b * ds->dim, y + b);
+}
+
+void data_fill_part(void *job, int part, int parts)
+{
+	const data_fill_job *j = job;
+	data_fill(j->ds, j->picks, (int)((long)j->B * part / parts), (int)((long)j->B * (part + 1) / parts),
+		  j->x, j->y);
 }

@@ -73,7 +73,8 @@ typedef struct run {
 	data_cursor cur;
 	float *xb;       /* [bs][dim] the current minibatch */
 	uint8_t *yb;     /* [bs] */
-	int xb_cap;      /* rows xb holds */
+	data_pick *picks; /* [bs] the minibatch's examples, when its copy is split */
+	int xb_cap;      /* rows xb, yb and picks hold */
 	long step;
 	run_state state;
 	int goal_kind;

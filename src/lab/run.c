@@ -98,10 +98,12 @@ static void free_state(run *r)
 	free(r->w0);
 	free(r->xb);
 	free(r->yb);
+	free(r->picks);
 	r->model = NULL;
 	r->w0 = NULL;
 	r->xb = NULL;
 	r->yb = NULL;
+	r->picks = NULL;
 	r->xb_cap = 0;
 	r->built = 0;
 }
@@ -201,6 +203,7 @@ static void ensure_batch(run *r)
 	int dim = r->data->ds->dim;
 	r->xb = gg_xrealloc(r->xb, (size_t)r->bs * dim * sizeof *r->xb);
 	r->yb = gg_xrealloc(r->yb, (size_t)r->bs);
+	r->picks = gg_xrealloc(r->picks, (size_t)r->bs * sizeof *r->picks);
 	r->xb_cap = r->bs;
 }
 
@@ -524,7 +527,12 @@ void run_step_compute(run *r, nn_team *team)
 {
 	const data_set *ds = r->data->ds;
 	ensure_batch(r);
-	data_next_batch(&r->cur, ds, r->bs, r->xb, r->yb);
+	if (team) { /* the minibatch's copy shared too */
+		data_next_picks(&r->cur, ds, r->bs, r->picks);
+		nn_team_run(team, data_fill_part, &(data_fill_job){ ds, r->picks, r->bs, r->xb, r->yb });
+	} else {
+		data_next_batch(&r->cur, ds, r->bs, r->xb, r->yb);
+	}
 	r->step_loss = nn_model_grad_team(r->model, team, r->xb, r->yb, r->bs);
 	if (!isfinite(r->step_loss))
 		return;
