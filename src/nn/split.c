@@ -146,26 +146,6 @@ static struct team_plan *plan_for(nn_model *m, int B, int P)
 	return pl;
 }
 
-/* Part p's piece of C[M][N] = op(A)·op(B) + beta·C (row-major, lda/ldb/ldc the full
- * matrices'); 0 when it has none. */
-static int piece(const split *s, int p, int ta, int tb, int M, int N, int K, const float *A,
-		 int lda, const float *B, int ldb, float beta, float *C, int ldc)
-{
-	int r0 = 0, r1 = M, c0 = 0, c1 = N;
-	if (s->how == WHOLE && p)
-		return 0;
-	if (s->how == ROWS)
-		r0 = s->cut[p], r1 = s->cut[p + 1];
-	if (s->how == COLS)
-		c0 = s->cut[p], c1 = s->cut[p + 1];
-	if (r1 <= r0 || c1 <= c0)
-		return 0;
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-		    r1 - r0, c1 - c0, K, 1.0f, ta ? A + r0 : A + (size_t)r0 * lda, lda,
-		    tb ? B + (size_t)c0 * ldb : B + c0, ldb, beta, C + (size_t)r0 * ldc + c0, ldc);
-	return 1;
-}
-
 /* The rows [*r0, *r1) and columns [*c0, *c1) of C[M][N] that part p's piece covers. */
 static void piece_box(const split *s, int p, int M, int N, int *r0, int *r1, int *c0, int *c1)
 {
@@ -176,6 +156,20 @@ static void piece_box(const split *s, int p, int M, int N, int *r0, int *r1, int
 		*r0 = s->cut[p], *r1 = s->cut[p + 1];
 	if (s->how == COLS)
 		*c0 = s->cut[p], *c1 = s->cut[p + 1];
+}
+
+/* Part p's piece of C[M][N] = op(A)·op(B) + beta·C (row-major, lda/ldb/ldc the full
+ * matrices'). */
+static void piece(const split *s, int p, int ta, int tb, int M, int N, int K, const float *A,
+		  int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+	int r0, r1, c0, c1;
+	piece_box(s, p, M, N, &r0, &r1, &c0, &c1);
+	if (r1 <= r0 || c1 <= c0)
+		return;
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+		    r1 - r0, c1 - c0, K, 1.0f, ta ? A + r0 : A + (size_t)r0 * lda, lda,
+		    tb ? B + (size_t)c0 * ldb : B + c0, ldb, beta, C + (size_t)r0 * ldc + c0, ldc);
 }
 
 /* act over a box of x[..][ld] (in place), or its backward with the forward output out */
