@@ -24,7 +24,7 @@ run_gglab --batch "$TMP/big.gg" --threads auto --journal "$TMP/j.gg"
 expect_rc 0 "the session"
 if [ "$cores" -gt 1 ]; then
 	check "a dense run alone: the faster of one thread and $cores is noted" \
-		grep -Eq "^# r1 steps on (1|$cores) threads? from step [0-9]+ \(batch 1024: .* ms a step on $cores, .* ms on one\)" "$TMP/j.gg"
+		grep -Eq "^# r1 steps on (one thread|every core) from step [0-9]+ \(batch 1024: .* ms a step on $cores threads, .* ms on one\)" "$TMP/j.gg"
 	check "a new batch size is measured again" grep -Eq "^# r1 steps on .* \(batch 64:" "$TMP/j.gg"
 else
 	echo "SKIP: one core, so a step is never split"

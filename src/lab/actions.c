@@ -390,9 +390,8 @@ int lab_show(lab *L, char *err)
 	lab_say(L, "  blas   %s, %d now%s", blas, L->blas_threads,
 		L->opt.workers > 1 ? ", runs side by side on the workers" : "");
 	if (L->pick.decided)
-		lab_say(L, "  step   a run alone: on %d thread%s (measured at batch %d: %.3g ms a step on %d, "
-			   "%.3g ms on one)", L->pick.use ? nn_team_size(L->team) : 1,
-			L->pick.use && nn_team_size(L->team) > 1 ? "s" : "", L->pick_bs,
+		lab_say(L, "  step   a run alone: on %s (measured at batch %d: %.3g ms a step on %d threads, "
+			   "%.3g ms on one)", L->pick.use ? "every core" : "one thread", L->pick_bs,
 			1e3 * L->pick.best[1], nn_team_size(L->team), 1e3 * L->pick.best[0]);
 	return 0;
 }

@@ -222,8 +222,8 @@ static void step_alone(lab *L, run *r)
 	double t0 = gg_now();
 	run_step_compute(r, mode ? L->team : NULL);
 	if (nn_pick_done(&L->pick, mode, gg_now() - t0))
-		journal_note(L, "%s steps on %d threads from step %ld (batch %d: %.3g ms a step on %d, "
-			     "%.3g ms on one)", r->name, L->pick.use ? nn_team_size(L->team) : 1, r->step,
+		journal_note(L, "%s steps on %s from step %ld (batch %d: %.3g ms a step on %d threads, "
+			     "%.3g ms on one)", r->name, L->pick.use ? "every core" : "one thread", r->step,
 			     r->bs, 1e3 * L->pick.best[1], nn_team_size(L->team), 1e3 * L->pick.best[0]);
 }
 
