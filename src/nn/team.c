@@ -105,6 +105,8 @@ nn_team *nn_team_new(int parts)
 {
 	if (parts < 2)
 		return NULL;
+	if (parts > NN_TEAM_MAX) /* the split step's and the optimizer's cuts hold this many */
+		parts = NN_TEAM_MAX;
 	nn_team *t = gg_xcalloc(1, sizeof *t);
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->wake, NULL);
