@@ -133,7 +133,12 @@ static void one_case(const char *what, const nn_config *cfg, const nn_opt_config
 		     int parts, int steps)
 {
 	char err[256];
-	nn_model *a = nn_model_new(cfg, 11, err), *b = nn_model_clone(a);
+	nn_model *a = nn_model_new(cfg, 11, err);
+	if (!a) {
+		CHECK(0, "%s: %s", what, err);
+		return;
+	}
+	nn_model *b = nn_model_clone(a);
 	nn_opt oa, ob;
 	nn_opt_init(&oa, oc, a->nparams);
 	nn_opt_init(&ob, oc, b->nparams);
@@ -157,6 +162,7 @@ static void one_case(const char *what, const nn_config *cfg, const nn_opt_config
 		same &= !memcmp(a->params, b->params, a->nparams * sizeof *a->params);
 		same &= !memcmp(oa.m, ob.m, a->nparams * sizeof *oa.m);
 		same &= !oa.v || !memcmp(oa.v, ob.v, a->nparams * sizeof *oa.v);
+		same &= !a->nbuf || !memcmp(a->buf, b->buf, a->nbuf * sizeof *a->buf);
 	}
 	CHECK(same, "%s, B=%d, %d parts: the team's steps differ from one thread's", what, B, parts);
 	free(x);
@@ -195,14 +201,36 @@ static void test_steps(void)
 	nn_config linear = small;
 	linear.depth = 0;
 	one_case("mlp 20-5 (no hidden layer)", &linear, &sgd, 48, 2, 3);
+	/* batch norm: each part normalizes its columns over every row */
 	nn_config bn = small;
 	bn.norm = NN_NORM_BN;
+	one_case("mlp 20-64x2-5 tanh bn", &bn, &sgd, 40, 2, 3);
+	one_case("mlp 20-64x2-5 tanh bn adamw", &bn, &adam, 33, 3, 2);
+	nn_config bnbig = mlp;
+	bnbig.norm = NN_NORM_BN;
+	one_case("mlp 784-512x3-10 bn", &bnbig, &sgd, 128, 2, 3);
+	nn_config gbn = mlp;
+	gbn.norm = NN_NORM_GBN;
+	gbn.ghost = 32;
+	one_case("mlp 784-512x3-10 gbn 32", &gbn, &nest, 128, 2, 2);
+	one_case("mlp 784-512x3-10 gbn 32 (last ghost short)", &gbn, &sgd, 100, 2, 2);
+	gbn.ghost = 500; /* larger than the batch: plain BN */
+	one_case("mlp 784-512x3-10 gbn 500", &gbn, &sgd, 64, 2, 2);
+	nn_config gsmall = bn;
+	gsmall.norm = NN_NORM_GBN;
+	gsmall.ghost = 4; /* the last ghost of one row leaves the running variance alone */
+	gsmall.depth = 1;
+	one_case("mlp 20-64x1-5 gbn 4", &gsmall, &sgd, 13, 2, 2);
+	nn_config nais;
+	nn_config_default(&nais, NN_NAIS);
+	nais.in = 20, nais.classes = 5, nais.width = 16;
 	char err[256];
-	nn_model *mb = nn_model_new(&bn, 1, err), *mm = nn_model_new(&mlp, 1, err);
-	CHECK(!nn_model_splits(mb) && nn_model_splits(mm), "mlp splits, mlp with bn does not");
-	nn_model_free(mb);
+	nn_model *mn = nn_model_new(&nais, 1, err), *mm = nn_model_new(&bnbig, 1, err);
+	CHECK(mn && !nn_model_splits(mn) && nn_model_splits(mm),
+	      "an mlp with bn splits, a NAIS-Net does not");
+	nn_model_free(mn);
 	nn_model_free(mm);
-	one_case("mlp 20-64x2-5 bn (one part: does not split)", &bn, &sgd, 40, 2, 2);
+	one_case("nais 20-16 (one part: does not split)", &nais, &sgd, 40, 2, 2);
 }
 
 int main(void)

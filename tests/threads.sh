@@ -2,9 +2,10 @@
 # threads.sh — --threads auto. A dense run training alone takes each step on one thread or
 # split over every core (nn_team), whichever measures faster, and the journal notes the
 # choice; both give the same bits, so the session equals one on a single worker and its
-# replay. A model whose step does not split (batch norm) gets every core as BLAS threads
-# when its steps are large, runs training together get one BLAS thread each, and a
-# smaller batch size goes back to one. A convolutional run keeps one thread.
+# replay, with batch norm too. A model whose step does not split (a NAIS-Net) gets every
+# core as BLAS threads when its steps are large, runs training together get one BLAS
+# thread each, and a smaller batch size goes back to one. A convolutional run keeps one
+# thread.
 . "${srcdir:-.}/tests/lib.sh"
 cores=$(nproc)
 cat >"$TMP/big.gg" <<GG
@@ -33,10 +34,21 @@ mv "$TMP/session.csv" "$TMP/team.csv"
 run_gglab --batch "$TMP/big.gg" --threads 1 --workers 1
 expect_rc 0 "the session on one thread"
 check "the same bits on one thread" cmp "$TMP/team.csv" "$TMP/session.csv"
+# batch norm splits too (each part normalizes its columns): the same bits on one thread
+sed 's/act=relu/act=relu norm=gbn ghost=128/' "$TMP/big.gg" >"$TMP/gbn.gg"
+run_gglab --batch "$TMP/gbn.gg" --threads auto --journal "$TMP/gj.gg"
+expect_rc 0 "the gbn session"
+mv "$TMP/session.csv" "$TMP/gbn-team.csv"
+if [ "$cores" -gt 1 ]; then
+	check "a gbn run alone is measured split too" grep -Eq "^# r1 steps on .* \(batch 1024:" "$TMP/gj.gg"
+fi
+run_gglab --batch "$TMP/gbn.gg" --threads 1 --workers 1
+expect_rc 0 "the gbn session on one thread"
+check "a gbn run: the same bits on one thread" cmp "$TMP/gbn-team.csv" "$TMP/session.csv"
 # a model whose step does not split: BLAS threads
-cat >"$TMP/bn.gg" <<GG
+cat >"$TMP/nais.gg" <<GG
 data teacher n=2048 dim=784 seed=2
-model mlp 1024x2 act=relu norm=bn
+model nais width=512 blocks=1 stages=2
 set bs 1024 eval 4
 train 3
 run new r2 seed=3
@@ -46,10 +58,10 @@ run use r1
 set bs 64
 train 2
 GG
-run_gglab --batch "$TMP/bn.gg" --threads auto --journal "$TMP/bj.gg"
-expect_rc 0 "the bn session"
+run_gglab --batch "$TMP/nais.gg" --threads auto --journal "$TMP/bj.gg"
+expect_rc 0 "the nais session"
 if [ "$cores" -gt 1 ]; then
-	check "a large bn run alone gets every core" grep -q "^# BLAS threads $cores from step 0 of r1 (training alone" "$TMP/bj.gg"
+	check "a large nais run alone gets every core" grep -q "^# BLAS threads $cores from step 0 of r1 (training alone" "$TMP/bj.gg"
 	check "runs side by side get one each" grep -q "^# BLAS threads 1 from step .* (runs side by side" "$TMP/bj.gg"
 	check "a smaller batch goes back to one" sh -c "! grep -q 'BLAS threads $cores from step [1-9]' '$TMP/bj.gg'"
 fi

@@ -165,9 +165,9 @@ typedef struct {
 int nn_pick_mode(nn_pick *p, uint64_t key);
 int nn_pick_done(nn_pick *p, int mode, double seconds);
 
-/* Whether nn_model_grad_team splits this model's step over a team: dense models without
- * batch norm (mlp with norm none). Others take one part (their products may still use
- * several BLAS threads). */
+/* Whether nn_model_grad_team splits this model's step over a team: an mlp, with or
+ * without batch norm. Others (NAIS-Nets, convolutional models) take one part (their
+ * products may still use several BLAS threads). */
 int nn_model_splits(const nn_model *m);
 /* nn_model_grad with every product split over the team's parts by rows or by columns,
  * each part calling single-threaded BLAS on its piece. The bits are those of
@@ -240,6 +240,15 @@ void nn_bn_forward(float *out, float *xhat, float *rstd, const float *in,
 		   int B, int C, int G, int train);
 void nn_bn_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 		    const float *xhat, const float *rstd, const float *gamma, int B, int C, int G);
+/* The training forward and the backward on columns [lo, hi) only (of rows C floats long),
+ * with the bits the whole call gives them: a step split over a team (split.c) gives each
+ * part its columns. */
+void nn_bn_forward_cols(float *out, float *xhat, float *rstd, const float *in,
+			const float *gamma, const float *beta, float *run_mean, float *run_var,
+			int B, int C, int lo, int hi, int G);
+void nn_bn_backward_cols(float *din, float *dgamma, float *dbeta, const float *dout,
+			 const float *xhat, const float *rstd, const float *gamma, int B, int C,
+			 int lo, int hi, int G);
 
 /* Softmax cross-entropy: probs[B][C], returns Σ losses (not mean); dlogits = (probs−onehot)/B
  * is written by the backward. */

@@ -59,6 +59,12 @@ static inline float *grd(const nn_model *m, int v)
 	return m->grads + m->views[v].off;
 }
 
+/* The ghost batch size of a model's batch norm; 0 for plain BN (one batch). */
+static inline int nn_mlp_ghost(const nn_model *m)
+{
+	return m->cfg.norm == NN_NORM_GBN ? m->cfg.ghost : 0;
+}
+
 /* Grows (never shrinks) the training arena so a step of B rows fits. */
 void nn_mlp_reserve_train(nn_model *m, int B);
 

@@ -372,11 +372,6 @@ void nn_model_set_ghost(nn_model *m, int ghost)
 
 /* ---- work buffers ------------------------------------------------------------------- */
 
-static int ghost_size(const nn_model *m)
-{
-	return m->cfg.norm == NN_NORM_GBN ? m->cfg.ghost : 0; /* 0: plain BN */
-}
-
 static int nghost(int B, int G)
 {
 	return G > 0 && G < B ? (B + G - 1) / G : 1;
@@ -419,7 +414,7 @@ static size_t layout_train(nn_model *m, float *base, int B, int ng)
 void nn_mlp_reserve_train(nn_model *m, int B)
 {
 	struct nn_work *w = m->work;
-	int ng = nghost(B, ghost_size(m));
+	int ng = nghost(B, nn_mlp_ghost(m));
 	if (w->train_raw && B <= w->cap_B && ng <= w->cap_ng)
 		return;
 	int capB = B > w->cap_B ? B : w->cap_B, capng = ng > w->cap_ng ? ng : w->cap_ng;
@@ -466,7 +461,7 @@ static const float *forward_train(nn_model *m, const float *x, int B)
 {
 	struct nn_work *w = m->work;
 	const nn_config *c = &m->cfg;
-	int W = c->width, I = c->in, G = ghost_size(m);
+	int W = c->width, I = c->in, G = nn_mlp_ghost(m);
 	size_t BW = (size_t)B * W;
 	const float *in = x; /* [B][I] */
 	for (int l = 0; l < w->nhid; l++) {
@@ -503,7 +498,7 @@ static void backward(nn_model *m, const float *x, const float *head_in, int B)
 {
 	struct nn_work *w = m->work;
 	const nn_config *c = &m->cfg;
-	int W = c->width, G = ghost_size(m);
+	int W = c->width, G = nn_mlp_ghost(m);
 	size_t BW = (size_t)B * W;
 	int I = w->nhid ? W : c->in; /* head fan-in: nhid == 0 only for a depth-0 mlp */
 	float *d = w->d0, *dn = w->d1; /* [B][W] */

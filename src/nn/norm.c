@@ -51,6 +51,15 @@ void nn_bn_forward(float *out, float *xhat, float *rstd, const float *in,
 		bn_eval(out, in, gamma, beta, run_mean, run_var, B, C);
 		return;
 	}
+	nn_bn_forward_cols(out, xhat, rstd, in, gamma, beta, run_mean, run_var, B, C, 0, C, G);
+}
+
+/* Every sum is a column's, over its rows in order, so a range of columns computes the
+ * same bits as the whole call does for them: tiles start at lo. */
+void nn_bn_forward_cols(float *out, float *xhat, float *rstd, const float *in,
+			const float *gamma, const float *beta, float *run_mean, float *run_var,
+			int B, int C, int lo, int hi, int G)
+{
 	if (G <= 0 || G > B)
 		G = B;
 	const float m = NN_BN_MOMENTUM;
@@ -58,8 +67,8 @@ void nn_bn_forward(float *out, float *xhat, float *rstd, const float *in,
 	for (int g0 = 0, gi = 0; g0 < B; g0 += G, gi++) {
 		int n = imin(G, B - g0);
 		float inv_n = 1.0f / (float)n;
-		for (int c0 = 0; c0 < C; c0 += BN_TILE) {
-			int nc = imin(BN_TILE, C - c0);
+		for (int c0 = lo; c0 < hi; c0 += BN_TILE) {
+			int nc = imin(BN_TILE, hi - c0);
 			memset(mean, 0, sizeof mean);
 			memset(var, 0, sizeof var);
 			for (int r = g0; r < g0 + n; r++) {
@@ -100,6 +109,13 @@ void nn_bn_forward(float *out, float *xhat, float *rstd, const float *in,
 void nn_bn_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 		    const float *xhat, const float *rstd, const float *gamma, int B, int C, int G)
 {
+	nn_bn_backward_cols(din, dgamma, dbeta, dout, xhat, rstd, gamma, B, C, 0, C, G);
+}
+
+void nn_bn_backward_cols(float *din, float *dgamma, float *dbeta, const float *dout,
+			 const float *xhat, const float *rstd, const float *gamma, int B, int C,
+			 int lo, int hi, int G)
+{
 	/* din[B][C] (may alias dout), dgamma/dbeta[C] accumulated, dout[B][C], xhat[B][C],
 	 * rstd[⌈B/G⌉][C]. Per ghost batch of n rows:
 	 *   din = γ·rstd/n · (n·dy − Σdy − x̂·Σ(dy·x̂)). */
@@ -109,8 +125,8 @@ void nn_bn_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 	for (int g0 = 0, gi = 0; g0 < B; g0 += G, gi++) {
 		int n = imin(G, B - g0);
 		float fn = (float)n;
-		for (int c0 = 0; c0 < C; c0 += BN_TILE) {
-			int nc = imin(BN_TILE, C - c0);
+		for (int c0 = lo; c0 < hi; c0 += BN_TILE) {
+			int nc = imin(BN_TILE, hi - c0);
 			memset(sdy, 0, sizeof sdy);
 			memset(sdyx, 0, sizeof sdyx);
 			for (int r = g0; r < g0 + n; r++) {

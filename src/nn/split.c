@@ -4,10 +4,12 @@
  * Every product of the step (each layer's forward, weight gradient and input gradient) is
  * cut into one piece a part, by the rows or by the columns of its result, and each part
  * computes its piece with single-threaded BLAS, then the elementwise work on it (bias,
- * activation); a barrier follows each product, so the next one reads whole inputs. A
- * bias gradient is cut by columns and each row's loss is summed in order afterwards, so
- * no sum changes its order. Which cuts keep a product's bits is measured
- * (nn_gemm_split_same), and the plan of a step is chosen once per batch size. */
+ * activation); a barrier follows each product, so the next one reads whole inputs. Batch
+ * norm needs all of a column's rows, so it runs between two barriers, each part on its
+ * columns (and the activation after it likewise). A bias gradient is cut by columns and
+ * each row's loss is summed in order afterwards, so no sum changes its order. Which cuts
+ * keep a product's bits is measured (nn_gemm_split_same), and the plan of a step is
+ * chosen once per batch size. */
 #include "mlp.h"
 #include "gglab/nn.h"
 #include "gglab/util.h"
@@ -44,12 +46,7 @@ struct team_plan {
 
 int nn_model_splits(const nn_model *m)
 {
-	if (m->conv || m->cfg.kind != NN_MLP || m->cfg.depth + 1 > MAX_DENSE)
-		return 0;
-	for (int l = 0; l < m->work->nhid; l++)
-		if (m->work->hid[l].gamma >= 0)
-			return 0;
-	return 1;
+	return !m->conv && m->cfg.kind == NN_MLP && m->cfg.depth + 1 <= MAX_DENSE;
 }
 
 static void dense_shape(const nn_model *m, int l, int *I, int *O)
@@ -212,8 +209,8 @@ static void team_step_part(void *ctx, int p, int P)
 	for (int l = 0; l < nl; l++) {
 		int I, O, r0, r1, c0, c1;
 		dense_shape(m, l, &I, &O);
-		int hid = l < w->nhid;
-		float *out = hid ? w->a[l] : w->logits;
+		int hid = l < w->nhid, bn = hid && w->hid[l].gamma >= 0;
+		float *out = !hid ? w->logits : bn ? w->z[l] : w->a[l];
 		const float *b = par(m, hid ? w->hid[l].b : w->head_b);
 		/* out = bias, then out += in·Wᵀ, as nn_dense_forward */
 		piece_box(&pl->fwd[l], p, B, O, &r0, &r1, &c0, &c1);
@@ -221,10 +218,19 @@ static void team_step_part(void *ctx, int p, int P)
 			memcpy(out + (size_t)r * O + c0, b + c0, (size_t)(c1 - c0) * sizeof *out);
 		piece(&pl->fwd[l], p, 0, 1, B, O, I, in, I, par(m, hid ? w->hid[l].w : w->head_w), I,
 		      1.0f, out, O);
-		if (hid)
+		if (hid && !bn)
 			act_box(c->act, out, NULL, O, r0, r1, c0, c1);
 		nn_team_barrier(t);
-		in = out;
+		if (bn) { /* a column's statistics need all its rows: each part its columns */
+			const dense_plan *dp = &w->hid[l];
+			int o0 = pl->outs[l][p], o1 = pl->outs[l][p + 1];
+			nn_bn_forward_cols(w->a[l], w->z[l], w->rstd[l], w->z[l], par(m, dp->gamma),
+					   par(m, dp->beta), m->buf + dp->run_mean,
+					   m->buf + dp->run_var, B, O, o0, o1, nn_mlp_ghost(m));
+			act_box(c->act, w->a[l], NULL, O, 0, B, o0, o1);
+			nn_team_barrier(t);
+		}
+		in = hid ? w->a[l] : NULL; /* nothing reads the head's */
 	}
 	int r0 = pl->rows[p], r1 = pl->rows[p + 1];
 	for (int r = r0; r < r1; r++) {
@@ -266,6 +272,18 @@ static void team_step_part(void *ctx, int p, int P)
 		piece_box(&pl->dx[l], p, B, I, &xr0, &xr1, &xc0, &xc1);
 		act_box(c->act, dn, w->a[l - 1], I, xr0, xr1, xc0, xc1);
 		nn_team_barrier(t);
+		const dense_plan *dp = &w->hid[l - 1];
+		if (dp->gamma >= 0) { /* the norm's backward, each part its columns */
+			int n0 = pl->outs[l - 1][p], n1 = pl->outs[l - 1][p + 1];
+			float *dg = grd(m, dp->gamma), *dbt = grd(m, dp->beta);
+			if (n1 > n0) {
+				memset(dg + n0, 0, (size_t)(n1 - n0) * sizeof *dg);
+				memset(dbt + n0, 0, (size_t)(n1 - n0) * sizeof *dbt);
+			}
+			nn_bn_backward_cols(dn, dg, dbt, dn, w->z[l - 1], w->rstd[l - 1],
+					    par(m, dp->gamma), B, I, n0, n1, nn_mlp_ghost(m));
+			nn_team_barrier(t);
+		}
 		/* the ping-pong of backward: every part has read d, the barrier says so */
 		float *old = d == w->logits ? w->d1 : d;
 		d = dn;
