@@ -4,17 +4,19 @@
 # its seed corpus (tests/fuzz/seeds.sh; the parser's target has its own main and test,
 # tests/fuzzparse.sh), so the harnesses always build and the seeds pass.
 #
-# make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS='idx ckpt'] builds each target with clang and
-# libFuzzer (-fsanitize=fuzzer,address,undefined; the library compiled again, with
+# make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS='idx ckpt'] [FUZZ_JOBS=N] builds each target with
+# clang and libFuzzer (-fsanitize=fuzzer,address,undefined; the library compiled again, with
 # coverage, into fuzz-build/) and runs it for N seconds on a copy of its seeds, then prints
 # one line per target: executions, coverage and features reached. The parser's inputs are
 # cut at 256 bytes (-max_len): a line's grammar fits, a longer input is only more lines,
 # each checked alone, and long lines and deep nesting are tests/fuzzparse.sh's; the other
 # targets take libFuzzer's default (the largest seed). Any crash, leak, hang or
 # sanitizer report fails it, with the input kept as fuzz-build/NAME/crash-* (replay it
-# with fuzz-build/NAME/fuzz_NAME FILE).
+# with fuzz-build/NAME/fuzz_NAME FILE). FUZZ_JOBS targets (one per core) run at a time,
+# each on one thread, so every target still gets its FUZZ_SECONDS.
 FUZZ_TARGETS = idx ckpt load view parse remote
 FUZZ_SECONDS = 60
+FUZZ_JOBS = $$(nproc 2>/dev/null || echo 1)
 FUZZ_CC = clang
 FUZZ_CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
@@ -43,29 +45,33 @@ noinst_HEADERS += tests/fuzz/fuzz.h
 EXTRA_DIST += tests/fuzz/fuzz.mk tests/fuzz/seeds.sh
 TESTS += tests/fuzz/seeds.sh
 
-# The library again, with clang and coverage; an object is rebuilt when its source or any
-# header is newer.
+# The library again, with clang and coverage, FUZZ_JOBS objects at a time; an object is
+# rebuilt when its source or any header is newer.
 fuzz-lib:
-	@$(MKDIR_P) $(FUZZ_DIR)/obj
+	@$(MKDIR_P) $(FUZZ_DIR)/obj; rm -f $(FUZZ_DIR)/failed
 	@newest=$$(ls -t $(srcdir)/include/gglab/*.h $(srcdir)/src/*/*.h | head -n 1); \
+	jobs=$(FUZZ_JOBS); n=0; \
 	for src in $(libgglab_a_SOURCES); do \
 		obj=$(FUZZ_DIR)/obj/$$(echo $$src | tr / _ | sed 's/\.c$$/.o/'); \
 		if [ ! -f $$obj ] || [ $(srcdir)/$$src -nt $$obj ] || [ $$newest -nt $$obj ]; then \
 			echo "  FUZZCC   $$src"; \
-			$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEFS) $(DEFAULT_INCLUDES) \
-				$(AM_CPPFLAGS) $(CPPFLAGS) -c $(srcdir)/$$src -o $$obj || exit 1; \
+			{ $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEFS) $(DEFAULT_INCLUDES) \
+				$(AM_CPPFLAGS) $(CPPFLAGS) -c $(srcdir)/$$src -o $$obj || \
+				{ rm -f $$obj; echo $$src >>$(FUZZ_DIR)/failed; }; } & \
+			n=$$((n + 1)); if [ $$n -ge $$jobs ]; then wait; n=0; fi; \
 		fi; \
-	done
+	done; wait; \
+	if [ -f $(FUZZ_DIR)/failed ]; then echo "fuzz-lib: these did not compile:" $$(cat $(FUZZ_DIR)/failed); exit 1; fi
 
 fuzz: fuzz-lib
-	@status=0; \
+	@jobs=$(FUZZ_JOBS); n=0; \
 	for t in $(FUZZ_TARGETS); do \
-		d=$(FUZZ_DIR)/$$t; $(MKDIR_P) $$d/corpus; \
+		( d=$(FUZZ_DIR)/$$t; $(MKDIR_P) $$d/corpus; rm -f $$d/summary; \
 		echo "  FUZZLD   fuzz_$$t"; \
 		$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_LIBFUZZER $(DEFS) $(DEFAULT_INCLUDES) \
 			$(AM_CPPFLAGS) -DGGLAB_SRCDIR='"$(abs_top_srcdir)"' $(srcdir)/tests/fuzz/fuzz_$$t.c \
 			$(FUZZ_DIR)/obj/*.o $(NCURSESW_LIBS) $(READLINE_LIBS) $(OPENBLAS_LIBS) $(ZLIB_LIBS) \
-			$(LIBS) -lpthread -lm -o $$d/fuzz_$$t || exit 1; \
+			$(LIBS) -lpthread -lm -o $$d/fuzz_$$t || { echo "fuzz $$t: FAILED to build" >$$d/summary; exit 1; }; \
 		case $$t in parse) ml=-max_len=256 ;; *) ml= ;; esac; \
 		echo "  FUZZ     $$t for $(FUZZ_SECONDS) s"; \
 		( cd $$d && OPENBLAS_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1 ./fuzz_$$t $$ml \
@@ -74,13 +80,19 @@ fuzz: fuzz-lib
 		execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$d/log); \
 		cov=$$(grep -E '^#[0-9]+' $$d/log | tail -n 1 | sed -n 's/.*cov: \([0-9]*\) ft: \([0-9]*\).*/cov \1, ft \2/p'); \
 		if [ $$rc -eq 0 ]; then \
-			echo "fuzz $$t: $${execs:-?} executions in $(FUZZ_SECONDS) s, $${cov:-no coverage line}, 0 crashes"; \
+			echo "fuzz $$t: $${execs:-?} executions in $(FUZZ_SECONDS) s, $${cov:-no coverage line}, 0 crashes" >$$d/summary; \
 		else \
-			echo "fuzz $$t: FAILED (status $$rc) after $${execs:-?} executions:"; \
+			{ echo "fuzz $$t: FAILED (status $$rc) after $${execs:-?} executions:"; \
 			grep -E -A 30 'ERROR|runtime error|deadly signal|timeout|out-of-memory' $$d/log | head -n 60; \
-			ls $$d/crash-* $$d/leak-* $$d/timeout-* $$d/oom-* 2>/dev/null; \
-			status=1; \
-		fi; \
+			ls $$d/crash-* $$d/leak-* $$d/timeout-* $$d/oom-* 2>/dev/null; } >$$d/summary; \
+		fi ) & \
+		n=$$((n + 1)); if [ $$n -ge $$jobs ]; then wait; n=0; fi; \
+	done; wait; \
+	status=0; \
+	for t in $(FUZZ_TARGETS); do \
+		s=$(FUZZ_DIR)/$$t/summary; \
+		if [ -f $$s ]; then cat $$s; else echo "fuzz $$t: FAILED (no summary)"; status=1; fi; \
+		grep -q FAILED $$s 2>/dev/null && status=1; \
 	done; \
 	exit $$status
 
