@@ -221,16 +221,34 @@ static void test_steps(void)
 	gsmall.ghost = 4; /* the last ghost of one row leaves the running variance alone */
 	gsmall.depth = 1;
 	one_case("mlp 20-64x1-5 gbn 4", &gsmall, &sgd, 13, 2, 2);
+	/* NAIS-Nets: every stage's products and the stable parametrization's */
 	nn_config nais;
-	nn_config_default(&nais, NN_NAIS);
-	nais.in = 20, nais.classes = 5, nais.width = 16;
+	nn_config_default(&nais, NN_NAIS); /* width 64, 1 block, 4 stages, tanh, stable */
+	nais.in = 20, nais.classes = 5;
+	one_case("nais 20-64 1x4 tanh stable", &nais, &sgd, 40, 2, 3);
+	one_case("nais 20-64 1x4 tanh stable adamw", &nais, &adam, 33, 3, 2);
+	nn_config nfree = nais;
+	nfree.stable = 0, nfree.act = NN_RELU, nfree.blocks = 2, nfree.stages = 3;
+	one_case("nais 20-64 2x3 relu free", &nfree, &nest, 64, 2, 3);
+	nn_config nbig = nais;
+	nbig.in = 784, nbig.classes = 10, nbig.width = 512, nbig.blocks = 2, nbig.stages = 2;
+	one_case("nais 784-512 2x2 tanh stable", &nbig, &sgd, 128, 2, 2);
+	one_case("nais 784-512 2x2 tanh stable clipped", &nbig, &clip, 100, 2, 2);
+	nn_config none = nais;
+	none.stages = 1; /* one stage: no dA */
+	one_case("nais 20-64 1x1 tanh stable", &none, &sgd, 24, 2, 2);
+	nn_config cnais = nais;
+	cnais.channels = 4;
 	char err[256];
-	nn_model *mn = nn_model_new(&nais, 1, err), *mm = nn_model_new(&bnbig, 1, err);
-	CHECK(mn && !nn_model_splits(mn) && nn_model_splits(mm),
-	      "an mlp with bn splits, a NAIS-Net does not");
+	nn_model *mc = NULL, *mm = nn_model_new(&bnbig, 1, err), *mn = nn_model_new(&nais, 1, err);
+	cnais.in = 3 * 8 * 8, cnais.classes = 5, cnais.img_c = 3, cnais.img_h = 8, cnais.img_w = 8;
+	mc = nn_model_new(&cnais, 1, err);
+	CHECK(mc && mm && mn && !nn_model_splits(mc) && nn_model_splits(mm) && nn_model_splits(mn),
+	      "an mlp with bn and a dense NAIS-Net split, a convolutional NAIS-Net does not (%s)",
+	      mc ? "built" : err);
+	nn_model_free(mc);
 	nn_model_free(mn);
 	nn_model_free(mm);
-	one_case("nais 20-16 (one part: does not split)", &nais, &sgd, 40, 2, 2);
 }
 
 int main(void)

@@ -1,11 +1,11 @@
 #!/bin/sh
-# threads.sh — --threads auto. A dense run training alone takes each step on one thread or
-# split over every core (nn_team), whichever measures faster, and the journal notes the
-# choice; both give the same bits, so the session equals one on a single worker and its
-# replay, with batch norm too. A model whose step does not split (a NAIS-Net) gets every
-# core as BLAS threads when its steps are large, runs training together get one BLAS
-# thread each, and a smaller batch size goes back to one. A convolutional run keeps one
-# thread.
+# threads.sh — --threads auto. A dense run (an mlp, with batch norm or not, or a NAIS-Net)
+# training alone takes each step on one thread or split over every core (nn_team),
+# whichever measures faster, and the journal notes the choice; both give the same bits, so
+# the session equals one on a single worker and its replay. On one worker a step cannot
+# split: a run alone then gets every core as BLAS threads when its steps are large, runs
+# training together get one BLAS thread each, and a smaller batch size goes back to one.
+# A convolutional run keeps one thread.
 . "${srcdir:-.}/tests/lib.sh"
 cores=$(nproc)
 cat >"$TMP/big.gg" <<GG
@@ -45,25 +45,34 @@ fi
 run_gglab --batch "$TMP/gbn.gg" --threads 1 --workers 1
 expect_rc 0 "the gbn session on one thread"
 check "a gbn run: the same bits on one thread" cmp "$TMP/gbn-team.csv" "$TMP/session.csv"
-# a model whose step does not split: BLAS threads
+# a NAIS-Net splits too (every stage's products, and the stable parametrization's)
 cat >"$TMP/nais.gg" <<GG
 data teacher n=2048 dim=784 seed=2
 model nais width=512 blocks=1 stages=2
 set bs 1024 eval 4
-train 3
-run new r2 seed=3
+train 8
 set bs 64
-train -a 4
-run use r1
-set bs 64
-train 2
+train 8
+export csv $TMP/session.csv
 GG
-run_gglab --batch "$TMP/nais.gg" --threads auto --journal "$TMP/bj.gg"
+run_gglab --batch "$TMP/nais.gg" --threads auto --journal "$TMP/nj.gg"
 expect_rc 0 "the nais session"
+mv "$TMP/session.csv" "$TMP/nais-team.csv"
 if [ "$cores" -gt 1 ]; then
-	check "a large nais run alone gets every core" grep -q "^# BLAS threads $cores from step 0 of r1 (training alone" "$TMP/bj.gg"
-	check "runs side by side get one each" grep -q "^# BLAS threads 1 from step .* (runs side by side" "$TMP/bj.gg"
+	check "a nais run alone is measured split too" grep -Eq "^# r1 steps on .* \(batch 1024:" "$TMP/nj.gg"
+fi
+run_gglab --batch "$TMP/nais.gg" --threads 1 --workers 1
+expect_rc 0 "the nais session on one thread"
+check "a nais run: the same bits on one thread" cmp "$TMP/nais-team.csv" "$TMP/session.csv"
+# one worker: the step does not split, so BLAS threads
+sed '/^export/d' "$TMP/big.gg" >"$TMP/one.gg"
+run_gglab --batch "$TMP/one.gg" --threads auto --workers 1 --journal "$TMP/bj.gg"
+expect_rc 0 "the session on one worker"
+if [ "$cores" -gt 1 ]; then
+	check "on one worker a large run alone gets every core" grep -q "^# BLAS threads $cores from step 0 of r1 (training alone" "$TMP/bj.gg"
+	check "runs training together get one each" grep -q "^# BLAS threads 1 from step .* (runs side by side" "$TMP/bj.gg"
 	check "a smaller batch goes back to one" sh -c "! grep -q 'BLAS threads $cores from step [1-9]' '$TMP/bj.gg'"
+	check "on one worker nothing splits" sh -c "! grep -q '^# r1 steps on' '$TMP/bj.gg'"
 fi
 # a convolutional run alone keeps one thread: its products are one image's each
 if [ -r "${GGLAB_DATA:-/usr/share/datasets/fashion-mnist}/train-images-idx3-ubyte.gz" ]; then

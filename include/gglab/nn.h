@@ -272,6 +272,14 @@ void nn_nais_matrix(float *A, const float *R, int n, float eps);
  * stage); xn may alias x. c[B][n] = u·Bmᵀ + b is the stage-invariant input term. */
 void nn_nais_stage(float *xn, float *s, const float *x, const float *c, const float *A,
 		   int B, int n, float h, nn_act act);
+/* The elementwise half of a stage over N elements, s holding x·Aᵀ on entry (nothing when
+ * x == NULL): s = σ(s + c), xn = x + h·s. Elementwise, so any range gives the whole call's
+ * bits for it (split.c). */
+void nn_nais_stage_act(float *xn, float *s, const float *x, const float *c, size_t N, float h,
+		       nn_act act);
+/* The elementwise step of the backward over N elements, s(k) in dz on entry:
+ * dz = h·gx·σ'(z(k)); dc = dz at the last stage, dc += dz at the others. */
+void nn_nais_dz(float *dz, float *dc, const float *gx, size_t N, float h, nn_act act, int last);
 /* Training forward of a block. X[K][B][n] receives x(1)…x(K) (the block output is the
  * last slab), S[K][B][n] the stage outputs σ(z(k)), c[B][n] the input term. */
 void nn_nais_forward(float *X, float *S, float *c, const float *u, const float *A,

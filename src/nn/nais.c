@@ -22,11 +22,9 @@ void nn_nais_matrix(float *A, const float *R, int n, float eps)
 		A[(size_t)i * n + i] -= eps;
 }
 
-void nn_nais_stage(float *xn, float *s, const float *x, const float *c, const float *A,
-		   int B, int n, float h, nn_act act)
+void nn_nais_stage_act(float *xn, float *s, const float *x, const float *c, size_t N, float h,
+		       nn_act act)
 {
-	/* s[B][n] = σ(x[B][n]·A[n][n]ᵀ + c[B][n]); xn[B][n] = x + h·s */
-	size_t N = (size_t)B * n;
 	if (!x) {
 		/* x(0) = 0: z = c, and x(1) = h·σ(c). */
 		if (act == NN_TANH)
@@ -36,8 +34,6 @@ void nn_nais_stage(float *xn, float *s, const float *x, const float *c, const fl
 		NN_EACH(i, N, xn[i] = h * s[i]);
 		return;
 	}
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, n, n, 1.0f, x, n, A, n, 0.0f, s,
-		    n);
 	if (act == NN_TANH) {
 		for (size_t i = 0; i < N; i++) {
 			float v = tanhf(s[i] + c[i]);
@@ -48,6 +44,16 @@ void nn_nais_stage(float *xn, float *s, const float *x, const float *c, const fl
 		NN_EACH(i, N, float z = s[i] + c[i]; float v = z > 0.0f ? z : 0.0f; s[i] = v;
 			xn[i] = x[i] + h * v);
 	}
+}
+
+void nn_nais_stage(float *xn, float *s, const float *x, const float *c, const float *A,
+		   int B, int n, float h, nn_act act)
+{
+	/* s[B][n] = σ(x[B][n]·A[n][n]ᵀ + c[B][n]); xn[B][n] = x + h·s */
+	if (x)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, n, n, 1.0f, x, n, A, n,
+			    0.0f, s, n);
+	nn_nais_stage_act(xn, s, x, c, (size_t)B * n, h, act);
 }
 
 void nn_nais_forward(float *X, float *S, float *c, const float *u, const float *A,
@@ -61,6 +67,18 @@ void nn_nais_forward(float *X, float *S, float *c, const float *u, const float *
 			      act);
 }
 
+void nn_nais_dz(float *dz, float *dc, const float *gx, size_t N, float h, nn_act act, int last)
+{
+	if (act == NN_TANH)
+		NN_EACH(i, N, dz[i] = h * gx[i] * (1.0f - dz[i] * dz[i]));
+	else
+		NN_EACH(i, N, float g = h * gx[i]; dz[i] = dz[i] > 0.0f ? g : 0.0f);
+	if (last)
+		memcpy(dc, dz, N * sizeof *dc);
+	else
+		NN_EACH(i, N, dc[i] += dz[i]);
+}
+
 void nn_nais_backward(float *du, float *dA, float *dBm, float *db, float *gx, float *dc,
 		      const float *u, const float *A, const float *Bm, const float *X, float *S,
 		      int B, int n, int K, float h, nn_act act)
@@ -72,14 +90,7 @@ void nn_nais_backward(float *du, float *dA, float *dBm, float *db, float *gx, fl
 	size_t N = (size_t)B * n;
 	for (int k = K - 1; k >= 0; k--) {
 		float *dz = S + k * N; /* [B][n]: s(k) on entry, dz(k) after */
-		if (act == NN_TANH)
-			NN_EACH(i, N, dz[i] = h * gx[i] * (1.0f - dz[i] * dz[i]));
-		else
-			NN_EACH(i, N, float g = h * gx[i]; dz[i] = dz[i] > 0.0f ? g : 0.0f);
-		if (k == K - 1)
-			memcpy(dc, dz, N * sizeof *dc);
-		else
-			NN_EACH(i, N, dc[i] += dz[i]);
+		nn_nais_dz(dz, dc, gx, N, h, act, k == K - 1);
 		/* x(0) = 0 is a constant: no gradient flows past the first stage. */
 		if (k > 0)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, n, n, 1.0f, dz, n,

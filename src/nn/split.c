@@ -33,7 +33,16 @@ typedef struct {
 	int cut[NN_TEAM_MAX + 1];
 } split;
 
-/* A step of B rows over `parts`: each layer's forward, weight gradient and input
+/* A NAIS-Net's products (every block has the same shapes; n the width, K the stages):
+ * A = −RᵀR − εI (stable blocks), each stage's x·Aᵀ, the backward's g += dz·A, dA += Σ
+ * dz(k)ᵀ·x(k) (one product over the K−1 slabs), dR += −R·(dA + dAᵀ), and the input term's
+ * dense layer c = u·Bmᵀ + b with its weight and input gradients. */
+typedef struct {
+	split A, stage, g, dA, dR, cf, cdw, cdx;
+	int cols[NN_TEAM_MAX + 1]; /* an even cut of the n columns (db, sym's rows) */
+} nais_plan;
+
+/* A step of B rows over `parts`: each dense layer's forward, weight gradient and input
  * gradient, and an even cut of the batch's rows (and of each layer's outputs) for the
  * elementwise work. */
 struct team_plan {
@@ -41,12 +50,15 @@ struct team_plan {
 	split fwd[MAX_DENSE], dw[MAX_DENSE], dx[MAX_DENSE];
 	int rows[NN_TEAM_MAX + 1];
 	int outs[MAX_DENSE][NN_TEAM_MAX + 1];
+	nais_plan nais;
 	double rowloss[]; /* [B] each row's loss, summed in order after the forward */
 };
 
 int nn_model_splits(const nn_model *m)
 {
-	return !m->conv && m->cfg.kind == NN_MLP && m->cfg.depth + 1 <= MAX_DENSE;
+	if (m->conv)
+		return 0;
+	return m->cfg.kind == NN_NAIS || (m->cfg.kind == NN_MLP && m->cfg.depth + 1 <= MAX_DENSE);
 }
 
 static void dense_shape(const nn_model *m, int l, int *I, int *O)
@@ -118,6 +130,14 @@ static split choose(int ta, int tb, int M, int N, int K, int beta, int P)
 	return s;
 }
 
+/* An even cut of n, or all of it to part 0 when n has fewer elements than parts. */
+static void even_or_first(int n, int P, int *cut)
+{
+	if (!cut_even(n, P, 1, cut))
+		for (int p = 1; p <= P; p++)
+			cut[p] = n;
+}
+
 static struct team_plan *plan_for(nn_model *m, int B, int P)
 {
 	struct nn_work *w = m->work;
@@ -136,9 +156,20 @@ static struct team_plan *plan_for(nn_model *m, int B, int P)
 		pl->fwd[l] = choose(0, 1, B, O, I, 1, P);
 		pl->dw[l] = choose(1, 0, O, I, B, 1, P);
 		pl->dx[l] = l ? choose(0, 0, B, I, O, 0, P) : (split){ WHOLE, { 0 } };
-		if (!cut_even(O, P, 1, pl->outs[l])) /* fewer outputs than parts: part 0 */
-			for (int p = 1; p <= P; p++)
-				pl->outs[l][p] = O;
+		even_or_first(O, P, pl->outs[l]);
+	}
+	if (m->cfg.kind == NN_NAIS) {
+		nais_plan *np = &pl->nais;
+		int n = m->cfg.width, K = m->cfg.stages;
+		np->A = choose(1, 0, n, n, n, 0, P);
+		np->stage = choose(0, 1, B, n, n, 0, P);
+		np->g = choose(0, 0, B, n, n, 1, P);
+		np->dA = K > 1 ? choose(1, 0, n, n, (K - 1) * B, 1, P) : (split){ WHOLE, { 0 } };
+		np->dR = choose(0, 0, n, n, n, 1, P);
+		np->cf = choose(0, 1, B, n, n, 1, P);
+		np->cdw = choose(1, 0, n, n, B, 1, P);
+		np->cdx = choose(0, 0, B, n, n, 0, P);
+		even_or_first(n, P, np->cols);
 	}
 	return pl;
 }
@@ -155,18 +186,28 @@ static void piece_box(const split *s, int p, int M, int N, int *r0, int *r1, int
 		*c0 = s->cut[p], *c1 = s->cut[p + 1];
 }
 
-/* Part p's piece of C[M][N] = op(A)·op(B) + beta·C (row-major, lda/ldb/ldc the full
+/* Part p's piece of C[M][N] = alpha·op(A)·op(B) + beta·C (row-major, lda/ldb/ldc the full
  * matrices'). */
-static void piece(const split *s, int p, int ta, int tb, int M, int N, int K, const float *A,
-		  int lda, const float *B, int ldb, float beta, float *C, int ldc)
+static void piece(const split *s, int p, int ta, int tb, int M, int N, int K, float alpha,
+		  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
 	int r0, r1, c0, c1;
 	piece_box(s, p, M, N, &r0, &r1, &c0, &c1);
 	if (r1 <= r0 || c1 <= c0)
 		return;
 	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-		    r1 - r0, c1 - c0, K, 1.0f, ta ? A + r0 : A + (size_t)r0 * lda, lda,
+		    r1 - r0, c1 - c0, K, alpha, ta ? A + r0 : A + (size_t)r0 * lda, lda,
 		    tb ? B + (size_t)c0 * ldb : B + c0, ldb, beta, C + (size_t)r0 * ldc + c0, ldc);
+}
+
+/* Zeroes part p's piece of C[M][N]: what a gradient accumulated with beta 1 starts from
+ * (nn_model_grad zeroes every gradient first). */
+static void piece_zero(const split *s, int p, int M, int N, float *C)
+{
+	int r0, r1, c0, c1;
+	piece_box(s, p, M, N, &r0, &r1, &c0, &c1);
+	for (int r = r0; r < r1 && c1 > c0; r++)
+		memset(C + (size_t)r * N + c0, 0, (size_t)(c1 - c0) * sizeof *C);
 }
 
 /* act over a box of x[..][ld] (in place), or its backward with the forward output out */
@@ -192,96 +233,116 @@ typedef struct {
 	struct team_plan *pl;
 } team_step;
 
-/* One part of nn_model_grad: its piece of every product and the elementwise work on that
- * piece, with a barrier after each product so the next reads whole inputs. The same calls
- * as forward_train and backward, on slices. */
-static void team_step_part(void *ctx, int p, int P)
+/* Part p's share of a dense layer's forward, out[B][O] = in[B][I]·Wᵀ + b as
+ * nn_dense_forward does it (the bias first, then the product with beta 1), and the
+ * activation on that share when act; then a barrier. */
+static void dense_fwd(team_step *ts, int p, const split *s, const float *in, const float *W,
+		      const float *b, float *out, int I, int O, int act)
 {
-	(void)P;
-	team_step *ts = ctx;
+	int B = ts->B, r0, r1, c0, c1;
+	piece_box(s, p, B, O, &r0, &r1, &c0, &c1);
+	for (int r = r0; r < r1 && c1 > c0; r++)
+		memcpy(out + (size_t)r * O + c0, b + c0, (size_t)(c1 - c0) * sizeof *out);
+	piece(s, p, 0, 1, B, O, I, 1.0f, in, I, W, I, 1.0f, out, O);
+	if (act)
+		act_box(ts->m->cfg.act, out, NULL, O, r0, r1, c0, c1);
+	nn_team_barrier(ts->t);
+}
+
+/* Part p's share of nn_dense_backward: db[O] = Σ_r d[r][·] over its outputs (rows in
+ * order), dW = doutᵀ·in over its piece, and din = d·W over its piece (none when din is
+ * NULL), then the backward of the activation whose output is a (when a is not NULL) on
+ * that piece; then a barrier. */
+static void dense_bwd(team_step *ts, int p, const split *sdw, const split *sdx, const int *outs,
+		      const float *d, const float *in, const float *W, float *dW, float *db,
+		      float *din, const float *a, int I, int O)
+{
+	int B = ts->B, o0 = outs[p], o1 = outs[p + 1];
+	if (o1 > o0) {
+		memset(db + o0, 0, (size_t)(o1 - o0) * sizeof *db);
+		for (int r = 0; r < B; r++) {
+			const float *dr = d + (size_t)r * O + o0;
+			NN_EACH(o, o1 - o0, db[o0 + o] += dr[o]);
+		}
+	}
+	piece_zero(sdw, p, O, I, dW);
+	piece(sdw, p, 1, 0, O, I, B, 1.0f, d, O, in, I, 1.0f, dW, I);
+	if (din) {
+		int r0, r1, c0, c1;
+		piece(sdx, p, 0, 0, B, I, O, 1.0f, d, O, W, I, 0.0f, din, I);
+		piece_box(sdx, p, B, I, &r0, &r1, &c0, &c1);
+		if (a)
+			act_box(ts->m->cfg.act, din, a, I, r0, r1, c0, c1);
+	}
+	nn_team_barrier(ts->t);
+}
+
+/* The rows' losses and dlogits, each part its rows; then a barrier. */
+static void loss_rows(team_step *ts, int p)
+{
+	struct nn_work *w = ts->m->work;
+	int C = ts->m->cfg.classes, B = ts->B, r0 = ts->pl->rows[p], r1 = ts->pl->rows[p + 1];
+	for (int r = r0; r < r1; r++) {
+		float *lg = w->logits + (size_t)r * C;
+		ts->pl->rowloss[r] = nn_xent_row(lg, lg, ts->y[r], C);
+	}
+	nn_xent_backward_rows(w->logits + (size_t)r0 * C, w->logits + (size_t)r0 * C, ts->y + r0,
+			      r1 - r0, C, B);
+	nn_team_barrier(ts->t);
+}
+
+/* One part of an mlp's nn_model_grad: the same calls as forward_train and backward, on
+ * its pieces, with a barrier after each product so the next reads whole inputs. */
+static void mlp_step_part(team_step *ts, int p)
+{
 	nn_model *m = ts->m;
 	nn_team *t = ts->t;
 	struct nn_work *w = m->work;
 	struct team_plan *pl = ts->pl;
-	const nn_config *c = &m->cfg;
-	int B = ts->B, nl = w->nhid + 1, C = c->classes;
+	int B = ts->B, nl = w->nhid + 1, G = nn_mlp_ghost(m);
 	const float *in = ts->x;
 	for (int l = 0; l < nl; l++) {
-		int I, O, r0, r1, c0, c1;
+		int I, O;
 		dense_shape(m, l, &I, &O);
 		int hid = l < w->nhid, bn = hid && w->hid[l].gamma >= 0;
+		const dense_plan *dp = hid ? &w->hid[l] : NULL;
 		float *out = !hid ? w->logits : bn ? w->z[l] : w->a[l];
-		const float *b = par(m, hid ? w->hid[l].b : w->head_b);
-		/* out = bias, then out += in·Wᵀ, as nn_dense_forward */
-		piece_box(&pl->fwd[l], p, B, O, &r0, &r1, &c0, &c1);
-		for (int r = r0; r < r1 && c1 > c0; r++)
-			memcpy(out + (size_t)r * O + c0, b + c0, (size_t)(c1 - c0) * sizeof *out);
-		piece(&pl->fwd[l], p, 0, 1, B, O, I, in, I, par(m, hid ? w->hid[l].w : w->head_w), I,
-		      1.0f, out, O);
-		if (hid && !bn)
-			act_box(c->act, out, NULL, O, r0, r1, c0, c1);
-		nn_team_barrier(t);
+		dense_fwd(ts, p, &pl->fwd[l], in, par(m, hid ? dp->w : w->head_w),
+			  par(m, hid ? dp->b : w->head_b), out, I, O, hid && !bn);
 		if (bn) { /* a column's statistics need all its rows: each part its columns */
-			const dense_plan *dp = &w->hid[l];
 			int o0 = pl->outs[l][p], o1 = pl->outs[l][p + 1];
 			nn_bn_forward_cols(w->a[l], w->z[l], w->rstd[l], w->z[l], par(m, dp->gamma),
 					   par(m, dp->beta), m->buf + dp->run_mean,
-					   m->buf + dp->run_var, B, O, o0, o1, nn_mlp_ghost(m));
-			act_box(c->act, w->a[l], NULL, O, 0, B, o0, o1);
+					   m->buf + dp->run_var, B, O, o0, o1, G);
+			act_box(m->cfg.act, w->a[l], NULL, O, 0, B, o0, o1);
 			nn_team_barrier(t);
 		}
 		in = hid ? w->a[l] : NULL; /* nothing reads the head's */
 	}
-	int r0 = pl->rows[p], r1 = pl->rows[p + 1];
-	for (int r = r0; r < r1; r++) {
-		float *lg = w->logits + (size_t)r * C;
-		pl->rowloss[r] = nn_xent_row(lg, lg, ts->y[r], C);
-	}
-	nn_xent_backward_rows(w->logits + (size_t)r0 * C, w->logits + (size_t)r0 * C, ts->y + r0,
-			      r1 - r0, C, B);
-	nn_team_barrier(t);
+	loss_rows(ts, p);
 	float *d = w->logits, *dn = w->d0; /* d[B][O]: dL/d(layer output), every row */
 	for (int l = nl - 1; l >= 0; l--) {
 		int I, O;
 		dense_shape(m, l, &I, &O);
 		int hid = l < w->nhid;
-		const float *lin = l ? w->a[l - 1] : ts->x; /* [B][I] */
-		float *dW = grd(m, hid ? w->hid[l].w : w->head_w);
-		float *db = grd(m, hid ? w->hid[l].b : w->head_b);
-		const float *Wt = par(m, hid ? w->hid[l].w : w->head_w);
-		/* db[O] = Σ_r d[r][·] over this part's outputs, rows in order */
-		int o0 = pl->outs[l][p], o1 = pl->outs[l][p + 1];
-		if (o1 > o0) {
-			memset(db + o0, 0, (size_t)(o1 - o0) * sizeof *db);
-			for (int r = 0; r < B; r++) {
-				const float *dr = d + (size_t)r * O + o0;
-				NN_EACH(o, o1 - o0, db[o0 + o] += dr[o]);
-			}
-		}
-		/* dW = 0, then dW += doutᵀ·in over this part's piece */
-		int wr0, wr1, wc0, wc1;
-		piece_box(&pl->dw[l], p, O, I, &wr0, &wr1, &wc0, &wc1);
-		for (int r = wr0; r < wr1 && wc1 > wc0; r++)
-			memset(dW + (size_t)r * I + wc0, 0, (size_t)(wc1 - wc0) * sizeof *dW);
-		piece(&pl->dw[l], p, 1, 0, O, I, B, d, O, lin, I, 1.0f, dW, I);
+		const dense_plan *dp = hid ? &w->hid[l] : NULL;
+		/* the first layer's input gradient has no consumer */
+		dense_bwd(ts, p, &pl->dw[l], &pl->dx[l], pl->outs[l], d, l ? w->a[l - 1] : ts->x,
+			  par(m, hid ? dp->w : w->head_w), grd(m, hid ? dp->w : w->head_w),
+			  grd(m, hid ? dp->b : w->head_b), l ? dn : NULL, l ? w->a[l - 1] : NULL, I,
+			  O);
 		if (!l)
-			break; /* the first layer's input gradient has no consumer */
-		/* din = dout·W, then the activation's backward on that piece */
-		int xr0, xr1, xc0, xc1;
-		piece(&pl->dx[l], p, 0, 0, B, I, O, d, O, Wt, I, 0.0f, dn, I);
-		piece_box(&pl->dx[l], p, B, I, &xr0, &xr1, &xc0, &xc1);
-		act_box(c->act, dn, w->a[l - 1], I, xr0, xr1, xc0, xc1);
-		nn_team_barrier(t);
-		const dense_plan *dp = &w->hid[l - 1];
-		if (dp->gamma >= 0) { /* the norm's backward, each part its columns */
+			break;
+		const dense_plan *below = &w->hid[l - 1];
+		if (below->gamma >= 0) { /* the norm's backward, each part its columns */
 			int n0 = pl->outs[l - 1][p], n1 = pl->outs[l - 1][p + 1];
-			float *dg = grd(m, dp->gamma), *dbt = grd(m, dp->beta);
+			float *dg = grd(m, below->gamma), *dbt = grd(m, below->beta);
 			if (n1 > n0) {
 				memset(dg + n0, 0, (size_t)(n1 - n0) * sizeof *dg);
 				memset(dbt + n0, 0, (size_t)(n1 - n0) * sizeof *dbt);
 			}
 			nn_bn_backward_cols(dn, dg, dbt, dn, w->z[l - 1], w->rstd[l - 1],
-					    par(m, dp->gamma), B, I, n0, n1, nn_mlp_ghost(m));
+					    par(m, below->gamma), B, I, n0, n1, G);
 			nn_team_barrier(t);
 		}
 		/* the ping-pong of backward: every part has read d, the barrier says so */
@@ -289,6 +350,144 @@ static void team_step_part(void *ctx, int p, int P)
 		d = dn;
 		dn = old;
 	}
+}
+
+/* The elementwise work fn over part p's piece of a [B][n] matrix, one row segment at a
+ * time: fn(ctx, offset, length). */
+static void each_segment(const split *s, int p, int B, int n,
+			 void (*fn)(void *ctx, size_t at, size_t len), void *ctx)
+{
+	int r0, r1, c0, c1;
+	piece_box(s, p, B, n, &r0, &r1, &c0, &c1);
+	if (c1 <= c0 || r1 <= r0)
+		return;
+	if (c0 == 0 && c1 == n) {
+		fn(ctx, (size_t)r0 * n, (size_t)(r1 - r0) * n);
+		return;
+	}
+	for (int r = r0; r < r1; r++)
+		fn(ctx, (size_t)r * n + c0, (size_t)(c1 - c0));
+}
+
+typedef struct {
+	float *xn, *s, *dc;
+	const float *x, *c, *g;
+	float h;
+	nn_act act;
+	int last;
+} nais_ew;
+
+static void stage_seg(void *ctx, size_t at, size_t len)
+{
+	nais_ew *e = ctx;
+	nn_nais_stage_act(e->xn + at, e->s + at, e->x ? e->x + at : NULL, e->c + at, len, e->h,
+			  e->act);
+}
+
+static void dz_seg(void *ctx, size_t at, size_t len)
+{
+	nais_ew *e = ctx;
+	nn_nais_dz(e->s + at, e->dc + at, e->g + at, len, e->h, e->act, e->last);
+}
+
+/* One part of a dense NAIS-Net's nn_model_grad (forward_train, backward, nais.c), on its
+ * pieces. */
+static void nais_step_part(team_step *ts, int p)
+{
+	nn_model *m = ts->m;
+	nn_team *t = ts->t;
+	struct nn_work *w = m->work;
+	struct team_plan *pl = ts->pl;
+	const nais_plan *np = &pl->nais;
+	const nn_config *c = &m->cfg;
+	int B = ts->B, n = c->width, K = c->stages, nb = c->blocks;
+	size_t N = (size_t)B * n, last = (size_t)(K - 1) * N;
+	const dense_plan *ip = &w->hid[0];
+	/* the input projection, then each stable block's A = −RᵀR − εI */
+	dense_fwd(ts, p, &pl->fwd[0], ts->x, par(m, ip->w), par(m, ip->b), w->a[0], c->in, n, 1);
+	for (int i = 0; c->stable && i < nb; i++) {
+		const float *R = par(m, w->blk[i].P);
+		float *A = w->Amat[i];
+		int r0, r1, c0, c1;
+		piece(&np->A, p, 1, 0, n, n, n, -1.0f, R, n, R, n, 0.0f, A, n);
+		piece_box(&np->A, p, n, n, &r0, &r1, &c0, &c1);
+		for (int j = r0 > c0 ? r0 : c0; j < r1 && j < c1; j++)
+			A[(size_t)j * n + j] -= c->eps;
+	}
+	if (c->stable)
+		nn_team_barrier(t);
+	const float *u = w->a[0];
+	for (int i = 0; i < nb; i++) {
+		const block_plan *bp = &w->blk[i];
+		const float *A = c->stable ? w->Amat[i] : par(m, bp->P);
+		dense_fwd(ts, p, &np->cf, u, par(m, bp->Bm), par(m, bp->b), w->c[i], n, n, 0);
+		for (int k = 0; k < K; k++) {
+			nais_ew e = { w->X[i] + k * N, w->S[i] + k * N, NULL,
+				      k ? w->X[i] + (k - 1) * N : NULL, w->c[i], NULL, c->h, c->act, 0 };
+			if (e.x)
+				piece(&np->stage, p, 0, 1, B, n, n, 1.0f, e.x, n, A, n, 0.0f, e.s, n);
+			each_segment(&np->stage, p, B, n, stage_seg, &e);
+			nn_team_barrier(t);
+		}
+		u = w->X[i] + last; /* x(K) of block i is u of block i+1 */
+	}
+	dense_fwd(ts, p, &pl->fwd[1], u, par(m, w->head_w), par(m, w->head_b), w->logits, n,
+		  c->classes, 0);
+	loss_rows(ts, p);
+	float *g = w->d0, *dc = w->d1; /* g: dL/dx of the block's output, then dL/du */
+	dense_bwd(ts, p, &pl->dw[1], &pl->dx[1], pl->outs[1], w->logits, u, par(m, w->head_w),
+		  grd(m, w->head_w), grd(m, w->head_b), g, NULL, n, c->classes);
+	split rows = { ROWS, { 0 } };
+	memcpy(rows.cut, pl->rows, sizeof rows.cut);
+	for (int i = nb - 1; i >= 0; i--) {
+		const block_plan *bp = &w->blk[i];
+		const float *A = c->stable ? w->Amat[i] : par(m, bp->P);
+		float *dA = c->stable ? w->dA : grd(m, bp->P);
+		const float *bu = i ? w->X[i - 1] + last : w->a[0];
+		for (int k = K - 1; k >= 0; k--) {
+			nais_ew e = { NULL, w->S[i] + k * N, dc, NULL, NULL, g, c->h, c->act, k == K - 1 };
+			each_segment(&rows, p, B, n, dz_seg, &e);
+			nn_team_barrier(t);
+			if (k > 0) { /* x(0) = 0: no gradient flows past the first stage */
+				piece(&np->g, p, 0, 0, B, n, n, 1.0f, e.s, n, A, n, 1.0f, g, n);
+				nn_team_barrier(t);
+			}
+		}
+		/* dA = Σ_{k≥1} dz(k)ᵀ·x(k), one product over the stacked slabs */
+		piece_zero(&np->dA, p, n, n, dA);
+		if (K > 1)
+			piece(&np->dA, p, 1, 0, n, n, (K - 1) * B, 1.0f, w->S[i] + N, n, w->X[i], n,
+			      1.0f, dA, n);
+		/* c = u·Bmᵀ + b: du (into g, no longer read) = dc·Bm */
+		dense_bwd(ts, p, &np->cdw, &np->cdx, np->cols, dc, bu, par(m, bp->Bm),
+			  grd(m, bp->Bm), grd(m, bp->b), g, NULL, n, n);
+		if (c->stable) { /* dR = −R·(dA + dAᵀ) */
+			float *sym = w->sym, *dR = grd(m, bp->P);
+			for (int r = np->cols[p]; r < np->cols[p + 1]; r++)
+				for (int j = 0; j < n; j++)
+					sym[(size_t)r * n + j] = dA[(size_t)r * n + j] + dA[(size_t)j * n + r];
+			nn_team_barrier(t);
+			piece_zero(&np->dR, p, n, n, dR);
+			piece(&np->dR, p, 0, 0, n, n, n, -1.0f, par(m, bp->P), n, sym, n, 1.0f, dR, n);
+			nn_team_barrier(t); /* the next block zeroes dA and writes sym */
+		}
+	}
+	/* the input projection: σ' on g, then its weight and bias gradients */
+	int r0 = pl->rows[p], r1 = pl->rows[p + 1];
+	act_box(c->act, g, w->a[0], n, r0, r1, 0, n);
+	nn_team_barrier(t);
+	dense_bwd(ts, p, &pl->dw[0], &pl->dx[0], pl->outs[0], g, ts->x, par(m, ip->w),
+		  grd(m, ip->w), grd(m, ip->b), NULL, NULL, c->in, n);
+}
+
+static void team_step_part(void *ctx, int p, int P)
+{
+	(void)P;
+	team_step *ts = ctx;
+	if (ts->m->cfg.kind == NN_NAIS)
+		nais_step_part(ts, p);
+	else
+		mlp_step_part(ts, p);
 }
 
 float nn_model_grad_team(nn_model *m, nn_team *t, const float *x, const uint8_t *y, int B)
