@@ -2,8 +2,8 @@
 # bench-vs-torch.sh — training throughput of gglab against PyTorch on the bench MLP
 # (784-512x3-10, ReLU, SGD momentum 0.9 lr 0.01, Fashion-MNIST), interleaved round by
 # round so both see the same machine, each program with its defaults (as a user runs
-# them). Prints samples/s per batch size and round, then the median ratio. A benchmark,
-# not a test: it is not part of make check.
+# them). Prints samples/s per batch size and round, with the steal time of each run, then
+# the median ratio and its range. A benchmark, not a test: it is not part of make check.
 #   usage: tests/bench-vs-torch.sh [ROUNDS] [SECONDS]   (GGLAB=path, BATCHES="32 128 ...")
 set -u
 GGLAB=${GGLAB:-./gglab}
@@ -55,19 +55,27 @@ echo "# cpu: $model ($(nproc) cores)"
 "$GGLAB" --version | sed -n 's/^/# gglab: /p'
 "$GGLAB" bench 1 1024 | grep '^batch=' | sed 's/.*\(sgemm_gflops=[^ ]*\).*/# gglab sgemm at 1024^3: \1/'
 echo "# torch: $("$PY" -c 'import torch; print(torch.__version__, "threads", torch.get_num_threads())')"
-echo "round batch gglab_samples_per_s torch_samples_per_s ratio gglab_threads"
+# steal: the CPU time the hypervisor gave other guests (/proc/stat, in 1/100 s), summed over
+# the cores; a round with much of it measured a busy host, not the program.
+steal() { awk '/^cpu / { print $9 }' /proc/stat; }
+echo "round batch gglab_samples_per_s torch_samples_per_s ratio gglab_threads steal_gglab_s steal_torch_s"
 for r in $(seq 1 "$ROUNDS"); do
 	for b in $BATCHES; do
+		s0=$(steal)
 		line=$("$GGLAB" bench "$SECS" "$b" | grep '^batch=')
+		s1=$(steal)
 		g=$(echo "$line" | sed -n 's/.*samples_per_s=\([0-9]*\).*/\1/p')
 		th=$(echo "$line" | sed -n 's/.* threads=\([0-9]*\).*/\1/p')
 		t=$("$PY" "$TMP/torch_mlp.py" "$b" "$SECS" | cut -d' ' -f1)
-		[ -n "$g" ] && [ -n "$t" ] || { echo "$r $b ${g:-?} ${t:-?} ? ${th:-?}"; continue; }
-		echo "$r $b $g $t $(echo "$g $t" | awk '{printf "%.2f", $1 / $2}') $th"
+		s2=$(steal)
+		st=$(echo "$s0 $s1 $s2" | awk '{ printf "%.2f %.2f", ($2 - $1) / 100, ($3 - $2) / 100 }')
+		[ -n "$g" ] && [ -n "$t" ] || { echo "$r $b ${g:-?} ${t:-?} ? ${th:-?} $st"; continue; }
+		echo "$r $b $g $t $(echo "$g $t" | awk '{printf "%.2f", $1 / $2}') $th $st"
 	done
 done | tee "$TMP/rows"
-echo "# median ratio per batch size (gglab / torch):"
+echo "# ratio per batch size (gglab / torch): median, and the lowest and highest round"
 for b in $BATCHES; do
 	awk -v b="$b" '$2 == b && $5 != "?" { print $5 }' "$TMP/rows" | sort -n |
-		awk -v b="$b" '{ v[NR] = $1 } END { if (NR) printf "#   B=%s: %.2f (%d rounds)\n", b, v[int((NR + 1) / 2)], NR }'
+		awk -v b="$b" '{ v[NR] = $1 } END { if (NR) printf "#   B=%s: %.2f (%d rounds, %.2f to %.2f)\n", b, v[int((NR + 1) / 2)], NR, v[1], v[NR] }'
 done
+awk 'NR > 0 { s += $7 + $8 } END { printf "# steal over all rounds: %.1f s\n", s }' "$TMP/rows"
