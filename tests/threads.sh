@@ -34,17 +34,22 @@ mv "$TMP/session.csv" "$TMP/team.csv"
 run_gglab --batch "$TMP/big.gg" --threads 1 --workers 1
 expect_rc 0 "the session on one thread"
 check "the same bits on one thread" cmp "$TMP/team.csv" "$TMP/session.csv"
-# batch norm splits too (each part normalizes its columns): the same bits on one thread
+# split_same NAME: NAME.gg (exporting $TMP/session.csv) is measured split at batch 1024, and
+# gives the bits of the same script on one thread and one worker
+split_same() {
+	run_gglab --batch "$TMP/$1.gg" --threads auto --journal "$TMP/$1-j.gg"
+	expect_rc 0 "the $1 session"
+	mv "$TMP/session.csv" "$TMP/$1-team.csv"
+	if [ "$cores" -gt 1 ]; then
+		check "a $1 run alone is measured split too" grep -Eq "^# r1 steps on .* \(batch 1024:" "$TMP/$1-j.gg"
+	fi
+	run_gglab --batch "$TMP/$1.gg" --threads 1 --workers 1
+	expect_rc 0 "the $1 session on one thread"
+	check "a $1 run: the same bits on one thread" cmp "$TMP/$1-team.csv" "$TMP/session.csv"
+}
+# batch norm splits too (each part normalizes its columns)
 sed 's/act=relu/act=relu norm=gbn ghost=128/' "$TMP/big.gg" >"$TMP/gbn.gg"
-run_gglab --batch "$TMP/gbn.gg" --threads auto --journal "$TMP/gj.gg"
-expect_rc 0 "the gbn session"
-mv "$TMP/session.csv" "$TMP/gbn-team.csv"
-if [ "$cores" -gt 1 ]; then
-	check "a gbn run alone is measured split too" grep -Eq "^# r1 steps on .* \(batch 1024:" "$TMP/gj.gg"
-fi
-run_gglab --batch "$TMP/gbn.gg" --threads 1 --workers 1
-expect_rc 0 "the gbn session on one thread"
-check "a gbn run: the same bits on one thread" cmp "$TMP/gbn-team.csv" "$TMP/session.csv"
+split_same gbn
 # a NAIS-Net splits too (every stage's products, and the stable parametrization's)
 cat >"$TMP/nais.gg" <<GG
 data teacher n=2048 dim=784 seed=2
@@ -55,15 +60,7 @@ set bs 64
 train 8
 export csv $TMP/session.csv
 GG
-run_gglab --batch "$TMP/nais.gg" --threads auto --journal "$TMP/nj.gg"
-expect_rc 0 "the nais session"
-mv "$TMP/session.csv" "$TMP/nais-team.csv"
-if [ "$cores" -gt 1 ]; then
-	check "a nais run alone is measured split too" grep -Eq "^# r1 steps on .* \(batch 1024:" "$TMP/nj.gg"
-fi
-run_gglab --batch "$TMP/nais.gg" --threads 1 --workers 1
-expect_rc 0 "the nais session on one thread"
-check "a nais run: the same bits on one thread" cmp "$TMP/nais-team.csv" "$TMP/session.csv"
+split_same nais
 # one worker: the step does not split, so BLAS threads
 sed '/^export/d' "$TMP/big.gg" >"$TMP/one.gg"
 run_gglab --batch "$TMP/one.gg" --threads auto --workers 1 --journal "$TMP/bj.gg"
