@@ -251,6 +251,57 @@ static void test_steps(void)
 	nn_model_free(mm);
 }
 
+/* ---- alone or on the team: the choice from given times ---------------------------------- */
+
+/* Steps through one measurement of p for key: TRIALS alone then TRIALS on the team, each
+ * taking the time given; returns what the last nn_pick_done returned, or -1 when the
+ * modes asked for were not those. */
+static int measure(nn_pick *p, uint64_t key, double alone, double team)
+{
+	int r = 0;
+	for (int t = 0; t < 6; t++) {
+		int mode = nn_pick_mode(p, key);
+		if (mode != (t >= 3))
+			return -1;
+		r = nn_pick_done(p, mode, mode ? team : alone);
+		if (t < 5 && r)
+			return -1; /* decided before its trials were done */
+	}
+	return r;
+}
+
+/* Steps n steps of what p uses, returning 0 if any asked for a trial or reported a change. */
+static int steady(nn_pick *p, uint64_t key, long n)
+{
+	for (long i = 0; i < n; i++) {
+		int mode = nn_pick_mode(p, key);
+		if (mode != p->use || nn_pick_done(p, mode, 1.0))
+			return 0;
+	}
+	return 1;
+}
+
+static void test_pick(void)
+{
+	nn_pick p;
+	memset(&p, 0, sizeof p);
+	CHECK(measure(&p, 7, 2.0, 1.0) == 1 && p.use == 1, "a new key: the team, twice as fast, is chosen and noted");
+	CHECK(steady(&p, 7, NN_PICK_FIRST - 6), "then it keeps the team until step %d", NN_PICK_FIRST);
+	CHECK(measure(&p, 7, 1.0, 0.97) == 0 && p.use == 1,
+	      "measured again after %d steps: within the 5 %% margin nothing changes or is noted", NN_PICK_FIRST);
+	CHECK(steady(&p, 7, 8 * NN_PICK_FIRST - 6), "the next measurement comes %d steps later",
+	      8 * NN_PICK_FIRST);
+	CHECK(measure(&p, 7, 1.0, 1.2) == 1 && p.use == 0, "alone 17 %% faster: the change is made and noted");
+	long next = 64L * NN_PICK_FIRST < NN_PICK_EVERY ? 64L * NN_PICK_FIRST : NN_PICK_EVERY;
+	CHECK(steady(&p, 7, next - 6) && measure(&p, 7, 1.0, 0.96) == 0 && p.use == 0,
+	      "then after %ld steps; alone stays within the margin", next);
+	CHECK(steady(&p, 7, NN_PICK_EVERY - 6) && measure(&p, 7, 1.0, 0.9) == 1 && p.use == 1,
+	      "and every %d steps from then on", NN_PICK_EVERY);
+	CHECK(measure(&p, 8, 1.0, 1.0) == 1 && p.use == 0, "a new key is measured at once, without the margin");
+	CHECK(steady(&p, 8, NN_PICK_FIRST - 6) && measure(&p, 8, 1.0, 0.8) == 1,
+	      "and again after %d steps", NN_PICK_FIRST);
+}
+
 int main(void)
 {
 	openblas_set_num_threads(1); /* the team's parts call one-thread BLAS */
@@ -258,6 +309,7 @@ int main(void)
 	test_team_itself(2);
 	test_team_itself(3);
 	test_split_same();
+	test_pick();
 	test_steps();
 	return test_report();
 }

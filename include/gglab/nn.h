@@ -151,23 +151,25 @@ void nn_team_each(nn_team *t, int n, void (*fn)(void *ctx, int i), void *ctx);
 
 /* Alone or on the team, measured: both ways give the same bits, so the faster may be
  * chosen by timing. nn_pick_mode says which way to take the next step (0 alone, 1 on the
- * team): the two in turn for a few steps whenever key (what is being stepped) changes and
- * every NN_PICK_EVERY steps, then the faster. nn_pick_done takes the step's time and
- * returns 1 when the choice is made for a new key or changes (best[] then holds the times
- * it compared). */
+ * team): the two in turn for a few steps whenever key (what is being stepped) changes,
+ * again after NN_PICK_FIRST steps, 8 times as many, and so on up to every NN_PICK_EVERY
+ * steps; then the faster, where a change of a choice already made needs a 5 % margin.
+ * nn_pick_done takes the step's time and returns 1 when the choice is made for a new key
+ * or changes (best[] then holds the times it compared). A zeroed nn_pick is ready. */
+#define NN_PICK_FIRST 64
 #define NN_PICK_EVERY 4096
 typedef struct {
 	uint64_t key;
-	long steps;
+	long steps, every;
 	int trial, use, decided, fresh;
 	double best[2];
 } nn_pick;
 int nn_pick_mode(nn_pick *p, uint64_t key);
 int nn_pick_done(nn_pick *p, int mode, double seconds);
 
-/* Whether nn_model_grad_team splits this model's step over a team: an mlp, with or
- * without batch norm. Others (NAIS-Nets, convolutional models) take one part (their
- * products may still use several BLAS threads). */
+/* Whether nn_model_grad_team splits this model's step over a team: a dense model (an mlp,
+ * with or without batch norm, or a dense NAIS-Net). Convolutional models take one part
+ * (their products may still use several BLAS threads). */
 int nn_model_splits(const nn_model *m);
 /* nn_model_grad with every product split over the team's parts by rows or by columns,
  * each part calling single-threaded BLAS on its piece. The bits are those of

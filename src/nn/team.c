@@ -223,12 +223,17 @@ enum { TRIALS = 3 };
 
 int nn_pick_mode(nn_pick *p, uint64_t key)
 {
-	if (key != p->key || p->steps >= NN_PICK_EVERY) {
+	/* A new key is measured at once, then again after NN_PICK_FIRST steps, eight times as
+	 * many, …, up to every NN_PICK_EVERY: a choice made in a slow moment of the machine
+	 * (another process on the other core, a busy host) does not hold for long. */
+	int fresh = key != p->key || !p->every;
+	if (fresh || p->steps >= p->every) {
+		p->every = fresh ? NN_PICK_FIRST : p->every * 8 < NN_PICK_EVERY ? p->every * 8 : NN_PICK_EVERY;
 		p->key = key;
 		p->steps = 0;
 		p->trial = 0;
 		p->best[0] = p->best[1] = 1e30;
-		p->fresh = 1;
+		p->fresh = fresh;
 	}
 	if (p->trial < 2 * TRIALS)
 		return p->trial >= TRIALS;
@@ -247,8 +252,10 @@ int nn_pick_done(nn_pick *p, int mode, double seconds)
 	/* once decided, a change needs a clear margin, so that two close times do not flip
 	 * the choice at every measurement */
 	int was = p->use;
-	double margin = p->fresh ? 1.0 : 0.95;
-	p->use = was ? !(p->best[0] < margin * p->best[1]) : p->best[1] < margin * p->best[0];
+	if (p->fresh)
+		p->use = p->best[1] < p->best[0];
+	else
+		p->use = was ? !(p->best[0] < 0.95 * p->best[1]) : p->best[1] < 0.95 * p->best[0];
 	int fresh = p->fresh;
 	p->decided = 1;
 	p->fresh = 0;
