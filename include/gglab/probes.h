@@ -172,9 +172,8 @@ int margin_contraction(double *out, int *used, const float *xkm2, const float *x
 
 /* The extreme eigenvalues of RᵀR = −A − εI for a stable block's A[n][n] (what the pinned
  * spectral margin h·ε does not show: how strongly the block contracts, and how far the
- * projection has squeezed R), by cyclic Jacobi rotations (at most `sweeps` sweeps; 30 is
- * plenty), in double. */
-void margin_rtr_range(const float *A, int n, float eps, int sweeps, double *lo, double *hi);
+ * projection has squeezed R), in double, by LAPACK (OpenBLAS's dsyevr); NaN if it fails. */
+void margin_rtr_range(const float *A, int n, float eps, double *lo, double *hi);
 
 /* ==== twin agreement =================================================================== */
 

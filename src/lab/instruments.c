@@ -61,7 +61,7 @@ static void rtr_range(lab *L, run *r, lab_row *row, const char *layer, const flo
 	const nn_config *c = &r->model->cfg;
 	char name[64];
 	double lo, hi;
-	margin_rtr_range(A, c->width, c->eps, 30, &lo, &hi);
+	margin_rtr_range(A, c->width, c->eps, &lo, &hi);
 	series_column_layer(SERIES_COL_NAIS_RTR_MIN, layer, name, sizeof name);
 	lab_row_set(L, row, name, lo);
 	series_column_layer(SERIES_COL_NAIS_RTR_MAX, layer, name, sizeof name);

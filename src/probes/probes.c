@@ -354,49 +354,40 @@ int margin_contraction(double *out, int *used, const float *xkm2, const float *x
 	return 0;
 }
 
-/* The extreme eigenvalues by cyclic Jacobi rotations on M = −A − εI (symmetrized, in
- * double): exact to rounding, O(n³) a sweep, a few sweeps. */
-void margin_rtr_range(const float *A, int n, float eps, int sweeps, double *lo, double *hi)
+/* LAPACK's symmetric eigenvalue driver, which OpenBLAS carries (Fortran calling convention:
+ * every argument by address, then the lengths of the character arguments). */
+void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n, double *a,
+	     const int *lda, const double *vl, const double *vu, const int *il, const int *iu,
+	     const double *abstol, int *m, double *w, double *z, const int *ldz, int *isuppz,
+	     double *work, const int *lwork, int *iwork, const int *liwork, int *info, size_t,
+	     size_t, size_t);
+
+/* Every eigenvalue of M = −A − εI (symmetrized, in double) by LAPACK's dsyevr: Householder
+ * tridiagonalization and the QR iteration without vectors, O(n³) once. The cyclic Jacobi
+ * rotations this replaced took 30 sweeps of strided updates: 11 s at n = 512, on every
+ * evaluation of a stable block. */
+void margin_rtr_range(const float *A, int n, float eps, double *lo, double *hi)
 {
-	double *M = gg_xmalloc((size_t)n * n * sizeof *M);
+	*lo = *hi = NAN;
+	if (n < 1)
+		return;
+	double *M = gg_xmalloc((size_t)n * n * sizeof *M), *w = gg_xmalloc((size_t)n * sizeof *w);
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < n; j++)
 			M[(size_t)i * n + j] = -0.5 * ((double)A[(size_t)i * n + j] + A[(size_t)j * n + i]) -
 					       (i == j ? eps : 0);
-	for (int sw = 0; sw < sweeps; sw++) {
-		double off = 0, diag = 0;
-		for (int i = 0; i < n; i++)
-			for (int j = 0; j < n; j++)
-				*(i == j ? &diag : &off) += M[(size_t)i * n + j] * M[(size_t)i * n + j];
-		if (off <= 1e-30 * diag || off == 0)
-			break;
-		for (int p = 0; p < n; p++)
-			for (int q = p + 1; q < n; q++) {
-				double apq = M[(size_t)p * n + q];
-				if (apq == 0)
-					continue;
-				double theta = (M[(size_t)q * n + q] - M[(size_t)p * n + p]) / (2 * apq);
-				double t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
-				double c = 1 / sqrt(t * t + 1), s = t * c;
-				for (int k = 0; k < n; k++) { /* columns p, q */
-					double mkp = M[(size_t)k * n + p], mkq = M[(size_t)k * n + q];
-					M[(size_t)k * n + p] = c * mkp - s * mkq;
-					M[(size_t)k * n + q] = s * mkp + c * mkq;
-				}
-				for (int k = 0; k < n; k++) { /* rows p, q */
-					double mpk = M[(size_t)p * n + k], mqk = M[(size_t)q * n + k];
-					M[(size_t)p * n + k] = c * mpk - s * mqk;
-					M[(size_t)q * n + k] = s * mpk + c * mqk;
-				}
-			}
+	int lwork = 26 * n, liwork = 10 * n, one = 1, m = 0, info = 0, isuppz[2];
+	double *work = gg_xmalloc((size_t)lwork * sizeof *work), zero = 0, z = 0;
+	int *iwork = gg_xmalloc((size_t)liwork * sizeof *iwork);
+	dsyevr_("N", "A", "U", &n, M, &n, &zero, &zero, &one, &one, &zero, &m, w, &z, &one, isuppz,
+		work, &lwork, iwork, &liwork, &info, 1, 1, 1);
+	if (info == 0 && m == n) { /* ascending */
+		*lo = w[0];
+		*hi = w[n - 1];
 	}
-	*lo = INFINITY;
-	*hi = -INFINITY;
-	for (int i = 0; i < n; i++) {
-		double d = M[(size_t)i * n + i];
-		*lo = d < *lo ? d : *lo;
-		*hi = d > *hi ? d : *hi;
-	}
+	free(iwork);
+	free(work);
+	free(w);
 	free(M);
 }
 
