@@ -6,10 +6,11 @@
  * computes its piece with single-threaded BLAS, then the elementwise work on it (bias,
  * activation); a barrier follows each product, so the next one reads whole inputs. Batch
  * norm needs all of a column's rows, so it runs between two barriers, each part on its
- * columns (and the activation after it likewise). A bias gradient is cut by columns and
- * each row's loss is summed in order afterwards, so no sum changes its order. Which cuts
- * keep a product's bits is measured (nn_gemm_split_same), and the plan of a step is
- * chosen once per batch size. */
+ * columns (and the activation after it likewise). A NAIS-Net's stages, its backward and
+ * its stable parametrization are products and elementwise work of the same kind. A bias
+ * gradient is cut by columns and each row's loss is summed in order afterwards, so no sum
+ * changes its order. Which cuts keep a product's bits is measured (nn_gemm_split_same),
+ * and the plan of a step is chosen once per batch size. */
 #include "mlp.h"
 #include "gglab/nn.h"
 #include "gglab/util.h"
@@ -161,11 +162,13 @@ static struct team_plan *plan_for(nn_model *m, int B, int P)
 	if (m->cfg.kind == NN_NAIS) {
 		nais_plan *np = &pl->nais;
 		int n = m->cfg.width, K = m->cfg.stages;
-		np->A = choose(1, 0, n, n, n, 0, P);
+		if (m->cfg.stable) { /* a free block's A is a parameter */
+			np->A = choose(1, 0, n, n, n, 0, P);
+			np->dR = choose(0, 0, n, n, n, 1, P);
+		}
 		np->stage = choose(0, 1, B, n, n, 0, P);
 		np->g = choose(0, 0, B, n, n, 1, P);
 		np->dA = K > 1 ? choose(1, 0, n, n, (K - 1) * B, 1, P) : (split){ WHOLE, { 0 } };
-		np->dR = choose(0, 0, n, n, n, 1, P);
 		np->cf = choose(0, 1, B, n, n, 1, P);
 		np->cdw = choose(1, 0, n, n, B, 1, P);
 		np->cdx = choose(0, 0, B, n, n, 0, P);
