@@ -5,7 +5,7 @@
 # the session equals one on a single worker and its replay. On one worker a step cannot
 # split: a run alone then gets every core as BLAS threads when its steps are large, runs
 # training together get one BLAS thread each, and a smaller batch size goes back to one.
-# A convolutional run keeps one thread.
+# A convolutional run alone splits like a dense one (by images, channels and dw's rows).
 . "${srcdir:-.}/tests/lib.sh"
 cores=$(nproc)
 cat >"$TMP/big.gg" <<GG
@@ -34,14 +34,14 @@ mv "$TMP/session.csv" "$TMP/team.csv"
 run_gglab --batch "$TMP/big.gg" --threads 1 --workers 1
 expect_rc 0 "the session on one thread"
 check "the same bits on one thread" cmp "$TMP/team.csv" "$TMP/session.csv"
-# split_same NAME: NAME.gg (exporting $TMP/session.csv) is measured split at batch 1024, and
-# gives the bits of the same script on one thread and one worker
+# split_same NAME [B]: NAME.gg (exporting $TMP/session.csv) is measured split at batch B
+# (1024), and gives the bits of the same script on one thread and one worker
 split_same() {
 	run_gglab --batch "$TMP/$1.gg" --threads auto --journal "$TMP/$1-j.gg"
 	expect_rc 0 "the $1 session"
 	mv "$TMP/session.csv" "$TMP/$1-team.csv"
 	if [ "$cores" -gt 1 ]; then
-		check "a $1 run alone is measured split too" grep -Eq "^# r1 steps on .* \(batch 1024:" "$TMP/$1-j.gg"
+		check "a $1 run alone is measured split too" grep -Eq "^# r1 steps on .* \(batch ${2:-1024}:" "$TMP/$1-j.gg"
 	fi
 	run_gglab --batch "$TMP/$1.gg" --threads 1 --workers 1
 	expect_rc 0 "the $1 session on one thread"
@@ -71,14 +71,13 @@ if [ "$cores" -gt 1 ]; then
 	check "a smaller batch goes back to one" sh -c "! grep -q 'BLAS threads $cores from step [1-9]' '$TMP/bj.gg'"
 	check "on one worker nothing splits" sh -c "! grep -q '^# r1 steps on' '$TMP/bj.gg'"
 fi
-# a convolutional run alone keeps one thread: its products are one image's each
+# a convolutional run alone splits too: its images, channels and each convolution's dw
 if [ -r "${GGLAB_DATA:-/usr/share/datasets/fashion-mnist}/train-images-idx3-ubyte.gz" ]; then
-	printf 'data fashion n=256\nmodel cnn 32,64 fc=128\nset bs 128 eval 100\ntrain 2\n' >"$TMP/cnn.gg"
-	run_gglab --batch "$TMP/cnn.gg" --threads auto --journal "$TMP/cj.gg"
-	expect_rc 0 "a cnn alone"
-	check "a cnn alone (3.3 GFLOP a step) keeps one thread" sh -c "! grep -Eq '^# (BLAS threads [2-9]|r1 steps on)' '$TMP/cj.gg'"
+	printf 'data fashion n=512\nmodel cnn 32,64 fc=128 norm=gbn ghost=32\nset bs 128 eval 100\ntrain 8\nexport csv %s\n' "$TMP/session.csv" >"$TMP/cnn.gg"
+	split_same cnn 128
+	check "a cnn alone takes no BLAS threads" sh -c "! grep -Eq '^# BLAS threads [2-9]' '$TMP/cnn-j.gg'"
 else
-	echo "SKIP: Fashion-MNIST is not installed: the cnn's threads are not checked"
+	echo "SKIP: Fashion-MNIST is not installed: the cnn's split is not checked"
 fi
 check "the journal names --threads auto for the replay" grep -q "^# Replay: .*--threads auto" "$TMP/j.gg"
 cp "$TMP/j.gg" "$TMP/replay.gg"

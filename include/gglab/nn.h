@@ -168,8 +168,8 @@ int nn_pick_mode(nn_pick *p, uint64_t key);
 int nn_pick_done(nn_pick *p, int mode, double seconds);
 
 /* Whether nn_model_grad_team splits this model's step over a team: a dense model (an mlp,
- * with or without batch norm, or a dense NAIS-Net). Convolutional models take one part
- * (their products may still use several BLAS threads). */
+ * with or without batch norm, or a dense NAIS-Net) by its products' rows and columns, a
+ * convolutional one by images, channels and its weight gradients' rows or columns. */
 int nn_model_splits(const nn_model *m);
 /* nn_model_grad with every product split over the team's parts by rows or by columns,
  * each part calling single-threaded BLAS on its piece. The bits are those of
@@ -185,6 +185,13 @@ float nn_model_grad_team(nn_model *m, nn_team *t, const float *x, const uint8_t 
  * kernel's tiling and by the product's size, so some cuts change the rounding.) */
 int nn_gemm_split_same(int ta, int tb, int M, int N, int K, int beta, int cols, const int *cut,
 		       int parts);
+/* cut[0..P] of n into P parts of about n/P, each boundary a multiple of a; 0 when that
+ * leaves a part empty. */
+int nn_cut_even(int n, int P, int a, int *cut);
+/* The most even cut (cut[0..P]) of C[M][N]'s rows (*cols 0) or columns (*cols 1) that
+ * keeps the bits of C = op(A)·op(B) + beta·C (nn_gemm_split_same), tried at boundaries of
+ * a few alignments; 0 when none does. */
+int nn_gemm_cut(int ta, int tb, int M, int N, int K, int beta, int P, int *cols, int *cut);
 
 /* Eval mode (BN running statistics; parameters and buffers unchanged), in internal chunks.
  * x[n][in], y[n]. Adds the summed loss to *loss_sum and the misclassified count to *nerr.
@@ -320,6 +327,15 @@ void nn_conv2d_forward(float *out, float *col, const float *in, const float *w, 
 void nn_conv2d_backward(float *din, float *dw, float *db, float *col, const float *dout,
 			const float *in, const float *w, int B, int C, int H, int W, int Co, int k,
 			int stride, int pad);
+/* What one part of a team computes of that backward: dw's rows [o0, o1) and columns
+ * [k0, k1), db's entries [d0, d1), and din for images [n0, n1); with the bits the whole
+ * call gives them. The whole call is { 0, Co, 0, C·k·k, 0, Co, 0, B }. */
+typedef struct {
+	int o0, o1, k0, k1, d0, d1, n0, n1;
+} nn_conv_part;
+void nn_conv2d_backward_part(float *din, float *dw, float *db, float *col, const float *dout,
+			     const float *in, const float *w, int B, int C, int H, int W, int Co,
+			     int k, int stride, int pad, const nn_conv_part *pt);
 /* Max / average pooling of k×k windows of stride s, no padding: out[B][C][Ho][Wo]. The
  * backwards write din[B][C][H][W] (not accumulate); max routes to the window's first
  * maximum, found again from in and out. */
@@ -341,6 +357,14 @@ void nn_bn2d_forward(float *out, float *xhat, float *rstd, const float *in,
 void nn_bn2d_backward(float *din, float *dgamma, float *dbeta, const float *dout,
 		      const float *xhat, const float *rstd, const float *gamma, int B, int C, int HW,
 		      int G);
+/* The same on channels [lo, hi) only, with the bits the whole call gives them (a step
+ * split over a team gives each part its channels). */
+void nn_bn2d_forward_chans(float *out, float *xhat, float *rstd, const float *in,
+			   const float *gamma, const float *beta, float *run_mean, float *run_var,
+			   int B, int C, int HW, int G, int train, int lo, int hi);
+void nn_bn2d_backward_chans(float *din, float *dgamma, float *dbeta, const float *dout,
+			    const float *xhat, const float *rstd, const float *gamma, int B, int C,
+			    int HW, int G, int lo, int hi);
 /* Convolutional NAIS-Net (a stage: x ← x + h·σ(A ⋆ x + B ⋆ u + b), A[C][C][k][k]). Our
  * reading of the paper's Algorithm 2: clip the centre tap c_i of each self-kernel A[i][i]
  * into [−1/h + δ, −δ] and rescale the other taps of output channel i to absolute mass at

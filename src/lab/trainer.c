@@ -245,13 +245,13 @@ int lab_round(lab *L)
 			todo[n++] = L->runs[i];
 			flops += nn_model_flops(L->runs[i]->model) * L->runs[i]->bs;
 		}
-	/* --threads auto: a run training alone whose step splits (a dense model, on a team of
-	 * two or more) takes one BLAS thread, the team being its threads; one whose step does
-	 * not gets the threads its products need; runs training together get one each, side by
-	 * side on the workers. A convolutional model
-	 * gets one: its products are one image's (e.g. 64x196x288), and a second thread gains
-	 * little on them or loses (cnn 32,64 at B = 128, 3.3 GFLOP a step, 150 steps: 4.6 and
-	 * 6.5 s against 5.4 s on an idle machine; 33 s against 9 s with the other core busy).
+	/* --threads auto: a run training alone on a team of two or more splits its step (every
+	 * model does), taking one BLAS thread, the team being its threads; on one worker it
+	 * gets the threads its products need; runs training together get one each, side by
+	 * side on the workers. A convolutional model on one worker gets one: its products are
+	 * one image's (e.g. 64x196x288), and a second thread gains little on them or loses (cnn
+	 * 32,64 at B = 128, 3.3 GFLOP a step, 150 steps: 4.6 and 6.5 s against 5.4 s on an
+	 * idle machine; 33 s against 9 s with the other core busy).
 	 * A pure function of the runs' shapes and the core count, so a replay on this machine
 	 * makes the same choices; the journal notes each. */
 	int split = n == 1 && nn_team_size(L->team) > 1 && nn_model_splits(todo[0]->model);

@@ -234,28 +234,43 @@ void nn_conv2d_backward(float *din, float *dw, float *db, float *col, const floa
 			const float *in, const float *w, int B, int C, int H, int W, int Co, int k,
 			int stride, int pad)
 {
-	/* din[B][C][H][W] += wᵀ·dout through col2im (skipped when NULL), dw[Co][C·k·k] +=
-	 * dout·colᵀ, db[Co] += Σ dout (skipped when NULL); dout[B][Co][Ho][Wo]; col scratch as
-	 * in the forward, lowered again rather than kept from it. */
+	int K = C * k * k;
+	nn_conv_part all = { 0, Co, 0, K, 0, Co, 0, din ? B : 0 };
+	nn_conv2d_backward_part(din, dw, db, col, dout, in, w, B, C, H, W, Co, k, stride, pad, &all);
+}
+
+void nn_conv2d_backward_part(float *din, float *dw, float *db, float *col, const float *dout,
+			     const float *in, const float *w, int B, int C, int H, int W, int Co,
+			     int k, int stride, int pad, const nn_conv_part *pt)
+{
+	/* din[B][C][H][W] += wᵀ·dout through col2im, dw[Co][C·k·k] += dout·colᵀ, db[Co] += Σ
+	 * dout (skipped when NULL); dout[B][Co][Ho][Wo]; col scratch as in the forward, lowered
+	 * again rather than kept from it. dw and db sum over the images in order, each image's
+	 * product on its own, so a box of dw takes the whole call's bits for it. */
 	int Ho = nn_conv_out(H, k, stride, pad), Wo = nn_conv_out(W, k, stride, pad);
 	int N = Ho * Wo, K = C * k * k, pw = pointwise(k, stride, pad);
 	int sm = same(H, W, k, stride, pad, Ho, Wo);
+	int o0 = pt->o0, k0 = pt->k0, mo = pt->o1 - pt->o0, nk = pt->k1 - pt->k0;
 	float *mask = col + (size_t)K * N;
 	if (sm)
 		same_masks(mask, H, W, k, pad);
 	for (int n = 0; n < B; n++) {
 		const float *x = in + (size_t)n * C * H * W, *cm = pw ? x : col;
 		const float *g = dout + (size_t)n * Co * N;
-		for (int c = 0; db && c < Co; c++)
+		for (int c = pt->d0; db && c < pt->d1; c++)
 			db[c] += sum(g + (size_t)c * N, (size_t)N);
+		if (mo <= 0 || nk <= 0)
+			continue;
 		if (sm)
 			im2col_same(col, (size_t)N, x, mask, C, H, W, k, pad);
 		else if (!pw)
 			im2col(col, (size_t)N, x, C, H, W, k, stride, pad, Ho, Wo);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Co, K, N, 1.0f, g, N, cm, N, 1.0f,
-			    dw, K);
-		if (!din)
-			continue;
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, mo, nk, N, 1.0f,
+			    g + (size_t)o0 * N, N, cm + (size_t)k0 * N, N, 1.0f,
+			    dw + (size_t)o0 * K + k0, K);
+	}
+	for (int n = pt->n0; din && n < pt->n1; n++) {
+		const float *g = dout + (size_t)n * Co * N;
 		float *dx = din + (size_t)n * C * H * W;
 		if (pw) {
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, Co, 1.0f, w, K, g, N,
@@ -271,10 +286,6 @@ void nn_conv2d_backward(float *din, float *dw, float *db, float *col, const floa
 	}
 }
 
-/* ---- pooling ------------------------------------------------------------------------ */
-
-/* The 2×2 stride-2 case: the vertical maxima of a row pair first (a loop that vectorizes),
- * then the maxima of their neighbouring pairs. Same comparisons, same result. */
 static void maxpool2_forward(float *out, const float *in, int planes, int H, int W)
 {
 	int Ho = H / 2, Wo = W / 2;

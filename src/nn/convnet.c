@@ -471,6 +471,8 @@ void nn_convnet_free(struct nn_convnet *cn)
 		free(a[i]->t);
 	}
 	free(cn->ops);
+	free(cn->cuts);
+	free(cn->xcol);
 	free(cn);
 }
 
@@ -556,7 +558,8 @@ static size_t layout(struct nn_convnet *cn, conv_arena *a, float *base, int B, i
 	}
 	if (base)
 		a->col = base + off;
-	off += up16(col_size(cn));
+	cn->col_floats = up16(col_size(cn));
+	off += cn->col_floats;
 	for (int g = 0; g < 4; g++) {
 		if (base)
 			a->g[g] = base + off;

@@ -38,11 +38,26 @@ typedef struct {
 	float *g[4]; /* [cap][maxact] gradient ping-pong and block scratch */
 } conv_arena;
 
+/* How a step over a team cuts one product, a convolution's dw[Co][C·k·k] or a dense
+ * layer's: by rows (cols 0) or columns, part p taking [cut[p], cut[p+1]) (all to part 0
+ * when no cut keeps the bits). */
+typedef struct {
+	int cols;
+	int cut[NN_TEAM_MAX + 1];
+} conv_cut;
+
 struct nn_convnet {
 	int nops;
 	conv_op *ops;
-	size_t maxact; /* floats of the largest per-example tensor */
+	size_t maxact;     /* floats of the largest per-example tensor */
+	size_t col_floats; /* of the largest convolution's scratch */
 	conv_arena train, eval;
+	/* a step over a team (convrun.c) of cut_parts parts at batch cut_B: the cuts of each
+	 * operation's products [nops·3] (a convolution's dw; a dense layer's forward, dW, din)
+	 * and the scratch of parts 1.. */
+	int cut_parts, cut_B;
+	conv_cut *cuts;
+	float *xcol;
 };
 
 /* Construction, for model.c and convnet.c: a named layer, and a parameter view
@@ -129,6 +144,8 @@ double nn_convnet_flops(const nn_model *m);
 void nn_convnet_init(nn_model *m, uint64_t seed);
 void nn_convnet_free(struct nn_convnet *cn);
 float nn_convnet_grad(nn_model *m, const float *x, const uint8_t *y, int B);
+/* The same step over a team's parts, with its bits (nn_model_grad_team). */
+float nn_convnet_grad_team(nn_model *m, nn_team *t, const float *x, const uint8_t *y, int B);
 /* Eval forward of x[B][in], B ≤ NN_CONV_CHUNK; returns the logits [B][classes]. */
 float *nn_convnet_forward_eval(nn_model *m, const float *x, int B, int K);
 int nn_convnet_project(nn_model *m);

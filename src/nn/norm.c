@@ -218,12 +218,22 @@ void nn_bn2d_forward(float *out, float *xhat, float *rstd, const float *in,
 		     const float *gamma, const float *beta, float *run_mean, float *run_var,
 		     int B, int C, int HW, int G, int train)
 {
+	nn_bn2d_forward_chans(out, xhat, rstd, in, gamma, beta, run_mean, run_var, B, C, HW, G,
+			      train, 0, C);
+}
+
+/* Each channel's statistics and updates are its own, so a range of channels computes the
+ * same bits as the whole call does for them. */
+void nn_bn2d_forward_chans(float *out, float *xhat, float *rstd, const float *in,
+			   const float *gamma, const float *beta, float *run_mean, float *run_var,
+			   int B, int C, int HW, int G, int train, int lo, int hi)
+{
 	/* out[B][C][HW], xhat[B][C][HW] (may alias in; out must not), rstd[⌈B/G⌉][C]. Each
 	 * channel is normalized over the n·HW values of each ghost batch of G images, and each
 	 * ghost batch makes one EMA update, as nn_bn_forward does for rows. */
 	const float m = NN_BN_MOMENTUM;
 	if (!train) {
-		for (int c = 0; c < C; c++) {
+		for (int c = lo; c < hi; c++) {
 			float sc = gamma[c] / sqrtf(run_var[c] + NN_BN_EPS);
 			float sh = beta[c] - run_mean[c] * sc;
 			for (int r = 0; r < B; r++) {
@@ -239,7 +249,7 @@ void nn_bn2d_forward(float *out, float *xhat, float *rstd, const float *in,
 	for (int g0 = 0, gi = 0; g0 < B; g0 += G, gi++) {
 		int n = imin(G, B - g0);
 		double cnt = (double)n * HW;
-		for (int c = 0; c < C; c++) {
+		for (int c = lo; c < hi; c++) {
 			double s = 0;
 			for (int r = g0; r < g0 + n; r++)
 				s += plane_sum(in + ((size_t)r * C + c) * HW, HW);
@@ -268,6 +278,13 @@ void nn_bn2d_backward(float *din, float *dgamma, float *dbeta, const float *dout
 		      const float *xhat, const float *rstd, const float *gamma, int B, int C, int HW,
 		      int G)
 {
+	nn_bn2d_backward_chans(din, dgamma, dbeta, dout, xhat, rstd, gamma, B, C, HW, G, 0, C);
+}
+
+void nn_bn2d_backward_chans(float *din, float *dgamma, float *dbeta, const float *dout,
+			    const float *xhat, const float *rstd, const float *gamma, int B, int C,
+			    int HW, int G, int lo, int hi)
+{
 	/* din[B][C][HW] (may alias dout), dgamma/dbeta[C] accumulated. Per ghost batch and
 	 * channel, over its N = n·HW values: din = γ·rstd/N · (N·dy − Σdy − x̂·Σ(dy·x̂)). */
 	if (G <= 0 || G > B)
@@ -275,7 +292,7 @@ void nn_bn2d_backward(float *din, float *dgamma, float *dbeta, const float *dout
 	for (int g0 = 0, gi = 0; g0 < B; g0 += G, gi++) {
 		int n = imin(G, B - g0);
 		float N = (float)n * (float)HW;
-		for (int c = 0; c < C; c++) {
+		for (int c = lo; c < hi; c++) {
 			double sdy = 0, sdyx = 0;
 			for (int r = g0; r < g0 + n; r++) {
 				size_t at = ((size_t)r * C + c) * HW;

@@ -11,6 +11,7 @@
  * gradient is cut by columns and each row's loss is summed in order afterwards, so no sum
  * changes its order. Which cuts keep a product's bits is measured (nn_gemm_split_same),
  * and the plan of a step is chosen once per batch size. */
+#include "convnet.h"
 #include "mlp.h"
 #include "gglab/nn.h"
 #include "gglab/util.h"
@@ -58,7 +59,7 @@ struct team_plan {
 int nn_model_splits(const nn_model *m)
 {
 	if (m->conv)
-		return 0;
+		return 1;
 	return m->cfg.kind == NN_NAIS || (m->cfg.kind == NN_MLP && m->cfg.depth + 1 <= MAX_DENSE);
 }
 
@@ -69,72 +70,21 @@ static void dense_shape(const nn_model *m, int l, int *I, int *O)
 	*O = l < nhid ? m->cfg.width : m->cfg.classes;
 }
 
-/* cut[0..P] of n into P parts of about n/P, each boundary a multiple of a; 0 when that
- * leaves a part empty. */
-static int cut_even(int n, int P, int a, int *cut)
-{
-	cut[0] = 0;
-	for (int p = 1; p < P; p++) {
-		int c = (int)((double)n * p / P / a + 0.5) * a;
-		if (c <= cut[p - 1] || c >= n)
-			return 0;
-		cut[p] = c;
-	}
-	cut[P] = n;
-	return 1;
-}
-
-/* Boundaries are tried at multiples of these, the most even cut first. OpenBLAS's
- * kernels tile by 4 to 24 (16 for SkylakeX's sgemm, 12 for Haswell's here). */
-static const int ALIGNS[] = { 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128 };
-
-enum { NALIGNS = sizeof ALIGNS / sizeof *ALIGNS };
-
-/* What the last choices found, to try first (each check costs two products): per
- * dimension (0 rows, 1 columns) the alignment that kept the bits, and whether no cut did.
- * With Haswell's kernel here column cuts never keep the bits and row cuts need multiples
- * of 12; remembering that takes a plan at B = 4096 from about 1.1 s to a tenth of that. */
-static _Atomic int last_good[2], last_dead[2];
-
-/* The most even cut of C's rows or columns that keeps the product's bits, the larger
- * dimension first (unless its cuts kept nothing last time); WHOLE when none does. */
+/* The most even cut of C's rows or columns that keeps the product's bits; WHOLE when
+ * none does (nn_gemm_cut). */
 static split choose(int ta, int tb, int M, int N, int K, int beta, int P)
 {
 	split s = { WHOLE, { 0 } };
-	int first_cols = N > M;
-	if (last_dead[first_cols] && !last_dead[!first_cols])
-		first_cols = !first_cols;
-	for (int k = 0; k < 2; k++) {
-		int cols = k ? !first_cols : first_cols, n = cols ? N : M;
-		int c[NN_TEAM_MAX + 1], tried[NALIGNS + 1], ntried = 0, good = last_good[cols];
-		for (int i = -1; i < NALIGNS; i++) {
-			int a = i < 0 ? good : i; /* the last good alignment first */
-			if (!cut_even(n, P, ALIGNS[a], c))
-				continue;
-			int seen = 0;
-			for (int j = 0; j < ntried; j++)
-				seen |= tried[j] == c[1];
-			if (seen)
-				continue;
-			tried[ntried++] = c[1];
-			if (nn_gemm_split_same(ta, tb, M, N, K, beta, cols, c, P)) {
-				last_good[cols] = a;
-				last_dead[cols] = 0;
-				s.how = cols ? COLS : ROWS;
-				memcpy(s.cut, c, (size_t)(P + 1) * sizeof *c);
-				return s;
-			}
-		}
-		if (ntried)
-			last_dead[cols] = 1;
-	}
+	int cols;
+	if (nn_gemm_cut(ta, tb, M, N, K, beta, P, &cols, s.cut))
+		s.how = cols ? COLS : ROWS;
 	return s;
 }
 
 /* An even cut of n, or all of it to part 0 when n has fewer elements than parts. */
 static void even_or_first(int n, int P, int *cut)
 {
-	if (!cut_even(n, P, 1, cut))
+	if (!nn_cut_even(n, P, 1, cut))
 		for (int p = 1; p <= P; p++)
 			cut[p] = n;
 }
@@ -149,7 +99,7 @@ static struct team_plan *plan_for(nn_model *m, int B, int P)
 	pl = w->plan = gg_xcalloc(1, sizeof *pl + (size_t)B * sizeof *pl->rowloss);
 	pl->B = B;
 	pl->parts = P;
-	cut_even(B, P, 1, pl->rows);
+	nn_cut_even(B, P, 1, pl->rows);
 	for (int l = 0; l < w->nhid + 1; l++) {
 		int I, O;
 		dense_shape(m, l, &I, &O);
@@ -498,6 +448,8 @@ float nn_model_grad_team(nn_model *m, nn_team *t, const float *x, const uint8_t 
 	int P = nn_team_size(t);
 	if (P < 2 || !nn_model_splits(m) || B < 2 * P)
 		return nn_model_grad(m, x, y, B);
+	if (m->conv)
+		return nn_convnet_grad_team(m, t, x, y, B);
 	nn_mlp_reserve_train(m, B);
 	team_step ts = { m, t, x, y, B, plan_for(m, B, P) };
 	nn_team_run(t, team_step_part, &ts);
