@@ -261,13 +261,18 @@ void nn_conv2d_backward_part(float *din, float *dw, float *db, float *col, const
 			db[c] += sum(g + (size_t)c * N, (size_t)N);
 		if (mo <= 0 || nk <= 0)
 			continue;
+		/* columns of whole input channels [c0, c1) need only theirs lowered */
+		int c0 = 0, c1 = C;
+		if (!pw && k0 % (k * k) == 0 && nk % (k * k) == 0)
+			c0 = k0 / (k * k), c1 = c0 + nk / (k * k);
+		const float *xc = x + (size_t)c0 * H * W;
 		if (sm)
-			im2col_same(col, (size_t)N, x, mask, C, H, W, k, pad);
+			im2col_same(col, (size_t)N, xc, mask, c1 - c0, H, W, k, pad);
 		else if (!pw)
-			im2col(col, (size_t)N, x, C, H, W, k, stride, pad, Ho, Wo);
+			im2col(col, (size_t)N, xc, c1 - c0, H, W, k, stride, pad, Ho, Wo);
+		cm += (size_t)(k0 - c0 * k * k) * N;
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, mo, nk, N, 1.0f,
-			    g + (size_t)o0 * N, N, cm + (size_t)k0 * N, N, 1.0f,
-			    dw + (size_t)o0 * K + k0, K);
+			    g + (size_t)o0 * N, N, cm, N, 1.0f, dw + (size_t)o0 * K + k0, K);
 	}
 	for (int n = pt->n0; din && n < pt->n1; n++) {
 		const float *g = dout + (size_t)n * Co * N;
