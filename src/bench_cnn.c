@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gglab/bench.h"
 #include "gglab/blas.h"
@@ -52,14 +53,19 @@ int bench_cnn(const bench_options *o, FILE *out, char *err)
 {
 	static const int dflt[] = { 128, 0 };
 	const int *batches = o->batches ? o->batches : dflt;
-	if (o->threads > 0)
-		openblas_set_num_threads(o->threads);
+	/* threads auto: one BLAS thread, and a lone step on one thread or split over a team of
+	 * every core, whichever measures faster, as the lab's trainer does (nn_pick) */
+	openblas_set_num_threads(o->threads > 0 ? o->threads : 1);
+	long ncores = sysconf(_SC_NPROCESSORS_ONLN);
+	nn_team *team = o->threads == 0 && ncores > 1 ? nn_team_new((int)ncores) : NULL;
 	nn_fast_float_mode();
 	data_spec spec;
 	data_spec_default(&spec);
 	data_set *ds;
-	if (data_load(&ds, &spec, err) < 0)
+	if (data_load(&ds, &spec, err) < 0) {
+		nn_team_free(team);
 		return -1;
+	}
 	nn_config cfg;
 	nn_config_default(&cfg, NN_CNN);
 	cfg.in = ds->dim, cfg.classes = ds->classes;
@@ -87,6 +93,7 @@ int bench_cnn(const bench_options *o, FILE *out, char *err)
 		unsigned seed = o->seed ? o->seed : 1;
 		nn_model *m = nn_model_new(&cfg, seed, err);
 		if (!m) {
+			nn_team_free(team);
 			data_free(ds);
 			return -1;
 		}
@@ -102,24 +109,36 @@ int bench_cnn(const bench_options *o, FILE *out, char *err)
 		uint8_t *y = gg_xmalloc((size_t)B);
 		float loss = 0;
 		int epoch = o->seconds <= 0; /* one epoch, then the test error */
-		for (int w = 0; w < 3 && !epoch; w++) {
+		/* warm-up, and (threads auto) the choice of one thread or the team; an epoch
+		 * run takes the team without measuring, so its numbers are the team's */
+		nn_pick pick = { 0 };
+		for (int w = 0; !epoch && (w < 3 || (team && !pick.decided)); w++) {
+			int mode = team ? nn_pick_mode(&pick, (uint64_t)B) : 0;
+			double ts = gg_now();
 			data_next_batch(&cur, ds, B, x, y);
-			nn_model_grad(m, x, y, B);
-			nn_opt_step(&opt, m->params, m->grads, oc.lr);
+			nn_model_grad_team(m, mode ? team : NULL, x, y, B);
+			nn_opt_step_team(&opt, mode ? team : NULL, m->params, m->grads, oc.lr);
+			if (team)
+				nn_pick_done(&pick, mode, gg_now() - ts);
 		}
+		nn_team *use = team && (epoch || pick.use) ? team : NULL;
 		long steps = 0, need = epoch ? ds->n_train / B : 0;
 		double t0 = gg_now(), c0 = gg_cpu_now(), t;
 		do {
 			data_next_batch(&cur, ds, B, x, y);
-			loss = nn_model_grad(m, x, y, B);
-			nn_opt_step(&opt, m->params, m->grads, oc.lr);
+			loss = nn_model_grad_team(m, use, x, y, B);
+			nn_opt_step_team(&opt, use, m->params, m->grads, oc.lr);
 			steps++;
 			t = gg_now() - t0;
 		} while (epoch ? steps < need : t < o->seconds);
 		double sps = (double)steps * B / t, cps = (double)steps * B / (gg_cpu_now() - c0);
-		fprintf(out, "cnn B=%d steps=%ld seconds=%.2f samples_per_s=%.1f cpu_samples_per_s=%.1f "
-			     "step_gflops=%.2f loss=%.4f", B, steps, t, sps, cps,
+		fprintf(out, "cnn B=%d threads=%d steps=%ld seconds=%.2f samples_per_s=%.1f "
+			     "cpu_samples_per_s=%.1f step_gflops=%.2f loss=%.4f", B,
+			use ? nn_team_size(use) : o->threads > 0 ? o->threads : 1, steps, t, sps, cps,
 			sps * (f1 + f2 + fdense) / 1e9, loss);
+		if (team && !epoch)
+			fprintf(out, " pick_ms_team=%.2f pick_ms_one=%.2f", pick.best[1] * 1e3,
+				pick.best[0] * 1e3);
 		if (epoch) {
 			double ls = 0;
 			long nerr = 0;
@@ -134,6 +153,7 @@ int bench_cnn(const bench_options *o, FILE *out, char *err)
 		nn_opt_free(&opt);
 		nn_model_free(m);
 	}
+	nn_team_free(team);
 	data_free(ds);
 	return 0;
 }

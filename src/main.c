@@ -432,8 +432,6 @@ int main(int argc, char **argv)
 		int cnn = optind + 1 < argc && !strcmp(argv[optind + 1], "cnn");
 		int a = optind + 1 + cnn;
 		bench_options bo = { .threads = lo.threads, .seconds = 3.0 };
-		if (cnn) /* the lab's choice for this net's steps: one thread (--threads auto) */
-			bo.threads = lo.threads > 0 ? lo.threads : 1;
 		if (a < argc) {
 			double s;
 			if (cnn && !strcmp(argv[a], "epoch")) {
