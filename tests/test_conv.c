@@ -253,46 +253,6 @@ static void conv_case(gg_rng *r, int B, int C, int H, int W, int Co, int k, int 
 	free(din), free(dw), free(db), free(rdin), free(rdw), free(rdb);
 }
 
-/* nn_conv2d_backward_part's pieces put together give the whole backward: two parts, cut
- * by dw's rows, by its columns at an input channel (where a part lowers only its
- * channels) and between, db and din by images, for 3×3 and pointwise convolutions. (To
- * float rounding only: whether a cut keeps the bits is the kernel's, test_team's matter.) */
-static void part_case(gg_rng *r, int k, int s, int p)
-{
-	int B = 3, C = 4, H = 7, W = 6, Co = 5, K = C * k * k;
-	int Ho = nn_conv_out(H, k, s, p), Wo = nn_conv_out(W, k, s, p);
-	size_t ni = (size_t)B * C * H * W, no = (size_t)B * Co * Ho * Wo, nw = (size_t)Co * K;
-	float *in = fvec(ni), *dout = fvec(no), *w = fvec(nw), *col = fvec(nn_conv_scratch(C, k, Ho, Wo));
-	float *din[2] = { fvec(ni), fvec(ni) }, *dw[2] = { fvec(nw), fvec(nw) };
-	float *db[2] = { fvec((size_t)Co), fvec((size_t)Co) };
-	fill(r, in, ni, 1, 0);
-	fill(r, dout, no, 1, 0);
-	fill(r, w, nw, 0.3f, 0);
-	nn_conv2d_backward(din[0], dw[0], db[0], col, dout, in, w, B, C, H, W, Co, k, s, p);
-	int kk = k * k, cuts[3] = { 2, kk, kk + 1 };
-	for (int c = 0; c < 3; c++) {
-		memset(din[1], 0, ni * sizeof(float));
-		memset(dw[1], 0, nw * sizeof(float));
-		memset(db[1], 0, (size_t)Co * sizeof(float));
-		int at = cuts[c];
-		nn_conv_part pt[2] = { { 0, Co, 0, K, 0, 2, 0, 1 }, { 0, Co, 0, K, 2, Co, 1, B } };
-		if (c == 0)
-			pt[0].o1 = pt[1].o0 = at;
-		else
-			pt[0].k1 = pt[1].k0 = at;
-		for (int q = 0; q < 2; q++)
-			nn_conv2d_backward_part(din[1], dw[1], db[1], col, dout, in, w, B, C, H, W, Co, k,
-						s, p, &pt[q]);
-		double e = fmax(maxdiff(dw[0], dw[1], nw), fmax(maxdiff(db[0], db[1], (size_t)Co),
-								maxdiff(din[0], din[1], ni)));
-		CHECK(e < 1e-5, "conv %dx%d s%d p%d: the parts cut %s at %d differ from the whole by %g",
-		      k, k, s, p, c ? "dw's columns" : "dw's rows", at, e);
-	}
-	free(in), free(dout), free(w), free(col);
-	for (int q = 0; q < 2; q++)
-		free(din[q]), free(dw[q]), free(db[q]);
-}
-
 static void pool_case(gg_rng *r, int B, int C, int H, int W, int k, int s)
 {
 	int Ho = nn_conv_out(H, k, s, 0), Wo = nn_conv_out(W, k, s, 0);
@@ -799,10 +759,6 @@ int main(void)
 	gg_rng r;
 	gg_rng_seed(&r, 12);
 	test_naive(&r);
-	part_case(&r, 3, 1, 1); /* a same convolution */
-	part_case(&r, 3, 2, 1);
-	part_case(&r, 1, 1, 0); /* pointwise: the input is its own columns */
-	part_case(&r, 1, 2, 0);
 	test_layer_grads(&r);
 	test_bn2d_stats(&r);
 	test_cnais_project(&r);

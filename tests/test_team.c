@@ -2,10 +2,12 @@
  * on one thread: nn_model_grad_team and nn_opt_step_team against nn_model_grad and
  * nn_opt_step, several steps of several models, batch sizes that do and do not divide
  * evenly, every optimizer, with and without a clip, on teams of 2 and 3. Also the team
- * itself (every part runs once, barriers order, nn_team_each takes every index once) and
- * the product check nn_gemm_split_same against a product of other data. */
+ * itself (every part runs once, barriers order, nn_team_each takes every index once), the
+ * product check nn_gemm_split_same against a product of other data, and the pieces of a
+ * convolution's backward (nn_conv2d_backward_part) against the whole. */
 #include <cblas.h>
 #undef I
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +272,67 @@ static void test_steps(void)
 	nn_model_free(mm);
 }
 
+/* ---- a part of a convolution's backward ---------------------------------------------- */
+
+static float *fvec(size_t n)
+{
+	return calloc(n ? n : 1, sizeof(float));
+}
+
+static void fill(gg_rng *r, float *x, size_t n, float scale)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = scale * gg_rng_normal(r);
+}
+
+static double maxdiff(const float *a, const float *b, size_t n)
+{
+	double w = 0;
+	for (size_t i = 0; i < n; i++)
+		w = fmax(w, fabs((double)a[i] - b[i]));
+	return w;
+}
+
+/* nn_conv2d_backward_part's pieces put together give the whole backward: two parts, cut
+ * by dw's rows, by its columns at an input channel (where a part lowers only its
+ * channels) and between, db and din by images, for 3×3 and pointwise convolutions. (To
+ * float rounding only: whether a cut keeps the bits is the kernel's, test_team's matter.) */
+static void part_case(gg_rng *r, int k, int s, int p)
+{
+	int B = 3, C = 4, H = 7, W = 6, Co = 5, K = C * k * k;
+	int Ho = nn_conv_out(H, k, s, p), Wo = nn_conv_out(W, k, s, p);
+	size_t ni = (size_t)B * C * H * W, no = (size_t)B * Co * Ho * Wo, nw = (size_t)Co * K;
+	float *in = fvec(ni), *dout = fvec(no), *w = fvec(nw), *col = fvec(nn_conv_scratch(C, k, Ho, Wo));
+	float *din[2] = { fvec(ni), fvec(ni) }, *dw[2] = { fvec(nw), fvec(nw) };
+	float *db[2] = { fvec((size_t)Co), fvec((size_t)Co) };
+	fill(r, in, ni, 1);
+	fill(r, dout, no, 1);
+	fill(r, w, nw, 0.3f);
+	nn_conv2d_backward(din[0], dw[0], db[0], col, dout, in, w, B, C, H, W, Co, k, s, p);
+	int kk = k * k, cuts[3] = { 2, kk, kk + 1 };
+	for (int c = 0; c < 3; c++) {
+		memset(din[1], 0, ni * sizeof(float));
+		memset(dw[1], 0, nw * sizeof(float));
+		memset(db[1], 0, (size_t)Co * sizeof(float));
+		int at = cuts[c];
+		nn_conv_part pt[2] = { { 0, Co, 0, K, 0, 2, 0, 1 }, { 0, Co, 0, K, 2, Co, 1, B } };
+		if (c == 0)
+			pt[0].o1 = pt[1].o0 = at;
+		else
+			pt[0].k1 = pt[1].k0 = at;
+		for (int q = 0; q < 2; q++)
+			nn_conv2d_backward_part(din[1], dw[1], db[1], col, dout, in, w, B, C, H, W, Co, k,
+						s, p, &pt[q]);
+		double e = fmax(maxdiff(dw[0], dw[1], nw), fmax(maxdiff(db[0], db[1], (size_t)Co),
+								maxdiff(din[0], din[1], ni)));
+		CHECK(e < 1e-5, "conv %dx%d s%d p%d: the parts cut %s at %d differ from the whole by %g",
+		      k, k, s, p, c ? "dw's columns" : "dw's rows", at, e);
+	}
+	free(in), free(dout), free(w), free(col);
+	for (int q = 0; q < 2; q++)
+		free(din[q]), free(dw[q]), free(db[q]);
+}
+
 /* ---- alone or on the team: the choice from given times ---------------------------------- */
 
 /* Steps through one measurement of p for key: TRIALS alone then TRIALS on the team, each
@@ -328,6 +391,12 @@ int main(void)
 	test_team_itself(2);
 	test_team_itself(3);
 	test_split_same();
+	gg_rng r;
+	gg_rng_seed(&r, 5);
+	part_case(&r, 3, 1, 1); /* a same convolution */
+	part_case(&r, 3, 2, 1);
+	part_case(&r, 1, 1, 0); /* pointwise: the input is its own columns */
+	part_case(&r, 1, 2, 0);
 	test_pick();
 	test_steps();
 	return test_report();

@@ -67,7 +67,7 @@ run_gglab --batch "$TMP/one.gg" --threads auto --workers 1 --journal "$TMP/bj.gg
 expect_rc 0 "the session on one worker"
 if [ "$cores" -gt 1 ]; then
 	check "on one worker a large run alone gets every core" grep -q "^# BLAS threads $cores from step 0 of r1 (training alone" "$TMP/bj.gg"
-	check "runs training together get one each" grep -q "^# BLAS threads 1 from step .* (runs side by side" "$TMP/bj.gg"
+	check "runs training together get one each" grep -q "^# BLAS threads 1 from step .* (runs training together" "$TMP/bj.gg"
 	check "a smaller batch goes back to one" sh -c "! grep -q 'BLAS threads $cores from step [1-9]' '$TMP/bj.gg'"
 	check "on one worker nothing splits" sh -c "! grep -q '^# r1 steps on' '$TMP/bj.gg'"
 fi

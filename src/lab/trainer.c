@@ -261,7 +261,7 @@ int lab_round(lab *L)
 			openblas_set_num_threads(want);
 			L->blas_threads = want;
 			journal_note(L, "BLAS threads %d from step %ld of %s (%s, %.2g GFLOP a step)", want,
-				     todo[0]->step, todo[0]->name, n == 1 ? "training alone" : "runs side by side",
+				     todo[0]->step, todo[0]->name, n == 1 ? "training alone" : "runs training together",
 				     flops / 1e9);
 		}
 	}
