@@ -37,13 +37,13 @@ static float *slot(const conv_arena *a, int i, int s)
  * operation, so the next reads whole inputs: convolutions, pools and input gradients by
  * images, batch norm by channels, elementwise work by ranges, and each convolution's
  * weight gradient by the rows or columns of dw that keep its bits (conv_cut), the part
- * with less of it taking more of the input gradient's images. A dense layer, the loss
- * and the head run whole on part 0. */
+ * with less of it taking more of the input gradient's images. A dense layer's products
+ * are cut as the mlp split cuts them; the loss runs on part 0. */
 typedef struct {
 	nn_team *t;
 	int part, parts;
 	float *col;          /* this part's convolution scratch */
-	const conv_cut *cut; /* [nops·3] each convolution's dw cut; NULL alone */
+	const conv_cut *cut; /* [nops·3] the cuts of each operation's products; NULL alone */
 } crew;
 
 static crew alone(const conv_arena *a)
@@ -545,8 +545,7 @@ static void team_step_part(void *ctx, int part, int parts)
 	backward(&w, m, a, ts->x, ts->B);
 }
 
-/* Each convolution's dw cut for P parts (nn_gemm_cut, else all to part 0) and the
- * parts' scratch, once per team size. */
+/* The most even cut of a product that keeps its bits (nn_gemm_cut), else all to part 0. */
 static void cut_or_first(conv_cut *c, int ta, int tb, int M, int N, int K, int beta, int P)
 {
 	if (!nn_gemm_cut(ta, tb, M, N, K, beta, P, &c->cols, c->cut)) {
@@ -557,6 +556,8 @@ static void cut_or_first(conv_cut *c, int ta, int tb, int M, int N, int K, int b
 	}
 }
 
+/* The cuts of each operation's products (a convolution's dw, a dense layer's forward, dW
+ * and din) for P parts at batch B, and the parts' scratch: once per team and batch size. */
 static void plan_cuts(struct nn_convnet *cn, int P, int B)
 {
 	if (cn->cut_parts == P && cn->cut_B == B)
