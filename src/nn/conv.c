@@ -291,6 +291,10 @@ void nn_conv2d_backward_part(float *din, float *dw, float *db, float *col, const
 	}
 }
 
+/* ---- pooling ------------------------------------------------------------------------ */
+
+/* The 2×2 stride-2 case: the vertical maxima of a row pair first (a loop that vectorizes),
+ * then the maxima of their neighbouring pairs. Same comparisons, same result. */
 static void maxpool2_forward(float *out, const float *in, int planes, int H, int W)
 {
 	int Ho = H / 2, Wo = W / 2;
