@@ -4,10 +4,12 @@
 # and leaves the old checkpoint intact; a journal replays with the real binary.
 . "${srcdir:-.}/tests/lib.sh"
 export XDG_STATE_HOME="$TMP/state"
-# RESUME_STEPS: the long run's first train (20000; .ci/run gives fewer under
-# ThreadSanitizer, whose steps are slow enough that a signal still lands mid-run)
+# RESUME_STEPS: the long run's first train (20000; .ci/run gives fewer under the
+# sanitizers, whose steps are slow enough that a signal still lands mid-run); the PH run's
+# middle train is a tenth of it
 long=${RESUME_STEPS:-20000}
 last=$((long * 3 / 2))
+ph=$((long / 10))
 
 cat >"$TMP/long.gg" <<GG
 data teacher n=4000 dim=64
@@ -128,9 +130,10 @@ kill_chain() {
 }
 
 # PH estimates pending at an autosave are saved with it and made by the resumed session:
-# with `phdim on every=1` and an evaluation every 50 steps (52 estimates, the queue mostly
-# full, so that nearly any moment has some pending), the session killed at random moments,
-# each resume killed in turn, ends with the export of an uninterrupted run, byte for byte
+# with `phdim on every=1` and an evaluation every 50 steps (an estimate each, 52 at the
+# default RESUME_STEPS, the queue mostly full, so that nearly any moment has some pending),
+# the session killed at random moments, each resume killed in turn, ends with the export
+# of an uninterrupted run, byte for byte
 cat >"$TMP/ph.gg" <<GG
 data teacher n=2000 dim=32
 model mlp 64x2 act=tanh
@@ -139,7 +142,7 @@ set bs 16
 train 200
 phdim on n=600 k=16 every=1
 set eval 50
-train 2000
+train $ph
 set lr 0.02
 train 600
 export csv $TMP/out.csv
@@ -150,7 +153,9 @@ run_gglab --batch "$TMP/ph.gg" --threads 1
 SPAN=$(span_of "$t0")
 expect_rc 0 "the uninterrupted PH run"
 mv "$TMP/out.csv" "$TMP/ph-full.csv"
-check "the uninterrupted run has PH estimates" test "$(grep -c 'PH dimension [0-9]' "$TMP/err")" -ge 50
+estimates=$(grep -c 'PH dimension [0-9]' "$TMP/err")
+check "the uninterrupted run has PH estimates ($estimates, one an evaluation from step 200)" \
+	test "$estimates" -ge $(((ph + 600) / 50 - 2))
 KILLS=4 READY="PH dimension"
 kill_chain "$TMP/ph.gg" --threads 1
 echo "# the PH chain: killed $chain_kills times (${SPAN} s span, after$chain_delays s), $chain_pending with estimates pending"
