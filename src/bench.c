@@ -49,6 +49,35 @@ static double sgemm_best(int n, double seconds, int reps)
 	return best;
 }
 
+/* The rate of a team's parts each running its own one-thread sgemm at once, summed: what
+ * a step split over the team can reach (on some machines more than OpenBLAS's own
+ * threads on one product). The best of `reps`, as sgemm_best. */
+struct team_rate {
+	double seconds, g[NN_TEAM_MAX];
+};
+
+static void team_rate_part(void *ctx, int part, int parts)
+{
+	(void)parts;
+	struct team_rate *r = ctx;
+	r->g[part] = bench_sgemm_gflops(1024, r->seconds, gg_now);
+}
+
+static double team_sgemm_best(nn_team *team, double seconds, int reps)
+{
+	double best = 0;
+	for (int k = 0; k < reps; k++) {
+		struct team_rate r = { seconds, { 0 } };
+		nn_team_run(team, team_rate_part, &r);
+		double g = 0;
+		for (int p = 0; p < nn_team_size(team); p++)
+			g += r.g[p];
+		if (g > best)
+			best = g;
+	}
+	return best;
+}
+
 int bench_sgemm_child(void)
 {
 	printf("%s %.2f\n", blas_core(), sgemm_best(1024, 0.3, 3));
@@ -124,6 +153,22 @@ static double peak_gflops(int threads, double *mhz_out, int *fpc_out)
 	*mhz_out = mhz;
 	*fpc_out = fpc;
 	return mhz * 1e-3 * fpc * (threads > 0 ? threads : 1);
+}
+
+/* Raises rate[0] to the one-thread sgemm rate measured now and rate[1] to that of tmax
+ * threads: OpenBLAS's own, or the team's parts side by side when that is faster. */
+static void sgemm_rates(double rate[2], int tmax, nn_team *team)
+{
+	for (int k = 0; k < 2; k++) {
+		openblas_set_num_threads(k ? tmax : 1);
+		double g = sgemm_best(1024, 0.3, 3);
+		if (g > rate[k])
+			rate[k] = g;
+	}
+	openblas_set_num_threads(1);
+	double g = team ? team_sgemm_best(team, 0.3, 3) : 0;
+	if (g > rate[1])
+		rate[1] = g;
 }
 
 /* FLOPs per example of one training step: forward 2·I·O per dense layer, backward 2·I·O
@@ -239,12 +284,10 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		fprintf(out, "# kernels: not surveyed (batch sizes given)\n");
 	else
 		best = kernel_rates(tmax, out, bestk, sizeof bestk);
-	/* the sgemm rate at each thread count a batch may use: [0] one thread, [1] tmax */
+	/* the sgemm rate at each thread count a batch may use: [0] one thread, [1] tmax (the
+	 * better of OpenBLAS's threads and the team's parts) */
 	double sgemm[2] = { 0, 0 };
-	for (int k = 0; k < 2; k++) {
-		openblas_set_num_threads(k ? tmax : 1);
-		sgemm[k] = sgemm_best(1024, 0.3, 3);
-	}
+	sgemm_rates(sgemm, tmax, team);
 	/* OpenBLAS's own threads spin for about 0.1 s after a call that used them, taking the
 	 * core a team's worker needs: let them fall asleep before anything is timed */
 	openblas_set_num_threads(1);
@@ -312,12 +355,7 @@ int bench_run(const bench_options *o, FILE *out, char *err)
 		openblas_set_num_threads(res[i].threads);
 		res[i].shapes = shapes_gflops(sizes, 4, res[i].B, o->seconds / 6 > 0.1 ? o->seconds / 6 : 0.1);
 	}
-	for (int k = 0; k < 2; k++) { /* the kernel in use: best of the runs before and after */
-		openblas_set_num_threads(k ? tmax : 1);
-		double after = sgemm_best(1024, 0.3, 3);
-		if (after > sgemm[k])
-			sgemm[k] = after;
-	}
+	sgemm_rates(sgemm, tmax, team); /* the kernel in use: best of the runs before and after */
 	if (sgemm[1] > best) {
 		best = sgemm[1];
 		snprintf(bestk, sizeof bestk, "%s", blas_core());
