@@ -54,7 +54,15 @@ model=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)
 echo "# cpu: $model ($(nproc) cores)"
 "$GGLAB" --version | sed -n 's/^/# gglab: /p'
 "$GGLAB" bench 1 1024 | grep '^batch=' | sed 's/.*\(sgemm_gflops=[^ ]*\).*/# gglab sgemm at 1024^3: \1/'
-echo "# torch: $("$PY" -c 'import torch; print(torch.__version__, "threads", torch.get_num_threads())')"
+# torch's own thread count is its intra-op pool's; its products run on the BLAS it links,
+# whose threads are its own (Debian's: OpenBLAS, every core unless OPENBLAS_NUM_THREADS)
+echo "# torch: $("$PY" -c '
+import ctypes, torch
+try:
+    blas = "openblas threads %d" % ctypes.CDLL("libopenblas.so.0").openblas_get_num_threads()
+except (OSError, AttributeError):
+    blas = "blas threads unknown"
+print(torch.__version__, "intra-op threads", torch.get_num_threads(), blas)')"
 # steal: the CPU time the hypervisor gave other guests (/proc/stat, in 1/100 s), summed over
 # the cores; a round with much of it measured a busy host, not the program.
 steal() { awk '/^cpu / { print $9 }' /proc/stat; }
