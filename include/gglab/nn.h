@@ -188,10 +188,27 @@ int nn_gemm_split_same(int ta, int tb, int M, int N, int K, int beta, int cols, 
 /* cut[0..P] of n into P parts of about n/P, each boundary a multiple of a; 0 when that
  * leaves a part empty. */
 int nn_cut_even(int n, int P, int a, int *cut);
-/* The most even cut (cut[0..P]) of C[M][N]'s rows (*cols 0) or columns (*cols 1) that
- * keeps the bits of C = op(A)·op(B) + beta·C (nn_gemm_split_same), tried at boundaries of
- * a few alignments; 0 when none does. */
-int nn_gemm_cut(int ta, int tb, int M, int N, int K, int beta, int P, int *cols, int *cut);
+/* How a team shares one product C[M][N]: part p takes C's rows (cols 0) or columns (cols 1)
+ * [cut[p], cut[p+1]); all of it on part 0 is the row cut 0, M, .., M. A part packs all of
+ * the operand it does not cut and its share of the other, so cutting the larger of M and
+ * N packs less. */
+typedef struct {
+	int cols;
+	int cut[NN_TEAM_MAX + 1];
+} nn_cut;
+/* The most even cut of C[M][N]'s rows or columns over P parts that keeps the bits of
+ * C = op(A)·op(B) + beta·C (nn_gemm_split_same), tried at boundaries of a few alignments;
+ * when none does, 0 and all of C on part 0 (nn_cut_whole). */
+int nn_gemm_cut(int ta, int tb, int M, int N, int K, int beta, int P, nn_cut *c);
+/* All of C[M][..] on part 0 of P. */
+void nn_cut_whole(int M, int P, nn_cut *c);
+/* The rows [*r0, *r1) and columns [*c0, *c1) of C[M][N] that part p's piece covers. */
+void nn_cut_box(const nn_cut *c, int p, int M, int N, int *r0, int *r1, int *c0, int *c1);
+/* Part p's piece of C[M][N] = alpha·op(A)·op(B) + beta·C (row-major cblas_sgemm; lda, ldb
+ * and ldc the whole matrices'); and zeroing part p's piece of C[M][N]. */
+void nn_gemm_piece(const nn_cut *c, int p, int ta, int tb, int M, int N, int K, float alpha,
+		   const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
+void nn_gemm_piece_zero(const nn_cut *c, int p, int M, int N, float *C);
 
 /* Eval mode (BN running statistics; parameters and buffers unchanged), in internal chunks.
  * x[n][in], y[n]. Adds the summed loss to *loss_sum and the misclassified count to *nerr.

@@ -38,14 +38,6 @@ typedef struct {
 	float *g[4]; /* [cap][maxact] gradient ping-pong and block scratch */
 } conv_arena;
 
-/* How a step over a team cuts one product, a convolution's dw[Co][C·k·k] or a dense
- * layer's: by rows (cols 0) or columns, part p taking [cut[p], cut[p+1]) (all to part 0
- * when no cut keeps the bits). */
-typedef struct {
-	int cols;
-	int cut[NN_TEAM_MAX + 1];
-} conv_cut;
-
 struct nn_convnet {
 	int nops;
 	conv_op *ops;
@@ -53,10 +45,10 @@ struct nn_convnet {
 	size_t col_floats; /* of the largest convolution's scratch */
 	conv_arena train, eval;
 	/* a step over a team (convrun.c) of cut_parts parts at batch cut_B: the cuts of each
-	 * operation's products [nops·3] (a convolution's dw; a dense layer's forward, dW, din)
-	 * and the scratch of parts 1.. */
+	 * operation's products [nops·3] (a convolution's dw[Co][C·k·k]; a dense layer's
+	 * forward, dW, din) and the scratch of parts 1.. */
 	int cut_parts, cut_B;
-	conv_cut *cuts;
+	nn_cut *cuts;
 	float *xcol;
 };
 

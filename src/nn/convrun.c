@@ -4,12 +4,10 @@
  * A residual block: t1 = conv3×3/s(u), a1 = relu(bn1(t1)), t2 = conv3×3(a1),
  * out = relu(bn2(t2) + skip), skip = u or bnp(conv1×1/s(u)).
  * A conv NAIS block: c = B ⋆ u + b, x(k+1) = x(k) + h·σ(A ⋆ x(k) + c), x(0) = 0, K stages;
- * its backward is the dense block's (nais.c) with the products replaced by convolutions. */
+ * its backward is the dense block's (nais.c) with the products replaced by convolutions.
+ * Over a team, a product's pieces are linear.c's, which split.c's dense step shares. */
 #include "convnet.h"
 
-#include <cblas.h>
-/* OpenBLAS's config header includes <complex.h>, whose I macro would shadow nn.h's. */
-#undef I
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,14 +34,14 @@ static float *slot(const conv_arena *a, int i, int s)
  * computes of an operation is decided by its part number alone, and a barrier ends each
  * operation, so the next reads whole inputs: convolutions, pools and input gradients by
  * images, batch norm by channels, elementwise work by ranges, and each convolution's
- * weight gradient by the rows or columns of dw that keep its bits (conv_cut), the part
+ * weight gradient by the rows or columns of dw that keep its bits (an nn_cut), the part
  * with less of it taking more of the input gradient's images. A dense layer's products
  * are cut as the mlp split cuts them; the loss runs on part 0. */
 typedef struct {
 	nn_team *t;
 	int part, parts;
 	float *col;          /* this part's convolution scratch */
-	const conv_cut *cut; /* [nops·3] the cuts of each operation's products; NULL alone */
+	const nn_cut *cut;   /* [nops·3] the cuts of each operation's products; NULL alone */
 } crew;
 
 static crew alone(const conv_arena *a)
@@ -118,7 +116,7 @@ static void conv_back(const crew *w, int i, int j, float *din, float *dw, float 
 	int K = C * k * k, P = w->parts, p = w->part;
 	nn_conv_part pt = { 0, Co, 0, K, 0, Co, 0, din ? B : 0 };
 	if (w->cut) {
-		const conv_cut *c = &w->cut[i * 3 + j];
+		const nn_cut *c = &w->cut[i * 3 + j];
 		int *lo = c->cols ? &pt.k0 : &pt.o0, *hi = c->cols ? &pt.k1 : &pt.o1;
 		double n = c->cols ? K : Co, at = 0, total = 0, mine[NN_TEAM_MAX];
 		*lo = c->cut[p];
@@ -165,16 +163,6 @@ static void bn_back(const crew *w, float *din, float *dgamma, float *dbeta, cons
 	sync(w);
 }
 
-/* This part's box [*r0, *r1) × [*c0, *c1) of C[M][N] under cut c. */
-static void box(const conv_cut *c, int p, int M, int N, int *r0, int *r1, int *c0, int *c1)
-{
-	*r0 = 0, *r1 = M, *c0 = 0, *c1 = N;
-	if (c->cols)
-		*c0 = c->cut[p], *c1 = c->cut[p + 1];
-	else
-		*r0 = c->cut[p], *r1 = c->cut[p + 1];
-}
-
 /* out[B][O] = in·Wᵀ + b (nn_dense_forward) on this part's box of out (cut 0 of op i). */
 static void dense(const crew *w, int i, float *out, const float *in, const float *W,
 		  const float *b, int B, int I, int O)
@@ -184,18 +172,17 @@ static void dense(const crew *w, int i, float *out, const float *in, const float
 		return;
 	}
 	int r0, r1, c0, c1;
-	box(&w->cut[i * 3], w->part, B, O, &r0, &r1, &c0, &c1);
+	nn_cut_box(&w->cut[i * 3], w->part, B, O, &r0, &r1, &c0, &c1);
 	if (r1 > r0 && c1 > c0) {
 		for (int r = r0; r < r1; r++)
 			memcpy(out + (size_t)r * O + c0, b + c0, (size_t)(c1 - c0) * sizeof *out);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, c1 - c0, I, 1.0f,
-			    in + (size_t)r0 * I, I, W + (size_t)c0 * I, I, 1.0f, out + (size_t)r0 * O + c0,
-			    O);
+		nn_gemm_piece(&w->cut[i * 3], w->part, 0, 1, B, O, I, 1.0f, in, I, W, I, 1.0f, out,
+			      O);
 	}
 	sync(w);
 }
 
-/* nn_dense_backward: an even share of db, and this part's boxes of dW (cut 1) and din
+/* nn_dense_backward: an even share of db, and this part's pieces of dW (cut 1) and din
  * (cut 2; none when din is NULL). */
 static void dense_back(const crew *w, int i, float *din, float *dW, float *db, const float *d,
 		       const float *in, const float *W, int B, int I, int O)
@@ -210,15 +197,10 @@ static void dense_back(const crew *w, int i, float *din, float *dW, float *db, c
 		const float *dr = d + (size_t)r * O + o0;
 		NN_EACH(o, o1 - o0, db[o0 + o] += dr[o]);
 	}
-	int r0, r1, c0, c1;
-	box(&w->cut[i * 3 + 1], w->part, O, I, &r0, &r1, &c0, &c1);
-	if (r1 > r0 && c1 > c0)
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, c1 - c0, B, 1.0f, d + r0,
-			    O, in + c0, I, 1.0f, dW + (size_t)r0 * I + c0, I);
-	box(&w->cut[i * 3 + 2], w->part, B, I, &r0, &r1, &c0, &c1);
-	if (din && r1 > r0 && c1 > c0)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, c1 - c0, O, 1.0f,
-			    d + (size_t)r0 * O, O, W + c0, I, 0.0f, din + (size_t)r0 * I + c0, I);
+	const nn_cut *c = &w->cut[i * 3];
+	nn_gemm_piece(&c[1], w->part, 1, 0, O, I, B, 1.0f, d, O, in, I, 1.0f, dW, I);
+	if (din)
+		nn_gemm_piece(&c[2], w->part, 0, 0, B, I, O, 1.0f, d, O, W, I, 0.0f, din, I);
 	sync(w);
 }
 
@@ -545,17 +527,6 @@ static void team_step_part(void *ctx, int part, int parts)
 	backward(&w, m, a, ts->x, ts->B);
 }
 
-/* The most even cut of a product that keeps its bits (nn_gemm_cut), else all to part 0. */
-static void cut_or_first(conv_cut *c, int ta, int tb, int M, int N, int K, int beta, int P)
-{
-	if (!nn_gemm_cut(ta, tb, M, N, K, beta, P, &c->cols, c->cut)) {
-		c->cols = 0;
-		c->cut[0] = 0;
-		for (int p = 1; p <= P; p++)
-			c->cut[p] = M;
-	}
-}
-
 /* The cuts of each operation's products (a convolution's dw, a dense layer's forward, dW
  * and din) for P parts at batch B, and the parts' scratch: once per team and batch size. */
 static void plan_cuts(struct nn_convnet *cn, int P, int B)
@@ -584,13 +555,13 @@ static void plan_cuts(struct nn_convnet *cn, int P, int B)
 		for (int j = 0; j < n; j++) {
 			int Co = o->kind == OP_NAIS ? o->c : o->oc, K = sh[j][0] * sh[j][1] * sh[j][1];
 			/* dw[Co][K] += dout[Co][N]·col[K][N]ᵀ */
-			cut_or_first(&cn->cuts[i * 3 + j], 0, 1, Co, K, sh[j][2], 1, P);
+			nn_gemm_cut(0, 1, Co, K, sh[j][2], 1, P, &cn->cuts[i * 3 + j]);
 		}
 		if (o->kind == OP_DENSE) { /* as nn_dense_forward and nn_dense_backward */
-			conv_cut *c = &cn->cuts[i * 3];
-			cut_or_first(&c[0], 0, 1, B, o->oc, o->c, 1, P);
-			cut_or_first(&c[1], 1, 0, o->oc, o->c, B, 1, P);
-			cut_or_first(&c[2], 0, 0, B, o->c, o->oc, 0, P);
+			nn_cut *c = &cn->cuts[i * 3];
+			nn_gemm_cut(0, 1, B, o->oc, o->c, 1, P, &c[0]);
+			nn_gemm_cut(1, 0, o->oc, o->c, B, 1, P, &c[1]);
+			nn_gemm_cut(0, 0, B, o->c, o->oc, 0, P, &c[2]);
 		}
 	}
 	cn->cut_parts = P;

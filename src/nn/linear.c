@@ -1,4 +1,6 @@
-/* linear.c — dense layers through cblas_sgemm, and the naive product the tests trust.
+/* linear.c — dense layers through cblas_sgemm, and the naive product the tests trust;
+ * the cuts of a product over a team's parts that keep its bits, and a part's piece of a
+ * product (split.c and convrun.c split steps with them).
  *
  * Row-major: a batch is in[B][I], a weight W[O][I] (PyTorch's layout), so the forward is
  * in·Wᵀ and the weight gradient doutᵀ·in; both map onto one sgemm with a transpose flag,
@@ -177,7 +179,7 @@ enum { NALIGNS = sizeof ALIGNS / sizeof *ALIGNS };
  * of 12; remembering that takes a plan at B = 4096 from about 1.1 s to a tenth of that. */
 static _Atomic int last_good[2], last_dead[2];
 
-int nn_gemm_cut(int ta, int tb, int M, int N, int K, int beta, int P, int *cols_out, int *cut)
+int nn_gemm_cut(int ta, int tb, int M, int N, int K, int beta, int P, nn_cut *out)
 {
 	/* the larger dimension first, unless its cuts kept nothing last time */
 	int first_cols = N > M;
@@ -199,13 +201,55 @@ int nn_gemm_cut(int ta, int tb, int M, int N, int K, int beta, int P, int *cols_
 			if (nn_gemm_split_same(ta, tb, M, N, K, beta, cols, c, P)) {
 				last_good[cols] = a;
 				last_dead[cols] = 0;
-				*cols_out = cols;
-				memcpy(cut, c, (size_t)(P + 1) * sizeof *c);
+				out->cols = cols;
+				memcpy(out->cut, c, (size_t)(P + 1) * sizeof *c);
 				return 1;
 			}
 		}
 		if (ntried)
 			last_dead[cols] = 1;
 	}
+	nn_cut_whole(M, P, out);
 	return 0;
+}
+
+/* All of C on part 0: the rows [0, M) for it, none for the others. */
+void nn_cut_whole(int M, int P, nn_cut *c)
+{
+	c->cols = 0;
+	c->cut[0] = 0;
+	for (int p = 1; p <= P; p++)
+		c->cut[p] = M;
+}
+
+/* Part p's rows and columns of C[M][N] under c. */
+void nn_cut_box(const nn_cut *c, int p, int M, int N, int *r0, int *r1, int *c0, int *c1)
+{
+	*r0 = 0, *r1 = M, *c0 = 0, *c1 = N;
+	if (c->cols)
+		*c0 = c->cut[p], *c1 = c->cut[p + 1];
+	else
+		*r0 = c->cut[p], *r1 = c->cut[p + 1];
+}
+
+/* Part p's piece of C = alpha·op(A)·op(B) + beta·C: the sgemm of its box alone. */
+void nn_gemm_piece(const nn_cut *c, int p, int ta, int tb, int M, int N, int K, float alpha,
+		   const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+	int r0, r1, c0, c1;
+	nn_cut_box(c, p, M, N, &r0, &r1, &c0, &c1);
+	if (r1 <= r0 || c1 <= c0)
+		return;
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+		    r1 - r0, c1 - c0, K, alpha, ta ? A + r0 : A + (size_t)r0 * lda, lda,
+		    tb ? B + (size_t)c0 * ldb : B + c0, ldb, beta, C + (size_t)r0 * ldc + c0, ldc);
+}
+
+/* Zeroes part p's piece of C[M][N]: what a gradient summed with beta 1 starts from. */
+void nn_gemm_piece_zero(const nn_cut *c, int p, int M, int N, float *C)
+{
+	int r0, r1, c0, c1;
+	nn_cut_box(c, p, M, N, &r0, &r1, &c0, &c1);
+	for (int r = r0; r < r1 && c1 > c0; r++)
+		memset(C + (size_t)r * N + c0, 0, (size_t)(c1 - c0) * sizeof *C);
 }

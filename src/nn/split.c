@@ -2,45 +2,33 @@
  * bits of the step on one thread (nn_model_grad_team).
  *
  * Every product of the step (each layer's forward, weight gradient and input gradient) is
- * cut into one piece a part, by the rows or by the columns of its result, and each part
- * computes its piece with single-threaded BLAS, then the elementwise work on it (bias,
- * activation); a barrier follows each product, so the next one reads whole inputs. Batch
- * norm needs all of a column's rows, so it runs between two barriers, each part on its
- * columns (and the activation after it likewise). A NAIS-Net's stages, its backward and
- * its stable parametrization are products and elementwise work of the same kind. A bias
- * gradient is cut by columns and each row's loss is summed in order afterwards, so no sum
- * changes its order. Which cuts keep a product's bits is measured (nn_gemm_split_same),
- * and the plan of a step is chosen once per batch size. */
+ * cut into one piece a part, by the rows or by the columns of its result (an nn_cut), and
+ * each part computes its piece with single-threaded BLAS, then the elementwise work on it
+ * (bias, activation); a product's piece is linear.c's, shared with the conv models' step
+ * (convrun.c). A barrier follows each product, so the next one
+ * reads whole inputs. Batch norm needs all of a column's rows, so it runs between two
+ * barriers, each part on its columns (and the activation after it likewise). A NAIS-Net's
+ * stages, its backward and its stable parametrization are products and elementwise work of
+ * the same kind. A bias gradient is cut by columns and each row's loss is summed in order
+ * afterwards, so no sum changes its order. Which cuts keep a product's bits is measured
+ * (nn_gemm_split_same), and the plan of a step is chosen once per batch size. */
 #include "convnet.h"
 #include "mlp.h"
 #include "gglab/nn.h"
 #include "gglab/util.h"
 
-#include <cblas.h>
-/* OpenBLAS's config header includes <complex.h>, whose I macro would shadow the
- * I-for-input-features naming used with nn.h. */
-#undef I
 #include <stdlib.h>
 #include <string.h>
 
 /* The dense layers of a step: l < nhid the hidden ones, l == nhid the head. */
 enum { MAX_DENSE = 65 };
 
-/* How one product C[M][N] = op(A)·op(B) is shared: by C's rows, by its columns, or whole
- * by part 0 (when no cut keeps the bits). A part packs all of the operand it does not
- * cut and its share of the other, so cutting the larger of M and N packs less. */
-typedef enum { WHOLE, ROWS, COLS } split_how;
-typedef struct {
-	split_how how;
-	int cut[NN_TEAM_MAX + 1];
-} split;
-
 /* A NAIS-Net's products (every block has the same shapes; n the width, K the stages):
  * A = −RᵀR − εI (stable blocks), each stage's x·Aᵀ, the backward's g += dz·A, dA += Σ
  * dz(k)ᵀ·x(k) (one product over the K−1 slabs), dR += −R·(dA + dAᵀ), and the input term's
  * dense layer c = u·Bmᵀ + b with its weight and input gradients. */
 typedef struct {
-	split A, stage, g, dA, dR, cf, cdw, cdx;
+	nn_cut A, stage, g, dA, dR, cf, cdw, cdx;
 	int cols[NN_TEAM_MAX + 1]; /* an even cut of the n columns (db, sym's rows) */
 } nais_plan;
 
@@ -49,7 +37,7 @@ typedef struct {
  * elementwise work. */
 struct team_plan {
 	int B, parts;
-	split fwd[MAX_DENSE], dw[MAX_DENSE], dx[MAX_DENSE];
+	nn_cut fwd[MAX_DENSE], dw[MAX_DENSE], dx[MAX_DENSE];
 	int rows[NN_TEAM_MAX + 1];
 	int outs[MAX_DENSE][NN_TEAM_MAX + 1];
 	nais_plan nais;
@@ -68,17 +56,6 @@ static void dense_shape(const nn_model *m, int l, int *I, int *O)
 	int nhid = m->work->nhid;
 	*I = l ? m->cfg.width : m->cfg.in;
 	*O = l < nhid ? m->cfg.width : m->cfg.classes;
-}
-
-/* The most even cut of C's rows or columns that keeps the product's bits; WHOLE when
- * none does (nn_gemm_cut). */
-static split choose(int ta, int tb, int M, int N, int K, int beta, int P)
-{
-	split s = { WHOLE, { 0 } };
-	int cols;
-	if (nn_gemm_cut(ta, tb, M, N, K, beta, P, &cols, s.cut))
-		s.how = cols ? COLS : ROWS;
-	return s;
 }
 
 /* An even cut of n, or all of it to part 0 when n has fewer elements than parts. */
@@ -104,63 +81,33 @@ static struct team_plan *plan_for(nn_model *m, int B, int P)
 		int I, O;
 		dense_shape(m, l, &I, &O);
 		/* out[B][O] = in·Wᵀ (+ the bias, beta 1); dW[O][I] += doutᵀ·in; din[B][I] = dout·W */
-		pl->fwd[l] = choose(0, 1, B, O, I, 1, P);
-		pl->dw[l] = choose(1, 0, O, I, B, 1, P);
-		pl->dx[l] = l ? choose(0, 0, B, I, O, 0, P) : (split){ WHOLE, { 0 } };
+		nn_gemm_cut(0, 1, B, O, I, 1, P, &pl->fwd[l]);
+		nn_gemm_cut(1, 0, O, I, B, 1, P, &pl->dw[l]);
+		if (l)
+			nn_gemm_cut(0, 0, B, I, O, 0, P, &pl->dx[l]);
+		else /* the first layer's input gradient has no consumer */
+			nn_cut_whole(B, P, &pl->dx[l]);
 		even_or_first(O, P, pl->outs[l]);
 	}
 	if (m->cfg.kind == NN_NAIS) {
 		nais_plan *np = &pl->nais;
 		int n = m->cfg.width, K = m->cfg.stages;
 		if (m->cfg.stable) { /* a free block's A is a parameter */
-			np->A = choose(1, 0, n, n, n, 0, P);
-			np->dR = choose(0, 0, n, n, n, 1, P);
+			nn_gemm_cut(1, 0, n, n, n, 0, P, &np->A);
+			nn_gemm_cut(0, 0, n, n, n, 1, P, &np->dR);
 		}
-		np->stage = choose(0, 1, B, n, n, 0, P);
-		np->g = choose(0, 0, B, n, n, 1, P);
-		np->dA = K > 1 ? choose(1, 0, n, n, (K - 1) * B, 1, P) : (split){ WHOLE, { 0 } };
-		np->cf = choose(0, 1, B, n, n, 1, P);
-		np->cdw = choose(1, 0, n, n, B, 1, P);
-		np->cdx = choose(0, 0, B, n, n, 0, P);
+		nn_gemm_cut(0, 1, B, n, n, 0, P, &np->stage);
+		nn_gemm_cut(0, 0, B, n, n, 1, P, &np->g);
+		if (K > 1)
+			nn_gemm_cut(1, 0, n, n, (K - 1) * B, 1, P, &np->dA);
+		else /* no product, only the zeroing */
+			nn_cut_whole(n, P, &np->dA);
+		nn_gemm_cut(0, 1, B, n, n, 1, P, &np->cf);
+		nn_gemm_cut(1, 0, n, n, B, 1, P, &np->cdw);
+		nn_gemm_cut(0, 0, B, n, n, 0, P, &np->cdx);
 		even_or_first(n, P, np->cols);
 	}
 	return pl;
-}
-
-/* The rows [*r0, *r1) and columns [*c0, *c1) of C[M][N] that part p's piece covers. */
-static void piece_box(const split *s, int p, int M, int N, int *r0, int *r1, int *c0, int *c1)
-{
-	*r0 = 0, *r1 = M, *c0 = 0, *c1 = N;
-	if (s->how == WHOLE && p)
-		*r1 = 0;
-	if (s->how == ROWS)
-		*r0 = s->cut[p], *r1 = s->cut[p + 1];
-	if (s->how == COLS)
-		*c0 = s->cut[p], *c1 = s->cut[p + 1];
-}
-
-/* Part p's piece of C[M][N] = alpha·op(A)·op(B) + beta·C (row-major, lda/ldb/ldc the full
- * matrices'). */
-static void piece(const split *s, int p, int ta, int tb, int M, int N, int K, float alpha,
-		  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
-{
-	int r0, r1, c0, c1;
-	piece_box(s, p, M, N, &r0, &r1, &c0, &c1);
-	if (r1 <= r0 || c1 <= c0)
-		return;
-	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-		    r1 - r0, c1 - c0, K, alpha, ta ? A + r0 : A + (size_t)r0 * lda, lda,
-		    tb ? B + (size_t)c0 * ldb : B + c0, ldb, beta, C + (size_t)r0 * ldc + c0, ldc);
-}
-
-/* Zeroes part p's piece of C[M][N]: what a gradient accumulated with beta 1 starts from
- * (nn_model_grad zeroes every gradient first). */
-static void piece_zero(const split *s, int p, int M, int N, float *C)
-{
-	int r0, r1, c0, c1;
-	piece_box(s, p, M, N, &r0, &r1, &c0, &c1);
-	for (int r = r0; r < r1 && c1 > c0; r++)
-		memset(C + (size_t)r * N + c0, 0, (size_t)(c1 - c0) * sizeof *C);
 }
 
 /* act over a box of x[..][ld] (in place), or its backward with the forward output out */
@@ -189,14 +136,14 @@ typedef struct {
 /* Part p's share of a dense layer's forward, out[B][O] = in[B][I]·Wᵀ + b as
  * nn_dense_forward does it (the bias first, then the product with beta 1), and the
  * activation on that share when act; then a barrier. */
-static void dense_fwd(team_step *ts, int p, const split *s, const float *in, const float *W,
+static void dense_fwd(team_step *ts, int p, const nn_cut *s, const float *in, const float *W,
 		      const float *b, float *out, int I, int O, int act)
 {
 	int B = ts->B, r0, r1, c0, c1;
-	piece_box(s, p, B, O, &r0, &r1, &c0, &c1);
+	nn_cut_box(s, p, B, O, &r0, &r1, &c0, &c1);
 	for (int r = r0; r < r1 && c1 > c0; r++)
 		memcpy(out + (size_t)r * O + c0, b + c0, (size_t)(c1 - c0) * sizeof *out);
-	piece(s, p, 0, 1, B, O, I, 1.0f, in, I, W, I, 1.0f, out, O);
+	nn_gemm_piece(s, p, 0, 1, B, O, I, 1.0f, in, I, W, I, 1.0f, out, O);
 	if (act)
 		act_box(ts->m->cfg.act, out, NULL, O, r0, r1, c0, c1);
 	nn_team_barrier(ts->t);
@@ -206,7 +153,7 @@ static void dense_fwd(team_step *ts, int p, const split *s, const float *in, con
  * order), dW = doutᵀ·in over its piece, and din = d·W over its piece (none when din is
  * NULL), then the backward of the activation whose output is a (when a is not NULL) on
  * that piece; then a barrier. */
-static void dense_bwd(team_step *ts, int p, const split *sdw, const split *sdx, const int *outs,
+static void dense_bwd(team_step *ts, int p, const nn_cut *sdw, const nn_cut *sdx, const int *outs,
 		      const float *d, const float *in, const float *W, float *dW, float *db,
 		      float *din, const float *a, int I, int O)
 {
@@ -218,12 +165,12 @@ static void dense_bwd(team_step *ts, int p, const split *sdw, const split *sdx, 
 			NN_EACH(o, o1 - o0, db[o0 + o] += dr[o]);
 		}
 	}
-	piece_zero(sdw, p, O, I, dW);
-	piece(sdw, p, 1, 0, O, I, B, 1.0f, d, O, in, I, 1.0f, dW, I);
+	nn_gemm_piece_zero(sdw, p, O, I, dW);
+	nn_gemm_piece(sdw, p, 1, 0, O, I, B, 1.0f, d, O, in, I, 1.0f, dW, I);
 	if (din) {
 		int r0, r1, c0, c1;
-		piece(sdx, p, 0, 0, B, I, O, 1.0f, d, O, W, I, 0.0f, din, I);
-		piece_box(sdx, p, B, I, &r0, &r1, &c0, &c1);
+		nn_gemm_piece(sdx, p, 0, 0, B, I, O, 1.0f, d, O, W, I, 0.0f, din, I);
+		nn_cut_box(sdx, p, B, I, &r0, &r1, &c0, &c1);
 		if (a)
 			act_box(ts->m->cfg.act, din, a, I, r0, r1, c0, c1);
 	}
@@ -307,11 +254,11 @@ static void mlp_step_part(team_step *ts, int p)
 
 /* The elementwise work fn over part p's piece of a [B][n] matrix, one row segment at a
  * time: fn(ctx, offset, length). */
-static void each_segment(const split *s, int p, int B, int n,
+static void each_segment(const nn_cut *s, int p, int B, int n,
 			 void (*fn)(void *ctx, size_t at, size_t len), void *ctx)
 {
 	int r0, r1, c0, c1;
-	piece_box(s, p, B, n, &r0, &r1, &c0, &c1);
+	nn_cut_box(s, p, B, n, &r0, &r1, &c0, &c1);
 	if (c1 <= c0 || r1 <= r0)
 		return;
 	if (c0 == 0 && c1 == n) {
@@ -362,8 +309,8 @@ static void nais_step_part(team_step *ts, int p)
 		const float *R = par(m, w->blk[i].P);
 		float *A = w->Amat[i];
 		int r0, r1, c0, c1;
-		piece(&np->A, p, 1, 0, n, n, n, -1.0f, R, n, R, n, 0.0f, A, n);
-		piece_box(&np->A, p, n, n, &r0, &r1, &c0, &c1);
+		nn_gemm_piece(&np->A, p, 1, 0, n, n, n, -1.0f, R, n, R, n, 0.0f, A, n);
+		nn_cut_box(&np->A, p, n, n, &r0, &r1, &c0, &c1);
 		for (int j = r0 > c0 ? r0 : c0; j < r1 && j < c1; j++)
 			A[(size_t)j * n + j] -= c->eps;
 	}
@@ -378,7 +325,8 @@ static void nais_step_part(team_step *ts, int p)
 			nais_ew e = { w->X[i] + k * N, w->S[i] + k * N, NULL,
 				      k ? w->X[i] + (k - 1) * N : NULL, w->c[i], NULL, c->h, c->act, 0 };
 			if (e.x)
-				piece(&np->stage, p, 0, 1, B, n, n, 1.0f, e.x, n, A, n, 0.0f, e.s, n);
+				nn_gemm_piece(&np->stage, p, 0, 1, B, n, n, 1.0f, e.x, n, A, n, 0.0f,
+					      e.s, n);
 			each_segment(&np->stage, p, B, n, stage_seg, &e);
 			nn_team_barrier(t);
 		}
@@ -390,7 +338,7 @@ static void nais_step_part(team_step *ts, int p)
 	float *g = w->d0, *dc = w->d1; /* g: dL/dx of the block's output, then dL/du */
 	dense_bwd(ts, p, &pl->dw[1], &pl->dx[1], pl->outs[1], w->logits, u, par(m, w->head_w),
 		  grd(m, w->head_w), grd(m, w->head_b), g, NULL, n, c->classes);
-	split rows = { ROWS, { 0 } };
+	nn_cut rows = { 0, { 0 } };
 	memcpy(rows.cut, pl->rows, sizeof rows.cut);
 	for (int i = nb - 1; i >= 0; i--) {
 		const block_plan *bp = &w->blk[i];
@@ -402,15 +350,16 @@ static void nais_step_part(team_step *ts, int p)
 			each_segment(&rows, p, B, n, dz_seg, &e);
 			nn_team_barrier(t);
 			if (k > 0) { /* x(0) = 0: no gradient flows past the first stage */
-				piece(&np->g, p, 0, 0, B, n, n, 1.0f, e.s, n, A, n, 1.0f, g, n);
+				nn_gemm_piece(&np->g, p, 0, 0, B, n, n, 1.0f, e.s, n, A, n, 1.0f,
+					      g, n);
 				nn_team_barrier(t);
 			}
 		}
 		/* dA = Σ_{k≥1} dz(k)ᵀ·x(k), one product over the stacked slabs */
-		piece_zero(&np->dA, p, n, n, dA);
+		nn_gemm_piece_zero(&np->dA, p, n, n, dA);
 		if (K > 1)
-			piece(&np->dA, p, 1, 0, n, n, (K - 1) * B, 1.0f, w->S[i] + N, n, w->X[i], n,
-			      1.0f, dA, n);
+			nn_gemm_piece(&np->dA, p, 1, 0, n, n, (K - 1) * B, 1.0f, w->S[i] + N, n,
+				      w->X[i], n, 1.0f, dA, n);
 		/* c = u·Bmᵀ + b: du (into g, no longer read) = dc·Bm */
 		dense_bwd(ts, p, &np->cdw, &np->cdx, np->cols, dc, bu, par(m, bp->Bm),
 			  grd(m, bp->Bm), grd(m, bp->b), g, NULL, n, n);
@@ -420,8 +369,9 @@ static void nais_step_part(team_step *ts, int p)
 				for (int j = 0; j < n; j++)
 					sym[(size_t)r * n + j] = dA[(size_t)r * n + j] + dA[(size_t)j * n + r];
 			nn_team_barrier(t);
-			piece_zero(&np->dR, p, n, n, dR);
-			piece(&np->dR, p, 0, 0, n, n, n, -1.0f, par(m, bp->P), n, sym, n, 1.0f, dR, n);
+			nn_gemm_piece_zero(&np->dR, p, n, n, dR);
+			nn_gemm_piece(&np->dR, p, 0, 0, n, n, n, -1.0f, par(m, bp->P), n, sym, n,
+				      1.0f, dR, n);
 			nn_team_barrier(t); /* the next block zeroes dA and writes sym */
 		}
 	}
