@@ -245,6 +245,15 @@ void nn_dense_forward(float *out, const float *in, const float *W, const float *
 /* dW[Out][In] += doutᵀ·in, db[Out] += Σ dout, din[B][In] = dout·W (skipped when din is NULL) */
 void nn_dense_backward(float *din, float *dW, float *db, const float *dout,
 		       const float *in, const float *W, int B, int In, int Out);
+/* Part p's piece of each over a team of P parts, with the bits of the whole call. The
+ * forward: out's piece under c. The backward: dW's piece under cdw, din's under cdx (none
+ * when din is NULL) and db's outputs [Out·p/P, Out·(p+1)/P); it zeroes its pieces of dW
+ * and db before it adds to them, so its bits are the whole call's on zeroed gradients. */
+void nn_dense_forward_piece(const nn_cut *c, int p, float *out, const float *in, const float *W,
+			    const float *b, int B, int In, int Out);
+void nn_dense_backward_piece(const nn_cut *cdw, const nn_cut *cdx, int p, int P, float *din,
+			     float *dW, float *db, const float *dout, const float *in,
+			     const float *W, int B, int In, int Out);
 
 void nn_relu_forward(float *out, const float *in, size_t n);
 void nn_relu_backward(float *din, const float *dout, const float *out, size_t n);

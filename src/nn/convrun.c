@@ -5,7 +5,7 @@
  * out = relu(bn2(t2) + skip), skip = u or bnp(conv1×1/s(u)).
  * A conv NAIS block: c = B ⋆ u + b, x(k+1) = x(k) + h·σ(A ⋆ x(k) + c), x(0) = 0, K stages;
  * its backward is the dense block's (nais.c) with the products replaced by convolutions.
- * Over a team, a product's pieces are linear.c's, which split.c's dense step shares. */
+ * Over a team, a dense layer's pieces are linear.c's, which split.c's dense step shares. */
 #include "convnet.h"
 
 #include <math.h>
@@ -36,7 +36,7 @@ static float *slot(const conv_arena *a, int i, int s)
  * images, batch norm by channels, elementwise work by ranges, and each convolution's
  * weight gradient by the rows or columns of dw that keep its bits (an nn_cut), the part
  * with less of it taking more of the input gradient's images. A dense layer's products
- * are cut as the mlp split cuts them; the loss runs on part 0. */
+ * are cut as the mlp split cuts them, into the same pieces; the loss runs on part 0. */
 typedef struct {
 	nn_team *t;
 	int part, parts;
@@ -163,7 +163,7 @@ static void bn_back(const crew *w, float *din, float *dgamma, float *dbeta, cons
 	sync(w);
 }
 
-/* out[B][O] = in·Wᵀ + b (nn_dense_forward) on this part's box of out (cut 0 of op i). */
+/* out[B][O] = in·Wᵀ + b (nn_dense_forward), on this part's piece of out (cut 0 of op i). */
 static void dense(const crew *w, int i, float *out, const float *in, const float *W,
 		  const float *b, int B, int I, int O)
 {
@@ -171,19 +171,12 @@ static void dense(const crew *w, int i, float *out, const float *in, const float
 		nn_dense_forward(out, in, W, b, B, I, O);
 		return;
 	}
-	int r0, r1, c0, c1;
-	nn_cut_box(&w->cut[i * 3], w->part, B, O, &r0, &r1, &c0, &c1);
-	if (r1 > r0 && c1 > c0) {
-		for (int r = r0; r < r1; r++)
-			memcpy(out + (size_t)r * O + c0, b + c0, (size_t)(c1 - c0) * sizeof *out);
-		nn_gemm_piece(&w->cut[i * 3], w->part, 0, 1, B, O, I, 1.0f, in, I, W, I, 1.0f, out,
-			      O);
-	}
+	nn_dense_forward_piece(&w->cut[i * 3], w->part, out, in, W, b, B, I, O);
 	sync(w);
 }
 
-/* nn_dense_backward: an even share of db, and this part's pieces of dW (cut 1) and din
- * (cut 2; none when din is NULL). */
+/* nn_dense_backward, on this part's share of db and its pieces of dW (cut 1) and din (cut
+ * 2; none when din is NULL). */
 static void dense_back(const crew *w, int i, float *din, float *dW, float *db, const float *d,
 		       const float *in, const float *W, int B, int I, int O)
 {
@@ -191,16 +184,8 @@ static void dense_back(const crew *w, int i, float *din, float *dW, float *db, c
 		nn_dense_backward(din, dW, db, d, in, W, B, I, O);
 		return;
 	}
-	size_t o0, o1;
-	share(w, (size_t)O, 1, &o0, &o1);
-	for (int r = 0; r < B; r++) { /* rows outer, as nn_dense_backward */
-		const float *dr = d + (size_t)r * O + o0;
-		NN_EACH(o, o1 - o0, db[o0 + o] += dr[o]);
-	}
 	const nn_cut *c = &w->cut[i * 3];
-	nn_gemm_piece(&c[1], w->part, 1, 0, O, I, B, 1.0f, d, O, in, I, 1.0f, dW, I);
-	if (din)
-		nn_gemm_piece(&c[2], w->part, 0, 0, B, I, O, 1.0f, d, O, W, I, 0.0f, din, I);
+	nn_dense_backward_piece(&c[1], &c[2], w->part, w->parts, din, dW, db, d, in, W, B, I, O);
 	sync(w);
 }
 

@@ -1,6 +1,6 @@
 /* linear.c — dense layers through cblas_sgemm, and the naive product the tests trust;
  * the cuts of a product over a team's parts that keep its bits, and a part's piece of a
- * product (split.c and convrun.c split steps with them).
+ * product and of a dense layer (split.c and convrun.c split steps with them).
  *
  * Row-major: a batch is in[B][I], a weight W[O][I] (PyTorch's layout), so the forward is
  * in·Wᵀ and the weight gradient doutᵀ·in; both map onto one sgemm with a transpose flag,
@@ -56,6 +56,40 @@ void nn_dense_backward(float *din, float *dW, float *db, const float *dout,
 	if (din)
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, I, O, 1.0f, dout, O, W, I,
 			    0.0f, din, I);
+}
+
+/* Part p's piece of nn_dense_forward: the bias first, then the product with beta 1, on the
+ * box of out[B][O] that c gives p. */
+void nn_dense_forward_piece(const nn_cut *c, int p, float *out, const float *in, const float *W,
+			    const float *b, int B, int I, int O)
+{
+	int r0, r1, c0, c1;
+	nn_cut_box(c, p, B, O, &r0, &r1, &c0, &c1);
+	for (int r = r0; r < r1 && c1 > c0; r++)
+		memcpy(out + (size_t)r * O + c0, b + c0, (size_t)(c1 - c0) * sizeof *out);
+	nn_gemm_piece(c, p, 0, 1, B, O, I, 1.0f, in, I, W, I, 1.0f, out, O);
+}
+
+/* Part p of P's piece of nn_dense_backward: db over outputs [O·p/P, O·(p+1)/P) (rows in
+ * order, as the whole call), dW over its piece under cdw, din over its piece under cdx.
+ * It zeroes what it sums into first: 0 + x is x, so these are the bits of the whole call
+ * on zeroed gradients. */
+void nn_dense_backward_piece(const nn_cut *cdw, const nn_cut *cdx, int p, int P, float *din,
+			     float *dW, float *db, const float *dout, const float *in,
+			     const float *W, int B, int I, int O)
+{
+	int o0 = O * p / P, o1 = O * (p + 1) / P;
+	if (o1 > o0) {
+		memset(db + o0, 0, (size_t)(o1 - o0) * sizeof *db);
+		for (int r = 0; r < B; r++) {
+			const float *d = dout + (size_t)r * O + o0;
+			NN_EACH(o, o1 - o0, db[o0 + o] += d[o]);
+		}
+	}
+	nn_gemm_piece_zero(cdw, p, O, I, dW);
+	nn_gemm_piece(cdw, p, 1, 0, O, I, B, 1.0f, dout, O, in, I, 1.0f, dW, I);
+	if (din)
+		nn_gemm_piece(cdx, p, 0, 0, B, I, O, 1.0f, dout, O, W, I, 0.0f, din, I);
 }
 
 /* ---- which cuts of a product keep its bits ------------------------------------- */

@@ -4,8 +4,8 @@
  * Every product of the step (each layer's forward, weight gradient and input gradient) is
  * cut into one piece a part, by the rows or by the columns of its result (an nn_cut), and
  * each part computes its piece with single-threaded BLAS, then the elementwise work on it
- * (bias, activation); a product's piece is linear.c's, shared with the conv models' step
- * (convrun.c). A barrier follows each product, so the next one
+ * (bias, activation); the pieces of a product and of a dense layer are linear.c's, shared
+ * with the conv models' step (convrun.c). A barrier follows each product, so the next one
  * reads whole inputs. Batch norm needs all of a column's rows, so it runs between two
  * barriers, each part on its columns (and the activation after it likewise). A NAIS-Net's
  * stages, its backward and its stable parametrization are products and elementwise work of
@@ -29,7 +29,7 @@ enum { MAX_DENSE = 65 };
  * dense layer c = u·Bmᵀ + b with its weight and input gradients. */
 typedef struct {
 	nn_cut A, stage, g, dA, dR, cf, cdw, cdx;
-	int cols[NN_TEAM_MAX + 1]; /* an even cut of the n columns (db, sym's rows) */
+	int cols[NN_TEAM_MAX + 1]; /* an even cut of the n columns (sym's rows) */
 } nais_plan;
 
 /* A step of B rows over `parts`: each dense layer's forward, weight gradient and input
@@ -133,46 +133,32 @@ typedef struct {
 	struct team_plan *pl;
 } team_step;
 
-/* Part p's share of a dense layer's forward, out[B][O] = in[B][I]·Wᵀ + b as
- * nn_dense_forward does it (the bias first, then the product with beta 1), and the
- * activation on that share when act; then a barrier. */
+/* Part p's share of a dense layer's forward, out[B][O] = in[B][I]·Wᵀ + b
+ * (nn_dense_forward_piece), and the activation on that share when act; then a barrier. */
 static void dense_fwd(team_step *ts, int p, const nn_cut *s, const float *in, const float *W,
 		      const float *b, float *out, int I, int O, int act)
 {
-	int B = ts->B, r0, r1, c0, c1;
-	nn_cut_box(s, p, B, O, &r0, &r1, &c0, &c1);
-	for (int r = r0; r < r1 && c1 > c0; r++)
-		memcpy(out + (size_t)r * O + c0, b + c0, (size_t)(c1 - c0) * sizeof *out);
-	nn_gemm_piece(s, p, 0, 1, B, O, I, 1.0f, in, I, W, I, 1.0f, out, O);
-	if (act)
+	nn_dense_forward_piece(s, p, out, in, W, b, ts->B, I, O);
+	if (act) {
+		int r0, r1, c0, c1;
+		nn_cut_box(s, p, ts->B, O, &r0, &r1, &c0, &c1);
 		act_box(ts->m->cfg.act, out, NULL, O, r0, r1, c0, c1);
+	}
 	nn_team_barrier(ts->t);
 }
 
-/* Part p's share of nn_dense_backward: db[O] = Σ_r d[r][·] over its outputs (rows in
- * order), dW = doutᵀ·in over its piece, and din = d·W over its piece (none when din is
- * NULL), then the backward of the activation whose output is a (when a is not NULL) on
- * that piece; then a barrier. */
-static void dense_bwd(team_step *ts, int p, const nn_cut *sdw, const nn_cut *sdx, const int *outs,
+/* Part p's share of nn_dense_backward (nn_dense_backward_piece: db, dW's piece, din's piece
+ * when din is not NULL), then the backward of the activation whose output is a (when a is
+ * not NULL) on din's piece; then a barrier. */
+static void dense_bwd(team_step *ts, int p, const nn_cut *sdw, const nn_cut *sdx,
 		      const float *d, const float *in, const float *W, float *dW, float *db,
 		      float *din, const float *a, int I, int O)
 {
-	int B = ts->B, o0 = outs[p], o1 = outs[p + 1];
-	if (o1 > o0) {
-		memset(db + o0, 0, (size_t)(o1 - o0) * sizeof *db);
-		for (int r = 0; r < B; r++) {
-			const float *dr = d + (size_t)r * O + o0;
-			NN_EACH(o, o1 - o0, db[o0 + o] += dr[o]);
-		}
-	}
-	nn_gemm_piece_zero(sdw, p, O, I, dW);
-	nn_gemm_piece(sdw, p, 1, 0, O, I, B, 1.0f, d, O, in, I, 1.0f, dW, I);
-	if (din) {
+	nn_dense_backward_piece(sdw, sdx, p, ts->pl->parts, din, dW, db, d, in, W, ts->B, I, O);
+	if (din && a) {
 		int r0, r1, c0, c1;
-		nn_gemm_piece(sdx, p, 0, 0, B, I, O, 1.0f, d, O, W, I, 0.0f, din, I);
-		nn_cut_box(sdx, p, B, I, &r0, &r1, &c0, &c1);
-		if (a)
-			act_box(ts->m->cfg.act, din, a, I, r0, r1, c0, c1);
+		nn_cut_box(sdx, p, ts->B, I, &r0, &r1, &c0, &c1);
+		act_box(ts->m->cfg.act, din, a, I, r0, r1, c0, c1);
 	}
 	nn_team_barrier(ts->t);
 }
@@ -227,7 +213,7 @@ static void mlp_step_part(team_step *ts, int p)
 		int hid = l < w->nhid;
 		const dense_plan *dp = hid ? &w->hid[l] : NULL;
 		/* the first layer's input gradient has no consumer */
-		dense_bwd(ts, p, &pl->dw[l], &pl->dx[l], pl->outs[l], d, l ? w->a[l - 1] : ts->x,
+		dense_bwd(ts, p, &pl->dw[l], &pl->dx[l], d, l ? w->a[l - 1] : ts->x,
 			  par(m, hid ? dp->w : w->head_w), grd(m, hid ? dp->w : w->head_w),
 			  grd(m, hid ? dp->b : w->head_b), l ? dn : NULL, l ? w->a[l - 1] : NULL, I,
 			  O);
@@ -336,8 +322,8 @@ static void nais_step_part(team_step *ts, int p)
 		  c->classes, 0);
 	loss_rows(ts, p);
 	float *g = w->d0, *dc = w->d1; /* g: dL/dx of the block's output, then dL/du */
-	dense_bwd(ts, p, &pl->dw[1], &pl->dx[1], pl->outs[1], w->logits, u, par(m, w->head_w),
-		  grd(m, w->head_w), grd(m, w->head_b), g, NULL, n, c->classes);
+	dense_bwd(ts, p, &pl->dw[1], &pl->dx[1], w->logits, u, par(m, w->head_w), grd(m, w->head_w),
+		  grd(m, w->head_b), g, NULL, n, c->classes);
 	nn_cut rows = { 0, { 0 } };
 	memcpy(rows.cut, pl->rows, sizeof rows.cut);
 	for (int i = nb - 1; i >= 0; i--) {
@@ -361,8 +347,8 @@ static void nais_step_part(team_step *ts, int p)
 			nn_gemm_piece(&np->dA, p, 1, 0, n, n, (K - 1) * B, 1.0f, w->S[i] + N, n,
 				      w->X[i], n, 1.0f, dA, n);
 		/* c = u·Bmᵀ + b: du (into g, no longer read) = dc·Bm */
-		dense_bwd(ts, p, &np->cdw, &np->cdx, np->cols, dc, bu, par(m, bp->Bm),
-			  grd(m, bp->Bm), grd(m, bp->b), g, NULL, n, n);
+		dense_bwd(ts, p, &np->cdw, &np->cdx, dc, bu, par(m, bp->Bm), grd(m, bp->Bm),
+			  grd(m, bp->b), g, NULL, n, n);
 		if (c->stable) { /* dR = −R·(dA + dAᵀ) */
 			float *sym = w->sym, *dR = grd(m, bp->P);
 			for (int r = np->cols[p]; r < np->cols[p + 1]; r++)
@@ -379,8 +365,8 @@ static void nais_step_part(team_step *ts, int p)
 	int r0 = pl->rows[p], r1 = pl->rows[p + 1];
 	act_box(c->act, g, w->a[0], n, r0, r1, 0, n);
 	nn_team_barrier(t);
-	dense_bwd(ts, p, &pl->dw[0], &pl->dx[0], pl->outs[0], g, ts->x, par(m, ip->w),
-		  grd(m, ip->w), grd(m, ip->b), NULL, NULL, c->in, n);
+	dense_bwd(ts, p, &pl->dw[0], &pl->dx[0], g, ts->x, par(m, ip->w), grd(m, ip->w),
+		  grd(m, ip->b), NULL, NULL, c->in, n);
 }
 
 static void team_step_part(void *ctx, int p, int P)
