@@ -156,19 +156,22 @@ static double peak_gflops(int threads, double *mhz_out, int *fpc_out)
 }
 
 /* Raises rate[0] to the one-thread sgemm rate measured now and rate[1] to that of tmax
- * threads: OpenBLAS's own, or the team's parts side by side when that is faster. */
+ * threads: the team's parts side by side, or OpenBLAS's own when that is faster. The team
+ * goes first, after a pause: OpenBLAS's threads spin for about 0.1 s after a call that
+ * used them, on the core a team's worker needs. */
 static void sgemm_rates(double rate[2], int tmax, nn_team *team)
 {
-	for (int k = 0; k < 2; k++) {
-		openblas_set_num_threads(k ? tmax : 1);
-		double g = sgemm_best(1024, 0.3, 3);
-		if (g > rate[k])
-			rate[k] = g;
-	}
 	openblas_set_num_threads(1);
-	double g = team ? team_sgemm_best(team, 0.3, 3) : 0;
-	if (g > rate[1])
-		rate[1] = g;
+	nanosleep(&(struct timespec){ 0, 300000000L }, NULL);
+	double one = sgemm_best(1024, 0.3, 3), all = team ? team_sgemm_best(team, 0.3, 3) : 0;
+	openblas_set_num_threads(tmax);
+	double blas = sgemm_best(1024, 0.3, 3);
+	if (blas > all)
+		all = blas;
+	if (one > rate[0])
+		rate[0] = one;
+	if (all > rate[1])
+		rate[1] = all;
 }
 
 /* FLOPs per example of one training step: forward 2·I·O per dense layer, backward 2·I·O
