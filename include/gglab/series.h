@@ -103,8 +103,8 @@ int series_ncols(series_store *s);
 int series_colname(series_store *s, int col, char *buf, size_t len);
 int series_find_col(series_store *s, const char *name); /* -1 when absent */
 size_t series_nrows(series_store *s, int run);
-/* Copies rows [from, from+max) of one column: steps[] and vals[] (either may be NULL).
- * Returns the number copied. */
+/* Copies rows [from, from+max) of one column: steps[] and vals[] (either may be NULL;
+ * with vals NULL, only the run's steps, whatever col). Returns the number copied. */
 size_t series_read(series_store *s, int run, int col, size_t from, size_t max,
 		   long *steps, double *vals);
 /* Copies the latest value of a column, from the last row that has one (rows between
